@@ -1,0 +1,77 @@
+"""The ``registre`` command line: a thin edge over the library.
+
+Each concept has its own module of commands; this one builds the app and is the only place
+where errors are turned into messages for people. No traceback reaches a user: a
+:class:`RegistreError` is printed with its hint and the command exits non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from registre._exceptions import MappingError, RegisterError, RegistreError
+
+app = typer.Typer(
+    name="registre",
+    help="Turn a GDPR register of processing activities into an enforced privacy policy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+def report_error(exc: RegistreError) -> int:
+    """Print an error for people and return the exit code to use."""
+    if isinstance(exc, RegisterError):
+        for problem in exc.problems:
+            err.print(f"[bold]{problem.file}:{problem.line}:{problem.column}:[/bold] "
+                      f"[red]{_escape(problem.message)}[/red]")
+            if problem.hint:
+                err.print(f"    hint: {_escape(problem.hint)}")
+        err.print(f"[red]{exc.message}[/red]; nothing was written.")
+        return EXIT_PROBLEMS
+    err.print(f"[red]error:[/red] {_escape(exc.message)}")
+    if isinstance(exc, MappingError):
+        for line in exc.problems:
+            err.print(f"  - {_escape(line)}")
+    if exc.hint:
+        err.print(f"    hint: {_escape(exc.hint)}")
+    return EXIT_PROBLEMS
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def main() -> None:
+    from registre.cli import documents, enforcement, register_cmds, requests  # noqa: F401
+
+    try:
+        app(standalone_mode=False)
+    except RegistreError as exc:
+        sys.exit(report_error(exc))
+    except KeyboardInterrupt:
+        err.print("interrupted; committed batches stay committed, run the command again to resume")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors and aborts
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            err.print("aborted; nothing was changed")
+            sys.exit(EXIT_PROBLEMS)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise

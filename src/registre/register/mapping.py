@@ -1,0 +1,107 @@
+"""How the register maps onto the organization's databases (the ``stores`` section).
+
+A store is a database reached by a SQLAlchemy URL read from the environment: secrets never sit
+in the register. For each table the mapping says whose data it holds, how a person is found
+(identity columns), how it links to other tables, which columns hold which data categories,
+where each trigger event's timestamp lives, and which retention rules apply to it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+Column = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+ColumnPath = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
+"""A column of this table (``deleted_at``) or reached through references (``account.deleted_at``)."""
+
+AnonymizeMethod = Literal[
+    "null", "redact", "hash", "month", "year", "coarse_location", "fake_name", "fake_email",
+    "fake_phone",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Reference(_Strict):
+    """A link from a column of this table to another table's key."""
+
+    column: Column
+    table: str
+    target: Column | None = None
+    """The referenced column; the referenced table's primary key when omitted."""
+
+
+def _references_short_form(value: Any) -> Any:
+    # "account: account_id -> accounts" is the short form of {column, table}.
+    if isinstance(value, dict):
+        out = {}
+        for name, ref in value.items():
+            if isinstance(ref, str) and "->" in ref:
+                column, table = (part.strip() for part in ref.split("->", 1))
+                target = None
+                if "." in table:
+                    table, target = table.split(".", 1)
+                ref = {"column": column, "table": table, "target": target}
+            out[name] = ref
+        return out
+    return value
+
+
+class RuleBinding(_Strict):
+    """How one retention rule applies to this table."""
+
+    anonymize: dict[Column, AnonymizeMethod] = Field(default_factory=dict)
+    """For an 'anonymize' rule: the method for each column; the rest of the row is kept."""
+    per: ColumnPath | None = None
+    """For a 'keep_last' rule: the column whose value the count is kept for (a device id)."""
+    order_by: Column | None = None
+    """For a 'keep_last' rule: the column that orders records, newest last."""
+
+
+class TableMapping(_Strict):
+    subject: str | None = None
+    """Which category of person the rows are about (a subject id)."""
+    primary_key: Column = "id"
+    identity: dict[str, Column] = Field(default_factory=dict)
+    """How a person is recognised: {email: email, phone: phone_number, customer_id: id}."""
+    references: Annotated[dict[str, Reference], BeforeValidator(_references_short_form)] = Field(
+        default_factory=dict
+    )
+    columns: dict[Column, str] = Field(default_factory=dict)
+    """Columns holding personal data, each with its data category id."""
+    not_personal: list[Column] = Field(default_factory=list)
+    """Columns known to hold no personal data (ids, flags, counters)."""
+    events: dict[str, ColumnPath] = Field(default_factory=dict)
+    """Where each trigger event's timestamp is: {account_deleted: account.deleted_at}."""
+    tenant: ColumnPath | None = None
+    """The column naming the client company or professional a row belongs to."""
+    rules: dict[str, RuleBinding] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rules_short_form(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("rules"), list):
+            value = {**value, "rules": {rule_id: {} for rule_id in value["rules"]}}
+        return value
+
+
+class Tenants(_Strict):
+    """The client companies or professionals of a multi-client service."""
+
+    table: str
+    key: Column = "id"
+    contract_ended: Column | None = None
+    """When the client's contract ended; drives 'contract_ended' clocks of client data."""
+    retention_months: Column | None = None
+    """The retention period agreed with this client, in months ('client_agreed' rules)."""
+
+
+class DataStore(_Strict):
+    url_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
+    """The environment variable holding the SQLAlchemy URL, such as DATABASE_URL."""
+    tables: dict[str, TableMapping] = Field(default_factory=dict)
+    tenants: Tenants | None = None

@@ -1,0 +1,493 @@
+"""The register: the organization's record of processing activities, as data.
+
+Everything registre produces (policy text, Art. 30 export, sweeps, request answers) is derived
+from one :class:`Register`. Things that other records point at (subjects, data categories,
+events, recipients, activities, retention rules, stores, tables) are keyed by a stable id:
+ids appear in rules, requests and audit entries, so renaming one is a visible change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from registre.durations import ACCEPTED_FORMS, Duration
+from registre.register.mapping import DataStore
+from registre.register.taxonomy import (
+    EEA,
+    Action,
+    CookieCategory,
+    LegalBasis,
+    RecipientKind,
+    Right,
+    Role,
+    Safeguard,
+    Source,
+    SpecialCondition,
+)
+
+ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
+Lang = Literal["fr", "en"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Text(Strict):
+    """A sentence in each language of the policy: ``{fr: ..., en: ...}``."""
+
+    fr: str | None = None
+    en: str | None = None
+
+    def get(self, lang: Lang) -> str:
+        value = getattr(self, lang)
+        if value is None:
+            raise KeyError(lang)
+        return str(value)
+
+
+def _parse_duration(value: Any) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"{value} has no unit; write it as {ACCEPTED_FORMS}")
+    return Duration.parse(str(value))
+
+
+DurationField = Annotated[
+    Duration,
+    BeforeValidator(_parse_duration),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "examples": ["6 months", "2 years", "immediately"]}),
+]
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+def _check_country(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise ValueError(f"{value!r} is not an ISO 3166 two-letter country code, such as FR or US")
+    return value
+
+
+Country = Annotated[str, BeforeValidator(_upper), AfterValidator(_check_country)]
+
+
+def _listify(value: Any) -> Any:
+    return [value] if isinstance(value, str | dict) else value
+
+
+# -- organization -------------------------------------------------------------------------------
+
+
+class PostalAddress(Strict):
+    street: str
+    postal_code: str
+    city: str
+    country: Country = "FR"
+
+
+class Registration(Strict):
+    """A company or association number; SIREN and SIRET are checked with python-stdnum."""
+
+    kind: Literal["siren", "siret", "rna", "vat", "other"] = "siren"
+    number: str
+    registry: str | None = None
+
+    @model_validator(mode="after")
+    def _valid_number(self) -> Registration:
+        from stdnum.fr import siren, siret, tva
+
+        checks = {"siren": siren, "siret": siret, "vat": tva}
+        module = checks.get(self.kind)
+        if module is not None and not module.is_valid(self.number):
+            raise ValueError(f"{self.number!r} is not a valid {self.kind.upper()} number")
+        return self
+
+
+class Person(Strict):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: PostalAddress | None = None
+
+
+class RightsChannels(Strict):
+    """Where people exercise their rights; at least one channel is required."""
+
+    email: str | None = None
+    address: PostalAddress | None = None
+    web_form: str | None = None
+
+    @model_validator(mode="after")
+    def _one_channel(self) -> RightsChannels:
+        if not (self.email or self.address or self.web_form):
+            raise ValueError("give at least one channel: email, address or web_form")
+        return self
+
+
+class Authority(Strict):
+    name: Text
+    website: str | None = None
+    address: PostalAddress | None = None
+
+
+CNIL = Authority(
+    name=Text(
+        fr="la Commission nationale de l'informatique et des libertés (CNIL)",
+        en="the Commission nationale de l'informatique et des libertés (CNIL), the French data protection authority",
+    ),
+    website="https://www.cnil.fr/fr/plaintes",
+    address=PostalAddress(street="3 place de Fontenoy, TSA 80715", postal_code="75334",
+                          city="Paris Cedex 07", country="FR"),
+)
+
+
+class Hosting(Strict):
+    country: Country
+    provider: str | None = None
+
+
+class Organization(Strict):
+    name: str
+    legal_form: str | None = None
+    registration: Registration | None = None
+    address: PostalAddress
+    website: str | None = None
+    representative: str | None = None
+    dpo: Person | None = None
+    contact: RightsChannels
+    supervisory_authority: Authority = CNIL
+    hosting: list[Hosting] = Field(default_factory=list)
+
+    @field_validator("hosting", mode="before")
+    @classmethod
+    def _hosting_short_form(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"country": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+class Policy(Strict):
+    version: str
+    date: dt.date
+    languages: list[Lang] = Field(default_factory=lambda: ["fr", "en"], min_length=1)
+    timezone: str = "Europe/Paris"
+    changes: Text | None = None
+    notify_changes_by_email: bool = False
+    applies_to_data_collected_under: Literal["current", "version_at_collection"] = "current"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone, such as Europe/Paris") from None
+        return value
+
+
+# -- vocabulary ---------------------------------------------------------------------------------
+
+
+class SubjectCategory(Strict):
+    name: Text
+    description: Text | None = None
+
+
+class DataCategory(Strict):
+    name: Text
+    description: Text | None = None
+    special: bool = False
+    """A special category under Art. 9 GDPR (health, biometrics, ...)."""
+
+
+class Event(Strict):
+    """Something that starts a retention clock; ``name`` reads after 'after' in a sentence."""
+
+    name: Text
+
+
+# -- recipients ---------------------------------------------------------------------------------
+
+
+class Transfer(Strict):
+    safeguard: Safeguard
+    reference: str | None = None
+    """The decision, clauses or derogation relied on (e.g. 'Décision 2021/914')."""
+
+
+class Processor(Strict):
+    """A processor (Art. 28) or sub-processor acting on our instructions."""
+
+    name: str
+    service: Text
+    country: Country
+    transfer: Transfer | None = None
+    dpa: str | None = None
+
+    @property
+    def outside_eea(self) -> bool:
+        return self.country not in EEA
+
+
+class Recipient(Strict):
+    """A recipient that is not our processor: internal teams, clients, partners, authorities."""
+
+    name: Text
+    kind: RecipientKind
+    country: Country | None = None
+    transfer: Transfer | None = None
+
+    @property
+    def outside_eea(self) -> bool:
+        return self.country is not None and self.country not in EEA
+
+
+# -- retention ----------------------------------------------------------------------------------
+
+_CLOCK = re.compile(r"^\s*(?P<period>.+?)\s+after\s+(?P<event>[a-z][a-z0-9_-]*)\s*$")
+
+
+class Clock(Strict):
+    """A period that starts at an event: '6 months after account_deleted'."""
+
+    period: DurationField
+    event: Id
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _CLOCK.match(value)
+            if not match:
+                raise ValueError(
+                    f"{value!r} is not a retention clock; write '<period> after <event id>', "
+                    "such as '6 months after account_deleted' or 'immediately after device_reset'"
+                )
+            return {"period": match.group("period"), "event": match.group("event")}
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.period} after {self.event}"
+
+
+class CountCap(Strict):
+    """Keep only the newest ``count`` records for each value of ``per``."""
+
+    count: int = Field(gt=0)
+    per: Text
+    """What the count is kept for, in words: 'per device'."""
+
+
+class RetentionRule(Strict):
+    """How long some data of an activity is kept, and what happens then.
+
+    ``after`` lists clocks; data is due at the earliest of them. ``client_agreed`` means each
+    client may agree another period, ``after`` being the default. ``statement`` records a
+    promise that cannot be measured; the lint reports it.
+    """
+
+    data: list[Id] = Field(default_factory=list)
+    """Data categories this rule covers; empty means every category of the activity."""
+    after: Annotated[list[Clock], BeforeValidator(_listify)] = Field(default_factory=list)
+    keep_last: CountCap | None = None
+    client_agreed: bool = False
+    statement: Text | None = None
+    action: Action = Action.delete
+    reference: Text | None = None
+    """The statute, guidance or contract that sets the period."""
+    reason: Text | None = None
+    """Why this period is needed (required by the CNIL for some data, such as geolocation)."""
+
+    @model_validator(mode="after")
+    def _has_a_limit(self) -> RetentionRule:
+        if not self.after and self.keep_last is None and self.statement is None:
+            raise ValueError(
+                "a retention rule needs 'after' (such as '6 months after account_deleted'), "
+                "'keep_last', or a 'statement' for a promise that cannot be measured"
+            )
+        if self.client_agreed and not self.after:
+            raise ValueError("'client_agreed' needs a default period in 'after'")
+        return self
+
+    @property
+    def measurable(self) -> bool:
+        return bool(self.after) or self.keep_last is not None
+
+
+# -- activities ---------------------------------------------------------------------------------
+
+
+class ControllerRef(Strict):
+    """Who the controller is when we act as processor or joint controller."""
+
+    kind: Text
+    """In words: 'the professional who uses the platform', 'the client company'."""
+    name: str | None = None
+
+
+class AutomatedDecision(Strict):
+    """Automated decision-making, including profiling (Art. 22)."""
+
+    description: Text
+    logic: Text | None = None
+    significance: Text | None = None
+
+
+class Requirement(Strict):
+    """Whether providing the data is required, and what happens if it is not (Art. 13(2)(e))."""
+
+    kind: Literal["statutory", "contractual", "contract_prerequisite", "optional"]
+    consequence: Text
+
+
+class SourceEntry(Strict):
+    kind: Source
+    detail: Text | None = None
+
+
+class ProcessingActivity(Strict):
+    name: Text
+    purpose: Text
+    role: Role = Role.controller
+    controller: ControllerRef | None = None
+    legal_basis: Annotated[list[LegalBasis], BeforeValidator(_listify)] = Field(min_length=1)
+    legitimate_interest: Text | None = None
+    special_condition: SpecialCondition | None = None
+    subjects: list[Id] = Field(min_length=1)
+    data: list[Id] = Field(min_length=1)
+    sources: list[SourceEntry] = Field(default_factory=lambda: [SourceEntry(kind=Source.data_subject)])
+    recipients: list[Id] = Field(default_factory=list)
+    automated_decision: AutomatedDecision | None = None
+    requirement: Requirement | None = None
+    retention: dict[Id, RetentionRule] = Field(default_factory=dict)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _source_short_form(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"kind": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _interest_stated(self) -> ProcessingActivity:
+        if LegalBasis.legitimate_interests in self.legal_basis and self.legitimate_interest is None:
+            raise ValueError(
+                "legal basis 'legitimate_interests' needs a 'legitimate_interest' statement "
+                "saying which interest is pursued (Art. 13(1)(d))"
+            )
+        return self
+
+
+# -- security, cookies, rights, breaches ---------------------------------------------------------
+
+
+class Cookie(Strict):
+    name: str
+    provider: str
+    category: CookieCategory
+    purpose: Text
+    lifetime: DurationField
+    consent_required: bool | None = None
+    """Defaults to False for essential cookies and True for every other category."""
+
+    @property
+    def needs_consent(self) -> bool:
+        if self.consent_required is not None:
+            return self.consent_required
+        return self.category != CookieCategory.essential
+
+
+class Rights(Strict):
+    offered: list[Right] = Field(
+        default_factory=lambda: [Right.access, Right.rectification, Right.erasure,
+                                 Right.restriction, Right.objection, Right.portability]
+    )
+    response_deadline: DurationField = Duration(1, "months")
+    extension: DurationField = Duration(2, "months")
+    identity_proof: Text | None = None
+    consent_withdrawal: Text | None = None
+    """How to withdraw consent (a link, a setting, an address)."""
+
+
+class Breaches(Strict):
+    authority_notification_hours: int = Field(72, gt=0)
+    notify_clients: bool = True
+    notify_subjects_when_high_risk: bool = True
+
+
+# -- the register -------------------------------------------------------------------------------
+
+
+class Register(Strict):
+    """One organization's register of processing activities."""
+
+    registre: Literal[1] = 1
+    organization: Organization
+    policy: Policy
+    subjects: dict[Id, SubjectCategory]
+    data_categories: dict[Id, DataCategory] = Field(default_factory=dict)
+    events: dict[Id, Event] = Field(default_factory=dict)
+    processors: dict[Id, Processor] = Field(default_factory=dict)
+    recipients: dict[Id, Recipient] = Field(default_factory=dict)
+    activities: dict[Id, ProcessingActivity] = Field(min_length=1)
+    security: list[Text] = Field(default_factory=list)
+    cookies: dict[Id, Cookie] = Field(default_factory=dict)
+    rights: Rights = Rights()
+    breaches: Breaches = Breaches()
+    stores: dict[Id, DataStore] = Field(default_factory=dict)
+
+    # Resolved views: built-in vocabulary merged with what the register declares.
+
+    def data_category(self, category_id: str) -> DataCategory:
+        from registre.register.taxonomy import DATA_CATEGORIES
+
+        if category_id in self.data_categories:
+            return self.data_categories[category_id]
+        fr, en, special = DATA_CATEGORIES[category_id]
+        return DataCategory(name=Text(fr=fr, en=en), special=special)
+
+    def event(self, event_id: str) -> Event:
+        from registre.register.taxonomy import EVENTS
+
+        if event_id in self.events:
+            return self.events[event_id]
+        fr, en = EVENTS[event_id]
+        return Event(name=Text(fr=fr, en=en))
+
+    def rules(self) -> list[tuple[str, str, RetentionRule]]:
+        """Every retention rule as (activity id, rule id, rule), in register order."""
+        return [
+            (activity_id, rule_id, rule)
+            for activity_id, activity in self.activities.items()
+            for rule_id, rule in activity.retention.items()
+        ]
+
+    def rule(self, rule_id: str) -> tuple[str, RetentionRule]:
+        for activity_id, found_id, rule in self.rules():
+            if found_id == rule_id:
+                return activity_id, rule
+        raise KeyError(rule_id)
+
+    def rule_categories(self, activity_id: str, rule: RetentionRule) -> list[str]:
+        return rule.data or list(self.activities[activity_id].data)

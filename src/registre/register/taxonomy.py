@@ -1,0 +1,141 @@
+"""Built-in vocabulary: data categories, trigger events and the GDPR's fixed lists.
+
+Registers may use these ids without declaring them, and may declare their own next to them.
+Labels are written to be inserted in sentences: French event names carry their article
+("la suppression du compte") so that "6 mois après la suppression du compte" reads right.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# id -> (French name, English name, special category under Art. 9)
+DATA_CATEGORIES: dict[str, tuple[str, str, bool]] = {
+    "identity": ("Identité (nom, prénom, civilité)", "Identity (name, first name, title)", False),
+    "contact": ("Coordonnées (e-mail, téléphone, adresse)", "Contact details (email, phone, address)", False),
+    "professional": ("Vie professionnelle (fonction, employeur)", "Professional details (job title, employer)", False),
+    "account": ("Données de compte (identifiants, mot de passe chiffré)", "Account data (login, hashed password)", False),
+    "connection_logs": ("Données de connexion (journaux, adresse IP)", "Connection data (logs, IP address)", False),
+    "device_identifiers": ("Identifiants d'appareil", "Device identifiers", False),
+    "location": ("Données de localisation", "Location data", False),
+    "payment": ("Moyens de paiement", "Payment details", False),
+    "billing": ("Données de facturation", "Billing data", False),
+    "content": ("Contenus (messages, fichiers, notes)", "Content (messages, files, notes)", False),
+    "usage": ("Données d'utilisation du service", "Service usage data", False),
+    "calendar": ("Données d'agenda (événements, participants)", "Calendar data (events, attendees)", False),
+    "credentials": ("Jetons d'authentification", "Authentication tokens", False),
+    "browsing": ("Historique de navigation", "Browsing history", False),
+    "cookies": ("Identifiants de cookies et traceurs", "Cookie and tracker identifiers", False),
+    "application": ("Candidature (CV, lettre de motivation)", "Job application (CV, cover letter)", False),
+    "health": ("Données de santé", "Health data", True),
+    "racial_ethnic_origin": ("Origine raciale ou ethnique", "Racial or ethnic origin", True),
+    "political_opinions": ("Opinions politiques", "Political opinions", True),
+    "religious_beliefs": ("Convictions religieuses ou philosophiques", "Religious or philosophical beliefs", True),
+    "trade_union": ("Appartenance syndicale", "Trade union membership", True),
+    "genetic": ("Données génétiques", "Genetic data", True),
+    "biometric": ("Données biométriques", "Biometric data", True),
+    "sex_life": ("Vie ou orientation sexuelle", "Sex life or sexual orientation", True),
+}
+
+# id -> (French name with article, English name with article)
+EVENTS: dict[str, tuple[str, str]] = {
+    "collected": ("la collecte", "collection"),
+    "last_activity": ("la dernière activité", "the last activity"),
+    "account_deleted": ("la suppression du compte", "the deletion of the account"),
+    "subscription_ended": ("la fin de l'abonnement", "the end of the subscription"),
+    "contract_ended": ("la fin de la relation contractuelle", "the end of the contractual relationship"),
+    "item_deleted": ("la suppression de l'élément par le client", "the deletion of the item by the client"),
+    "consent_withdrawn": ("le retrait du consentement", "the withdrawal of consent"),
+    "last_purchase": ("le dernier achat", "the last purchase"),
+}
+
+
+class LegalBasis(StrEnum):
+    """Art. 6(1)(a) to (f)."""
+
+    consent = "consent"
+    contract = "contract"
+    legal_obligation = "legal_obligation"
+    vital_interests = "vital_interests"
+    public_task = "public_task"
+    legitimate_interests = "legitimate_interests"
+
+
+class SpecialCondition(StrEnum):
+    """Art. 9(2)(a) to (j)."""
+
+    explicit_consent = "explicit_consent"
+    employment = "employment"
+    vital_interests = "vital_interests"
+    not_for_profit = "not_for_profit"
+    made_public = "made_public"
+    legal_claims = "legal_claims"
+    substantial_public_interest = "substantial_public_interest"
+    health_care = "health_care"
+    public_health = "public_health"
+    archiving = "archiving"
+
+
+class Role(StrEnum):
+    controller = "controller"
+    processor = "processor"
+    joint_controller = "joint_controller"
+
+
+class Source(StrEnum):
+    data_subject = "data_subject"
+    client = "client"
+    public_sources = "public_sources"
+    third_party = "third_party"
+    automatic = "automatic"
+
+
+class Safeguard(StrEnum):
+    """Chapter V grounds for a transfer outside the EEA."""
+
+    adequacy = "adequacy"
+    scc = "scc"
+    bcr = "bcr"
+    dpf = "dpf"
+    derogation = "derogation"
+    privacy_shield = "privacy_shield"
+    none = "none"
+
+
+class Right(StrEnum):
+    access = "access"
+    rectification = "rectification"
+    erasure = "erasure"
+    restriction = "restriction"
+    portability = "portability"
+    objection = "objection"
+    withdraw_consent = "withdraw_consent"
+    automated_decision = "automated_decision"
+    post_mortem = "post_mortem"
+
+
+class CookieCategory(StrEnum):
+    essential = "essential"
+    preferences = "preferences"
+    statistics = "statistics"
+    marketing = "marketing"
+
+
+class Action(StrEnum):
+    delete = "delete"
+    anonymize = "anonymize"
+
+
+class RecipientKind(StrEnum):
+    internal = "internal"
+    client = "client"
+    partner = "partner"
+    supplier = "supplier"
+    authority = "authority"
+    controller = "controller"
+
+
+# EEA member states (EU 27 + Iceland, Liechtenstein, Norway), ISO 3166-1 alpha-2.
+EEA = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+)
