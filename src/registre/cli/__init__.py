@@ -54,7 +54,15 @@ def _escape(text: str) -> str:
 
 
 def main() -> None:
-    from registre.cli import documents, enforcement, register_cmds, requests  # noqa: F401
+    from registre.cli import (  # noqa: F401  (importing registers the commands)
+        audit,
+        demo,
+        documents,
+        enforcement,
+        lint,
+        register_cmds,
+        requests,
+    )
 
     try:
         app(standalone_mode=False)

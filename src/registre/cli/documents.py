@@ -1,1 +1,3 @@
-"""Commands: to be filled."""
+"""Commands: policy, ropa."""
+
+from __future__ import annotations

@@ -1,1 +1,3 @@
-"""Commands: to be filled."""
+"""Commands: plan, sweep."""
+
+from __future__ import annotations

@@ -1,1 +1,3 @@
-"""Commands: to be filled."""
+"""Commands: request."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Commands: audit, hold."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Commands: demo-data."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Commands: lint, diff."""
+
+from __future__ import annotations
