@@ -43,6 +43,12 @@ class Duration:
     amount: int
     unit: Unit
 
+    def __post_init__(self) -> None:
+        if self.amount < 0:
+            raise ValueError("a duration cannot be negative")
+        if self.amount == 0 and self.unit != "days":
+            object.__setattr__(self, "unit", "days")  # every zero period is the same period
+
     @classmethod
     def parse(cls, text: str) -> Duration:
         """Read '6 months', '1 year', '15 days', 'immediately' or 'P6M'; raise ValueError."""
