@@ -17,20 +17,31 @@ ColumnPath = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][
 """A column of this table (``deleted_at``) or reached through references (``account.deleted_at``)."""
 
 AnonymizeMethod = Literal[
-    "null", "redact", "hash", "month", "year", "coarse_location", "fake_name", "fake_email",
+    "null",
+    "redact",
+    "hash",
+    "month",
+    "year",
+    "coarse_location",
+    "fake_name",
+    "fake_email",
     "fake_phone",
 ]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
 
 class Reference(_Strict):
     """A link from a column of this table to another table's key."""
 
     column: Column
+    """The column of this table holding the reference."""
     table: str
+    """The referenced table."""
     target: Column | None = None
     """The referenced column; the referenced table's primary key when omitted."""
 
@@ -66,11 +77,13 @@ class TableMapping(_Strict):
     subject: str | None = None
     """Which category of person the rows are about (a subject id)."""
     primary_key: Column = "id"
+    """The primary key column."""
     identity: dict[str, Column] = Field(default_factory=dict)
     """How a person is recognised: {email: email, phone: phone_number, customer_id: id}."""
     references: Annotated[dict[str, Reference], BeforeValidator(_references_short_form)] = Field(
         default_factory=dict
     )
+    """Links to other tables: {name: 'column -> table'} or {name: {column, table, target}}."""
     columns: dict[Column, str] = Field(default_factory=dict)
     """Columns holding personal data, each with its data category id."""
     not_personal: list[Column] = Field(default_factory=list)
@@ -80,6 +93,7 @@ class TableMapping(_Strict):
     tenant: ColumnPath | None = None
     """The column naming the client company or professional a row belongs to."""
     rules: dict[str, RuleBinding] = Field(default_factory=dict)
+    """Retention rules applied to this table, by rule id (or a list of ids)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -93,7 +107,9 @@ class Tenants(_Strict):
     """The client companies or professionals of a multi-client service."""
 
     table: str
+    """The table of clients."""
     key: Column = "id"
+    """Its primary key column."""
     contract_ended: Column | None = None
     """When the client's contract ended; drives 'contract_ended' clocks of client data."""
     retention_months: Column | None = None
@@ -104,4 +120,6 @@ class DataStore(_Strict):
     url_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
     """The environment variable holding the SQLAlchemy URL, such as DATABASE_URL."""
     tables: dict[str, TableMapping] = Field(default_factory=dict)
+    """The mapped tables, by table name."""
     tenants: Tenants | None = None
+    """The table of client companies or professionals, for multi-client services."""

@@ -45,14 +45,18 @@ Lang = Literal["fr", "en"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
 
 class Text(Strict):
     """A sentence in each language of the policy: ``{fr: ..., en: ...}``."""
 
     fr: str | None = None
+    """French text."""
     en: str | None = None
+    """English text."""
 
     def get(self, lang: Lang) -> str:
         value = getattr(self, lang)
@@ -99,17 +103,24 @@ def _listify(value: Any) -> Any:
 
 class PostalAddress(Strict):
     street: str
+    """Street and number, as written on an envelope."""
     postal_code: str
+    """Postal code, as text to keep leading zeros."""
     city: str
+    """City."""
     country: Country = "FR"
+    """ISO 3166 two-letter country code."""
 
 
 class Registration(Strict):
     """A company or association number; SIREN and SIRET are checked with python-stdnum."""
 
     kind: Literal["siren", "siret", "rna", "vat", "other"] = "siren"
+    """siren, siret, rna (associations), vat, or other."""
     number: str
+    """The number itself; SIREN, SIRET and French VAT numbers are checked."""
     registry: str | None = None
+    """The register it is recorded in, such as 'RCS Nantes'."""
 
     @model_validator(mode="after")
     def _valid_number(self) -> Registration:
@@ -124,17 +135,24 @@ class Registration(Strict):
 
 class Person(Strict):
     name: str | None = None
+    """Full name."""
     email: str | None = None
+    """Email address."""
     phone: str | None = None
+    """Phone number."""
     address: PostalAddress | None = None
+    """Postal address."""
 
 
 class RightsChannels(Strict):
     """Where people exercise their rights; at least one channel is required."""
 
     email: str | None = None
+    """Email address where people exercise their rights."""
     address: PostalAddress | None = None
+    """Postal address for written requests."""
     web_form: str | None = None
+    """URL of a web form or privacy center."""
 
     @model_validator(mode="after")
     def _one_channel(self) -> RightsChannels:
@@ -145,8 +163,11 @@ class RightsChannels(Strict):
 
 class Authority(Strict):
     name: Text
+    """The authority's name, as it reads in a sentence."""
     website: str | None = None
+    """Where to lodge a complaint online."""
     address: PostalAddress | None = None
+    """Postal address for complaints."""
 
 
 CNIL = Authority(
@@ -155,27 +176,43 @@ CNIL = Authority(
         en="the Commission nationale de l'informatique et des libertés (CNIL), the French data protection authority",
     ),
     website="https://www.cnil.fr/fr/plaintes",
-    address=PostalAddress(street="3 place de Fontenoy, TSA 80715", postal_code="75334",
-                          city="Paris Cedex 07", country="FR"),
+    address=PostalAddress(
+        street="3 place de Fontenoy, TSA 80715",
+        postal_code="75334",
+        city="Paris Cedex 07",
+        country="FR",
+    ),
 )
 
 
 class Hosting(Strict):
     country: Country
+    """Where the servers are, as an ISO country code."""
     provider: str | None = None
+    """The hosting company."""
 
 
 class Organization(Strict):
     name: str
+    """Legal name of the organization."""
     legal_form: str | None = None
+    """SAS, SARL, association loi 1901..."""
     registration: Registration | None = None
+    """Company or association registration number."""
     address: PostalAddress
+    """Registered office."""
     website: str | None = None
+    """The organization's website."""
     representative: str | None = None
+    """Legal representative (Art. 30(1)(a))."""
     dpo: Person | None = None
+    """The data protection officer, if one is appointed (Art. 37)."""
     contact: RightsChannels
+    """Channels to exercise rights: email, postal address, web form."""
     supervisory_authority: Authority = CNIL
+    """The authority people can complain to; the CNIL by default."""
     hosting: list[Hosting] = Field(default_factory=list)
+    """Where data is hosted: a list of country codes or {country, provider}."""
 
     @field_validator("hosting", mode="before")
     @classmethod
@@ -187,12 +224,19 @@ class Organization(Strict):
 
 class Policy(Strict):
     version: str
+    """Version of the policy, such as '4.2'."""
     date: dt.date
+    """Date this version takes effect (YYYY-MM-DD)."""
     languages: list[Lang] = Field(default_factory=lambda: ["fr", "en"], min_length=1)
+    """Languages the policy is published in; every text must be given in each."""
     timezone: str = "Europe/Paris"
+    """IANA time zone in which retention periods and deadlines are counted."""
     changes: Text | None = None
+    """How people are told about changes to the policy."""
     notify_changes_by_email: bool = False
+    """True when people are emailed about changes that affect their rights."""
     applies_to_data_collected_under: Literal["current", "version_at_collection"] = "current"
+    """'current', or 'version_at_collection' when data is processed under the policy in force when it was collected."""
 
     @field_validator("timezone")
     @classmethod
@@ -211,12 +255,16 @@ class Policy(Strict):
 
 class SubjectCategory(Strict):
     name: Text
+    """Name of this category of people."""
     description: Text | None = None
+    """Who they are, when the name is not enough."""
 
 
 class DataCategory(Strict):
     name: Text
+    """Name of the category, listing the main fields."""
     description: Text | None = None
+    """More detail, when the name is not enough."""
     special: bool = False
     """A special category under Art. 9 GDPR (health, biometrics, ...)."""
 
@@ -225,6 +273,7 @@ class Event(Strict):
     """Something that starts a retention clock; ``name`` reads after 'after' in a sentence."""
 
     name: Text
+    """The event in words, with its article: 'la suppression du compte' / 'the deletion of the account'."""
 
 
 # -- recipients ---------------------------------------------------------------------------------
@@ -232,6 +281,7 @@ class Event(Strict):
 
 class Transfer(Strict):
     safeguard: Safeguard
+    """adequacy, scc, bcr, dpf (EU-US Data Privacy Framework), derogation, privacy_shield (invalid since 16 July 2020) or none."""
     reference: str | None = None
     """The decision, clauses or derogation relied on (e.g. 'Décision 2021/914')."""
 
@@ -240,10 +290,15 @@ class Processor(Strict):
     """A processor (Art. 28) or sub-processor acting on our instructions."""
 
     name: str
+    """Legal name of the processor."""
     service: Text
+    """The service it renders."""
     country: Country
+    """Where it processes the data (ISO code); outside the EEA makes it a transfer."""
     transfer: Transfer | None = None
+    """The safeguard for a transfer outside the EEA."""
     dpa: str | None = None
+    """Reference or URL of the data processing agreement (Art. 28(3))."""
 
     @property
     def outside_eea(self) -> bool:
@@ -254,9 +309,13 @@ class Recipient(Strict):
     """A recipient that is not our processor: internal teams, clients, partners, authorities."""
 
     name: Text
+    """Who receives the data, in words."""
     kind: RecipientKind
+    """internal, client, partner, supplier, authority or controller."""
     country: Country | None = None
+    """Where the recipient is, when it matters for transfers."""
     transfer: Transfer | None = None
+    """The safeguard for a transfer outside the EEA."""
 
     @property
     def outside_eea(self) -> bool:
@@ -272,7 +331,9 @@ class Clock(Strict):
     """A period that starts at an event: '6 months after account_deleted'."""
 
     period: DurationField
+    """How long after the event, such as '6 months' or 'immediately'."""
     event: Id
+    """The id of the event that starts the clock."""
 
     @model_validator(mode="before")
     @classmethod
@@ -295,6 +356,7 @@ class CountCap(Strict):
     """Keep only the newest ``count`` records for each value of ``per``."""
 
     count: int = Field(gt=0)
+    """How many records to keep."""
     per: Text
     """What the count is kept for, in words: 'per device'."""
 
@@ -310,10 +372,15 @@ class RetentionRule(Strict):
     data: list[Id] = Field(default_factory=list)
     """Data categories this rule covers; empty means every category of the activity."""
     after: Annotated[list[Clock], BeforeValidator(_listify)] = Field(default_factory=list)
+    """Clocks such as '6 months after account_deleted'; data is due at the earliest."""
     keep_last: CountCap | None = None
+    """Keep only the newest records: {count, per}."""
     client_agreed: bool = False
+    """True when each client may agree another period; 'after' is the default."""
     statement: Text | None = None
+    """A retention promise that cannot be measured, kept as written; the lint reports it."""
     action: Action = Action.delete
+    """delete, or anonymize (the mapping gives a method per column)."""
     reference: Text | None = None
     """The statute, guidance or contract that sets the period."""
     reason: Text | None = None
@@ -344,43 +411,67 @@ class ControllerRef(Strict):
     kind: Text
     """In words: 'the professional who uses the platform', 'the client company'."""
     name: str | None = None
+    """The controller's name, when it is a single known organization."""
 
 
 class AutomatedDecision(Strict):
     """Automated decision-making, including profiling (Art. 22)."""
 
     description: Text
+    """What is decided automatically."""
     logic: Text | None = None
+    """The logic involved (Art. 13(2)(f))."""
     significance: Text | None = None
+    """Its significance and consequences for the person."""
 
 
 class Requirement(Strict):
     """Whether providing the data is required, and what happens if it is not (Art. 13(2)(e))."""
 
     kind: Literal["statutory", "contractual", "contract_prerequisite", "optional"]
+    """statutory, contractual, contract_prerequisite or optional."""
     consequence: Text
+    """What happens if the data is not provided."""
 
 
 class SourceEntry(Strict):
     kind: Source
+    """data_subject, client, public_sources, third_party or automatic."""
     detail: Text | None = None
+    """Where exactly the data comes from."""
 
 
 class ProcessingActivity(Strict):
     name: Text
+    """Name of the processing activity."""
     purpose: Text
+    """Its purpose, in a sentence."""
     role: Role = Role.controller
+    """Our role: controller, processor or joint_controller."""
     controller: ControllerRef | None = None
+    """The controller, when we act as processor or joint controller."""
     legal_basis: Annotated[list[LegalBasis], BeforeValidator(_listify)] = Field(min_length=1)
+    """Art. 6(1) basis, or a list of them: consent, contract, legal_obligation, vital_interests, public_task, legitimate_interests."""
     legitimate_interest: Text | None = None
+    """The interest pursued, required with legitimate_interests."""
     special_condition: SpecialCondition | None = None
+    """The Art. 9(2) condition, required for special categories of data."""
     subjects: list[Id] = Field(min_length=1)
+    """Ids of the categories of people concerned."""
     data: list[Id] = Field(min_length=1)
-    sources: list[SourceEntry] = Field(default_factory=lambda: [SourceEntry(kind=Source.data_subject)])
+    """Ids of the data categories processed."""
+    sources: list[SourceEntry] = Field(
+        default_factory=lambda: [SourceEntry(kind=Source.data_subject)]
+    )
+    """Where the data comes from; the person by default."""
     recipients: list[Id] = Field(default_factory=list)
+    """Ids of the processors and recipients that receive the data."""
     automated_decision: AutomatedDecision | None = None
+    """Automated decision-making, including profiling (Art. 22)."""
     requirement: Requirement | None = None
+    """Whether providing the data is required (Art. 13(2)(e))."""
     retention: dict[Id, RetentionRule] = Field(default_factory=dict)
+    """Retention rules, by rule id."""
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -404,10 +495,15 @@ class ProcessingActivity(Strict):
 
 class Cookie(Strict):
     name: str
+    """The cookie's name as set in the browser."""
     provider: str
+    """Who sets it."""
     category: CookieCategory
+    """essential, preferences, statistics or marketing."""
     purpose: Text
+    """What it is for."""
     lifetime: DurationField
+    """How long it lives, such as '13 months'."""
     consent_required: bool | None = None
     """Defaults to False for essential cookies and True for every other category."""
 
@@ -420,20 +516,33 @@ class Cookie(Strict):
 
 class Rights(Strict):
     offered: list[Right] = Field(
-        default_factory=lambda: [Right.access, Right.rectification, Right.erasure,
-                                 Right.restriction, Right.objection, Right.portability]
+        default_factory=lambda: [
+            Right.access,
+            Right.rectification,
+            Right.erasure,
+            Right.restriction,
+            Right.objection,
+            Right.portability,
+        ]
     )
+    """Rights offered: access, rectification, erasure, restriction, portability, objection, withdraw_consent, automated_decision, post_mortem."""
     response_deadline: DurationField = Duration(1, "months")
+    """Time to answer a request; one month under Art. 12(3)."""
     extension: DurationField = Duration(2, "months")
+    """How much the deadline can be extended (two months under Art. 12(3))."""
     identity_proof: Text | None = None
+    """How identity is checked when in doubt."""
     consent_withdrawal: Text | None = None
     """How to withdraw consent (a link, a setting, an address)."""
 
 
 class Breaches(Strict):
     authority_notification_hours: int = Field(72, gt=0)
+    """Hours to notify the authority of a breach (Art. 33: 72)."""
     notify_clients: bool = True
+    """True when clients (as controllers) are told of breaches."""
     notify_subjects_when_high_risk: bool = True
+    """True when people are told of high-risk breaches (Art. 34)."""
 
 
 # -- the register -------------------------------------------------------------------------------
@@ -443,19 +552,33 @@ class Register(Strict):
     """One organization's register of processing activities."""
 
     registre: Literal[1] = 1
+    """Version of the register format; 1."""
     organization: Organization
+    """Who we are."""
     policy: Policy
+    """Version, date, languages and time zone of the policy."""
     subjects: dict[Id, SubjectCategory]
+    """Categories of people, by id."""
     data_categories: dict[Id, DataCategory] = Field(default_factory=dict)
+    """Data categories declared next to the built-in ones, by id."""
     events: dict[Id, Event] = Field(default_factory=dict)
+    """Events that start retention clocks, next to the built-in ones, by id."""
     processors: dict[Id, Processor] = Field(default_factory=dict)
+    """Processors and sub-processors, by id."""
     recipients: dict[Id, Recipient] = Field(default_factory=dict)
+    """Other recipients, by id."""
     activities: dict[Id, ProcessingActivity] = Field(min_length=1)
+    """Processing activities (Art. 30), by id."""
     security: list[Text] = Field(default_factory=list)
+    """Security measures (Art. 32), each a text."""
     cookies: dict[Id, Cookie] = Field(default_factory=dict)
+    """Cookies and trackers, by id."""
     rights: Rights = Rights()
+    """Rights offered and how they are handled."""
     breaches: Breaches = Breaches()
+    """Personal data breach notification."""
     stores: dict[Id, DataStore] = Field(default_factory=dict)
+    """Databases the register is enforced on, by id."""
 
     # Resolved views: built-in vocabulary merged with what the register declares.
 
