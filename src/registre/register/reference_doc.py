@@ -66,7 +66,9 @@ def _type_name(annotation: Any) -> str:
             return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
         if issubclass(annotation, str) and hasattr(annotation, "__members__"):
             return " \\| ".join(f"`{m}`" for m in annotation.__members__)
-        return {str: "text", int: "integer", bool: "true/false"}.get(annotation, annotation.__name__)
+        return {str: "text", int: "integer", bool: "true/false"}.get(
+            annotation, annotation.__name__
+        )
     return str(annotation).replace("typing.", "")
 
 
@@ -118,7 +120,9 @@ def render() -> str:
         parts.append("| key | form | default | meaning |\n| --- | --- | --- | --- |")
         for name, field in cls.model_fields.items():
             meaning = (field.description or "").replace("\n", " ").replace("|", "\\|")
-            parts.append(f"| `{name}` | {_type_name(field.annotation)} | {_required(field)} | {meaning} |")
+            parts.append(
+                f"| `{name}` | {_type_name(field.annotation)} | {_required(field)} | {meaning} |"
+            )
     parts.append("\n## Built-in data categories\n")
     parts.append("| id | French | English | special category (Art. 9) |\n| --- | --- | --- | --- |")
     for key, (fr, en, special) in DATA_CATEGORIES.items():
