@@ -1,3 +1,212 @@
-"""Commands: audit, hold."""
+"""Commands: audit (verify, log), hold (add, list, release)."""
 
 from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from registre.cli import EXIT_PROBLEMS, app, out
+from registre.state import EngineState, Hold, open_state
+
+audit_app = typer.Typer(help="Check and read the audit trail.", no_args_is_help=True)
+hold_app = typer.Typer(
+    help="Legal holds: records or people whose data retention sweeps must not delete.",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+app.add_typer(hold_app, name="hold")
+
+StateUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--state-url",
+        help="SQLAlchemy URL of registre's state database "
+        "[default: $REGISTRE_STATE_URL, else sqlite:///registre-state.sqlite]",
+        show_default=False,
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
+Actor = Annotated[
+    str | None,
+    typer.Option("--actor", help="Who does this, as recorded in the audit trail [default: login]"),
+]
+
+HASH_PREFIX = 12
+
+
+@contextmanager
+def _state(url: str | None) -> Iterator[EngineState]:
+    state = open_state(url)
+    try:
+        yield state
+    finally:
+        state.close()
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "registre"
+
+
+@audit_app.command("verify")
+def verify(state_url: StateUrl = None) -> None:
+    """Check that no audit entry was altered, reordered, inserted or removed."""
+    with _state(state_url) as state:
+        problems = state.audit.verify()
+        head = state.audit.head()
+        count = sum(1 for _ in state.audit.entries())
+    if problems:
+        for problem in problems:
+            out.print(escape(str(problem)))
+        noun = "problem" if len(problems) == 1 else "problems"
+        out.print(f"[red]audit trail broken: {len(problems)} {noun}[/red]")
+        raise typer.Exit(EXIT_PROBLEMS)
+    head_hash = head[1] if head else ""
+    out.print(f"audit trail intact: {count} entries, head {head_hash[:HASH_PREFIX]}")
+
+
+@audit_app.command("log")
+def log(
+    since: Annotated[int, typer.Option("--since", help="Only entries after this seq.")] = 0,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only actions starting with this prefix.")
+    ] = None,
+    as_json: AsJson = False,
+    state_url: StateUrl = None,
+) -> None:
+    """Show the audit trail's entries, oldest first."""
+    with _state(state_url) as state:
+        entries = list(state.audit.entries(since_seq=since, action_prefix=action))
+    if as_json:
+        for entry in entries:
+            typer.echo(json.dumps(entry.as_json(), ensure_ascii=False, sort_keys=True))
+        return
+    table = Table("seq", "at (UTC)", "action", "actor", "run", "request", "details")
+    for entry in entries:
+        table.add_row(
+            str(entry.seq),
+            f"{entry.at:%Y-%m-%d %H:%M:%S}",
+            escape(entry.action),
+            escape(entry.actor),
+            "" if entry.run_id is None else str(entry.run_id),
+            escape(entry.request_id or ""),
+            escape(json.dumps(entry.details, ensure_ascii=False, sort_keys=True)),
+        )
+    if entries:
+        out.print(table)
+    else:
+        out.print("no audit entries" + (f" after seq {since}" if since else ""))
+
+
+@hold_app.command("add")
+def hold_add(
+    reason: Annotated[str, typer.Option("--reason", help="Why the data must be kept.")],
+    email: Annotated[str | None, typer.Option("--email", help="Hold a person's data.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="Hold a person's data.")] = None,
+    store: Annotated[str | None, typer.Option("--store", help="Store id of a record.")] = None,
+    table: Annotated[str | None, typer.Option("--table", help="Table of a record.")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Primary key value.")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last day of the hold, YYYY-MM-DD.")
+    ] = None,
+    actor: Actor = None,
+    state_url: StateUrl = None,
+) -> None:
+    """Place a legal hold on a person (--email or --phone) or a record (--store --table --key)."""
+    identity = {name: value for name, value in (("email", email), ("phone", phone)) if value}
+    record = (store, table, key)
+    if identity and any(record):
+        raise typer.BadParameter(
+            "hold either a person (--email/--phone) or a record (--store --table --key)"
+        )
+    if not identity and not all(record):
+        raise typer.BadParameter(
+            "give --email or --phone for a person, or all of --store, --table and --key "
+            "for a record"
+        )
+    if not reason.strip():
+        raise typer.BadParameter("the reason must not be empty", param_hint="--reason")
+    last_day = _parse_date(until) if until else None
+    with _state(state_url) as state:
+        hold = state.holds.place(
+            reason=reason,
+            store=store,
+            table=table,
+            key=key,
+            identity=identity or None,
+            until=last_day,
+            actor=_actor(actor),
+        )
+    out.print(f"legal hold {hold.id} placed on {escape(hold.describe())}{_until(hold)}")
+
+
+@hold_app.command("list")
+def hold_list(
+    include_released: Annotated[
+        bool, typer.Option("--all", help="Include released and expired holds.")
+    ] = False,
+    as_json: AsJson = False,
+    state_url: StateUrl = None,
+) -> None:
+    """List the legal holds in force."""
+    with _state(state_url) as state:
+        holds = state.holds.all() if include_released else state.holds.active()
+    if as_json:
+        for hold in holds:
+            typer.echo(json.dumps(hold.as_json(), ensure_ascii=False, sort_keys=True))
+        return
+    if not holds:
+        out.print("no legal holds" if include_released else "no legal hold in force")
+        return
+    table = Table("id", "on", "reason", "until", "placed (UTC)", "by", "released (UTC)")
+    for hold in holds:
+        table.add_row(
+            str(hold.id),
+            escape(hold.describe()),
+            escape(hold.reason),
+            hold.until.isoformat() if hold.until else "",
+            f"{hold.placed_at:%Y-%m-%d %H:%M}",
+            escape(hold.placed_by),
+            f"{hold.released_at:%Y-%m-%d %H:%M}" if hold.released_at else "",
+        )
+    out.print(table)
+
+
+@hold_app.command("release")
+def hold_release(
+    hold_id: Annotated[int, typer.Argument(metavar="ID", help="The hold's number.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the hold ends.")],
+    actor: Actor = None,
+    state_url: StateUrl = None,
+) -> None:
+    """Release a legal hold: retention applies to the data again."""
+    if not reason.strip():
+        raise typer.BadParameter("the reason must not be empty", param_hint="--reason")
+    with _state(state_url) as state:
+        hold = state.holds.release(hold_id, reason=reason, actor=_actor(actor))
+    out.print(f"legal hold {hold.id} on {escape(hold.describe())} released")
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date; write it YYYY-MM-DD", param_hint="--until"
+        ) from None
+
+
+def _until(hold: Hold) -> str:
+    return f" until {hold.until.isoformat()}" if hold.until else ""

@@ -1,0 +1,161 @@
+"""The engine's own state: audit trail, legal holds and runs, in one SQL database.
+
+::
+
+    from registre.state import open_state
+
+    with open_state() as state:            # REGISTRE_STATE_URL, else ./registre-state.sqlite
+        state.audit.append("sweep.delete", details={"table": "device", "count": 12})
+        problems = state.audit.verify()
+
+:func:`open_state` brings the database to the latest schema (Alembic ``upgrade head``, run
+from the migrations shipped inside the package) before returning. SQLite and PostgreSQL are
+tested. Every database failure surfaces as :class:`~registre.StateError`, naming the URL with
+its password masked; a broken audit chain that prevents appending raises
+:class:`~registre.AuditError` (see :mod:`registre.state.audit` for when).
+
+Additions after the first version: ``EngineState.close()`` and use as a context manager,
+``EngineState.url`` (masked), ``AuditTrail.append_in`` and ``AuditTrail.head()``,
+``AuditEntry.as_json()``, ``Hold``/``Run`` ``as_json()``, the hold look-ups listed in
+:mod:`registre.state.holds`, and :func:`identity_digest`.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Engine
+
+from registre._exceptions import StateError
+from registre.state.audit import AuditEntry, AuditTrail
+from registre.state.chain import AuditProblem
+from registre.state.db import (
+    MIGRATIONS,
+    create_state_engine,
+    masked,
+    resolve_url,
+    write_transaction,
+)
+from registre.state.holds import Hold, LegalHolds, identity_digest
+from registre.state.runs import Run, Runs, register_digest
+
+__all__ = [
+    "AuditEntry",
+    "AuditProblem",
+    "AuditTrail",
+    "EngineState",
+    "Hold",
+    "LegalHolds",
+    "Run",
+    "Runs",
+    "identity_digest",
+    "open_state",
+    "register_digest",
+]
+
+# Any constant shared by all registre processes; it only has to differ from other apps' locks.
+_PG_MIGRATION_LOCK = 0x7265_6769_7374_7265  # "registre"
+
+
+class EngineState:
+    """An open state database: ``audit``, ``holds`` and ``runs`` over one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.audit = AuditTrail(engine)
+        self.holds = LegalHolds(engine, self.audit)
+        self.runs = Runs(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL, password masked, for messages."""
+        return masked(self.engine.url)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> EngineState:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_state(url: str | None = None) -> EngineState:
+    """Open the state database at ``url`` (or ``REGISTRE_STATE_URL``) and migrate it."""
+    engine = create_state_engine(resolve_url(url))
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return EngineState(engine)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the state database to the latest revision; a no-op when it is there already."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            connection.rollback()
+        if current == head:
+            return
+        if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+            raise StateError(
+                f"the state database at {masked(engine.url)} is at schema revision {current!r}, "
+                "which this version of registre does not know",
+                hint="it was written by a newer registre: upgrade registre, or use another "
+                "state database (--state-url or REGISTRE_STATE_URL)",
+            )
+        with write_transaction(engine) as connection:
+            _lock_migrations(connection)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except exc.DBAPIError as error:
+        raise _unusable(engine, error) from None
+    except CommandError as error:
+        raise StateError(
+            f"cannot migrate the state database at {masked(engine.url)}: {error}",
+            hint="use a database that only registre writes its registre_* tables to",
+        ) from None
+
+
+def _lock_migrations(connection: Connection) -> None:
+    # Two processes opening a fresh PostgreSQL database at once must not both create the
+    # tables; SQLite's BEGIN IMMEDIATE already serialises them.
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
+
+
+def _unusable(engine: Engine, error: exc.DBAPIError) -> StateError:
+    reason = (str(error.orig).strip() or type(error.orig).__name__).splitlines()[0]
+    if engine.url.get_backend_name() == "sqlite":
+        hint = (
+            "check that the directory of the SQLite file exists and is writable, or pass "
+            "another URL (--state-url or REGISTRE_STATE_URL)"
+        )
+    else:
+        hint = (
+            "check that the database server is running, that the database exists and that the "
+            "user may create tables in it (--state-url or REGISTRE_STATE_URL)"
+        )
+    return StateError(
+        f"cannot open the state database at {masked(engine.url)}: {reason}", hint=hint
+    )

@@ -1,0 +1,220 @@
+"""The audit trail: an append-only, hash-chained log of everything registre does.
+
+Each entry's ``hash`` is ``sha256(prev_hash + canonical JSON of (seq, at, action, actor,
+run_id, request_id, details))``, where ``prev_hash`` is the previous entry's hash (64 zeros for
+the first). A separate head record keeps the last ``seq`` and ``hash`` and is updated in the
+same transaction as each append, so removing entries from the end is detected too.
+
+Appending takes the writers' lock (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on
+the head row elsewhere), so concurrent writers get strictly increasing, gap-free ``seq``.
+
+Appending after tampering (decision): ``append`` does not re-verify the whole trail, which would
+cost O(n) per entry. It chains from the head record, never from the last stored row, so an
+altered or removed entry cannot be laundered by later appends and :meth:`AuditTrail.verify`
+keeps reporting it. ``append`` raises :class:`AuditError` only when it cannot chain safely: the
+head record is missing, or an entry already sits beyond the head (a forged insert).
+
+What the chain cannot prove: someone with write access who rewrites entries *and* recomputes
+every later hash *and* the head goes undetected. Publish the head hash printed by
+``registre audit verify`` elsewhere (a ticket, a signed email) to anchor it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Engine
+
+from registre._exceptions import AuditError
+from registre.state.chain import AuditProblem, entry_hash, format_at, verify_rows
+from registre.state.db import (
+    audit_entry,
+    audit_head,
+    canonical_json,
+    read_connection,
+    utcnow,
+    write_transaction,
+)
+
+HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry of the audit trail, as stored."""
+
+    seq: int
+    at: datetime
+    action: str
+    actor: str
+    run_id: int | None
+    request_id: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The entry as plain JSON values (``at`` in ISO 8601 UTC)."""
+        return {
+            "seq": self.seq,
+            "at": format_at(self.at),
+            "action": self.action,
+            "actor": self.actor,
+            "run_id": self.run_id,
+            "request_id": self.request_id,
+            "details": self.details,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+class AuditTrail:
+    """The audit trail of one state database (``state.audit``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def append(
+        self,
+        action: str,
+        *,
+        details: dict[str, Any],
+        actor: str = "registre",
+        run_id: int | None = None,
+        request_id: str | None = None,
+    ) -> AuditEntry:
+        """Record ``action`` and commit it, before the caller performs it.
+
+        ``details`` must be JSON-serialisable (no NaN); it is stored as canonical JSON.
+        """
+        with write_transaction(self._engine) as connection:
+            return self.append_in(
+                connection,
+                action,
+                details=details,
+                actor=actor,
+                run_id=run_id,
+                request_id=request_id,
+            )
+
+    def append_in(
+        self,
+        connection: Connection,
+        action: str,
+        *,
+        details: dict[str, Any],
+        actor: str = "registre",
+        run_id: int | None = None,
+        request_id: str | None = None,
+    ) -> AuditEntry:
+        """Append inside the caller's write transaction (see ``db.write_transaction``).
+
+        For changes to the state database itself that must commit together with their entry,
+        such as placing a legal hold.
+        """
+        if not action:
+            raise ValueError("an audit action must not be empty")
+        details_text = canonical_json(details)
+        stored_details = json.loads(details_text)
+        head = connection.execute(
+            sa.select(audit_head.c.seq, audit_head.c.hash)
+            .where(audit_head.c.id == HEAD_ID)
+            .with_for_update()
+        ).first()
+        if head is None:
+            raise AuditError(
+                "the audit trail's head record is missing, so the trail cannot be extended",
+                hint="run `registre audit verify`; the state database was altered by hand",
+            )
+        seq = head.seq + 1
+        at = utcnow()
+        digest = entry_hash(
+            head.hash,
+            seq=seq,
+            at=at,
+            action=action,
+            actor=actor,
+            run_id=run_id,
+            request_id=request_id,
+            details=stored_details,
+        )
+        try:
+            connection.execute(
+                audit_entry.insert().values(
+                    seq=seq,
+                    at=at,
+                    action=action,
+                    actor=actor,
+                    run_id=run_id,
+                    request_id=request_id,
+                    details=details_text,
+                    prev_hash=head.hash,
+                    hash=digest,
+                )
+            )
+        except exc.IntegrityError:
+            raise AuditError(
+                f"an audit entry with seq {seq} already exists beyond the head record "
+                f"(seq {head.seq}): it was inserted by hand",
+                hint="run `registre audit verify` and investigate before registre writes again",
+            ) from None
+        connection.execute(
+            audit_head.update().where(audit_head.c.id == HEAD_ID).values(seq=seq, hash=digest)
+        )
+        return AuditEntry(
+            seq, at, action, actor, run_id, request_id, stored_details, head.hash, digest
+        )
+
+    def entries(self, since_seq: int = 0, action_prefix: str | None = None) -> Iterator[AuditEntry]:
+        """Entries with ``seq > since_seq``, in order; only actions starting with the prefix.
+
+        Entries whose details are not valid JSON any more (tampering) come with
+        ``details == {"<unreadable>": <stored text>}``; :meth:`verify` says more.
+        """
+        query = sa.select(audit_entry).where(audit_entry.c.seq > since_seq)
+        if action_prefix:
+            query = query.where(audit_entry.c.action.startswith(action_prefix, autoescape=True))
+        query = query.order_by(audit_entry.c.seq)
+        with read_connection(self._engine) as connection:
+            for row in connection.execute(query):
+                try:
+                    details = json.loads(row.details)
+                except ValueError:
+                    details = {"<unreadable>": row.details}
+                yield AuditEntry(
+                    row.seq,
+                    row.at,
+                    row.action,
+                    row.actor,
+                    row.run_id,
+                    row.request_id,
+                    details,
+                    row.prev_hash,
+                    row.hash,
+                )
+
+    def head(self) -> tuple[int, str] | None:
+        """The head record: the last ``seq`` and ``hash`` appended; None if it was deleted.
+
+        Before the first append it is ``(0, "000...0")``.
+        """
+        with read_connection(self._engine) as connection:
+            row = connection.execute(
+                sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == HEAD_ID)
+            ).first()
+        return None if row is None else (row.seq, row.hash)
+
+    def verify(self) -> list[AuditProblem]:
+        """Every problem with the stored trail, sorted by seq; empty when intact."""
+        with read_connection(self._engine) as connection:
+            rows = list(connection.execute(sa.select(audit_entry).order_by(audit_entry.c.seq)))
+            head = connection.execute(
+                sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == HEAD_ID)
+            ).first()
+        return verify_rows(rows, None if head is None else (head.seq, head.hash))

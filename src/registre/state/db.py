@@ -1,0 +1,246 @@
+"""The engine's own state database: URL, engine, schema, migrations on open.
+
+The state database holds what registre itself must remember between runs: the audit trail,
+legal holds, and sweep runs with their checkpoints. It is reached by a SQLAlchemy URL
+(``REGISTRE_STATE_URL``, else ``sqlite:///registre-state.sqlite`` in the working directory) and
+brought to the latest schema with Alembic every time it is opened.
+
+SQLite is driven in "manual BEGIN" mode so that writers can ask for ``BEGIN IMMEDIATE``: the
+audit trail's appends then serialise on the database lock instead of failing half way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from registre._exceptions import StateError
+
+DEFAULT_URL = "sqlite:///registre-state.sqlite"
+URL_VARIABLE = "REGISTRE_STATE_URL"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Busy-wait this long for another writer's lock before giving up (seconds).
+SQLITE_BUSY_TIMEOUT = 30
+_IMMEDIATE = "registre_immediate"
+
+metadata = sa.MetaData()
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC, returned as an aware UTC datetime.
+
+    SQLite has no time zones and PostgreSQL's ``timestamptz`` would come back in the session's
+    zone; storing naive UTC everywhere gives the same value (to the microsecond) on both, which
+    the audit trail's hashes depend on.
+    """
+
+    impl = sa.DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: registre stores aware UTC timestamps")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+audit_entry = sa.Table(
+    "registre_audit_entry",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("action", sa.String(200), nullable=False, index=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("run_id", sa.Integer, nullable=True, index=True),
+    sa.Column("request_id", sa.String(200), nullable=True, index=True),
+    # Canonical JSON text, not a JSON type: the bytes hashed are the bytes stored.
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+audit_head = sa.Table(
+    "registre_audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+legal_hold = sa.Table(
+    "registre_legal_hold",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("store", sa.String(200), nullable=True),
+    sa.Column("table_name", sa.String(200), nullable=True),
+    sa.Column("record_key", sa.String(500), nullable=True),
+    sa.Column("identity", sa.Text, nullable=True),
+    sa.Column("until", sa.Date, nullable=True),
+    sa.Column("placed_at", UTCDateTime, nullable=False),
+    sa.Column("placed_by", sa.String(200), nullable=False),
+    sa.Column("released_at", UTCDateTime, nullable=True),
+    sa.Column("released_by", sa.String(200), nullable=True),
+    sa.Column("release_reason", sa.Text, nullable=True),
+)
+
+run = sa.Table(
+    "registre_run",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(100), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("register_version", sa.String(100), nullable=False),
+    sa.Column("register_digest", sa.String(64), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("options", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=True),
+)
+
+run_progress = sa.Table(
+    "registre_run_progress",
+    metadata,
+    sa.Column(
+        "run_id", sa.Integer, sa.ForeignKey("registre_run.id"), primary_key=True, nullable=False
+    ),
+    sa.Column("key", sa.String(300), primary_key=True, nullable=False),
+    sa.Column("done", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+def utcnow() -> datetime:
+    """Now, aware, in UTC, to the microsecond the databases keep."""
+    return datetime.now(UTC)
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is refused (its zone would be a guess)."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: pass an aware datetime (UTC or a zone)")
+    return value.astimezone(UTC)
+
+
+def resolve_url(url: str | None) -> str:
+    """The state URL to use: the argument, else ``REGISTRE_STATE_URL``, else the local file."""
+    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+
+
+def masked(url: str | URL) -> str:
+    """The URL for messages, with its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "<unparseable URL>"
+
+
+def create_state_engine(url: str) -> Engine:
+    """A SQLAlchemy engine on the state database, set up for serialised audit appends."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise StateError(
+            f"the state database URL {url!r} is not a SQLAlchemy URL",
+            hint="use e.g. sqlite:///registre-state.sqlite or "
+            "postgresql+psycopg://user@host/db (option --state-url or REGISTRE_STATE_URL)",
+        ) from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
+            _manual_begin(engine)
+        else:
+            engine = sa.create_engine(parsed, pool_pre_ping=True)
+    except (exc.NoSuchModuleError, ImportError, exc.ArgumentError) as error:
+        raise StateError(
+            f"cannot use the state database at {masked(parsed)}: {_first_line(error)}",
+            hint="install the database driver named in the URL, or use a sqlite:/// URL",
+        ) from None
+    return engine
+
+
+def _manual_begin(engine: Engine) -> None:
+    # pysqlite's own transaction handling issues BEGIN lazily (DEFERRED) and cannot be asked
+    # for IMMEDIATE; take over BEGIN so a writer can lock the database before reading the head.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A short transaction that holds the writers' lock from its first statement.
+
+    On SQLite the transaction is ``BEGIN IMMEDIATE``; on other databases the caller locks the
+    audit head row with ``SELECT ... FOR UPDATE`` (see :mod:`registre.state.audit`).
+    """
+    with guard(engine), engine.connect() as connection:
+        connection.execution_options(**{_IMMEDIATE: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for reading, with database errors turned into :class:`StateError`."""
+    with guard(engine), engine.connect() as connection:
+        yield connection
+
+
+@contextmanager
+def guard(engine: Engine) -> Iterator[None]:
+    """Turn a database failure into a :class:`StateError` naming the (masked) URL."""
+    try:
+        yield
+    except exc.DBAPIError as error:
+        raise StateError(
+            f"the state database at {masked(engine.url)} failed: {_first_line(error.orig)}",
+            hint="check that the database is reachable and that registre may write to it "
+            "(option --state-url or REGISTRE_STATE_URL)",
+        ) from None
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def canonical_json(value: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, characters kept as UTF-8, no NaN or infinity."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def as_date(value: date | datetime | None) -> date | None:
+    """A date from a date (a datetime is cut to its UTC date)."""
+    if value is None or type(value) is date:
+        return value
+    if isinstance(value, datetime):
+        return to_utc(value).date()
+    return value
