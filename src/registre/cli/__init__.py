@@ -65,21 +65,28 @@ def main() -> None:
     )
 
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode a command's `raise typer.Exit(code)` comes back as the
+        # return value instead of exiting.
+        code = app(standalone_mode=False)
     except RegistreError as exc:
         sys.exit(report_error(exc))
     except KeyboardInterrupt:
         err.print("interrupted; committed batches stay committed, run the command again to resume")
         sys.exit(130)
     except Exception as exc:  # click's usage errors and aborts
-        import click
+        try:  # typer >= 0.22 vendors click instead of depending on it
+            from typer._click.exceptions import ClickException
+        except ImportError:
+            from click import ClickException
 
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, typer.Abort):
             err.print("aborted; nothing was changed")
             sys.exit(EXIT_PROBLEMS)
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
+        if isinstance(exc, typer.Exit):
             sys.exit(exc.exit_code)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
