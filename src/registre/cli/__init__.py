@@ -74,7 +74,7 @@ def main() -> None:
         err.print("interrupted; committed batches stay committed, run the command again to resume")
         sys.exit(130)
     except Exception as exc:  # click's usage errors and aborts
-        try:  # typer >= 0.22 vendors click instead of depending on it
+        try:  # recent typer releases vendor click instead of depending on it
             from typer._click.exceptions import ClickException
         except ImportError:
             from click import ClickException
