@@ -32,8 +32,8 @@ employees, ``directory_users``); the rest scales with it:
 
 Generation is deterministic (``random.Random(seed)`` and Faker ``fr_FR`` seeded with it) and
 streams: :func:`generate` yields one batch per group of accounts, parents before children, so
-memory stays flat from a thousand rows to tens of millions. At ~37 rows per user, 1 million
-rows is about 27,000 subjects.
+memory stays flat from a thousand rows to tens of millions. At ~41 rows per user, 1 million
+rows is about 24,000 subjects.
 """
 
 from __future__ import annotations

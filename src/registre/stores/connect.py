@@ -1,0 +1,150 @@
+"""Open a connection to a data store, turning every way it can fail into a StoreError.
+
+The URL comes from the command line or from the environment variable the register names
+(``url_env``): secrets never sit in the register. Messages never show the password.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from registre._exceptions import StoreError
+from registre.register.model import Register
+
+CONNECT_TIMEOUT_SECONDS = 5
+
+# (words in the driver's message, what it means, what to do); first match wins
+_DIAGNOSES: list[tuple[tuple[str, ...], str, str]] = [
+    (
+        ("password authentication failed", "access denied for user", "(1045"),
+        "the server refused the user name or password",
+        "check the user and password in the URL",
+    ),
+    (
+        ("does not exist", "unknown database", "(1049"),
+        "the database does not exist on that server",
+        "create it, or fix the database name at the end of the URL",
+    ),
+    (
+        ("permission denied", "(1044", "(1142", "not authorized", "insufficient privilege"),
+        "the user is not allowed to use this database",
+        "grant the user access to the database, or connect as another user",
+    ),
+    (
+        (
+            "connection refused",
+            "can't connect",
+            "could not connect",
+            "(2003",
+            "timeout expired",
+            "timed out",
+            "could not translate host name",
+            "name or service not known",
+            "no route to host",
+            "network is unreachable",
+            "connection failed",
+        ),
+        "the database server cannot be reached",
+        "check the host and port in the URL, and that the server is running and accepts "
+        "connections from this machine",
+    ),
+    (
+        ("unable to open database file",),
+        "the SQLite file cannot be opened",
+        "check that its folder exists and is writable",
+    ),
+]
+
+
+def masked(url: str | URL) -> str:
+    """The URL as it may be shown: the password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable URL>"
+
+
+def store_url(register: Register, store_id: str, url: str | None = None) -> str:
+    """The URL of a store: ``url`` when given, else the environment variable named by the store."""
+    if store_id not in register.stores:
+        declared = ", ".join(sorted(register.stores)) or "none"
+        raise StoreError(
+            f"the register declares no store '{store_id}'", hint=f"declared stores: {declared}"
+        )
+    if url:
+        return url
+    variable = register.stores[store_id].url_env
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        raise StoreError(
+            f"store '{store_id}' reads its database URL from ${variable}, which is not set",
+            hint=f"export {variable}='postgresql+psycopg://user:password@host/dbname' "
+            "(any SQLAlchemy URL), or pass --url",
+        )
+    return value
+
+
+def open_engine(url: str, *, label: str = "") -> Engine:
+    """An engine on ``url`` whose first connection has succeeded; StoreError otherwise.
+
+    ``label`` (such as "store 'console'") starts the error messages.
+    """
+    prefix = f"{label}: " if label else ""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            f"{prefix}{url!r} is not a database URL",
+            hint="write it as dialect+driver://user:password@host:port/dbname, such "
+            "as postgresql+psycopg://app@localhost/app or sqlite:///app.db",
+        ) from None
+    connect_args: dict[str, object] = {}
+    if parsed.get_backend_name() in ("postgresql", "mysql", "mariadb") and (
+        "connect_timeout" not in parsed.query
+    ):
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    try:
+        engine = create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise StoreError(
+            f"{prefix}no SQLAlchemy dialect for {parsed.drivername!r}",
+            hint="use sqlite://, postgresql+psycopg:// or mysql+pymysql://",
+        ) from None
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError(
+            f"{prefix}cannot use {masked(parsed)}: {exc}",
+            hint="check the dialect and driver part of the URL",
+        ) from None
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        engine.dispose()
+        raise _diagnose(exc, parsed, prefix) from None
+    return engine
+
+
+def connect(register: Register, store_id: str, url: str | None = None) -> Engine:
+    """An engine on one of the register's stores, checked by a first connection."""
+    return open_engine(store_url(register, store_id, url), label=f"store '{store_id}'")
+
+
+def _diagnose(exc: DBAPIError, url: URL, prefix: str) -> StoreError:
+    raw = str(exc.orig if exc.orig is not None else exc)
+    if url.password:
+        raw = raw.replace(str(url.password), "***")
+    detail = (raw.strip().splitlines() or [""])[0]
+    lowered = raw.lower()
+    for words, meaning, hint in _DIAGNOSES:
+        if any(word in lowered for word in words):
+            return StoreError(
+                f"{prefix}cannot connect to {masked(url)}: {meaning} ({detail})", hint=hint
+            )
+    return StoreError(
+        f"{prefix}cannot connect to {masked(url)}: {detail}",
+        hint="check the URL and that the server accepts this user",
+    )
