@@ -8,7 +8,8 @@ One tree, rooted in :class:`RegistreError`, so a caller can catch broadly or nar
     ├── StoreError               a data store is unreachable or refused an operation
     ├── StateError               the engine's own database is unusable
     ├── AuditError               the audit trail failed verification
-    └── RequestError             a data-subject request cannot move to the asked state
+    ├── RequestError             a data-subject request cannot move to the asked state
+    └── DocumentError            a policy or register export cannot be produced or written
 
 Every exception carries the context that caused it. They are translated for people only at the
 edges: the CLI prints ``file:line:col: message`` and a hint, the API one JSON error shape.
@@ -80,3 +81,7 @@ class AuditError(RegistreError):
 
 class RequestError(RegistreError):
     """A data-subject request cannot be opened or cannot move to the asked state."""
+
+
+class DocumentError(RegistreError):
+    """A document (policy, Art. 30 export) cannot be produced in the asked form, or written."""
