@@ -1,0 +1,138 @@
+"""Accountability checks: who answers for the data, who processes it, and what protects it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from registre.lint.finding import Finding, activity_name, category_name, finding, names, text
+from registre.lint.retention import is_location
+from registre.register.model import Register
+from registre.register.taxonomy import Role
+
+
+def check_special_categories(register: Register) -> Iterator[Finding]:
+    for activity_id, activity in register.activities.items():
+        special = [c for c in activity.data if register.data_category(c).special]
+        if special and activity.special_condition is None:
+            labels = names([category_name(register, c) for c in special])
+            yield finding(
+                "SPC001",
+                ("activities", activity_id, "data"),
+                f"Activity {activity_name(register, activity_id)} processes {labels}, "
+                "a special category of data: give the Art. 9(2) condition that allows "
+                "it in 'special_condition'.",
+            )
+
+
+def check_contacts(register: Register) -> Iterator[Finding]:
+    dpo = register.organization.dpo
+    if dpo is not None:
+        if not (dpo.email or dpo.phone or dpo.address):
+            yield finding(
+                "CTC001",
+                ("organization", "dpo"),
+                "The DPO is named but cannot be reached: give an email, a phone "
+                "number or a postal address.",
+            )
+        return
+    reasons = []
+    special = sorted(
+        {
+            c
+            for a in register.activities.values()
+            for c in a.data
+            if register.data_category(c).special
+        }
+    )
+    if special:
+        reasons.append(
+            "special-category data (" + names([category_name(register, c) for c in special]) + ")"
+        )
+    if any(is_location(register, c) for a in register.activities.values() for c in a.data):
+        reasons.append("location data")
+    if any(a.automated_decision is not None for a in register.activities.values()):
+        reasons.append("automated decisions")
+    if reasons:
+        yield finding(
+            "CTC002",
+            ("organization",),
+            f"No DPO is declared, yet the register processes {names(reasons)}: a DPO "
+            "is mandatory when this is done on a large scale; appoint one under "
+            "'organization.dpo', or record why it is not large-scale.",
+        )
+
+
+def check_breaches(register: Register) -> Iterator[Finding]:
+    breaches = register.breaches
+    if breaches.authority_notification_hours > 72:
+        yield finding(
+            "BRH001",
+            ("breaches", "authority_notification_hours"),
+            f"Breaches are notified to the authority within "
+            f"{breaches.authority_notification_hours} hours, beyond the 72 hours of "
+            "Art. 33(1): promise 72 hours or less.",
+        )
+    if not breaches.notify_subjects_when_high_risk:
+        yield finding(
+            "BRH002",
+            ("breaches", "notify_subjects_when_high_risk"),
+            "People are not told of breaches that put them at high risk, which "
+            "Art. 34 requires: set 'notify_subjects_when_high_risk' to true.",
+        )
+    acting_for = [i for i, a in register.activities.items() if a.role == Role.processor]
+    if acting_for and not breaches.notify_clients:
+        yield finding(
+            "BRH003",
+            ("breaches", "notify_clients"),
+            "We act as processor for some activities, yet clients are not told of "
+            "breaches: a processor notifies its controller without undue delay; set "
+            "'notify_clients' to true.",
+        )
+
+
+def check_processors(register: Register) -> Iterator[Finding]:
+    for activity_id, activity in register.activities.items():
+        if activity.role != Role.controller and activity.controller is None:
+            role = "processor" if activity.role == Role.processor else "joint controller"
+            yield finding(
+                "PRC001",
+                ("activities", activity_id, "role"),
+                f"In activity {activity_name(register, activity_id)} we act as {role},"
+                " but the controller is not named: fill in 'controller' (at least its "
+                "'kind').",
+            )
+    used = {r for a in register.activities.values() for r in a.recipients}
+    for processor_id, processor in register.processors.items():
+        if processor.dpa is None:
+            yield finding(
+                "PRC002",
+                ("processors", processor_id),
+                f"No data processing agreement is recorded for processor "
+                f"{processor.name}: give its reference or URL in 'dpa'.",
+            )
+        if processor_id not in used:
+            yield finding(
+                "PRC003",
+                ("processors", processor_id),
+                f"Processor {processor.name} receives data from no activity: add it "
+                "to the 'recipients' of the activities it serves, or remove it.",
+            )
+    for recipient_id, recipient in register.recipients.items():
+        if recipient_id not in used:
+            yield finding(
+                "PRC003",
+                ("recipients", recipient_id),
+                f"Recipient “{text(recipient.name)}” receives data from no activity: "
+                "add it to the 'recipients' of the activities that share data with "
+                "it, or remove it.",
+            )
+
+
+def check_security(register: Register) -> Iterator[Finding]:
+    if not register.security:
+        yield finding(
+            "SEC001",
+            ("security",),
+            "No security measure is described: list the technical and organisational "
+            "measures (access control, encryption, backups) under 'security'.",
+        )
