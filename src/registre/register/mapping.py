@@ -71,6 +71,8 @@ class RuleBinding(_Strict):
     """For a 'keep_last' rule: the column whose value the count is kept for (a device id)."""
     order_by: Column | None = None
     """For a 'keep_last' rule: the column that orders records, newest last."""
+    anonymized_at: Column | None = None
+    """For an 'anonymize' rule: a timestamp column the sweep sets, so anonymized rows are not due again; required with the hash and fake_* methods."""
 
 
 class TableMapping(_Strict):

@@ -1,0 +1,190 @@
+"""The anonymization methods a mapping can name, in SQL where the dialect allows, else in Python.
+
+Every method leaves NULL as NULL: there is nothing to anonymize in a missing value.
+
+==================  ==================================================  ====================
+method              result                                              recognised after?
+==================  ==================================================  ====================
+null                NULL                                                yes (IS NULL)
+redact              the fixed text ``[redacted]`` (cut to the column)    yes
+hash                HMAC-SHA256 hex of the value, cut to the column      no: ``anonymized_at``
+month / year        first day of the month / year, at midnight           yes
+coarse_location     the coordinate rounded to 0.1 degree (~11 km grid)   yes
+fake_name           a name drawn from the key and the value              no: ``anonymized_at``
+fake_email          ``anon-<hmac>@anonymized.invalid``                   yes (the domain)
+fake_phone          ``+3363998`` and 4 digits (a range ARCEP reserves    yes (the prefix)
+                    for fiction)
+==================  ==================================================  ====================
+
+"Recognised" is how the sweep knows a row is done without an ``anonymized_at`` column: a row
+is anonymized when every mapped column is NULL or already in its anonymized form. Keyed
+methods (hash, fake_*) read the key from ``REGISTRE_HMAC_KEY`` and are computed in Python, so
+the same key gives the same output on every run and every database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from registre._exceptions import RegistreError
+
+REDACTED = "[redacted]"
+FAKE_EMAIL_DOMAIN = "anonymized.invalid"
+FAKE_PHONE_PREFIX = "+3363998"
+KEY_VARIABLE = "REGISTRE_HMAC_KEY"
+KEYED = frozenset({"hash", "fake_name", "fake_email", "fake_phone"})
+GRID = Decimal("0.1")
+
+_FIRST = [
+    "Camille",
+    "Dominique",
+    "Claude",
+    "Alix",
+    "Sacha",
+    "Charlie",
+    "Andréa",
+    "Morgan",
+    "Lou",
+    "Maxime",
+    "Noa",
+    "Eden",
+    "Yael",
+    "Ange",
+    "Gaël",
+    "Loïc",
+]
+_LAST = [
+    "Martin",
+    "Bernard",
+    "Durand",
+    "Petit",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "Garcia",
+    "Roux",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Mercier",
+]
+
+
+def hmac_key(required: bool) -> bytes:
+    """The key of the keyed methods, from the environment; RegistreError when missing."""
+    value = os.environ.get(KEY_VARIABLE, "")
+    if required and not value:
+        raise RegistreError(
+            f"the mapping anonymizes with a keyed method (hash, fake_*), and ${KEY_VARIABLE} "
+            "is not set",
+            hint=f"export {KEY_VARIABLE}=<a long random secret kept outside the register>; "
+            "keep it: the same key gives the same pseudonyms on every run",
+        )
+    return value.encode()
+
+
+def _length(column: sa.Column[Any]) -> int | None:
+    return getattr(column.type, "length", None)
+
+
+def _is_date_only(column: sa.Column[Any]) -> bool:
+    return isinstance(column.type, sa.Date) and not isinstance(column.type, sa.DateTime)
+
+
+def sql_value(method: str, column: sa.Column[Any], dialect: str) -> ColumnElement[Any] | None:
+    """The SQL expression of the anonymized value, or None when it is computed in Python."""
+    if method == "null":
+        return sa.null()
+    if method == "redact":
+        return sa.literal(REDACTED[: _length(column) or None], sa.String())
+    if method == "coarse_location":
+        return _rounded(column)
+    if method in ("month", "year"):
+        return _truncated(method, column, dialect)
+    return None
+
+
+def _rounded(column: sa.Column[Any]) -> ColumnElement[Any]:
+    # PostgreSQL only rounds numerics to a number of places; cast both ways for every dialect
+    return sa.func.round(sa.cast(column, sa.Numeric(12, 7)), 1)
+
+
+def _truncated(method: str, column: sa.Column[Any], dialect: str) -> ColumnElement[Any] | None:
+    day_only = _is_date_only(column)
+    if dialect == "postgresql":
+        return sa.cast(sa.func.date_trunc(method, column), column.type)
+    if dialect == "sqlite":
+        # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff'
+        day = "%Y-%m-01" if method == "month" else "%Y-01-01"
+        return sa.func.strftime(day if day_only else day + " 00:00:00.000000", column)
+    if dialect in ("mysql", "mariadb"):
+        day = "%Y-%m-01" if method == "month" else "%Y-01-01"
+        return sa.func.str_to_date(sa.func.date_format(column, day), "%Y-%m-%d")
+    return None
+
+
+def recognizer(method: str, column: sa.Column[Any]) -> ColumnElement[bool] | None:
+    """True for a value already anonymized by ``method``; None when it cannot be told."""
+    if method == "null":
+        return column.is_(None)
+    if method == "redact":
+        done = column == REDACTED[: _length(column) or None]
+    elif method == "coarse_location":
+        done = column == _rounded(column)
+    elif method in ("month", "year"):
+        parts = ["day"] if method == "month" else ["month", "day"]
+        checks = [sa.extract(part, column) == 1 for part in parts]
+        if not _is_date_only(column):
+            checks += [sa.extract(part, column) == 0 for part in ("hour", "minute", "second")]
+        done = sa.and_(*checks)
+    elif method == "fake_email":
+        done = column.like(f"%@{FAKE_EMAIL_DOMAIN}")
+    elif method == "fake_phone":
+        done = column.like(f"{FAKE_PHONE_PREFIX}%")
+    else:
+        return None
+    return sa.or_(column.is_(None), done)
+
+
+def python_value(method: str, value: Any, *, key: bytes, length: int | None) -> Any:
+    """The anonymized value computed in Python (for methods or dialects SQL cannot do)."""
+    if value is None or method == "null":
+        return None
+    if method == "redact":
+        return REDACTED[: length or None]
+    if method == "coarse_location":
+        return float(
+            Decimal(str(value))
+            .quantize(Decimal("0.0000001"))
+            .quantize(GRID, rounding=ROUND_HALF_UP)
+        )
+    if method in ("month", "year"):
+        if not isinstance(value, date):
+            raise RegistreError(f"'{method}' anonymizes dates, and got {value!r}")
+        moved = value.replace(day=1) if method == "month" else value.replace(month=1, day=1)
+        if isinstance(moved, datetime):
+            moved = moved.replace(hour=0, minute=0, second=0, microsecond=0)
+        return moved
+    digest = hmac.new(key, f"{method}:{value}".encode(), hashlib.sha256).hexdigest()
+    if method == "hash":
+        return digest[: length or None]
+    if method == "fake_email":
+        return f"anon-{digest[:12]}@{FAKE_EMAIL_DOMAIN}"[: length or None]
+    if method == "fake_phone":
+        return f"{FAKE_PHONE_PREFIX}{int(digest[:8], 16) % 10_000:04d}"[: length or None]
+    if method == "fake_name":
+        number = int(digest[:8], 16)
+        name = f"{_FIRST[number % len(_FIRST)]} {_LAST[(number // len(_FIRST)) % len(_LAST)]}"
+        return name[: length or None]
+    raise RegistreError(f"unknown anonymization method {method!r}")

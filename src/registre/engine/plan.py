@@ -1,0 +1,426 @@
+"""Which rows each retention rule makes due at an instant: the plan of a sweep, without I/O.
+
+A plan is built from the register, one store's mapping, an instant and the active legal holds.
+It says, for every (rule, table) pair the mapping binds, which clocks to compare with which
+cutoffs, and what to do with the due rows. :mod:`registre.engine.sql` turns it into SQL.
+
+Semantics, in the words a DPO would check them against:
+
+- A clock "P after EVENT" is due when the event's timestamp (a column of the table, or one
+  reached through its references such as ``account.deleted_at``) is set and earlier than
+  :func:`registre.durations.cutoff` of the instant. Several clocks: the earliest wins (OR).
+- ``contract_ended`` with no column of its own is read on the tenants table, through the
+  table's ``tenant`` column. A ``client_agreed`` rule uses each client's
+  ``retention_months`` in place of every clock's period, the register's period when unset.
+- ``keep_last`` N per ``per`` ordered by ``order_by``: rows beyond the newest N of their group
+  are due (ties broken by the primary key, higher is newer), or-ed with the age clocks.
+- ``delete`` deletes the row. A row that another mapped table still references is *blocked*,
+  not deleted: tables are swept children first, so dependants due in the same sweep go first,
+  and dependants the register keeps keep their parent too. Nothing cascades.
+- ``anonymize`` rewrites only the mapped columns. A row is anonymized already when the
+  binding's ``anonymized_at`` column is set or, without one, when every mapped column is NULL
+  or already in its anonymized form (see :mod:`registre.engine.anonymize`). A row that a
+  delete rule of the same table deletes is not anonymized first.
+- Held rows (record holds on the row, person holds matched on identity columns, and rows whose
+  referenced parent is held) are never touched; they are counted as held back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from registre._exceptions import MappingError
+from registre.durations import Duration, as_utc, cutoff
+from registre.register.mapping import DataStore
+from registre.register.model import Register
+from registre.register.taxonomy import Action
+
+NOT_RECOGNISABLE = frozenset({"hash", "fake_name"})
+"""Methods whose output cannot be told from real data: they need an ``anonymized_at`` column."""
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step through a reference: ``table.column`` points at ``target_table.target_column``."""
+
+    table: str
+    column: str
+    target_table: str
+    target_column: str
+
+
+@dataclass(frozen=True)
+class Path:
+    """A column reached from a table through zero or more references."""
+
+    hops: tuple[Hop, ...]
+    table: str
+    column: str
+
+    def extend(self, hop: Hop, column: str) -> Path:
+        return Path((*self.hops, hop), hop.target_table, column)
+
+
+@dataclass(frozen=True)
+class TenantPeriods:
+    """Per-client periods of a ``client_agreed`` rule: months value -> cutoff."""
+
+    months: Path
+    cutoffs: tuple[tuple[int, datetime], ...]
+
+
+@dataclass(frozen=True)
+class ClockCheck:
+    """``event < cutoff`` for one clock of a rule on one table."""
+
+    event: str
+    period: Duration
+    path: Path
+    cutoff: datetime
+    tenant: TenantPeriods | None = None
+
+
+@dataclass(frozen=True)
+class CountCap:
+    count: int
+    per: str
+    order_by: str
+
+
+@dataclass(frozen=True)
+class HoldScope:
+    """What makes a row of one table held."""
+
+    keys: tuple[str, ...] = ()
+    identity: tuple[tuple[str, str, str], ...] = ()
+    """(identity kind, column, value): a person hold matched on this table's identity columns."""
+    parents: tuple[Hop, ...] = ()
+    """References to tables whose held rows hold this row too."""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.keys or self.identity)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One retention rule applied to one table."""
+
+    activity: str
+    rule: str
+    table: str
+    primary_key: str
+    action: Action
+    clocks: tuple[ClockCheck, ...]
+    count_cap: CountCap | None = None
+    anonymize: tuple[tuple[str, str], ...] = ()
+    marker: str | None = None
+    dependants: tuple[Hop, ...] = ()
+    """For deletes: references from other mapped tables to this one (hop from the child)."""
+    deleted_first: tuple[WorkItem, ...] = ()
+    """For anonymizations: delete items of the same table, whose rows are not anonymized."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule}/{self.table}"
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(column for column, _ in self.anonymize)
+
+
+@dataclass(frozen=True)
+class Plan:
+    store: str
+    at: datetime
+    timezone: str
+    items: tuple[WorkItem, ...]
+    holds: Mapping[str, HoldScope] = field(default_factory=dict)
+    """Hold scope of each mapped table."""
+
+
+@dataclass(frozen=True)
+class RecordHold:
+    store: str
+    table: str
+    key: str
+
+
+@dataclass(frozen=True)
+class PersonHold:
+    identity: tuple[tuple[str, str], ...]
+    """(identity kind, value) pairs, such as (("email", "a@example.org"),)."""
+
+
+Hold = RecordHold | PersonHold
+
+
+def plan_store(
+    register: Register,
+    store_id: str,
+    at: datetime,
+    *,
+    holds: Iterable[Hold] = (),
+    tenant_months: Iterable[int] = (),
+) -> Plan:
+    """The plan of a sweep of one store at ``at``; raise MappingError listing every problem.
+
+    ``tenant_months`` are the distinct ``retention_months`` values of the tenants table: the
+    caller reads them, so that planning stays free of I/O. A client with a value missing from
+    it is treated as not due, never as due early.
+    """
+    store = register.stores[store_id]
+    tz = ZoneInfo(register.policy.timezone)
+    at = as_utc(at)
+    months = tuple(sorted(set(tenant_months)))
+    problems: list[str] = []
+    items: list[WorkItem] = []
+    for table_name in _children_first(store):
+        table = store.tables[table_name]
+        table_items: list[WorkItem] = []
+        for rule_id, binding in table.rules.items():
+            try:
+                activity_id, rule = register.rule(rule_id)
+            except KeyError:
+                problems.append(
+                    f"table '{table_name}' applies the rule '{rule_id}', which no activity declares"
+                )
+                continue
+            if not rule.measurable:
+                continue  # a 'statement' promise: nothing a database can enforce
+            where = f"rule '{rule_id}' on table '{table_name}'"
+            clocks = []
+            for clock in rule.after:
+                path = _event_path(store, table_name, clock.event)
+                if path is None:
+                    problems.append(
+                        f"{where}: the table gives no timestamp for the event "
+                        f"'{clock.event}'; map it under 'events:'"
+                    )
+                    continue
+                tenant = None
+                if rule.client_agreed:
+                    months_path = _tenant_column(store, table_name, "retention_months")
+                    if months_path is None:
+                        problems.append(
+                            f"{where}: the rule is agreed per client, but the table "
+                            "has no 'tenant' or the tenants have no "
+                            "'retention_months' column"
+                        )
+                        continue
+                    tenant = TenantPeriods(
+                        months_path,
+                        tuple((m, cutoff(at, Duration(m, "months"), tz)) for m in months),
+                    )
+                clocks.append(
+                    ClockCheck(
+                        clock.event, clock.period, path, cutoff(at, clock.period, tz), tenant
+                    )
+                )
+            cap = None
+            if rule.keep_last is not None:
+                if binding.per is None or binding.order_by is None:
+                    problems.append(
+                        f"{where}: 'keep_last' needs 'per' and 'order_by' in the mapping"
+                    )
+                    continue
+                if "." in binding.per:
+                    problems.append(f"{where}: 'per' must be a column of the table itself")
+                    continue
+                cap = CountCap(rule.keep_last.count, binding.per, binding.order_by)
+            if rule.action == Action.anonymize:
+                if not binding.anonymize:
+                    problems.append(
+                        f"{where}: an 'anonymize' rule needs the method of each "
+                        "column under 'anonymize:'"
+                    )
+                    continue
+                opaque = sorted(c for c, m in binding.anonymize.items() if m in NOT_RECOGNISABLE)
+                if opaque and binding.anonymized_at is None:
+                    problems.append(
+                        f"{where}: {', '.join(opaque)} cannot be recognised once "
+                        "anonymized; declare 'anonymized_at: <timestamp column>'"
+                    )
+                    continue
+                untouchable = sorted(
+                    column
+                    for column, method in binding.anonymize.items()
+                    if column in _key_columns(store, table_name)
+                    or (column in _reference_columns(store, table_name) and method != "null")
+                )
+                if untouchable:
+                    problems.append(
+                        f"{where}: {', '.join(untouchable)} is a key or a reference; "
+                        "a key cannot be anonymized and a reference only unlinked "
+                        "('null')"
+                    )
+                    continue
+            elif binding.anonymize:
+                problems.append(
+                    f"{where}: a 'delete' rule deletes whole rows; remove "
+                    "'anonymize:' or make the rule 'action: anonymize'"
+                )
+                continue
+            table_items.append(
+                WorkItem(
+                    activity=activity_id,
+                    rule=rule_id,
+                    table=table_name,
+                    primary_key=table.primary_key,
+                    action=rule.action,
+                    clocks=tuple(clocks),
+                    count_cap=cap,
+                    anonymize=tuple(sorted(binding.anonymize.items())),
+                    marker=binding.anonymized_at,
+                    dependants=_dependants(store, table_name)
+                    if rule.action == Action.delete
+                    else (),
+                )
+            )
+        deletes = tuple(i for i in table_items if i.action == Action.delete)
+        items.extend(deletes)
+        items.extend(
+            WorkItem(**{**i.__dict__, "deleted_first": deletes})
+            for i in table_items
+            if i.action == Action.anonymize
+        )
+    if problems:
+        raise MappingError(
+            f"store '{store_id}': the mapping cannot be enforced",
+            problems=problems,
+            hint="fix the 'stores:' section of the register; nothing was written",
+        )
+    return Plan(
+        store_id,
+        at,
+        register.policy.timezone,
+        tuple(items),
+        _hold_scopes(store_id, store, list(holds)),
+    )
+
+
+def _reference_hop(store: DataStore, table_name: str, ref_name: str) -> Hop | None:
+    ref = store.tables[table_name].references.get(ref_name)
+    if ref is None or ref.table not in store.tables:
+        return None
+    target = ref.target or store.tables[ref.table].primary_key
+    return Hop(table_name, ref.column, ref.table, target)
+
+
+def _resolve(store: DataStore, table_name: str, dotted: str) -> Path | None:
+    *refs, column = dotted.split(".")
+    path = Path((), table_name, column)
+    current = table_name
+    for ref_name in refs:
+        hop = _reference_hop(store, current, ref_name)
+        if hop is None:
+            return None
+        path = path.extend(hop, column)
+        current = hop.target_table
+    return path
+
+
+def _tenant_column(store: DataStore, table_name: str, attribute: str) -> Path | None:
+    """The tenants table's ``attribute`` column, reached from ``table_name``."""
+    tenants = store.tenants
+    column = getattr(tenants, attribute, None) if tenants else None
+    if tenants is None or column is None:
+        return None
+    if table_name == tenants.table:
+        return Path((), table_name, column)
+    tenant = store.tables[table_name].tenant
+    if tenant is None:
+        return None
+    key_path = _resolve(store, table_name, tenant)
+    if key_path is None:
+        return None
+    hop = Hop(key_path.table, key_path.column, tenants.table, tenants.key)
+    return Path((*key_path.hops, hop), tenants.table, column)
+
+
+def _event_path(store: DataStore, table_name: str, event: str) -> Path | None:
+    mapped = store.tables[table_name].events.get(event)
+    if mapped is not None:
+        return _resolve(store, table_name, mapped)
+    if event == "contract_ended":
+        return _tenant_column(store, table_name, "contract_ended")
+    return None
+
+
+def _reference_columns(store: DataStore, table_name: str) -> set[str]:
+    return {ref.column for ref in store.tables[table_name].references.values()}
+
+
+def _key_columns(store: DataStore, table_name: str) -> set[str]:
+    """The primary key and the columns other tables reference: anonymizing them breaks links."""
+    keys = {store.tables[table_name].primary_key}
+    for other in store.tables.values():
+        keys |= {
+            ref.target
+            for ref in other.references.values()
+            if ref.table == table_name and ref.target
+        }
+    return keys
+
+
+def _dependants(store: DataStore, table_name: str) -> tuple[Hop, ...]:
+    found = []
+    for child_name, child in sorted(store.tables.items()):
+        for ref_name in sorted(child.references):
+            hop = _reference_hop(store, child_name, ref_name)
+            if hop is not None and hop.target_table == table_name:
+                found.append(hop)
+    return tuple(found)
+
+
+def _children_first(store: DataStore) -> list[str]:
+    """Mapped tables ordered so that a table comes before every table it references."""
+    parents: dict[str, set[str]] = {
+        name: {r.table for r in t.references.values() if r.table in store.tables} - {name}
+        for name, t in store.tables.items()
+    }
+    children: dict[str, set[str]] = {name: set() for name in store.tables}
+    for name, refs in parents.items():
+        for parent in refs:
+            children[parent].add(name)
+    order: list[str] = []
+    placed: set[str] = set()
+    pending = sorted(store.tables)
+    while pending:
+        ready = [n for n in pending if children[n] <= placed] or pending[:1]  # a cycle: break it
+        for name in ready:
+            order.append(name)
+            placed.add(name)
+        pending = [n for n in pending if n not in placed]
+    return order
+
+
+def _hold_scopes(store_id: str, store: DataStore, holds: list[Hold]) -> dict[str, HoldScope]:
+    scopes = {}
+    for name, table in store.tables.items():
+        keys = sorted(
+            {
+                h.key
+                for h in holds
+                if isinstance(h, RecordHold) and h.store == store_id and h.table == name
+            }
+        )
+        identity = sorted(
+            {
+                (kind, table.identity[kind], value)
+                for h in holds
+                if isinstance(h, PersonHold)
+                for kind, value in h.identity
+                if kind in table.identity
+            }
+        )
+        parents = tuple(
+            hop
+            for ref in sorted(table.references)
+            if (hop := _reference_hop(store, name, ref)) is not None
+        )
+        scopes[name] = HoldScope(tuple(keys), tuple(identity), parents)
+    return scopes

@@ -1,0 +1,322 @@
+"""SQLAlchemy Core statements for a plan: the due predicate of each item, counts and writes.
+
+Everything is expressed against the reflected tables of the store, so that bound values take
+the column's own type (naive or aware timestamps, dates, SQLite's text datetimes). Links
+through references are correlated ``EXISTS`` subqueries: they work inside ``DELETE`` and
+``UPDATE`` on every dialect, where joins do not. Count caps are a ``ROW_NUMBER()`` window in a
+derived table, which MySQL accepts next to a write on the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from itertools import count
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from registre.engine.anonymize import recognizer, sql_value
+from registre.engine.plan import ClockCheck, Hop, Path, Plan, WorkItem
+from registre.register.taxonomy import Action
+
+Condition = ColumnElement[bool]
+Scope = Callable[[sa.FromClause], Condition]
+"""A restriction of an item to part of its table (the groups of a count cap)."""
+
+
+class PlanSql:
+    """The SQL of one plan over the reflected tables of its store."""
+
+    def __init__(self, plan: Plan, tables: dict[str, sa.Table], dialect: str) -> None:
+        self.plan = plan
+        self.tables = tables
+        self.dialect = dialect
+        self.tz = ZoneInfo(plan.timezone)
+        self._names = count()
+        self._holdable = _holdable_tables(plan)
+
+    # -- predicates ----------------------------------------------------------------------------
+
+    def base(self, item: WorkItem, t: sa.FromClause, scope: Scope | None = None) -> Condition:
+        """Due under the rule, before holds and dependants are taken into account."""
+        clocks = [self._clock(t, clock) for clock in item.clocks]
+        if item.count_cap is not None:
+            clocks.append(t.c[item.primary_key].in_(self._beyond_cap(item, scope)))
+        due = sa.or_(*clocks)
+        if item.action == Action.anonymize:
+            due = sa.and_(due, sa.not_(self.anonymized(item, t)))
+            for delete in item.deleted_first:
+                due = sa.and_(due, sa.not_(self.actionable(delete, t)))
+        return due
+
+    def held(self, table: str, t: sa.FromClause, seen: frozenset[str] = frozenset()) -> Condition:
+        """The row is under a legal hold, directly or through a held parent."""
+        if table not in self._holdable:
+            return sa.false()
+        scope = self.plan.holds[table]
+        pk = self._pk(table)
+        conditions: list[Condition] = []
+        if scope.keys:
+            conditions.append(t.c[pk].in_(self._typed_keys(table, scope.keys)))
+        for kind, column, value in scope.identity:
+            live = t.c[column]
+            conditions.append((sa.func.lower(live) if kind == "email" else live) == value)
+        for hop in scope.parents:
+            if hop.target_table in self._holdable and hop.target_table not in seen:
+                parent = self._alias(hop.target_table)
+                conditions.append(
+                    self._linked(
+                        t, hop, parent, self.held(hop.target_table, parent, seen | {table})
+                    )
+                )
+        return sa.or_(*conditions) if conditions else sa.false()
+
+    def blocked(self, item: WorkItem, t: sa.FromClause) -> Condition:
+        """A row to delete that another mapped table still references."""
+        checks = []
+        for hop in item.dependants:
+            child = self._alias(hop.table)
+            checks.append(
+                sa.exists(
+                    sa.select(sa.literal(1))
+                    .select_from(child)
+                    .where(child.c[hop.column] == t.c[hop.target_column])
+                    .correlate(t)
+                )
+            )
+        return sa.or_(*checks) if checks else sa.false()
+
+    def actionable(self, item: WorkItem, t: sa.FromClause, scope: Scope | None = None) -> Condition:
+        """Due, not held, not blocked: what the sweep acts on."""
+        return sa.and_(
+            self.base(item, t, scope),
+            sa.not_(self.held(item.table, t)),
+            sa.not_(self.blocked(item, t)),
+        )
+
+    def anonymized(self, item: WorkItem, t: sa.FromClause) -> Condition:
+        if item.marker is not None:
+            return t.c[item.marker].is_not(None)
+        checks = []
+        for column, method in item.anonymize:
+            check = recognizer(method, t.c[column])
+            if check is None:  # plan_store requires a marker for these
+                raise AssertionError(f"{method} needs anonymized_at")
+            checks.append(check)
+        return sa.and_(*checks)
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def counts(self, item: WorkItem) -> sa.Select[Any]:
+        """One row: (due, held, blocked) for the item, from a single scan."""
+        t = self.tables[item.table]
+        held = self.held(item.table, t)
+        blocked = sa.and_(sa.not_(held), self.blocked(item, t))
+        return (
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.case((held, 1), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((blocked, 1), else_=0)), 0),
+            )
+            .select_from(t)
+            .where(self.base(item, t))
+        )
+
+    def select_keys(
+        self,
+        item: WorkItem,
+        *,
+        after: Any = None,
+        limit: int | None = None,
+        scope: Scope | None = None,
+    ) -> sa.Select[Any]:
+        """Primary keys of actionable rows, in key order, after ``after`` (keyset)."""
+        t = self.tables[item.table]
+        pk = t.c[item.primary_key]
+        query = sa.select(pk).where(self.actionable(item, t, scope))
+        if scope is not None:
+            query = query.where(scope(t))
+        if after is not None:
+            query = query.where(pk > after)
+        query = query.order_by(pk)
+        return query.limit(limit) if limit is not None else query
+
+    def write(
+        self,
+        item: WorkItem,
+        keys: list[Any] | None,
+        scope: Scope | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> sa.Delete | sa.Update:
+        """The DELETE or UPDATE of the actionable rows among ``keys`` (all when None)."""
+        t = self.tables[item.table]
+        where = [self.actionable(item, t, scope)]
+        if keys is not None:
+            where.insert(0, t.c[item.primary_key].in_(keys))
+        if item.action == Action.delete:
+            return sa.delete(t).where(*where)
+        return (
+            sa.update(t)
+            .where(*where)
+            .values(values if values is not None else self.sql_values(item))
+        )
+
+    def sql_values(self, item: WorkItem) -> dict[str, Any]:
+        """SET clause when every method runs in SQL on this dialect; else raise LookupError."""
+        t = self.tables[item.table]
+        values: dict[str, Any] = {}
+        for column, method in item.anonymize:
+            expression = sql_value(method, t.c[column], self.dialect)
+            if expression is None:
+                raise LookupError(method)
+            values[column] = expression
+        if item.marker is not None:
+            values[item.marker] = self.marker_value(item)
+        return values
+
+    def in_sql(self, item: WorkItem) -> bool:
+        try:
+            self.sql_values(item)
+        except LookupError:
+            return False
+        return True
+
+    def marker_value(self, item: WorkItem) -> Any:
+        assert item.marker is not None
+        return self._bound(self.tables[item.table].c[item.marker], self.plan.at, ceil=False)
+
+    def partitions(self, item: WorkItem, *, after: Any = None, limit: int) -> sa.Select[Any]:
+        """The next ``limit`` groups of a count cap and their sizes, in order (non-NULL ones)."""
+        assert item.count_cap is not None
+        t = self.tables[item.table]
+        per = t.c[item.count_cap.per]
+        query = sa.select(per, sa.func.count()).where(per.is_not(None)).group_by(per)
+        if after is not None:
+            query = query.where(per > after)
+        return query.order_by(per).limit(limit)
+
+    # -- pieces --------------------------------------------------------------------------------
+
+    def _beyond_cap(self, item: WorkItem, scope: Scope | None) -> sa.Select[Any]:
+        cap = item.count_cap
+        assert cap is not None
+        src = self._alias(item.table)
+        order = src.c[cap.order_by]
+        rank = sa.func.row_number().over(
+            partition_by=src.c[cap.per],
+            # NULL sorts differently per dialect: put it last (oldest) everywhere
+            order_by=(
+                sa.case((order.is_(None), 1), else_=0),
+                order.desc(),
+                src.c[item.primary_key].desc(),
+            ),
+        )
+        inner = sa.select(src.c[item.primary_key].label("k"), rank.label("rn"))
+        if scope is not None:
+            inner = inner.where(scope(src))
+        ranked = inner.subquery(f"ranked_{next(self._names)}")
+        return sa.select(ranked.c.k).where(ranked.c.rn > cap.count)
+
+    def _clock(self, t: sa.FromClause, clock: ClockCheck) -> Condition:
+        def before(moment: datetime) -> Callable[[ColumnElement[Any]], Condition]:
+            return lambda column: column < self._bound(column, moment)
+
+        if clock.tenant is None:
+            return self._along(t, clock.path, before(clock.cutoff))
+        months = clock.tenant.months
+        branches = [
+            sa.and_(
+                self._along(t, months, lambda c, m=value: c == m),
+                self._along(t, clock.path, before(moment)),
+            )
+            for value, moment in clock.tenant.cutoffs
+        ]
+        default = sa.and_(
+            sa.not_(self._along(t, months, lambda c: c.is_not(None))),
+            self._along(t, clock.path, before(clock.cutoff)),
+        )
+        return sa.or_(*branches, default)
+
+    def _along(
+        self, t: sa.FromClause, path: Path, test: Callable[[ColumnElement[Any]], Condition]
+    ) -> Condition:
+        if not path.hops:
+            return test(t.c[path.column])
+        return self._hops(t, path.hops, path.column, test)
+
+    def _hops(
+        self,
+        current: sa.FromClause,
+        hops: tuple[Hop, ...],
+        column: str,
+        test: Callable[[ColumnElement[Any]], Condition],
+    ) -> Condition:
+        hop, rest = hops[0], hops[1:]
+        target = self._alias(hop.target_table)
+        inner = test(target.c[column]) if not rest else self._hops(target, rest, column, test)
+        return self._linked(current, hop, target, inner)
+
+    def _linked(
+        self, current: sa.FromClause, hop: Hop, target: sa.FromClause, condition: Condition
+    ) -> Condition:
+        return sa.exists(
+            sa.select(sa.literal(1))
+            .select_from(target)
+            .where(target.c[hop.target_column] == current.c[hop.column], condition)
+            .correlate(current)
+        )
+
+    def _alias(self, table: str) -> sa.FromClause:
+        return self.tables[table].alias(f"{table[:20]}_{next(self._names)}")
+
+    def _pk(self, table: str) -> str:
+        return (
+            next(iter(self.tables[table].primary_key.columns)).name
+            if (self.tables[table].primary_key.columns)
+            else "id"
+        )
+
+    def _typed_keys(self, table: str, keys: tuple[str, ...]) -> list[Any]:
+        column = self.tables[table].c[self._pk(table)]
+        try:
+            python_type = column.type.python_type
+        except NotImplementedError:
+            return list(keys)
+        if python_type is int:
+            return [int(k) for k in keys if k.strip().lstrip("-").isdigit()]
+        return list(keys)
+
+    def _bound(self, column: ColumnElement[Any], moment: datetime, *, ceil: bool = True) -> Any:
+        """``moment`` (aware UTC) as a value of the column's type."""
+        kind = column.type
+        if isinstance(kind, sa.DateTime):
+            return moment if kind.timezone else moment.replace(tzinfo=None)
+        if isinstance(kind, sa.Date):
+            # a date is a local day: it is before the instant when its start is
+            local = moment.astimezone(self.tz)
+            day: date = local.date()
+            if ceil and local.timetz().replace(tzinfo=None) != time(0):
+                day += timedelta(days=1)
+            return day
+        return moment.replace(tzinfo=None)
+
+
+def _holdable_tables(plan: Plan) -> set[str]:
+    """Tables some of whose rows can be held: a hold on them, or on a table they reference."""
+    holdable = {name for name, scope in plan.holds.items() if not scope.empty}
+    changed = True
+    while changed:
+        changed = False
+        for name, scope in plan.holds.items():
+            if name not in holdable and any(h.target_table in holdable for h in scope.parents):
+                holdable.add(name)
+                changed = True
+    return holdable
+
+
+def compile_literal(statement: sa.ClauseElement, engine_dialect: sa.Dialect) -> str:
+    """The statement as a person can read and run it: values inlined for the dialect."""
+    return str(statement.compile(dialect=engine_dialect, compile_kwargs={"literal_binds": True}))

@@ -1,0 +1,274 @@
+"""Executing a plan: bounded batches, each audited before it acts, resumable at any point.
+
+Each batch selects up to N primary keys of actionable rows (keyset on the key), commits an
+audit entry naming the rule, the table, the count, the key range and a digest of the keys,
+then runs one ``DELETE``/``UPDATE ... WHERE key IN (...) AND <still due>`` in a short
+transaction and records the progress. Because the due predicate is evaluated again in the
+write, a sweep killed anywhere and run again ends exactly where an uninterrupted one does.
+
+Count caps are swept group by group (a few thousand devices at a time), so the window that
+ranks the records only ever covers the groups of the current batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import Engine
+
+from registre._exceptions import MappingError, StoreError
+from registre.engine.anonymize import KEYED, hmac_key, python_value
+from registre.engine.plan import Hold, PersonHold, Plan, RecordHold, WorkItem, plan_store
+from registre.engine.sql import PlanSql, Scope, compile_literal
+from registre.register.model import Register
+from registre.register.taxonomy import Action
+
+
+@dataclass
+class ItemCount:
+    """What the plan finds for one item at the moment it is counted."""
+
+    item: WorkItem
+    due: int
+    held: int
+    blocked: int
+
+
+@dataclass
+class ItemResult:
+    item: WorkItem
+    changed: int = 0
+    batches: int = 0
+    longest_batch: float = 0.0
+    """Seconds the longest write transaction held its locks."""
+
+
+@dataclass
+class StorePlan:
+    """A plan bound to its live database."""
+
+    store: str
+    engine: Engine
+    plan: Plan
+    sql: PlanSql
+    tables: dict[str, sa.Table] = field(default_factory=dict)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def counts(self) -> list[ItemCount]:
+        found = []
+        try:
+            with self.engine.connect() as connection:
+                for item in self.plan.items:
+                    due, held, blocked = connection.execute(self.sql.counts(item)).one()
+                    found.append(
+                        ItemCount(
+                            item, int(due) - int(held) - int(blocked), int(held), int(blocked)
+                        )
+                    )
+        except exc.DBAPIError as error:
+            raise _store_error(self.store, "counting the due rows", error) from None
+        return found
+
+    def statements(self, item: WorkItem) -> list[str]:
+        """The set-based statements equivalent to the item's batches, values inlined."""
+        t = self.tables[item.table]
+        select = sa.select(t.c[item.primary_key]).where(self.sql.actionable(item, t))
+        texts = [compile_literal(select, self.engine.dialect)]
+        if item.action == Action.delete or self.sql.in_sql(item):
+            texts.append(compile_literal(self.sql.write(item, None), self.engine.dialect))
+        return texts
+
+
+def holds_from_state(holds: list[Any]) -> list[Hold]:
+    """The state's active holds (``state.holds.active()``) as the planner reads them."""
+    found: list[Hold] = []
+    for hold in holds:
+        if hold.identity:
+            found.append(PersonHold(tuple(sorted(hold.identity.items()))))
+        elif hold.store and hold.table and hold.key is not None:
+            found.append(RecordHold(hold.store, hold.table, str(hold.key)))
+    return found
+
+
+def prepare(
+    register: Register,
+    store_id: str,
+    at: datetime,
+    *,
+    url: str | None = None,
+    holds: list[Hold] | None = None,
+) -> StorePlan:
+    """Connect to a store, check its mapping against the live schema, and plan the sweep."""
+    from registre.stores import check_mapping, connect
+
+    engine = connect(register, store_id, url)
+    try:
+        problems = check_mapping(register, store_id, engine)
+        if problems:
+            raise MappingError(
+                f"store '{store_id}': the mapping does not match the database; nothing was written",
+                problems=[str(p) for p in problems],
+                hint="fix the 'stores:' section of the register or the database, then run again",
+            )
+        store = register.stores[store_id]
+        names = set(store.tables) | ({store.tenants.table} if store.tenants else set())
+        metadata = sa.MetaData()
+        try:
+            tables = {name: sa.Table(name, metadata, autoload_with=engine) for name in names}
+            months = _tenant_months(register, store_id, engine, tables)
+        except exc.DBAPIError as error:
+            raise _store_error(store_id, "reading the schema", error) from None
+        plan = plan_store(register, store_id, at, holds=holds or [], tenant_months=months)
+    except BaseException:
+        engine.dispose()
+        raise
+    return StorePlan(store_id, engine, plan, PlanSql(plan, tables, engine.dialect.name), tables)
+
+
+def _tenant_months(
+    register: Register, store_id: str, engine: Engine, tables: dict[str, sa.Table]
+) -> list[int]:
+    store = register.stores[store_id]
+    agreed = any(rule.client_agreed for _, _, rule in register.rules())
+    if not agreed or store.tenants is None or store.tenants.retention_months is None:
+        return []
+    column = tables[store.tenants.table].c[store.tenants.retention_months]
+    with engine.connect() as connection:
+        values = connection.execute(sa.select(column).distinct().where(column.is_not(None)))
+        return sorted({int(v) for v in values.scalars()})
+
+
+Audit = Callable[[str, dict[str, Any]], None]
+"""Commits an audit entry (action, details) before the action it describes."""
+
+
+def sweep_item(
+    sp: StorePlan, item: WorkItem, *, batch_size: int, audit: Audit, progress: Callable[[int], None]
+) -> ItemResult:
+    """Sweep one item to the end; ``progress`` gets the rows changed by each batch."""
+    result = ItemResult(item)
+    python_rows = item.action == Action.anonymize and not sp.sql.in_sql(item)
+    key = hmac_key(required=any(m in KEYED for _, m in item.anonymize)) if python_rows else b""
+    try:
+        for scope in _scopes(sp, item, batch_size):
+            last: Any = None
+            while True:
+                with sp.engine.connect() as connection:
+                    keys = list(
+                        connection.execute(
+                            sp.sql.select_keys(item, after=last, limit=batch_size, scope=scope)
+                        ).scalars()
+                    )
+                if not keys:
+                    break
+                audit(f"sweep.{item.action.value}", _batch_details(sp, item, keys))
+                started = time.perf_counter()
+                with sp.engine.begin() as connection:
+                    if python_rows:
+                        changed = _anonymize_in_python(sp, item, keys, scope, connection, key)
+                    else:
+                        changed = connection.execute(sp.sql.write(item, keys, scope)).rowcount
+                held_for = time.perf_counter() - started
+                result.batches += 1
+                result.changed += changed
+                result.longest_batch = max(result.longest_batch, held_for)
+                progress(changed)
+                last = keys[-1]
+                if len(keys) < batch_size:
+                    break
+    except exc.DBAPIError as error:
+        raise _store_error(sp.store, f"rule '{item.rule}' on table '{item.table}'", error) from None
+    return result
+
+
+def _batch_details(sp: StorePlan, item: WorkItem, keys: list[Any]) -> dict[str, Any]:
+    digest = hashlib.sha256("\n".join(str(k) for k in keys).encode()).hexdigest()
+    return {
+        "store": sp.store,
+        "activity": item.activity,
+        "rule": item.rule,
+        "table": item.table,
+        "action": item.action.value,
+        "fields": list(item.fields),
+        "count": len(keys),
+        "first_key": str(keys[0]),
+        "last_key": str(keys[-1]),
+        "keys_sha256": digest,
+        "at": sp.plan.at.isoformat(),
+    }
+
+
+def _scopes(sp: StorePlan, item: WorkItem, batch_size: int) -> Iterator[Scope | None]:
+    """The whole table, or for a count cap its groups a few at a time (NULL group first)."""
+    cap = item.count_cap
+    if cap is None:
+        yield None
+        return
+    per = cap.per
+    yield lambda t: t.c[per].is_(None)
+    after: Any = None
+    limit = max(1, batch_size // (cap.count * 2))
+    while True:
+        with sp.engine.connect() as connection:
+            groups = connection.execute(sp.sql.partitions(item, after=after, limit=limit)).all()
+        if not groups:
+            return
+        values = [group[0] for group in groups]
+        yield lambda t, values=values: t.c[per].in_(values)  # type: ignore[misc]
+        after = values[-1]
+        average = max(1.0, sum(int(group[1]) for group in groups) / len(groups))
+        limit = min(5000, max(1, int(4 * batch_size / average)))
+
+
+def _anonymize_in_python(
+    sp: StorePlan,
+    item: WorkItem,
+    keys: list[Any],
+    scope: Scope | None,
+    connection: sa.Connection,
+    key: bytes,
+) -> int:
+    t = sp.tables[item.table]
+    pk = t.c[item.primary_key]
+    query = sa.select(pk, *(t.c[c] for c, _ in item.anonymize)).where(
+        pk.in_(keys), sp.sql.actionable(item, t, scope)
+    )
+    if sp.dialect != "sqlite":
+        query = query.with_for_update()
+    rows = connection.execute(query).all()
+    if not rows:
+        return 0
+    params = []
+    for row in rows:
+        values = {"k_": row[0]}
+        for index, (column, method) in enumerate(item.anonymize, start=1):
+            length = getattr(t.c[column].type, "length", None)
+            values[f"v_{column}"] = python_value(method, row[index], key=key, length=length)
+        params.append(values)
+    assignments: dict[str, Any] = {c: sa.bindparam(f"v_{c}") for c, _ in item.anonymize}
+    if item.marker is not None:
+        assignments[item.marker] = sp.sql.marker_value(item)
+    statement = sa.update(t).where(pk == sa.bindparam("k_")).values(assignments)
+    connection.execute(statement, params)
+    return len(rows)
+
+
+def _store_error(store: str, doing: str, error: exc.DBAPIError) -> StoreError:
+    reason = (str(error.orig).strip() or type(error.orig).__name__).splitlines()[0]
+    hint = "committed batches stay committed; fix the cause and run the sweep again to resume"
+    if isinstance(error, exc.IntegrityError):
+        hint = (
+            "a table the register does not map still references these rows: map it, so "
+            "that the sweep knows its rows depend on them; " + hint
+        )
+    return StoreError(f"store '{store}': {doing} failed: {reason}", hint=hint)
