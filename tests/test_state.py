@@ -1,0 +1,283 @@
+"""The engine's state database: opened by URL, migrated on open, runs with their checkpoints.
+
+The fixtures here (``state_url``, ``state``, ``run_cli``) are shared with ``test_audit.py`` and
+``test_holds.py``. Every test gets a fresh database: a SQLite file, and on PostgreSQL (when
+``REGISTRE_TEST_POSTGRES_URL`` is set) a schema of its own, dropped afterwards, so these tests
+never meet other tests using the same database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from registre import StateError, load_register
+from registre.cli import main
+from registre.state import EngineState, open_state, register_digest
+from registre.state.db import MIGRATIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "device-management" / "register.yaml"
+POSTGRES_VARIABLE = "REGISTRE_TEST_POSTGRES_URL"
+TABLES = {
+    "alembic_version",
+    "registre_audit_entry",
+    "registre_audit_head",
+    "registre_legal_hold",
+    "registre_run",
+    "registre_run_progress",
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, empty state database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.sqlite'}"
+        return
+    server = os.environ.get(POSTGRES_VARIABLE)
+    if not server:
+        pytest.skip(f"{POSTGRES_VARIABLE} is not set")
+    schema = f"registre_state_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(server)
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        separator = "&" if "?" in server else "?"
+        yield f"{server}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def state(state_url: str) -> Iterator[EngineState]:
+    """A fresh state database, open."""
+    with open_state(state_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> object:
+    """Run ``registre ARGS`` in this process; returns (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["registre", *args])
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def _tables(state: EngineState) -> set[str]:
+    return set(sa.inspect(state.engine).get_table_names()) & TABLES
+
+
+def _head_revision() -> str | None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+# --- opening and migrating ------------------------------------------------------------------
+
+
+def test_open_creates_the_schema_on_an_empty_database(state: EngineState) -> None:
+    assert _tables(state) == TABLES
+    with state.engine.connect() as connection:
+        revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    assert revision == _head_revision()
+    assert state.audit.head() == (0, "0" * 64)
+    assert state.audit.verify() == []
+
+
+def test_reopening_is_idempotent(state_url: str) -> None:
+    with open_state(state_url) as first:
+        first.audit.append("test.kept", details={"n": 1})
+        first.holds.place(reason="litigation", store="crm", table="customer", key="1")
+    for _ in range(2):
+        with open_state(state_url) as again:
+            assert _tables(again) == TABLES
+            assert [e.action for e in again.audit.entries()] == ["test.kept", "hold.placed"]
+            assert len(again.holds.active()) == 1
+            assert again.audit.verify() == []
+
+
+def test_the_url_comes_from_the_environment_then_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REGISTRE_STATE_URL", raising=False)
+    with open_state() as state:
+        state.audit.append("test.local", details={})
+    assert (tmp_path / "registre-state.sqlite").exists()
+
+    monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'from-env.sqlite'}")
+    with open_state() as state:
+        assert list(state.audit.entries()) == []
+    assert (tmp_path / "from-env.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "says", "hint"),
+    [
+        (
+            "postgresql+psycopg://bob:s3cret@127.0.0.1:1/registre",
+            "cannot open the state database at postgresql+psycopg://bob:***@127.0.0.1:1/registre",
+            "server is running",
+        ),
+        (
+            "sqlite:////nonexistent-directory/state.sqlite",
+            "cannot open the state database at sqlite:////nonexistent-directory/state.sqlite",
+            "directory of the SQLite file exists",
+        ),
+        ("registre-state.sqlite", "is not a SQLAlchemy URL", "sqlite:///registre-state.sqlite"),
+        ("nosuchdb://user:pw@host/db", "nosuchdb://user:***@host/db", "driver"),
+    ],
+)
+def test_an_unusable_database_says_which_url_and_what_to_do(url: str, says: str, hint: str) -> None:
+    with pytest.raises(StateError) as raised:
+        open_state(url)
+    assert says in raised.value.message
+    assert hint in raised.value.hint
+    assert "s3cret" not in raised.value.message + raised.value.hint
+
+
+def test_a_database_from_a_newer_registre_is_refused(state_url: str) -> None:
+    with open_state(state_url) as state, state.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StateError, match="revision '9999'") as raised:
+        open_state(state_url)
+    assert "newer registre" in raised.value.hint
+
+
+def test_migrations_ship_inside_the_package() -> None:
+    import registre
+
+    package = Path(registre.__file__).parent
+    assert MIGRATIONS.is_relative_to(package)
+    assert (MIGRATIONS / "env.py").is_file()
+    assert (MIGRATIONS / "script.py.mako").is_file()
+    assert (MIGRATIONS / "versions" / "0001_initial.py").is_file()
+
+
+def test_cli_errors_reach_the_user_without_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "registre"), "audit", "verify"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "REGISTRE_STATE_URL": "postgresql+psycopg://u:pw@127.0.0.1:1/x"},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "error: cannot open the state database at postgresql+psycopg://u:***@" in result.stderr
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+def test_a_run_records_the_register_enforced_and_resumes_from_its_checkpoints(
+    state: EngineState,
+) -> None:
+    register = load_register(EXAMPLE)
+    paris = datetime(2025, 3, 30, 2, 30, tzinfo=ZoneInfo("Europe/Paris")) + timedelta(hours=1)
+    run = state.runs.start(
+        "sweep",
+        register_version=register.policy.version,
+        register_digest=register_digest(register),
+        at=paris,
+        options={"dry_run": False, "batch": 500},
+    )
+    assert run.status == "running"
+    assert run.at == paris and run.at.tzinfo == UTC
+    assert run.register_version == register.policy.version
+
+    state.runs.progress(run.id, "device_history_15d/web_history", 500)
+    state.runs.progress(run.id, "device_history_15d/web_history", 1000)
+    state.runs.progress(run.id, "geolocation_2m/location", 50)
+
+    # The process dies here; the next sweep finds the run and where it stopped.
+    resumed = state.runs.unfinished("sweep")
+    assert resumed is not None and resumed.id == run.id
+    assert resumed.progress == {
+        "device_history_15d/web_history": 1000,
+        "geolocation_2m/location": 50,
+    }
+    assert state.runs.unfinished("request") is None
+
+    done = state.runs.finish(run.id, status="done", summary={"deleted": 1050})
+    assert (done.status, done.summary) == ("done", {"deleted": 1050})
+    assert done.finished_at is not None and done.finished_at >= done.started_at
+    assert state.runs.unfinished("sweep") is None
+    assert state.runs.get(run.id) == done
+    assert state.runs.get(run.id + 1) is None
+
+
+def test_runs_are_listed_newest_first(state: EngineState) -> None:
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    ids = [
+        state.runs.start("sweep", register_version="1", register_digest="d", at=at, options={}).id
+        for _ in range(3)
+    ]
+    assert [r.id for r in state.runs.list()] == ids[::-1]
+    assert [r.id for r in state.runs.list(limit=2)] == ids[:0:-1]
+
+
+@pytest.mark.parametrize(
+    ("action", "error"),
+    [
+        ("finish twice", "already finished"),
+        ("progress after finish", "already finished"),
+        ("finish unknown", "there is no run"),
+    ],
+)
+def test_finished_or_unknown_runs_are_refused(state: EngineState, action: str, error: str) -> None:
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    run = state.runs.start("sweep", register_version="1", register_digest="d", at=at, options={})
+    state.runs.finish(run.id, status="failed", summary={"error": "store unreachable"})
+    with pytest.raises(StateError, match=error):
+        if action == "finish twice":
+            state.runs.finish(run.id, status="done", summary={})
+        elif action == "progress after finish":
+            state.runs.progress(run.id, "rule/table", 1)
+        else:
+            state.runs.finish(run.id + 100, status="done", summary={})
+
+
+def test_a_naive_reference_time_is_refused(state: EngineState) -> None:
+    with pytest.raises(ValueError, match="naive datetime"):
+        state.runs.start(
+            "sweep", register_version="1", register_digest="d", at=datetime(2025, 1, 1), options={}
+        )
+
+
+def test_the_register_digest_names_exactly_one_register() -> None:
+    register = load_register(EXAMPLE)
+    digest = register_digest(register)
+    assert len(digest) == 64
+    assert register_digest(load_register(EXAMPLE)) == digest
+    changed = register.model_copy(
+        update={"policy": register.policy.model_copy(update={"version": "changed"})}
+    )
+    assert register_digest(changed) != digest
