@@ -1,3 +1,100 @@
 """Commands: policy, ropa."""
 
 from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from registre.cli import app, out
+
+RegisterPath = typer.Argument(
+    ..., help="A register.yaml, or a folder of YAML files.", show_default=False
+)
+
+
+class Language(StrEnum):
+    fr = "fr"
+    en = "en"
+
+
+class PolicyFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class Variant(StrEnum):
+    controller = "controller"
+    processor = "processor"
+    both = "both"
+
+
+@app.command()
+def policy(
+    path: Path = RegisterPath,
+    lang: Language = typer.Option(Language.fr, "--lang", help="Language of the policy."),
+    fmt: PolicyFormat = typer.Option(
+        PolicyFormat.md, "--format", help="Markdown, or standalone HTML."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write; standard output if omitted."
+    ),
+) -> None:
+    """Generate the privacy policy from the register."""
+    from registre.documents import DocumentError, render_policy
+    from registre.register.loader import load_register
+
+    text = render_policy(load_register(path), lang.value, fmt.value)  # type: ignore[arg-type]
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DocumentError(
+            f"cannot write the policy to {output}: {exc.strerror}",
+            hint="check that the folder exists and is writable",
+        ) from None
+    out.print(f"wrote {output}")
+
+
+@app.command()
+def ropa(
+    path: Path = RegisterPath,
+    fmt: ExportFormat = typer.Option(
+        ExportFormat.csv, "--format", help="CSV (one file per table) or one XLSX workbook."
+    ),
+    output: Path = typer.Option(
+        Path("."), "--output", "-o", help="Folder for CSV files; file or folder for XLSX."
+    ),
+    variant: Variant = typer.Option(
+        Variant.both,
+        "--variant",
+        help="Art. 30(1) controller record, Art. 30(2) processor record, or both.",
+    ),
+    lang: Language | None = typer.Option(
+        None, "--lang", help="Language; the policy's first language if omitted."
+    ),
+) -> None:
+    """Export the Art. 30 record of processing activities (CNIL register model)."""
+    from registre.documents import write_ropa
+    from registre.register.loader import load_register
+
+    register = load_register(path)
+    language = lang.value if lang is not None else register.policy.languages[0]
+    written = write_ropa(
+        register,
+        output,
+        fmt.value,
+        language,  # type: ignore[arg-type]
+        variant.value,
+    )  # type: ignore[arg-type]
+    for file in written:
+        out.print(f"wrote {file}")

@@ -1,0 +1,275 @@
+"""Policy sections about us and the data: who we are, what we collect, why, for how long."""
+
+from __future__ import annotations
+
+from registre.documents.blocks import Bullets, Para, Section, Strong, email_link, line, url_link
+from registre.documents.naming import Namer
+from registre.documents.retention import describe_rule
+from registre.documents.typography import NBSP, sentence, upper_first
+from registre.documents.wording import (
+    REGISTRATION_KINDS,
+    legal_basis_name,
+    pick,
+    role_name,
+    source_name,
+    special_condition_name,
+)
+from registre.register.model import ProcessingActivity
+from registre.register.taxonomy import Action, LegalBasis, Role
+
+
+def who_we_are(n: Namer) -> list[Section]:
+    org = n.register.organization
+    facts = [
+        line(
+            n.label("Dénomination", "Name"),
+            f"{org.name} ({org.legal_form})" if org.legal_form else org.name,
+        ),
+        line(n.label("Siège", "Registered office"), n.address(org.address)),
+    ]
+    if org.registration is not None:
+        reg = org.registration
+        kind = pick(n.lang, *REGISTRATION_KINDS[reg.kind])
+        number = f"{kind} {_grouped(reg.kind, reg.number)}"
+        if reg.registry:
+            number += f" ({reg.registry})"
+        facts.append(line(n.label("Immatriculation", "Registration"), number))
+    if org.website:
+        facts.append(line(n.label("Site web", "Website"), url_link(org.website)))
+    if org.representative:
+        facts.append(
+            line(n.label("Représentant légal", "Legal representative"), org.representative)
+        )
+    if org.dpo is not None:
+        dpo = org.dpo
+        parts = [n.label("Délégué à la protection des données", "Data protection officer")]
+        if dpo.name:
+            parts.append(dpo.name + (", " if dpo.email or dpo.phone else ""))
+        if dpo.email:
+            parts.append(email_link(dpo.email))
+        if dpo.phone:
+            parts.append((", " if dpo.email else "") + dpo.phone)
+        facts.append(line(*parts))
+    main = Section(n.say("Qui sommes-nous ?", "Who we are"), 2, [Bullets(tuple(facts))])
+    return [main, Section(n.say("Nos rôles", "Our roles"), 3, _roles(n))]
+
+
+def _grouped(kind: str, number: str) -> str:
+    """SIREN and SIRET numbers as they are printed: '812 345 676'."""
+    if kind in ("siren", "siret") and number.isdigit():
+        return NBSP.join(p for p in (number[:3], number[3:6], number[6:9], number[9:]) if p)
+    return number
+
+
+def _roles(n: Namer) -> list[Para | Bullets]:
+    blocks: list[Para | Bullets] = []
+    groups = n.activities_by_role()
+    if Role.controller in groups:
+        blocks.append(
+            n.para(
+                "Nous déterminons les finalités et les moyens des traitements suivants, dont nous "
+                "sommes donc responsables :",
+                "We decide why and how the data is processed in the following activities, so we "
+                "are their controller:",
+            )
+        )
+        blocks.append(_names(n, groups[Role.controller]))
+    for role in (Role.joint_controller, Role.processor):
+        by_controller: dict[str, list[tuple[str, ProcessingActivity]]] = {}
+        for activity_id, activity in groups.get(role, []):
+            by_controller.setdefault(n.controller(activity.controller), []).append(
+                (activity_id, activity)
+            )
+        for activities in by_controller.values():
+            ref = activities[0][1].controller
+            if role is Role.processor:
+                intro = n.say(
+                    f"Pour les traitements suivants, nous agissons en tant que sous-traitant, sur "
+                    f"instruction et {n.on_behalf_of(ref)}, qui en est le responsable :",
+                    f"In the following activities, we act as a processor, on the instructions "
+                    f"and {n.on_behalf_of(ref)}, which is their controller:",
+                )
+            else:
+                intro = n.say(
+                    f"Nous sommes responsables conjoints, avec {n.controller(ref)}, des "
+                    "traitements suivants :",
+                    f"We are joint controllers, with {n.controller(ref)}, of the following "
+                    "activities:",
+                )
+            blocks += [Para(line(intro)), _names(n, activities)]
+    if Role.processor in groups:
+        blocks.append(
+            n.para(
+                "Si vos données sont traitées dans ce cadre, adressez de préférence vos demandes "
+                "au responsable du traitement ; nous lui transmettons celles que nous recevons et "
+                "l’aidons à y répondre.",
+                "If your data is processed in this context, please address your requests to the "
+                "controller; we forward to it any request we receive and help it answer.",
+            )
+        )
+    return blocks
+
+
+def _names(n: Namer, activities: list[tuple[str, ProcessingActivity]]) -> Bullets:
+    return Bullets(tuple(line(n.text(activity.name)) for _, activity in activities))
+
+
+def what_we_collect(n: Namer) -> list[Section]:
+    sections = [
+        Section(
+            n.say("Les données que nous collectons", "The data we collect"),
+            2,
+            [
+                n.para(
+                    "Selon votre situation, nous traitons les données suivantes, pour les "
+                    "traitements indiqués.",
+                    "Depending on who you are, we process the following data, in the "
+                    "activities shown.",
+                )
+            ],
+        )
+    ]
+    for subject_id in n.register.subjects:
+        items = [
+            line(Strong(n.text(activity.name)), n.colon(), sentence(n.categories(activity.data)))
+            for activity in n.register.activities.values()
+            if subject_id in activity.subjects
+        ]
+        if items:
+            sections.append(Section(n.subject(subject_id), 3, [Bullets(tuple(items))]))
+    return sections
+
+
+def purposes(n: Namer) -> list[Section]:
+    sections = [
+        Section(
+            n.say("Pourquoi nous utilisons vos données", "Why we use your data"),
+            2,
+            [
+                n.para(
+                    "Chaque traitement a une finalité précise et repose sur l’une des bases "
+                    "légales prévues par l’article 6 du RGPD.",
+                    "Each activity has a specific purpose and relies on one of the legal "
+                    "bases set out in Article 6 GDPR.",
+                )
+            ],
+        )
+    ]
+    for activity in n.register.activities.values():
+        bases = [upper_first(legal_basis_name(b, n.lang)) for b in activity.legal_basis]
+        facts = [
+            line(
+                n.label(
+                    "Base légale" if len(bases) == 1 else "Bases légales",
+                    "Legal basis" if len(bases) == 1 else "Legal bases",
+                ),
+                sentence(n.say(" ; ", "; ").join(bases)),
+            )
+        ]
+        if LegalBasis.legitimate_interests in activity.legal_basis and activity.legitimate_interest:
+            facts.append(
+                line(
+                    n.label("Intérêt légitime poursuivi", "Legitimate interest pursued"),
+                    sentence(n.text(activity.legitimate_interest)),
+                )
+            )
+        if activity.special_condition is not None:
+            facts.append(
+                line(
+                    n.label(
+                        "Condition de traitement des données sensibles",
+                        "Condition for special categories of data",
+                    ),
+                    sentence(special_condition_name(activity.special_condition, n.lang)),
+                )
+            )
+        facts.append(
+            line(
+                n.label("Personnes concernées", "People concerned"),
+                sentence(n.say(" ; ", "; ").join(n.subject(s) for s in activity.subjects)),
+            )
+        )
+        sources = []
+        for source in activity.sources:
+            name = source_name(source.kind, n.lang)
+            sources.append(f"{name} ({n.text(source.detail)})" if source.detail else name)
+        facts.append(
+            line(
+                n.label("Origine des données", "Source of the data"),
+                sentence(upper_first(n.say(" ; ", "; ").join(sources))),
+            )
+        )
+        facts.append(line(n.label("Notre rôle", "Our role"), sentence(_role(n, activity))))
+        sections.append(
+            Section(
+                n.text(activity.name),
+                3,
+                [Para(line(sentence(n.text(activity.purpose)))), Bullets(tuple(facts))],
+            )
+        )
+    return sections
+
+
+def _role(n: Namer, activity: ProcessingActivity) -> str:
+    name = upper_first(role_name(activity.role, n.lang))
+    if activity.role is Role.processor:
+        return f"{name} {n.on_behalf_of(activity.controller)}"
+    if activity.role is Role.joint_controller:
+        return f"{name} {n.say('avec', 'with')} {n.controller(activity.controller)}"
+    return name
+
+
+def retention(n: Namer) -> list[Section]:
+    rules = n.register.rules()
+    intro = [
+        n.para(
+            "Nous ne conservons vos données que le temps nécessaire aux finalités pour lesquelles "
+            "elles sont traitées. À l’échéance, elles sont supprimées ou anonymisées, selon ce "
+            "qui est indiqué ci-dessous.",
+            "We keep your data only as long as the purposes it is processed for require. When that "
+            "time is up, it is deleted or anonymised, as shown below.",
+        )
+    ]
+    sections = [
+        Section(
+            n.say("Combien de temps nous conservons vos données", "How long we keep your data"),
+            2,
+            intro,
+        )
+    ]
+    for activity_id, activity in n.register.activities.items():
+        items = []
+        for rule in activity.retention.values():
+            parts = [
+                Strong(n.categories(n.register.rule_categories(activity_id, rule))),
+                n.colon(),
+                describe_rule(n.register, rule, n.lang),
+            ]
+            if rule.reason is not None:
+                parts.append(" " + n.label("Motif", "Reason") + sentence(n.text(rule.reason)))
+            if rule.reference is not None:
+                parts.append(
+                    " " + n.label("Référence", "Reference") + sentence(n.text(rule.reference))
+                )
+            items.append(line(*parts))
+        if not items:
+            items.append(
+                line(
+                    n.say(
+                        "Aucune durée de conservation n’est encore définie pour ce traitement.",
+                        "No retention period is defined for this activity yet.",
+                    )
+                )
+            )
+        sections.append(Section(n.text(activity.name), 3, [Bullets(tuple(items))]))
+    if any(rule.action is Action.anonymize for _, _, rule in rules):
+        intro.append(
+            n.para(
+                "Anonymiser des données, c’est supprimer de façon irréversible tout ce qui permet "
+                "de vous identifier : les données anonymisées ne sont plus des données "
+                "personnelles.",
+                "Anonymising data means irreversibly removing everything that could identify you: "
+                "anonymised data is no longer personal data.",
+            )
+        )
+    return sections
