@@ -49,10 +49,11 @@ def event_name(register: Register, event_id: str, lang: Lang) -> str:
     return register.event(event_id).name.get(lang)
 
 
-def _participle(action: Action, lang: Lang, *, masculine: bool = False) -> str:
+def _participle(action: Action, lang: Lang) -> str:
+    """The participle, agreeing with « données » (feminine plural)."""
     if action is Action.anonymize:
-        return pick(lang, "anonymisés" if masculine else "anonymisées", "anonymised")
-    return pick(lang, "supprimés" if masculine else "supprimées", "deleted")
+        return pick(lang, "anonymisées", "anonymised")
+    return pick(lang, "supprimées", "deleted")
 
 
 def _clock(register: Register, clock: Clock, lang: Lang) -> str:
@@ -120,13 +121,10 @@ def _count_cap(register: Register, rule: RetentionRule, cap: CountCap, lang: Lan
     if rule.after:
         limits = _earliest([_kept_until(register, c, lang) for c in rule.after], lang)
         kept = f"{kept}, {limits}"
-    them = pick(
-        lang, "ils sont" if cap.count > 1 else "il est", "they are" if cap.count > 1 else "it is"
+    # « au-delà » covers both limits, the count and the clocks: what falls outside either goes.
+    done = pick(
+        lang,
+        f"au-delà, les données sont {_participle(rule.action, lang)}",
+        f"beyond that, the data is {_participle(rule.action, lang)}",
     )
-    if lang == "fr" and cap.count == 1:
-        done = "anonymisé" if rule.action is Action.anonymize else "supprimé"
-    else:
-        done = _participle(rule.action, lang, masculine=True)
-    return sentence(
-        pick(lang, f"{kept} ; au-delà, {them} {done}", f"{kept}; beyond that, {them} {done}")
-    )
+    return sentence(pick(lang, f"{kept} ; {done}", f"{kept}; {done}"))

@@ -96,14 +96,10 @@ def rights(n: Namer) -> list[Section]:
         who = n.say("notre délégué à la protection des données", "our data protection officer")
         if dpo.name:
             who += f", {dpo.name}"
-        how.append(
-            n.para(
-                f"Vous pouvez aussi écrire à {who}, à l’adresse ",
-                f"You can also write to {who}, at ",
-            ),
-            email_link(dpo.email),
-            ".",
+        write_to = n.say(
+            f"Vous pouvez aussi écrire à {who}, à l’adresse ", f"You can also write to {who}, at "
         )
+        how.append(Para(line(write_to, email_link(dpo.email), ".")))
     deadline = duration(reg.rights.response_deadline, n.lang, spell_one=True)
     extension = duration(reg.rights.extension, n.lang, spell_one=True)
     how.append(
