@@ -468,6 +468,8 @@ class ProcessingActivity(Strict):
     """Ids of the processors and recipients that receive the data."""
     automated_decision: AutomatedDecision | None = None
     """Automated decision-making, including profiling (Art. 22)."""
+    direct_marketing: bool = False
+    """True for direct marketing (newsletters, prospecting): an objection stops it at once (Art. 21(3))."""
     requirement: Requirement | None = None
     """Whether providing the data is required (Art. 13(2)(e))."""
     retention: dict[Id, RetentionRule] = Field(default_factory=dict)
