@@ -20,7 +20,13 @@ CONNECT_TIMEOUT_SECONDS = 5
 # (words in the driver's message, what it means, what to do); first match wins
 _DIAGNOSES: list[tuple[tuple[str, ...], str, str]] = [
     (
-        ("password authentication failed", "access denied for user", "(1045"),
+        # before the credentials: MariaDB says "access denied for user ... to database"
+        ("permission denied", "(1044", "(1142", "to database '", "insufficient privilege"),
+        "the user is not allowed to use this database",
+        "grant the user access to the database, or connect as another user",
+    ),
+    (
+        ("password authentication failed", "access denied for user", "(1045", "(1698", 'role "'),
         "the server refused the user name or password",
         "check the user and password in the URL",
     ),
@@ -28,11 +34,6 @@ _DIAGNOSES: list[tuple[tuple[str, ...], str, str]] = [
         ("does not exist", "unknown database", "(1049"),
         "the database does not exist on that server",
         "create it, or fix the database name at the end of the URL",
-    ),
-    (
-        ("permission denied", "(1044", "(1142", "not authorized", "insufficient privilege"),
-        "the user is not allowed to use this database",
-        "grant the user access to the database, or connect as another user",
     ),
     (
         (
