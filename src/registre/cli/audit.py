@@ -93,21 +93,32 @@ def log(
         for entry in entries:
             typer.echo(json.dumps(entry.as_json(), ensure_ascii=False, sort_keys=True))
         return
-    table = Table("seq", "at (UTC)", "action", "actor", "run", "request", "details")
-    for entry in entries:
-        table.add_row(
-            str(entry.seq),
-            f"{entry.at:%Y-%m-%d %H:%M:%S}",
-            escape(entry.action),
-            escape(entry.actor),
-            "" if entry.run_id is None else str(entry.run_id),
-            escape(entry.request_id or ""),
-            escape(json.dumps(entry.details, ensure_ascii=False, sort_keys=True)),
-        )
-    if entries:
-        out.print(table)
-    else:
+    if not entries:
         out.print("no audit entries" + (f" after seq {since}" if since else ""))
+        return
+    # Run and request columns only when some entry has one: the details need the width.
+    with_run = any(entry.run_id is not None for entry in entries)
+    with_request = any(entry.request_id for entry in entries)
+    table = Table()
+    table.add_column("seq", justify="right", no_wrap=True)
+    table.add_column("at (UTC)", no_wrap=True)
+    table.add_column("action", no_wrap=True)
+    table.add_column("actor", min_width=8)
+    if with_run:
+        table.add_column("run", no_wrap=True)
+    if with_request:
+        table.add_column("request", no_wrap=True)
+    table.add_column("details", ratio=1, min_width=20, overflow="fold")
+    for entry in entries:
+        cells = [str(entry.seq), f"{entry.at:%Y-%m-%d %H:%M:%S}", escape(entry.action)]
+        cells.append(escape(entry.actor))
+        if with_run:
+            cells.append("" if entry.run_id is None else str(entry.run_id))
+        if with_request:
+            cells.append(escape(entry.request_id or ""))
+        cells.append(escape(json.dumps(entry.details, ensure_ascii=False, sort_keys=True)))
+        table.add_row(*cells)
+    out.print(table)
 
 
 @hold_app.command("add")
@@ -170,17 +181,27 @@ def hold_list(
     if not holds:
         out.print("no legal holds" if include_released else "no legal hold in force")
         return
-    table = Table("id", "on", "reason", "until", "placed (UTC)", "by", "released (UTC)")
+    table = Table()
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("on", no_wrap=True)
+    table.add_column("reason", ratio=1, min_width=12)
+    table.add_column("until", no_wrap=True)
+    table.add_column("placed", no_wrap=True)
+    table.add_column("by", min_width=6)
+    if include_released:
+        table.add_column("released", no_wrap=True)
     for hold in holds:
-        table.add_row(
+        cells = [
             str(hold.id),
             escape(hold.describe()),
             escape(hold.reason),
             hold.until.isoformat() if hold.until else "",
-            f"{hold.placed_at:%Y-%m-%d %H:%M}",
+            f"{hold.placed_at:%Y-%m-%d}",
             escape(hold.placed_by),
-            f"{hold.released_at:%Y-%m-%d %H:%M}" if hold.released_at else "",
-        )
+        ]
+        if include_released:
+            cells.append(f"{hold.released_at:%Y-%m-%d}" if hold.released_at else "")
+        table.add_row(*cells)
     out.print(table)
 
 

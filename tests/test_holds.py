@@ -1,0 +1,228 @@
+"""Legal holds: placed on a record or a person, in force until released or their last day, and
+every placement and release recorded in the audit trail."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+import test_state
+from registre import StateError
+from registre.state import EngineState, identity_digest
+
+# The fixtures shared with test_state.py and test_audit.py.
+state_url = test_state.state_url
+state = test_state.state
+run_cli = test_state.run_cli
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def test_a_record_hold_is_in_force_and_audited(state: EngineState) -> None:
+    hold = state.holds.place(
+        reason="contentieux client n° 2024-17", store="crm", table="customer", key="42"
+    )
+    assert hold.kind == "record"
+    assert state.holds.active() == [hold]
+    assert state.holds.for_record("crm", "customer", 42) == [hold]
+    assert state.holds.for_record("crm", "customer", 43) == []
+    assert state.holds.for_record("billing", "customer", 42) == []
+
+    [entry] = state.audit.entries(action_prefix="hold.")
+    assert entry.action == "hold.placed"
+    assert entry.details == {
+        "hold_id": hold.id,
+        "kind": "record",
+        "reason": "contentieux client n° 2024-17",
+        "store": "crm",
+        "table": "customer",
+        "key": "42",
+    }
+    assert state.audit.verify() == []
+
+
+def test_a_person_hold_names_the_person_in_the_trail_only_by_a_digest(state: EngineState) -> None:
+    hold = state.holds.place(
+        reason="Prud'hommes", identity={"email": " Jeanne.Martin@Example.FR "}, actor="dpo"
+    )
+    assert hold.identity == {"email": "jeanne.martin@example.fr"}
+    assert hold.placed_by == "dpo"
+    assert state.holds.for_person({"email": "JEANNE.MARTIN@example.fr", "phone": None}) == [hold]
+    assert state.holds.for_person({"email": "jean.martin@example.fr"}) == []
+
+    [entry] = state.audit.entries()
+    assert entry.actor == "dpo"
+    assert entry.details["identity_names"] == ["email"]
+    assert entry.details["identity_sha256"] == identity_digest(
+        {"email": "jeanne.martin@example.fr"}
+    )
+    assert "jeanne" not in json.dumps(entry.details).lower()
+
+
+def test_releasing_a_hold_ends_it_and_is_audited(state: EngineState) -> None:
+    kept = state.holds.place(reason="audit fiscal", store="billing", table="invoice", key="F-9")
+    hold = state.holds.place(reason="litigation", identity={"phone": "+33612345678"})
+    released = state.holds.release(hold.id, reason="settled", actor="dpo")
+    assert (released.released_by, released.release_reason) == ("dpo", "settled")
+    assert released.released_at is not None
+    assert state.holds.active() == [kept]
+    assert state.holds.all() == [kept, released]
+    assert state.holds.get(hold.id) == released
+
+    # Still in force at any moment before the release.
+    assert state.holds.active(at=released.released_at - timedelta(microseconds=1)) == [
+        kept,
+        state.holds.get(hold.id),
+    ]
+    actions = [(e.action, e.details["hold_id"]) for e in state.audit.entries()]
+    assert actions == [
+        ("hold.placed", kept.id),
+        ("hold.placed", hold.id),
+        ("hold.released", hold.id),
+    ]
+    assert list(state.audit.entries())[-1].details["release_reason"] == "settled"
+    assert state.audit.verify() == []
+
+
+@pytest.mark.parametrize(
+    ("days_after_until", "in_force"),
+    [(-10, True), (0, True), (1, False)],
+    ids=["before its last day", "on its last day", "the day after"],
+)
+def test_a_hold_lasts_through_its_last_day(
+    state: EngineState, days_after_until: int, in_force: bool
+) -> None:
+    until = date.today() + timedelta(days=30)
+    hold = state.holds.place(reason="r", store="s", table="t", key="1", until=until)
+    moment = datetime.combine(until, datetime.min.time(), UTC) + timedelta(
+        days=days_after_until, hours=12
+    )
+    assert (hold in state.holds.active(at=moment)) is in_force
+    assert hold.is_active(moment) is in_force
+
+
+def test_a_hold_is_not_in_force_before_it_was_placed(state: EngineState) -> None:
+    hold = state.holds.place(reason="r", store="s", table="t", key="1")
+    assert state.holds.active(at=hold.placed_at - timedelta(seconds=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"reason": " "}, "needs a reason"),
+        ({"reason": "r"}, "needs store, table and key"),
+        ({"reason": "r", "store": "crm", "table": "customer"}, "needs store, table and key"),
+        (
+            {"reason": "r", "store": "crm", "table": "t", "key": "1", "identity": {"email": "a@b"}},
+            "not both",
+        ),
+        ({"reason": "r", "identity": {"email": "  "}}, "must not be empty"),
+    ],
+)
+def test_an_incomplete_hold_is_refused_and_nothing_is_written(
+    state: EngineState, arguments: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        state.holds.place(**arguments)  # type: ignore[arg-type]
+    assert state.holds.all() == []
+    assert list(state.audit.entries()) == []
+
+
+@pytest.mark.parametrize(
+    ("release", "message"),
+    [("twice", "was already released on"), ("unknown", "there is no legal hold 999")],
+)
+def test_releasing_twice_or_an_unknown_hold_is_refused(
+    state: EngineState, release: str, message: str
+) -> None:
+    hold = state.holds.place(reason="r", store="s", table="t", key="1")
+    state.holds.release(hold.id, reason="done")
+    with pytest.raises(StateError, match=message):
+        state.holds.release(hold.id if release == "twice" else 999, reason="again")
+    assert len(list(state.audit.entries())) == 2
+
+
+def test_a_hold_and_its_audit_entry_commit_together(state: EngineState) -> None:
+    # With the trail unusable the hold is not placed either: neither exists without the other.
+    with state.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM registre_audit_head"))
+    with pytest.raises(Exception, match="head record is missing"):
+        state.holds.place(reason="r", store="s", table="t", key="1")
+    assert state.holds.all() == []
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
+def test_hold_add_list_release(state_url: str, run_cli: Cli) -> None:
+    code, out, err = run_cli(
+        "hold", "add", "--reason", "contentieux", "--email", "A@B.fr",
+        "--until", "2099-12-31", "--actor", "dpo", "--state-url", state_url,
+    )  # fmt: skip
+    assert (code, out, err) == (0, "legal hold 1 placed on email a@b.fr until 2099-12-31\n", "")
+    code, out, _ = run_cli(
+        "hold", "add", "--reason", "audit", "--store", "crm", "--table", "customer",
+        "--key", "42", "--state-url", state_url,
+    )  # fmt: skip
+    assert (code, out) == (0, "legal hold 2 placed on crm.customer #42\n")
+
+    code, out, _ = run_cli("hold", "list", "--json", "--state-url", state_url)
+    listed = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [(h["id"], h["kind"], h["placed_by"]) for h in listed] == [
+        (1, "person", "dpo"),
+        (2, "record", listed[1]["placed_by"]),
+    ]
+
+    code, out, _ = run_cli("hold", "release", "1", "--reason", "settled", "--state-url", state_url)
+    assert (code, out) == (0, "legal hold 1 on email a@b.fr released\n")
+    code, out, _ = run_cli("hold", "list", "--state-url", state_url)
+    assert code == 0 and "crm.customer #42" in out and "a@b.fr" not in out
+    code, out, _ = run_cli("hold", "list", "--all", "--json", "--state-url", state_url)
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [1, 2]
+
+    code, out, _ = run_cli("audit", "log", "--action", "hold.", "--json", "--state-url", state_url)
+    assert [json.loads(line)["action"] for line in out.splitlines()] == [
+        "hold.placed",
+        "hold.placed",
+        "hold.released",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "says"),
+    [
+        (["hold", "add", "--reason", "r"], 2, "give --email or --phone"),
+        (["hold", "add", "--reason", "r", "--store", "crm", "--table", "t"], 2, "all of --store"),
+        (
+            ["hold", "add", "--reason", "r", "--email", "a@b.fr", "--store", "s", "--table", "t",
+             "--key", "1"],
+            2,
+            "either a person",
+        ),
+        (["hold", "add", "--reason", "r", "--phone", "1", "--until", "31/12/2025"], 2,
+         "YYYY-MM-DD"),
+        (["hold", "add", "--email", "a@b.fr"], 2, "--reason"),
+        (["hold", "release", "7", "--reason", "r"], 1, "there is no legal hold 7"),
+        (["hold", "release", "seven", "--reason", "r"], 2, "valid integer"),
+    ],
+)  # fmt: skip
+def test_hold_commands_refuse_bad_input_without_a_traceback(
+    state_url: str, run_cli: Cli, arguments: list[str], code: int, says: str
+) -> None:
+    got, out, err = run_cli(*arguments, "--state-url", state_url)
+    assert got == code
+    assert says in err
+    assert "Traceback" not in out + err
+
+
+def test_hold_list_says_when_there_is_none(state_url: str, run_cli: Cli) -> None:
+    assert run_cli("hold", "list", "--state-url", state_url) == (
+        0,
+        "no legal hold in force\n",
+        "",
+    )
