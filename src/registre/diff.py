@@ -298,7 +298,7 @@ class _Differ:
                     True,
                     ("organization", "hosting", index),
                     f"Les données sont désormais hébergées hors de l’Espace économique "
-                    f"européen{NNBSP}: {fr_c}.",
+                    f"européen{NBSP}: {fr_c}.",
                     f"Data is now hosted outside the European Economic Area: {en_c}.",
                 )
 
@@ -312,7 +312,7 @@ class _Differ:
                     ChangeKind.activity_added,
                     True,
                     at,
-                    f"Nouveau traitement {fr.activity(activity_id)}{NNBSP}: "
+                    f"Nouveau traitement {fr.activity(activity_id)}{NBSP}: "
                     f"{say(activity.purpose, 'fr')}",
                     f"New processing activity {en.activity(activity_id)}: "
                     f"{say(activity.purpose, 'en')}",
@@ -348,7 +348,7 @@ class _Differ:
                 ChangeKind.purpose_changed,
                 True,
                 (*at, "purpose"),
-                f"La finalité du traitement {name_fr} devient{NNBSP}: {say(new.purpose, 'fr')}",
+                f"La finalité du traitement {name_fr} devient{NBSP}: {say(new.purpose, 'fr')}",
                 f"The purpose of {name_en} becomes: {say(new.purpose, 'en')}",
             )
         if set(old.legal_basis) != set(new.legal_basis) or (
@@ -362,8 +362,8 @@ class _Differ:
                 ChangeKind.legal_basis_changed,
                 True,
                 (*at, "legal_basis"),
-                f"Le traitement {name_fr} repose désormais sur{NNBSP}: {bases_fr} "
-                f"(auparavant{NNBSP}: {was_fr}).",
+                f"Le traitement {name_fr} repose désormais sur{NBSP}: {bases_fr} "
+                f"(auparavant{NBSP}: {was_fr}).",
                 f"{name_en} now rests on {bases_en} (formerly {was_en}).",
             )
         if old.role != new.role:
@@ -382,7 +382,7 @@ class _Differ:
                 ChangeKind.subjects_added,
                 True,
                 (*at, "subjects"),
-                f"Le traitement {name_fr} concerne aussi{NNBSP}: {fr.subjects(added)}.",
+                f"Le traitement {name_fr} concerne aussi{NBSP}: {fr.subjects(added)}.",
                 f"{name_en} now also concerns {en.subjects(added)}.",
             )
         removed = [s for s in old.subjects if s not in new.subjects]
@@ -391,7 +391,7 @@ class _Differ:
                 ChangeKind.subjects_removed,
                 False,
                 (*at, "subjects"),
-                f"Le traitement {name_fr} ne concerne plus{NNBSP}: {ofr.subjects(removed)}.",
+                f"Le traitement {name_fr} ne concerne plus{NBSP}: {ofr.subjects(removed)}.",
                 f"{name_en} no longer concerns {oen.subjects(removed)}.",
             )
         added = [c for c in new.data if c not in old.data]
@@ -400,7 +400,7 @@ class _Differ:
                 ChangeKind.data_added,
                 True,
                 (*at, "data"),
-                f"Le traitement {name_fr} collecte aussi{NNBSP}: {fr.categories(added)}.",
+                f"Le traitement {name_fr} collecte aussi{NBSP}: {fr.categories(added)}.",
                 f"{name_en} now also collects {en.categories(added)}.",
             )
         removed = [c for c in old.data if c not in new.data]
@@ -409,7 +409,7 @@ class _Differ:
                 ChangeKind.data_removed,
                 False,
                 (*at, "data"),
-                f"Le traitement {name_fr} ne collecte plus{NNBSP}: {ofr.categories(removed)}.",
+                f"Le traitement {name_fr} ne collecte plus{NBSP}: {ofr.categories(removed)}.",
                 f"{name_en} no longer collects {oen.categories(removed)}.",
             )
         self.retention(activity_id, old, new)
@@ -442,7 +442,7 @@ class _Differ:
                 True,
                 (*at, "automated_decision"),
                 f"Le traitement {name_fr} prend désormais des décisions automatisées"
-                f"{NNBSP}: {say(decision, 'fr')}",
+                f"{NBSP}: {say(decision, 'fr')}",
                 f"{name_en} now makes automated decisions: {say(decision, 'en')}",
             )
 
@@ -478,8 +478,8 @@ class _Differ:
                 longer,
                 at,
                 f"Durée de conservation de {fr.categories(categories)} "
-                f"({fr.activity(activity_id)}){NNBSP}: {fr.rules(after)} "
-                f"(auparavant{NNBSP}: {ofr.rules(before)}).",
+                f"({fr.activity(activity_id)}){NBSP}: {fr.rules(after)} "
+                f"(auparavant{NBSP}: {ofr.rules(before)}).",
                 f"Retention of {en.categories(categories)} ({en.activity(activity_id)}): "
                 f"{en.rules(after)} (formerly {oen.rules(before)}).",
             )
@@ -500,14 +500,14 @@ class _Differ:
                 used_en = _join([en.activity(a) for a in users], "en") or "no activity"
                 if section == "processors":
                     fr_text = (
-                        f"Nouveau sous-traitant{NNBSP}: {name_fr} "
+                        f"Nouveau sous-traitant{NBSP}: {name_fr} "
                         f"({say(item.service, 'fr')}), pour {used_fr}."
                     )
                     en_text = (
                         f"New processor: {name_en} ({say(item.service, 'en')}), for {used_en}."
                     )
                 else:
-                    fr_text = f"Nouveau destinataire{NNBSP}: {name_fr}, pour {used_fr}."
+                    fr_text = f"Nouveau destinataire{NBSP}: {name_fr}, pour {used_fr}."
                     en_text = f"New recipient: {name_en}, for {used_en}."
                 self.add(ChangeKind.recipient_added, True, at, fr_text, en_text)
                 if outside:
@@ -537,7 +537,7 @@ class _Differ:
             True,
             at,
             f"Des données sont transférées hors de l’Espace économique européen, à "
-            f"{name_fr} ({country(code, 'fr')}), sur la base{NNBSP}: "
+            f"{name_fr} ({country(code, 'fr')}), sur la base{NBSP}: "
             f"{SAFEGUARDS[safeguard][0]}.",
             f"Data is transferred outside the European Economic Area, to {name_en} "
             f"({country(code, 'en')}), under: {SAFEGUARDS[safeguard][1]}.",
@@ -556,8 +556,8 @@ class _Differ:
             kind,
             weaker,
             (*at, "transfer"),
-            f"Le transfert à {name_fr} repose désormais sur{NNBSP}: {SAFEGUARDS[now][0]} "
-            f"(auparavant{NNBSP}: {SAFEGUARDS[was][0]}).",
+            f"Le transfert à {name_fr} repose désormais sur{NBSP}: {SAFEGUARDS[now][0]} "
+            f"(auparavant{NBSP}: {SAFEGUARDS[was][0]}).",
             f"The transfer to {name_en} now relies on {SAFEGUARDS[now][1]} "
             f"(formerly {SAFEGUARDS[was][1]}).",
         )
@@ -579,7 +579,7 @@ class _Differ:
                     ChangeKind.right_added,
                     False,
                     ("rights", "offered"),
-                    f"Nouveau droit proposé{NNBSP}: {RIGHTS[right][0]}.",
+                    f"Nouveau droit proposé{NBSP}: {RIGHTS[right][0]}.",
                     f"Newly offered: the {RIGHTS[right][1]}.",
                 )
         for field, fr_what, en_what in (
@@ -595,8 +595,8 @@ class _Differ:
                 kind,
                 longer,
                 ("rights", field),
-                f"{fr_what}{NNBSP}: {duration(now, 'fr')} "
-                f"(auparavant{NNBSP}: {duration(was, 'fr')}).",
+                f"{fr_what}{NBSP}: {duration(now, 'fr')} "
+                f"(auparavant{NBSP}: {duration(was, 'fr')}).",
                 f"{en_what}: {now} (formerly {was}).",
             )
 
@@ -610,7 +610,7 @@ class _Differ:
                     ChangeKind.cookie_added,
                     cookie.needs_consent,
                     at,
-                    f"Nouveau cookie {cookie.name} ({cookie.provider}){NNBSP}: "
+                    f"Nouveau cookie {cookie.name} ({cookie.provider}){NBSP}: "
                     f"{say(cookie.purpose, 'fr')}",
                     f"New cookie {cookie.name} ({cookie.provider}): {say(cookie.purpose, 'en')}",
                 )
@@ -691,7 +691,12 @@ class _Differ:
 
 
 def _covering(activity: ProcessingActivity, category: str) -> list[RetentionRule]:
-    return [r for r in activity.retention.values() if not r.data or category in r.data]
+    """The rules that limit ``category``, without their ``data`` lists (which name others)."""
+    return [
+        r.model_copy(update={"data": []})
+        for r in activity.retention.values()
+        if not r.data or category in r.data
+    ]
 
 
 def _within(rule: RetentionRule, limit: RetentionRule) -> bool:
