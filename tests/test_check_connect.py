@@ -1,0 +1,173 @@
+"""``registre check --connect`` and ``registre demo-data``, as a person runs them.
+
+Each schema case changes the live database of the device-management example the way an
+application migration would, and names what the command must say; the command exits 1 and
+points at the line of the mapping in register.yaml. No case may print a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from registre.cli import main
+from registre.demo import load_app
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "device-management"
+REGISTER = EXAMPLE / "register.yaml"
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
+    """Run the command line in this process: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["registre", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def schema_url(tmp_path: Path) -> Iterator[str]:
+    """A SQLite database holding the example's empty schema."""
+    url = f"sqlite:///{tmp_path / 'console.db'}"
+    engine = create_engine(url)
+    load_app(EXAMPLE).metadata.create_all(engine)
+    engine.dispose()
+    yield url
+
+
+SCHEMA_CASES = [
+    # (case, SQL run on the live schema, words the report must hold)
+    (
+        "column dropped",
+        ["ALTER TABLE managers DROP COLUMN last_ip"],
+        "table 'managers', column 'last_ip': the mapping names a column the table does not have",
+    ),
+    (
+        "table renamed",
+        ["ALTER TABLE web_history RENAME TO web_visits"],
+        "table 'web_history': the table does not exist in the database (was it renamed "
+        "'web_visits'?",
+    ),
+    (
+        "column renamed",
+        ["ALTER TABLE devices RENAME COLUMN imei TO imei_number"],
+        "column 'imei': the mapping names a column the table does not have (was it renamed "
+        "'imei_number'?",
+    ),
+    (
+        "timestamp turned into text",
+        [
+            "DROP INDEX ix_devices_reset_at",
+            "ALTER TABLE devices DROP COLUMN reset_at",
+            "ALTER TABLE devices ADD COLUMN reset_at TEXT",
+        ],
+        "event 'device_reset' is at 'reset_at', a TEXT column, not a date or timestamp",
+    ),
+    (
+        "unmapped column added",
+        ["ALTER TABLE devices ADD COLUMN owner_email VARCHAR(200)"],
+        "column 'owner_email': the column is not mapped",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("statements", "words"),
+    [pytest.param(sql, words, id=case) for case, sql, words in SCHEMA_CASES],
+)
+def test_a_schema_that_drifted_from_the_mapping_fails_the_check_with_the_register_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    schema_url: str,
+    statements: list[str],
+    words: str,
+) -> None:
+    engine = create_engine(schema_url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+
+    code, out, err = run(
+        capsys, monkeypatch, "check", str(REGISTER), "--connect", "--url", schema_url
+    )
+
+    assert code == 1
+    assert "OK (7 processing activities" in out  # the register itself is fine
+    assert words in err
+    line = next(line for line in err.splitlines() if words in line)
+    assert re.match(r"\s*- .*register\.yaml:\d+:\d+: store 'console', table '", line)
+    assert "no sweep or request runs until they match" in err
+
+
+def test_a_schema_that_matches_passes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, schema_url: str
+) -> None:
+    monkeypatch.setenv("PARCMOBILE_DATABASE_URL", schema_url)
+    code, out, err = run(capsys, monkeypatch, "check", str(REGISTER), "--connect")
+    assert (code, err) == (0, "")
+    assert "store 'console': the database matches the mapping (11 tables)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        pytest.param(
+            ["--url", "postgresql+psycopg://app:hunter2@127.0.0.1:1/app"],
+            "the database server cannot be reached",
+            id="unreachable server",
+        ),
+        pytest.param([], "$PARCMOBILE_DATABASE_URL, which is not set", id="variable unset"),
+        pytest.param(
+            ["--store", "billing", "--url", "sqlite://"], "no store 'billing'", id="unknown store"
+        ),
+    ],
+)
+def test_a_database_that_cannot_be_reached_is_one_message_without_traceback(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    words: str,
+) -> None:
+    monkeypatch.delenv("PARCMOBILE_DATABASE_URL", raising=False)
+    code, _, err = run(capsys, monkeypatch, "check", str(REGISTER), "--connect", *args)
+    assert code == 1
+    assert err.startswith("error: ")
+    assert words in err
+    assert "hunter2" not in err
+    assert "hint: " in err
+
+
+def test_demo_data_loads_then_refuses_to_overwrite_without_drop(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    args = ["demo-data", str(EXAMPLE), "--url", url, "--subjects", "60", "--seed", "4"]
+
+    code, out, _ = run(capsys, monkeypatch, *args)
+    assert code == 0
+    assert re.search(r"rows in [\d.]+ s \(accounts 10, .*directory_users 60, ", out)
+    assert f"export PARCMOBILE_DATABASE_URL='{url}'" in out
+
+    code, _, err = run(capsys, monkeypatch, *args)
+    assert code == 1
+    assert "already has the tables" in err and "--drop" in err
+
+    code, out, _ = run(capsys, monkeypatch, *args, "--drop")
+    assert code == 0
+
+    code, out, _ = run(capsys, monkeypatch, "check", str(REGISTER), "--connect", "--url", url)
+    assert code == 0
+    assert "matches the mapping" in out
