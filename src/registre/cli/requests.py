@@ -1,3 +1,384 @@
-"""Commands: request."""
+"""Commands: request (open, verify, execute, extend, refuse, forward, list, show, purge-exports)."""
 
 from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from registre._exceptions import RequestError
+from registre.cli import app, out
+
+request_app = typer.Typer(
+    help="Data-subject requests: access, portability, erasure, rectification, restriction, "
+    "objection, answered within the legal deadline.",
+    no_args_is_help=True,
+)
+app.add_typer(request_app, name="request")
+
+RegisterOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--register",
+        envvar="REGISTRE_REGISTER",
+        show_default=False,
+        help="The register.yaml (or folder) [default: $REGISTRE_REGISTER].",
+    ),
+]
+Url = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        show_default=False,
+        help="Database URL of the store, in place of its url_env variable "
+        "(registers with a single store).",
+    ),
+]
+At = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        show_default=False,
+        help="Act as of this instant: YYYY-MM-DD or YYYY-MM-DDTHH:MM, in the policy's "
+        "time zone [default: now].",
+    ),
+]
+StateUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--state-url",
+        show_default=False,
+        help="SQLAlchemy URL of registre's state database "
+        "[default: $REGISTRE_STATE_URL, else sqlite:///registre-state.sqlite]",
+    ),
+]
+OutDir = Annotated[
+    Path,
+    typer.Option("--out", help="Folder for letters and export packages."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _instant(text: str | None, tz: ZoneInfo) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        if len(text.strip()) == 10:
+            return datetime.combine(date.fromisoformat(text.strip()), time(0), tzinfo=tz)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date; write 2026-11-01 or 2026-11-01T08:30", param_hint="--at"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+@contextmanager
+def _desk(
+    register_path: Path | None,
+    url: str | None,
+    at: str | None,
+    state_url: str | None,
+    out_dir: Path,
+    *,
+    stores: bool = True,
+) -> Iterator[Any]:
+    from registre.register.loader import load_register
+    from registre.requests import SubjectRequests
+    from registre.state import open_state
+    from registre.stores.connect import connect
+
+    if register_path is None:
+        raise RequestError("which register? pass --register PATH or set REGISTRE_REGISTER")
+    register = load_register(register_path)
+    if url and len(register.stores) > 1:
+        raise RequestError(
+            f"--url names one database, and the register has {len(register.stores)} stores",
+            hint="set each store's url_env variable instead",
+        )
+    engines = {s: connect(register, s, url) for s in register.stores} if stores else {}
+    state = open_state(state_url)
+    try:
+        now = _instant(at, ZoneInfo(register.policy.timezone))
+        actor = _login()
+        yield SubjectRequests(register, state, engines, out_dir=out_dir, now=now, actor=actor)
+    finally:
+        state.close()
+        for engine in engines.values():
+            engine.dispose()
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "registre"
+
+
+def _print(request: Any, as_json: bool, message: str) -> None:
+    if as_json:
+        print(json.dumps(request.as_json(), sort_keys=True, ensure_ascii=False))
+    else:
+        out.print(message)
+
+
+@request_app.command("open")
+def open_(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="access, portability, erasure, rectification, restriction or objection."
+        ),
+    ],
+    email: Annotated[str | None, typer.Option("--email", help="The person's email.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="The person's phone.")] = None,
+    ids: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--id", help="Another identity, KIND=VALUE (tenant=ID narrows to one client)."
+        ),
+    ] = None,
+    changes: Annotated[
+        list[str] | None, typer.Option("--set", help="Rectification: FIELD=NEW VALUE.")
+    ] = None,
+    activities: Annotated[
+        list[str] | None,
+        typer.Option("--activity", help="Objection: an activity id [default: direct marketing]."),
+    ] = None,
+    received: Annotated[
+        str | None,
+        typer.Option(
+            "--received", help="When the request was received, YYYY-MM-DD [default: now]."
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="fr or en [default: the policy's first language].")
+    ] = None,
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Record a new request and print its id."""
+    from registre.requests.identity import build_identity
+    from registre.requests.rectify import parse_changes
+
+    identity = build_identity(email, phone, ids or [])
+    options: dict[str, Any] = {}
+    if changes:
+        options["changes"] = parse_changes(changes)
+    if activities:
+        options["activities"] = activities
+    if lang not in (None, "fr", "en"):
+        raise RequestError(f"{lang!r} is not a language of letters", hint="use fr or en")
+    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        received_at = _instant(received, desk.tz) if received else None
+        request = desk.open(kind, identity, received_at=received_at, lang=lang, options=options)
+    if as_json:
+        _print(request, True, "")
+    else:
+        print(request.id)
+
+
+@request_app.command()
+def verify(
+    request_id: Annotated[str, typer.Argument(help="The request id.")],
+    method: Annotated[str, typer.Option("--method", help="How the identity was proven.")],
+    doubt: Annotated[
+        str | None,
+        typer.Option(
+            "--doubt", help="Identity still doubtful: what more was asked; the request waits."
+        ),
+    ] = None,
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Record how the requester's identity was checked."""
+    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        request = desk.verify(request_id, method, doubt=doubt)
+    _print(
+        request,
+        as_json,
+        f"{request.id}: {request.state.value.replace('_', ' ')}, due {request.due.isoformat()}",
+    )
+
+
+@request_app.command()
+def execute(
+    request_id: Annotated[str, typer.Argument(help="The request id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before an erasure.")] = False,
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Carry out a verified request: export, erase, rectify, restrict or record an objection."""
+    with _desk(register, url, at, state_url, out_dir) as desk:
+        request = desk.get(request_id)
+        if request.kind.value == "erasure" and not yes and not as_json:
+            typer.confirm(f"Erase the data of request {request_id}?", abort=True)
+        request = desk.execute(request_id)
+    result = request.result or {}
+    lines = [f"{request.id}: {request.state.value}"]
+    if result.get("nothing_found"):
+        lines.append("no data about this person was found; the letter says so")
+    for key in ("export", "letter"):
+        if result.get(key):
+            lines.append(f"{key}: {result[key]}")
+    if result.get("forwarded") or result.get("forward_letter"):
+        lines.append("data held as a processor: forwarded to the controller")
+    _print(request, as_json, escape("\n".join(lines)))
+
+
+@request_app.command()
+def extend(
+    request_id: Annotated[str, typer.Argument(help="The request id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why more time is needed.")],
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Extend the deadline by two months (once, within the first month)."""
+    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        request = desk.extend(request_id, reason)
+    _print(request, as_json, f"{request.id}: now due {request.due.isoformat()}")
+
+
+@request_app.command()
+def refuse(
+    request_id: Annotated[str, typer.Argument(help="The request id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the request is refused.")],
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Refuse a request; the letter gives the reason and the right to complain."""
+    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        request = desk.refuse(request_id, reason)
+    _print(
+        request, as_json, f"{request.id}: refused; letter: {(request.result or {}).get('letter')}"
+    )
+
+
+@request_app.command()
+def forward(
+    request_id: Annotated[str, typer.Argument(help="The request id.")],
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Forward a request about data we hold as a processor to its controller."""
+    with _desk(register, url, at, state_url, out_dir) as desk:
+        request = desk.forward(request_id)
+    _print(
+        request,
+        as_json,
+        f"{request.id}: forwarded; letter: {(request.result or {}).get('forward_letter')}",
+    )
+
+
+@request_app.command("list")
+def list_(
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Requests by due date, late first."""
+    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        listed = desk.list()
+    if as_json:
+        for item in listed:
+            print(json.dumps(item.as_json(), sort_keys=True, ensure_ascii=False))
+        return
+    table = Table(title_justify="left")
+    for name in ("Id", "Kind", "State", "Received", "Due", "Status"):
+        table.add_column(name)
+    for item in listed:
+        r = item.request
+        table.add_row(
+            r.id,
+            r.kind.value,
+            r.state.value.replace("_", " "),
+            r.received_at.date().isoformat(),
+            r.due.isoformat(),
+            item.status.replace("_", " "),
+        )
+    out.print(table)
+
+
+@request_app.command()
+def show(
+    request_id: Annotated[str, typer.Argument(help="The request id.")],
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """A request, its result and its history."""
+    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        request = desk.get(request_id)
+        history = desk.history(request_id)
+    if as_json:
+        print(
+            json.dumps(
+                {**request.as_json(), "history": history}, sort_keys=True, ensure_ascii=False
+            )
+        )
+        return
+    out.print(escape(json.dumps(request.as_json(), indent=2, sort_keys=True, ensure_ascii=False)))
+    for event in history:
+        out.print(
+            escape(
+                f"{event['at']}  {event['action']}: {event['from'] or '-'} -> "
+                f"{event['to']}  ({event['actor']})"
+            )
+        )
+
+
+@request_app.command("purge-exports")
+def purge_exports(
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Delete export packages older than their retention (30 days); each deletion is audited."""
+    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        deleted = desk.purge_exports()
+    if as_json:
+        print(json.dumps({"deleted": deleted}))
+    else:
+        out.print(f"{len(deleted)} export package(s) deleted")

@@ -1,0 +1,158 @@
+"""The export package of an access (Art. 15) or portability (Art. 20) request: a streamed ZIP.
+
+The ZIP holds ``data.json`` (every table's rows in one JSON document), one CSV per table, and
+the letter. Rows are read back by primary key in batches and written straight into the
+compressed entries, so memory stays bounded whatever the number of rows; only the keys found
+are held. Entries carry a fixed timestamp and rows are sorted by key: the same data gives the
+same bytes.
+
+Portability exports only the columns of activities whose data the person provided and that
+run on consent or a contract (see :func:`registre.requests.scope.portable_columns`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from registre.register.model import Register
+from registre.requests import scope
+from registre.requests.find import Finder, Found, TableRows
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass
+class ExportFile:
+    path: Path
+    sha256: str
+    size: int
+    rows: int
+    tables: dict[str, int]
+
+
+def export_columns(
+    register: Register, finder: Finder, rows: TableRows, portability: bool
+) -> list[str]:
+    """The columns exported for one table, in table order; empty when none may be."""
+    graph = finder.graphs_by_id[rows.store]
+    mapping = graph.mapping(rows.table)
+    table = finder.tables(graph)[rows.table]
+    if portability:
+        wanted = set(scope.portable_columns(register, mapping))
+        if not wanted:
+            return []
+        wanted.add(mapping.primary_key)
+    else:
+        wanted = {mapping.primary_key, *mapping.columns, *mapping.not_personal}
+        wanted |= set(mapping.identity.values())
+        wanted |= {ref.column for ref in mapping.references.values()}
+    return [column.name for column in table.columns if column.name in wanted]
+
+
+def write_export(
+    path: Path,
+    register: Register,
+    finder: Finder,
+    found: Found,
+    *,
+    portability: bool,
+    header: dict[str, Any],
+    letter_html: str | None = None,
+) -> ExportFile:
+    """Write the ZIP package at ``path`` and return its digest and counts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plan = []
+    multi_store = len({rows.store for rows in found}) > 1
+    for rows in sorted(found, key=lambda r: (r.store, r.table)):
+        if not rows.rows:
+            continue
+        columns = export_columns(register, finder, rows, portability)
+        if columns:
+            name = f"{rows.store}.{rows.table}" if multi_store else rows.table
+            plan.append((name, rows, columns))
+    counts: dict[str, int] = {}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(_entry("data.json"), "w", force_zip64=True) as raw:
+            out = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+            out.write('{"request": ' + json.dumps(header, sort_keys=True, ensure_ascii=False))
+            out.write(', "tables": {')
+            for index, (name, rows, columns) in enumerate(plan):
+                out.write(("" if index == 0 else ", ") + json.dumps(name) + ": ")
+                out.write('{"columns": ' + json.dumps(columns) + ', "shared_rows": ')
+                out.write(json.dumps(sorted((_plain(k) for k in rows.shared), key=repr)))
+                out.write(', "rows": [')
+                count = 0
+                for row in _read(finder, rows, columns):
+                    out.write(
+                        ("\n" if count == 0 else ",\n")
+                        + json.dumps(
+                            dict(zip(columns, map(_plain, row), strict=True)), ensure_ascii=False
+                        )
+                    )
+                    count += 1
+                out.write("]}")
+                counts[name] = count
+            out.write("}}\n")
+            out.flush()
+            out.detach()
+        for name, rows, columns in plan:
+            with archive.open(_entry(f"{name}.csv"), "w", force_zip64=True) as raw:
+                out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                writer = csv.writer(out, lineterminator="\r\n")
+                writer.writerow(columns)
+                for row in _read(finder, rows, columns):
+                    writer.writerow(["" if v is None else _plain(v) for v in row])
+                out.flush()
+                out.detach()
+        if letter_html is not None:
+            archive.writestr(_entry("letter.html"), letter_html.encode("utf-8"))
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return ExportFile(path, digest.hexdigest(), path.stat().st_size, sum(counts.values()), counts)
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _read(finder: Finder, rows: TableRows, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows' exported columns, by key order, one batch of keys per query."""
+    graph = finder.graphs_by_id[rows.store]
+    table = finder.tables(graph)[rows.table]
+    pk = table.c[graph.mapping(rows.table).primary_key]
+    keys = sorted(rows.rows)
+    selected = [table.c[c] for c in columns]
+    with finder.engine(rows.store).connect() as connection:
+        for start in range(0, len(keys), finder.batch):
+            chunk = keys[start : start + finder.batch]
+            query = sa.select(*selected).where(pk.in_(chunk)).order_by(pk)
+            for row in connection.execute(query):
+                yield tuple(row)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready value: dates in ISO 8601, decimals as text, bytes in hex."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    return value

@@ -1,0 +1,336 @@
+"""Finding every row about a person, across all mapped tables and stores.
+
+Set-based: identity columns are queried once per table, then references are followed hop by
+hop in both directions (see :mod:`registre.requests.graph` for which ones), with one query per
+table per hop whose keys are batched into ``IN`` lists; never a walk row by row. Cycles end
+because a row already found is not followed again. After the walk, one grouped count per
+reference tells which of the person's rows other rows still point to: those are *shared* (an
+address or a meeting used by other people) or *pinned* (the person's own record, which rows
+that are not theirs reference); neither may simply be deleted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from registre._exceptions import MappingError
+from registre.register.model import Register
+from registre.requests.graph import Edge, StoreGraph, build_graphs
+from registre.requests.identity import TENANT, Identity, variants
+
+BATCH = 1000
+"""Keys per ``IN`` list: well under every driver's limit on bound parameters."""
+
+Key = Any
+
+
+@dataclass
+class TableRows:
+    """The person's rows in one table: the columns the finder read, by primary key."""
+
+    store: str
+    table: str
+    columns: list[str]
+    rows: dict[Key, tuple[Any, ...]] = field(default_factory=dict)
+    context: dict[Key, str | None] = field(default_factory=dict)
+    via: dict[Key, str] = field(default_factory=dict)
+    """How each row was reached: ``identity``, ``child`` (it references the person's data) or
+    ``parent`` (the person's data references it)."""
+    shared: dict[Key, str] = field(default_factory=dict)
+    """Rows that are other people's data too, with the reason."""
+    pinned: set[Key] = field(default_factory=set)
+    """Rows that rows not found for the person reference: they cannot be deleted."""
+
+    def value(self, key: Key, column: str) -> Any:
+        return self.rows[key][self.columns.index(column)]
+
+    def values(self, column: str, keys: Iterable[Key] | None = None) -> set[Any]:
+        index = self.columns.index(column)
+        chosen = self.rows if keys is None else keys
+        return {self.rows[k][index] for k in chosen} - {None}
+
+
+@dataclass
+class Found:
+    """Everything found about one person."""
+
+    identity: Identity
+    tables: dict[tuple[str, str], TableRows] = field(default_factory=dict)
+    queries: int = 0
+
+    def __iter__(self) -> Iterator[TableRows]:
+        return iter(self.tables.values())
+
+    @property
+    def total(self) -> int:
+        return sum(len(t.rows) for t in self.tables.values())
+
+    @property
+    def empty(self) -> bool:
+        return self.total == 0
+
+    def keys(self, store: str, table: str) -> set[Key]:
+        rows = self.tables.get((store, table))
+        return set(rows.rows) if rows else set()
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Rows per store and table (only tables where something was found)."""
+        out: dict[str, dict[str, int]] = {}
+        for rows in self:
+            if rows.rows:
+                out.setdefault(rows.store, {})[rows.table] = len(rows.rows)
+        return out
+
+
+class Finder:
+    """Finds a person's rows; reuse one finder for many requests (it caches reflection)."""
+
+    def __init__(self, register: Register, engines: Mapping[str, Engine], batch: int = BATCH):
+        self.register = register
+        self.engines = dict(engines)
+        self.batch = batch
+        self.graphs = build_graphs(register)
+        self.graphs_by_id = {graph.store_id: graph for graph in self.graphs}
+        self._tables: dict[str, dict[str, sa.Table]] = {}
+
+    def tables(self, graph: StoreGraph) -> dict[str, sa.Table]:
+        """The mapped tables of a store, reflected once."""
+        if graph.store_id not in self._tables:
+            engine = self.engine(graph.store_id)
+            meta = sa.MetaData()
+            names = list(graph.store.tables)
+            try:
+                meta.reflect(engine, only=names)
+            except sa.exc.InvalidRequestError as error:
+                raise MappingError(
+                    f"store {graph.store_id!r}: {error}",
+                    hint="run `registre check-mapping` to compare the register with the database",
+                ) from None
+            self._tables[graph.store_id] = {name: meta.tables[name] for name in names}
+        return self._tables[graph.store_id]
+
+    def engine(self, store_id: str) -> Engine:
+        try:
+            return self.engines[store_id]
+        except KeyError:
+            raise MappingError(
+                f"no database connection for store {store_id!r}",
+                hint="set the store's URL environment variable or pass --url",
+            ) from None
+
+    def find(self, identity: Identity) -> Found:
+        found = Found(identity)
+        for graph in self.graphs:
+            with self.engine(graph.store_id).connect() as connection:
+                _Walk(self, graph, connection, found).run(identity)
+        return found
+
+
+class _Walk:
+    """One store's search, hop by hop."""
+
+    def __init__(self, finder: Finder, graph: StoreGraph, connection: Connection, found: Found):
+        self.finder = finder
+        self.graph = graph
+        self.connection = connection
+        self.found = found
+        self.tables = finder.tables(graph)
+
+    def rows(self, table: str) -> TableRows:
+        key = (self.graph.store_id, table)
+        if key not in self.found.tables:
+            columns = self.graph.needed_columns(table)
+            self.found.tables[key] = TableRows(self.graph.store_id, table, columns)
+        return self.found.tables[key]
+
+    def select(self, table: str, where: Any) -> list[Any]:
+        columns = self.rows(table).columns
+        t = self.tables[table]
+        self.found.queries += 1
+        return list(self.connection.execute(sa.select(*[t.c[c] for c in columns]).where(where)))
+
+    def run(self, identity: Identity) -> None:
+        frontier: dict[str, dict[str | None, set[Key]]] = defaultdict(lambda: defaultdict(set))
+        for table, mapping in self.graph.store.tables.items():
+            where = self.identity_condition(table, identity)
+            if where is None:
+                continue
+            for row in self.select(table, where):
+                if self.add(table, tuple(row), mapping.subject, "identity"):
+                    frontier[table][mapping.subject].add(row[0])
+        while frontier:
+            frontier = self.hop(frontier)
+        self.mark_shared()
+
+    def identity_condition(self, table: str, identity: Identity) -> Any:
+        mapping = self.graph.mapping(table)
+        t = self.tables[table]
+        matches = [
+            t.c[column].in_(_coerce(t.c[column], variants(kind, identity[kind])))
+            for kind, column in mapping.identity.items()
+            if kind in identity and kind != TENANT
+        ]
+        matches = [m for m in matches if m is not None]
+        if not matches:
+            return None
+        where = sa.or_(*matches)
+        if TENANT in identity and mapping.tenant:
+            where = sa.and_(where, self.tenant_condition(table, mapping.tenant, identity[TENANT]))
+        return where
+
+    def tenant_condition(self, table: str, path: str, value: str) -> Any:
+        t = self.tables[table]
+        head, _, rest = path.partition(".")
+        if not rest:
+            return t.c[head].in_(_coerce(t.c[head], [value]))
+        reference = self.graph.mapping(table).references[head]
+        parent = self.tables[reference.table]
+        target = reference.target or self.graph.mapping(reference.table).primary_key
+        inner = sa.select(parent.c[target]).where(
+            self.tenant_condition(reference.table, rest, value)
+        )
+        return t.c[reference.column].in_(inner)
+
+    def add(self, table: str, row: tuple[Any, ...], context: str | None, via: str) -> bool:
+        """Record a row; True when it is new (or new in this context) and must be followed."""
+        rows = self.rows(table)
+        key = row[0]
+        if key in rows.rows:
+            if rows.context.get(key) == context:
+                return False
+            rows.context[key] = context
+            return True
+        rows.rows[key] = row
+        rows.context[key] = context
+        rows.via[key] = via
+        return True
+
+    def hop(self, frontier: Mapping[str, Mapping[str | None, set[Key]]]) -> Any:
+        # table -> [(column, values, context, via)]
+        wanted: dict[str, list[tuple[str, set[Any], str | None, str]]] = defaultdict(list)
+        for table, by_context in frontier.items():
+            rows = self.rows(table)
+            for context, keys in by_context.items():
+                for edge in self.graph.children(table):
+                    if self.graph.may_descend(edge, context):
+                        values = rows.values(edge.target, keys)
+                        child_context = self.graph.subject(edge.child) or context
+                        wanted[edge.child].append((edge.column, values, child_context, "child"))
+                for edge in self.graph.parents(table):
+                    if self.graph.may_ascend(edge, context):
+                        values = rows.values(edge.column, keys)
+                        parent_context = self.graph.subject(edge.parent) or context
+                        wanted[edge.parent].append((edge.target, values, parent_context, "parent"))
+        following: dict[str, dict[str | None, set[Key]]] = defaultdict(lambda: defaultdict(set))
+        for table, conditions in wanted.items():
+            by_column: dict[str, set[Any]] = defaultdict(set)
+            for column, values, _, _ in conditions:
+                by_column[column] |= values
+            columns = self.rows(table).columns
+            for row in self.select_batched(table, by_column):
+                for column, values, context, via in conditions:
+                    if (
+                        row[columns.index(column)] in values
+                        and self.belongs(table, row)
+                        and (self.add(table, row, context, via))
+                    ):
+                        following[table][context].add(row[0])
+        return following
+
+    def select_batched(self, table: str, by_column: Mapping[str, set[Any]]) -> Iterator[tuple]:
+        """Rows whose column is in its value set, one query per batch of values."""
+        t = self.tables[table]
+        pending = [(column, sorted(values, key=repr)) for column, values in by_column.items()]
+        pending = [(column, values) for column, values in pending if values]
+        while pending:
+            budget = self.finder.batch
+            conditions = []
+            rest = []
+            for column, values in pending:
+                if budget <= 0:
+                    rest.append((column, values))
+                    continue
+                take, leave = values[:budget], values[budget:]
+                budget -= len(take)
+                conditions.append(t.c[column].in_(take))
+                if leave:
+                    rest.append((column, leave))
+            pending = rest
+            for row in self.select(table, sa.or_(*conditions)):
+                yield tuple(row)
+
+    def belongs(self, table: str, row: tuple[Any, ...]) -> bool:
+        """False when the row points only to other people; marks it shared when to both."""
+        columns = self.rows(table).columns
+        ours = others = 0
+        for edge in self.graph.owner_edges(table):
+            value = row[columns.index(edge.column)]
+            if value is None:
+                continue
+            parent_rows = self.found.tables.get((self.graph.store_id, edge.parent))
+            if parent_rows is not None and value in parent_rows.values(edge.target):
+                ours += 1
+            else:
+                others += 1
+        if others and not ours:
+            return False
+        if others:
+            self.rows(table).shared[row[0]] = "refers to other people"
+        return True
+
+    def mark_shared(self) -> None:
+        """Count, per reference, the rows pointing at the person's rows that are not theirs."""
+        for (store, table), rows in list(self.found.tables.items()):
+            if store != self.graph.store_id or not rows.rows:
+                continue
+            for edge in self.graph.children(table):
+                targets = rows.values(edge.target)
+                if not targets:
+                    continue
+                counts = self.count_referencing(edge, targets)
+                child_rows = self.found.tables.get((store, edge.child))
+                ours: dict[Any, int] = defaultdict(int)
+                if child_rows is not None:
+                    index = child_rows.columns.index(edge.column)
+                    for values in child_rows.rows.values():
+                        if values[index] is not None:
+                            ours[values[index]] += 1
+                outside = {value for value, n in counts.items() if n > ours.get(value, 0)}
+                if not outside:
+                    continue
+                index = rows.columns.index(edge.target)
+                for key, values in rows.rows.items():
+                    if values[index] in outside:
+                        rows.pinned.add(key)
+                        if rows.via[key] == "parent":
+                            rows.shared.setdefault(key, "also used by other people's data")
+
+    def count_referencing(self, edge: Edge, targets: set[Any]) -> dict[Any, int]:
+        t = self.tables[edge.child]
+        column = t.c[edge.column]
+        counts: dict[Any, int] = {}
+        ordered = sorted(targets, key=repr)
+        for start in range(0, len(ordered), self.finder.batch):
+            chunk = ordered[start : start + self.finder.batch]
+            self.found.queries += 1
+            query = sa.select(column, sa.func.count()).where(column.in_(chunk)).group_by(column)
+            for value, count in self.connection.execute(query):
+                counts[value] = count
+        return counts
+
+
+def _coerce(column: sa.Column[Any], values: list[str]) -> list[Any]:
+    """Identity values typed as the column is (an id typed on the command line is text)."""
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return values
+    if python_type is int:
+        return [int(v) for v in values if v.strip().lstrip("-").isdigit()]
+    return values

@@ -1,0 +1,121 @@
+"""The mapping as a graph of tables and references, and which references lead to a person's data.
+
+Pure: built from the register alone, no database. The rules, in order of use:
+
+* A person's own records are found only by their identity (a table with ``identity`` columns is a
+  *person table*: a row there belongs to whoever its identity says).
+* From a row of the person, a *child* row (one that references it) is the person's too, unless
+  the child's table is about another category of people (``subject``), the child is a person
+  table of another category, or the reference is a person table referring to itself (a manager
+  and the people they manage are different people).
+* From a row of the person, a *parent* row it references (an address, a meeting) is the
+  person's too, unless it is about another category of people, or it is a person table or the
+  client table (``tenants``) not declared about the same category of people.
+* A row reached that way but pointing to another person (a reference to a person-table row
+  that is not the person's, clients excepted) is somebody else's; pointing to the person and to
+  somebody else, it is *shared*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from registre.register.mapping import DataStore, TableMapping
+from registre.register.model import Register
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A reference ``child.column -> parent.target``, within one store."""
+
+    child: str
+    column: str
+    parent: str
+    target: str
+
+
+@dataclass
+class StoreGraph:
+    """The tables of one store and the references between them."""
+
+    store_id: str
+    store: DataStore
+    edges: list[Edge] = field(default_factory=list)
+
+    def mapping(self, table: str) -> TableMapping:
+        return self.store.tables[table]
+
+    @property
+    def tenant_table(self) -> str | None:
+        return self.store.tenants.table if self.store.tenants else None
+
+    def is_person_table(self, table: str) -> bool:
+        return table in self.store.tables and bool(self.store.tables[table].identity)
+
+    def children(self, parent: str) -> list[Edge]:
+        return [edge for edge in self.edges if edge.parent == parent]
+
+    def parents(self, child: str) -> list[Edge]:
+        return [edge for edge in self.edges if edge.child == child]
+
+    def subject(self, table: str) -> str | None:
+        mapping = self.store.tables.get(table)
+        return mapping.subject if mapping else None
+
+    def may_descend(self, edge: Edge, context: str | None) -> bool:
+        """Whether a child row referencing a row of the person (in ``context``) is theirs."""
+        child_subject = self.subject(edge.child)
+        if child_subject and context and child_subject != context:
+            return False
+        if edge.parent == self.tenant_table and child_subject is None:
+            return False  # belonging to a client does not make a row its contact's
+        if self.is_person_table(edge.child):
+            return (
+                edge.child != edge.parent
+                and child_subject is not None
+                and (child_subject == context)
+            )
+        return True
+
+    def may_ascend(self, edge: Edge, context: str | None) -> bool:
+        """Whether the parent row that a row of the person references is theirs."""
+        if edge.parent not in self.store.tables:
+            return False
+        parent_subject = self.subject(edge.parent)
+        if self.is_person_table(edge.parent) or edge.parent == self.tenant_table:
+            # another person's record, or the client's, unless declared about the same people
+            # (the account an account holder holds)
+            return parent_subject is not None and parent_subject == context
+        return not (parent_subject and context and parent_subject != context)
+
+    def owner_edges(self, table: str) -> list[Edge]:
+        """References that name whose row this is: to a person table other than the clients'."""
+        return [
+            edge
+            for edge in self.parents(table)
+            if self.is_person_table(edge.parent) and edge.parent != self.tenant_table
+        ]
+
+    def needed_columns(self, table: str) -> list[str]:
+        """The columns the finder reads: key, references both ways, identity, tenant."""
+        mapping = self.mapping(table)
+        columns = [mapping.primary_key]
+        columns += [edge.column for edge in self.parents(table)]
+        columns += [edge.target for edge in self.children(table)]
+        columns += list(mapping.identity.values())
+        return list(dict.fromkeys(columns))
+
+
+def build_graphs(register: Register) -> list[StoreGraph]:
+    """One graph per store of the register, in register order."""
+    graphs = []
+    for store_id, store in register.stores.items():
+        graph = StoreGraph(store_id, store)
+        for table, mapping in store.tables.items():
+            for reference in mapping.references.values():
+                if reference.table not in store.tables:
+                    continue  # an unmapped table holds no personal data we know of
+                target = reference.target or store.tables[reference.table].primary_key
+                graph.edges.append(Edge(table, reference.column, reference.table, target))
+        graphs.append(graph)
+    return graphs

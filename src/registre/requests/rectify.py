@@ -1,0 +1,114 @@
+"""Rectification (Art. 16): validated new values, written wherever the mapping holds a copy.
+
+A change names an identity kind (``email``, ``phone``) or a mapped column (``last_name``). An
+identity kind is written to every identity column of that kind among the person's rows that
+holds the old value (the same email in the account, the directory and the contacts); a column
+name is written to that column in every table where the person has rows. Emails and phone
+numbers are validated first (phone numbers are stored in E.164); nothing is written when one
+value is invalid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from registre._exceptions import RequestError
+from registre.register.model import Register
+from registre.requests import scope
+from registre.requests.find import Finder, Found
+from registre.requests.identity import normalize_email, normalize_phone, variants
+
+
+def parse_changes(items: Iterable[str]) -> dict[str, str]:
+    """``FIELD=VALUE`` items, validated: emails by syntax, phone numbers with phonenumbers."""
+    changes: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise RequestError(
+                f"{item!r} is not a change", hint="write it as FIELD=VALUE, such as email=a@b.fr"
+            )
+        changes[name] = validate(name, value)
+    return changes
+
+
+def validate(name: str, value: str) -> str:
+    lowered = name.lower()
+    if "email" in lowered:
+        return normalize_email(value)
+    if "phone" in lowered:
+        return normalize_phone(value)
+    if not value.strip():
+        raise RequestError(f"the new value of {name} is empty", hint="erasure removes data")
+    return value.strip()
+
+
+@dataclass
+class Update:
+    store: str
+    table: str
+    column: str
+    keys: list[Any]
+    value: str
+
+
+def plan_rectification(
+    register: Register, finder: Finder, found: Found, changes: dict[str, str]
+) -> list[Update]:
+    """The updates to make; raises RequestError when a change names nothing the mapping knows."""
+    updates: list[Update] = []
+    used: set[str] = set()
+    for rows in found:
+        if not rows.rows:
+            continue
+        graph = finder.graphs_by_id[rows.store]
+        mapping = graph.mapping(rows.table)
+        if scope.processor_only(register, mapping):
+            continue
+        for name, value in changes.items():
+            if name in mapping.identity:
+                column = mapping.identity[name]
+                if column == mapping.primary_key:
+                    continue
+                old = found.identity.get(name)
+                spellings = set(variants(name, old)) if old else None
+                keys = [
+                    k for k in rows.rows if spellings is None or rows.value(k, column) in spellings
+                ]
+            elif name in mapping.columns:
+                column = name
+                keys = list(rows.rows)
+            else:
+                continue
+            used.add(name)
+            if keys:
+                updates.append(Update(rows.store, rows.table, column, sorted(keys), value))
+    unknown = sorted(set(changes) - used - _known_names(register))
+    if unknown:
+        raise RequestError(
+            f"no mapped table has the field {', '.join(unknown)}",
+            hint="name an identity kind (email, phone) or a column of the stores mapping",
+        )
+    return updates
+
+
+def _known_names(register: Register) -> set[str]:
+    names: set[str] = set()
+    for store in register.stores.values():
+        for mapping in store.tables.values():
+            names |= set(mapping.identity) | set(mapping.columns)
+    return names
+
+
+def apply(finder: Finder, update: Update) -> int:
+    graph = finder.graphs_by_id[update.store]
+    table = finder.tables(graph)[update.table]
+    pk = table.c[graph.mapping(update.table).primary_key]
+    with finder.engine(update.store).begin() as connection:
+        result = connection.execute(
+            table.update().where(pk.in_(update.keys)).values({update.column: update.value})
+        )
+    return int(result.rowcount)
