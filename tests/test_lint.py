@@ -512,6 +512,8 @@ def test_device_management_has_no_error() -> None:
 
 
 SEED_WEAKNESSES = [
+    ("scheduling-assistant", "RGT001"),  # seed 000: only access, rectification and erasure
+    ("scheduling-assistant", "RGT002"),  # ... and no portability for a contract
     ("meeting-assistant", "RET003"),  # seed 001: "la durée de rétention... est définie afin de..."
     ("print-association", "TRF002"),  # seed 004: Gmail and Dropbox "agréés Privacy Shield"
 ]

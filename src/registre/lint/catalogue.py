@@ -69,7 +69,7 @@ _RULES = [
         "RET004",
         W,
         "Location data kept beyond two months without a reason",
-        "CNIL, géolocalisation des véhicules et appareils des salariés (2 months)",
+        "CNIL, géolocalisation des véhicules et appareils des salariés: 2 months",
         "The CNIL allows two months for location data, longer only for a stated reason such as "
         "proof of services rendered. Add a clock of at most '2 months after collected', or a "
         "'reason'.",

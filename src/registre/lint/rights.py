@@ -69,8 +69,9 @@ def check_rights(register: Register) -> Iterator[Finding]:
         yield finding(
             "RGT001",
             at,
-            f"The rights offered leave out {names(missing)}, which apply "
-            "whatever the legal basis: add them to 'rights.offered'.",
+            f"The rights offered leave out {names(missing)}, which "
+            f"{'applies' if len(missing) == 1 else 'apply'} whatever the legal basis: add "
+            f"{'it' if len(missing) == 1 else 'them'} to 'rights.offered'.",
         )
     portable = _using(register, LegalBasis.consent, LegalBasis.contract)
     if portable and Right.portability not in offered:
