@@ -17,7 +17,7 @@ from registre._exceptions import DocumentError
 from registre.documents import sections_about, sections_rights, sections_sharing
 from registre.documents.blocks import Document, Section
 from registre.documents.naming import Namer
-from registre.documents.typography import markdown_escape, typeset
+from registre.documents.typography import de, markdown_escape, typeset
 from registre.documents.wording import date
 from registre.register.model import Lang, Register
 
@@ -76,7 +76,7 @@ def build_policy(register: Register, lang: Lang) -> Document:
     ]
     return Document(
         lang=lang,
-        title=n.say(f"Politique de confidentialité de {org.name}", f"{org.name} privacy policy"),
+        title=n.say(f"Politique de confidentialité {de(org.name)}", f"{org.name} privacy policy"),
         subtitle=version,
         intro=list(intro),
         toc_label=n.say("Sommaire", "Contents"),

@@ -133,7 +133,7 @@ def _controller(n: Namer) -> RopaTable:
         n.say("Données sensibles", "Special categories of data"),
         n.say("Origine des données", "Source of the data"),
         n.say("Destinataires", "Recipients"),
-        n.say("Transferts hors UE et garanties", "Transfers outside the EU and safeguards"),
+        n.say("Transferts hors EEE et garanties", "Transfers outside the EEA and safeguards"),
         n.say("Durées de conservation", "Retention periods"),
         n.say("Mesures de sécurité", "Security measures"),
     )
@@ -165,7 +165,8 @@ def _controller(n: Namer) -> RopaTable:
                     upper_first(source_name(s.kind, n.lang, to_the_person=False))
                     for s in activity.sources
                 ),
-                "\n".join(n.recipient_with_kind(r) for r in activity.recipients),
+                "\n".join(n.recipient_with_kind(r) for r in activity.recipients)
+                or n.say("Aucun", "None"),
                 _transfers(n, activity),
                 _retention(n, activity_id, activity),
                 _security(n),
@@ -191,7 +192,7 @@ def _processor(n: Namer) -> RopaTable:
         n.say("Catégories de personnes concernées", "Categories of data subjects"),
         n.say("Catégories de données", "Categories of personal data"),
         n.say("Sous-traitants ultérieurs", "Sub-processors"),
-        n.say("Transferts hors UE et garanties", "Transfers outside the EU and safeguards"),
+        n.say("Transferts hors EEE et garanties", "Transfers outside the EEA and safeguards"),
         n.say("Mesures de sécurité", "Security measures"),
     )
     rows = []
@@ -260,6 +261,14 @@ def _retention(n: Namer, activity_id: str, activity: ProcessingActivity) -> str:
             text += " " + n.label("Référence", "Reference") + sentence(n.text(rule.reference))
         lines.append(text)
     return "\n".join(lines) or n.say("Non définie", "Not defined")
+
+
+def _without_article(name: str) -> str:
+    """'Commission nationale…' for a table cell, from 'la Commission nationale…' in prose."""
+    for article in ("la ", "le ", "les ", "l’", "l'", "the "):
+        if name.lower().startswith(article):
+            return name[len(article) :]
+    return name
 
 
 def _security(n: Namer) -> str:

@@ -136,7 +136,11 @@ def what_we_collect(n: Namer) -> list[Section]:
             if subject_id in activity.subjects
         ]
         if items:
-            sections.append(Section(n.subject(subject_id), 3, [Bullets(tuple(items))]))
+            blocks: list[Para | Bullets] = [Bullets(tuple(items))]
+            description = n.register.subjects[subject_id].description
+            if description is not None:
+                blocks.insert(0, Para(line(sentence(n.text(description)))))
+            sections.append(Section(n.subject(subject_id), 3, list(blocks)))
     return sections
 
 
@@ -191,8 +195,10 @@ def purposes(n: Namer) -> list[Section]:
         )
         sources = []
         for source in activity.sources:
-            name = source_name(source.kind, n.lang)
-            sources.append(f"{name} ({n.text(source.detail)})" if source.detail else name)
+            name = upper_first(source_name(source.kind, n.lang))
+            if source.detail:
+                name += f" ({n.text(source.detail).rstrip().rstrip('.')})"
+            sources.append(name)
         facts.append(
             line(
                 n.label("Origine des données", "Source of the data"),

@@ -12,13 +12,6 @@ from registre.register.taxonomy import Role
 
 def recipients(n: Namer) -> list[Section]:
     reg = n.register
-    blocks: list[Para | Bullets | Table] = [
-        n.para(
-            "Vos données sont communiquées aux destinataires suivants, pour les traitements "
-            "indiqués, et à eux seuls.",
-            "Your data is shared with the following recipients only, in the activities shown.",
-        )
-    ]
     others = [
         line(
             Strong(n.recipient_with_kind(rid)),
@@ -28,10 +21,25 @@ def recipients(n: Namer) -> list[Section]:
         for rid in reg.recipients
         if n.activities_with(rid)
     ]
+    used = [pid for pid in reg.processors if n.activities_with(pid)]
+    if others or used:
+        blocks: list[Para | Bullets | Table] = [
+            n.para(
+                "Vos données sont communiquées aux destinataires suivants, pour les traitements "
+                "indiqués, et à eux seuls.",
+                "Your data is shared with the following recipients only, in the activities shown.",
+            )
+        ]
+    else:
+        blocks = [
+            n.para(
+                "Nous ne communiquons vos données à aucun destinataire extérieur.",
+                "We do not share your data with anyone outside our organization.",
+            )
+        ]
     if others:
         blocks.append(Bullets(tuple(others)))
     sections = [Section(n.say("Destinataires de vos données", "Who receives your data"), 2, blocks)]
-    used = [pid for pid in reg.processors if n.activities_with(pid)]
     if used:
         rows = tuple(
             (

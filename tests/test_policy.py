@@ -1,0 +1,295 @@
+"""The generated privacy policy: what every example's policy says, and how it is written.
+
+Golden files in ``tests/golden/<example>/`` are the policies as a DPO would publish them; run
+with ``REGISTRE_UPDATE_GOLDEN=1`` to rewrite them after a deliberate change, then read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from html.parser import HTMLParser
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from registre import RegistreError
+from registre.cli import app
+from registre.documents import DocumentError, render_policy
+from registre.register.loader import load_register
+from registre.register.model import Register
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+EXAMPLES = sorted(ROOT.glob("examples/*/register.yaml"))
+UPDATE = os.environ.get("REGISTRE_UPDATE_GOLDEN") == "1"
+
+
+def check_golden(path: Path, content: bytes) -> None:
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    assert path.exists(), f"{path} is missing: run with REGISTRE_UPDATE_GOLDEN=1 and read it"
+    assert content == path.read_bytes(), (
+        f"{path.relative_to(ROOT)} differs: if the change is deliberate, run with "
+        "REGISTRE_UPDATE_GOLDEN=1 and read the diff before committing"
+    )
+
+
+def policies() -> list[Any]:
+    params = []
+    for example in EXAMPLES:
+        for lang in load_register(example).policy.languages:
+            for fmt in ("md", "html"):
+                params.append(
+                    pytest.param(example, lang, fmt, id=f"{example.parent.name}-{lang}-{fmt}")
+                )
+    return params
+
+
+@pytest.mark.parametrize(("example", "lang", "fmt"), policies())
+def test_policy_matches_golden(example: Path, lang: str, fmt: str) -> None:
+    text = render_policy(load_register(example), lang, fmt)  # type: ignore[arg-type]
+    check_golden(GOLDEN / example.parent.name / f"policy.{lang}.{fmt}", text.encode("utf-8"))
+
+
+@pytest.mark.parametrize(("example", "lang", "fmt"), policies())
+def test_same_register_gives_the_same_bytes(example: Path, lang: str, fmt: str) -> None:
+    first = render_policy(load_register(example), lang, fmt)  # type: ignore[arg-type]
+    second = render_policy(load_register(example), lang, fmt)  # type: ignore[arg-type]
+    assert first == second
+
+
+# -- no register ids or YAML keys ------------------------------------------------------------
+
+
+def _ids(register: Register) -> set[str]:
+    ids = set(register.subjects) | set(register.data_categories) | set(register.events)
+    ids |= set(register.processors) | set(register.recipients) | set(register.activities)
+    ids |= set(register.cookies) | set(register.stores)
+    ids |= {rule_id for _, rule_id, _ in register.rules()}
+    ids |= {c for a in register.activities.values() for c in a.data}
+    ids |= {clock.event for _, _, rule in register.rules() for clock in rule.after}
+    return ids
+
+
+def _keys(model: Any) -> set[str]:
+    """Every YAML key of the register format that a person could mistake for prose."""
+    from registre.register import reference_doc
+
+    return {name for cls in reference_doc._models() for name in cls.model_fields if "_" in name}
+
+
+@pytest.mark.parametrize(("example", "lang", "fmt"), policies())
+def test_no_id_or_yaml_key_appears(example: Path, lang: str, fmt: str) -> None:
+    register = load_register(example)
+    text = render_policy(register, lang, fmt)  # type: ignore[arg-type]
+    # Ids made of several words (account_deleted, payment-methods) cannot be prose.
+    compound = {i for i in _ids(register) if "_" in i or "-" in i} | _keys(register)
+    found = sorted(i for i in compound if re.search(rf"(?<![\w/.-]){re.escape(i)}(?![\w-])", text))
+    assert found == []
+
+
+def renamed(register: Register) -> tuple[Register, set[str]]:
+    """The same register with every id it declares renamed to an unmistakable token."""
+    data = register.model_dump(mode="json", exclude={"stores"})
+    names: dict[str, str] = {}
+
+    def new(old: str) -> str:
+        return names.setdefault(old, f"zq{len(names)}x")
+
+    for section in (
+        "subjects",
+        "data_categories",
+        "events",
+        "processors",
+        "recipients",
+        "cookies",
+        "activities",
+    ):
+        data[section] = {new(k): v for k, v in data[section].items()}
+    declared = set(register.data_categories) | set(register.events) | set(register.subjects)
+    declared |= set(register.processors) | set(register.recipients)
+
+    def ref(old: str) -> str:
+        return names[old] if old in declared else old
+
+    for activity in data["activities"].values():
+        activity["subjects"] = [ref(s) for s in activity["subjects"]]
+        activity["data"] = [ref(c) for c in activity["data"]]
+        activity["recipients"] = [ref(r) for r in activity["recipients"]]
+        rules = {}
+        for rule_id, rule in activity["retention"].items():
+            rule["data"] = [ref(c) for c in rule["data"]]
+            rule["after"] = [{**clock, "event": ref(clock["event"])} for clock in rule["after"]]
+            rules[new(rule_id)] = rule
+        activity["retention"] = rules
+    return Register.model_validate(data), set(names.values())
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
+def test_no_declared_id_reaches_any_document(example: Path) -> None:
+    from registre.documents import ropa_csv
+
+    register, tokens = renamed(load_register(example))
+    outputs = [
+        render_policy(register, lang, fmt)
+        for lang in register.policy.languages
+        for fmt in ("md", "html")
+    ]
+    outputs += [
+        content.decode("utf-8-sig")
+        for lang in register.policy.languages
+        for content in ropa_csv(register, lang).values()
+    ]
+    leaked = sorted({token for token in tokens for text in outputs if token in text})
+    assert leaked == []
+
+
+# -- HTML --------------------------------------------------------------------------------------
+
+
+class Outline(HTMLParser):
+    """Collects what an accessibility checker looks at."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang: str | None = None
+        self.headings: list[tuple[int, str]] = []
+        self.tables = 0
+        self.captions = 0
+        self.th_without_scope = 0
+        self.external: list[str] = []
+        self._heading: int | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "html":
+            self.lang = attributes.get("lang")
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self._heading, self._text = int(tag[1]), ""
+        if tag == "table":
+            self.tables += 1
+        if tag == "caption":
+            self.captions += 1
+        if tag == "th" and attributes.get("scope") not in ("col", "row"):
+            self.th_without_scope += 1
+        if tag in ("script", "img", "link", "iframe") or "src" in attributes:
+            self.external.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._heading is not None and tag == f"h{self._heading}":
+            self.headings.append((self._heading, self._text.strip()))
+            self._heading = None
+
+    def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._text += data
+
+
+def outline(html: str) -> Outline:
+    parser = Outline()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+@pytest.mark.parametrize(
+    ("example", "lang", "fmt"), [p for p in policies() if p.values[2] == "html"]
+)
+def test_html_is_standalone_and_accessible(example: Path, lang: str, fmt: str) -> None:
+    html = render_policy(load_register(example), lang, "html")  # type: ignore[arg-type]
+    page = outline(html)
+    assert page.lang == lang
+    assert [level for level, _ in page.headings].count(1) == 1
+    levels = [level for level, _ in page.headings]
+    assert levels[0] == 1
+    assert all(b <= a + 1 for a, b in pairwise(levels)), levels
+    assert page.tables == page.captions
+    assert page.th_without_scope == 0
+    assert page.external == []
+    assert "@media print" in html
+    assert "url(" not in html and "@import" not in html
+
+
+FR_HEADINGS = [
+    "Qui sommes-nous\u202f?",
+    "Les données que nous collectons",
+    "Pourquoi nous utilisons vos données",
+    "Combien de temps nous conservons vos données",
+    "Destinataires de vos données",
+    "Transferts hors de l’Espace économique européen",
+    "Sécurité de vos données",
+    "Cookies et traceurs",
+    "Vos droits",
+    "Retrait de votre consentement",
+    "Décisions automatisées",
+    "Êtes-vous obligé de fournir vos données\u202f?",
+    "Modifications de cette politique",
+]
+
+
+def test_device_management_policy_has_the_expected_sections() -> None:
+    register = load_register(ROOT / "examples/device-management/register.yaml")
+    page = outline(render_policy(register, "fr", "html"))
+    sections = [text for level, text in page.headings if level == 2]
+    assert sections == ["Sommaire", *FR_HEADINGS]
+    assert page.headings[0] == (1, "Politique de confidentialité de Parcmobile SAS")
+
+
+def test_html_and_markdown_escape_the_register_text() -> None:
+    register = load_register(ROOT / "examples/device-management/register.yaml")
+    data = register.model_dump(mode="json")
+    data["activities"]["invoicing"]["name"] = {
+        "fr": "<script>alert(1)</script> *gras* | x",
+        "en": "<b>bold</b>",
+    }
+    hostile = Register.model_validate(data)
+    html = render_policy(hostile, "fr", "html")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    markdown = render_policy(hostile, "fr", "md")
+    assert r"\<script\>alert(1)\</script\> \*gras\* \| x" in markdown
+
+
+# -- French and English as people write them ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("example", "lang", "fmt"), [p for p in policies() if p.values[1] == "fr"])
+def test_french_typography(example: Path, lang: str, fmt: str) -> None:
+    text = render_policy(load_register(example), "fr", fmt)  # type: ignore[arg-type]
+    prose = re.sub(r"<style>.*?</style>|<[^>]+>|https?://\S+", " ", text, flags=re.S)
+    assert not re.search(r"[ \u00a0][;:!?](\s|$)", prose), "ordinary space before ; : ! ?"
+    assert not re.search(r"\w[;!?](\s|$)", prose), "no space before ; ! ?"
+    assert not re.search(r"«(?!\u00a0)|(?<!\u00a0)»", prose), "« » without no-break spaces"
+    assert "'" not in prose
+    assert not re.search(r"\b1 (ans|mois|jours)\b|\b[2-9]\d* (an|jour)\b", prose)
+
+
+def test_unpublished_language_is_a_registre_error() -> None:
+    register = load_register(ROOT / "examples/device-management/register.yaml")
+    data = register.model_dump(mode="json")
+    data["policy"]["languages"] = ["fr"]
+    french_only = Register.model_validate(data)
+    with pytest.raises(DocumentError, match="not published in 'en'") as caught:
+        render_policy(french_only, "en", "md")
+    assert isinstance(caught.value, RegistreError)
+    assert "policy.languages" in caught.value.hint
+
+
+def test_policy_command_writes_what_the_library_renders(tmp_path: Path) -> None:
+    import registre.cli.documents  # noqa: F401  (registers the commands)
+
+    example = ROOT / "examples/device-management/register.yaml"
+    target = tmp_path / "politique.html"
+    result = CliRunner().invoke(
+        app, ["policy", str(example), "--lang", "fr", "--format", "html", "--output", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") == render_policy(load_register(example), "fr", "html")
+    result = CliRunner().invoke(app, ["policy", str(example), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == render_policy(load_register(example), "en", "md")
