@@ -116,8 +116,9 @@ def sql_value(method: str, column: sa.Column[Any], dialect: str) -> ColumnElemen
 
 
 def _rounded(column: sa.Column[Any]) -> ColumnElement[Any]:
-    # PostgreSQL only rounds numerics to a number of places; cast both ways for every dialect
-    return sa.func.round(sa.cast(column, sa.Numeric(12, 7)), 1)
+    # PostgreSQL only rounds numerics to a number of places; the cast back to the column's
+    # type makes single-precision floats compare equal to what was stored
+    return sa.cast(sa.func.round(sa.cast(column, sa.Numeric(12, 7)), 1), column.type)
 
 
 def _truncated(method: str, column: sa.Column[Any], dialect: str) -> ColumnElement[Any] | None:

@@ -63,7 +63,12 @@ class PlanSql:
             conditions.append(t.c[pk].in_(self._typed_keys(table, scope.keys)))
         for kind, column, value in scope.identity:
             live = t.c[column]
-            conditions.append((sa.func.lower(live) if kind == "email" else live) == value)
+            # NULL-safe: a NOT over an unknown would silently skip the row
+            conditions.append(
+                sa.and_(
+                    live.is_not(None), (sa.func.lower(live) if kind == "email" else live) == value
+                )
+            )
         for hop in scope.parents:
             if hop.target_table in self._holdable and hop.target_table not in seen:
                 parent = self._alias(hop.target_table)
@@ -222,7 +227,8 @@ class PlanSql:
 
     def _clock(self, t: sa.FromClause, clock: ClockCheck) -> Condition:
         def before(moment: datetime) -> Callable[[ColumnElement[Any]], Condition]:
-            return lambda column: column < self._bound(column, moment)
+            # NULL-safe, so that negating a predicate never yields an unknown
+            return lambda column: sa.and_(column.is_not(None), column < self._bound(column, moment))
 
         if clock.tenant is None:
             return self._along(t, clock.path, before(clock.cutoff))
