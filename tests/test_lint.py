@@ -328,6 +328,11 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
         {"ADM002"},
     ),
     (
+        "decision without human intervention, as processor",
+        [*AS_PROCESSOR, (f"{ORDERS}.automated_decision", DECISION)],
+        {"ADM002"},
+    ),
+    (
         "decision on legitimate interests",
         [*LI, (f"{ORDERS}.automated_decision", DECISION), *ALL_RIGHTS],
         {"ADM003"},
@@ -460,7 +465,7 @@ def test_a_finding_says_where_what_and_why() -> None:
     [found] = lint(register)
     assert found.location == ("activities", "orders", "retention", "r1", "statement")
     assert found.severity is Severity.error
-    assert "“Orders”" in found.message and "As long as needed." in found.message
+    assert "“Orders”" in found.message and "“As long as needed”" in found.message
     assert found.reference.startswith("GDPR Art. 13(2)(a)")
 
 
@@ -515,6 +520,9 @@ SEED_WEAKNESSES = [
     ("scheduling-assistant", "RGT001"),  # seed 000: only access, rectification and erasure
     ("scheduling-assistant", "RGT002"),  # ... and no portability for a contract
     ("meeting-assistant", "RET003"),  # seed 001: "la durée de rétention... est définie afin de..."
+    ("meeting-assistant", "TRF001"),  # ... "transférées dans des pays hors Union Européenne"
+    ("meeting-assistant", "ADM002"),  # ... AI decisions, no human intervention offered
+    ("booking-platform", "RGT001"),  # seed 002: no restriction right
     ("print-association", "TRF002"),  # seed 004: Gmail and Dropbox "agréés Privacy Shield"
 ]
 

@@ -77,7 +77,7 @@ def _check_rule(
     at = ("activities", activity_id, "retention", rule_id)
     label = activity_name(register, activity_id)
     if not rule.measurable:
-        said = text(rule.statement)
+        said = text(rule.statement).rstrip(".")
         yield finding(
             "RET003",
             (*at, "statement"),

@@ -181,24 +181,28 @@ def check_automated_decisions(register: Register) -> Iterator[Finding]:
                 f"Activity {label} makes automated decisions without "
                 "explaining the logic involved: describe it in 'logic'.",
             )
-        if activity.role != Role.processor:
-            if Right.automated_decision not in register.rights.offered:
-                yield finding(
-                    "ADM002",
-                    at,
-                    f"Activity {label} makes automated decisions, but "
-                    "people are not offered human intervention: add "
-                    "'automated_decision' to 'rights.offered'.",
-                )
-            if not set(activity.legal_basis) & allowed:
-                yield finding(
-                    "ADM003",
-                    at,
-                    f"Activity {label} makes automated decisions on "
-                    "legitimate interests, a public task or vital interests: if they "
-                    "have legal or similarly significant effects, only a contract, a "
-                    "law or explicit consent can ground them.",
-                )
+        if Right.automated_decision not in register.rights.offered:
+            # A processor designs the decision too: it must let the controller offer the review.
+            also = (
+                ", so that the controller can offer it (Art. 28(3)(e))"
+                if activity.role == Role.processor
+                else ""
+            )
+            yield finding(
+                "ADM002",
+                at,
+                f"Activity {label} makes automated decisions, but people are not offered "
+                f"human intervention: add 'automated_decision' to 'rights.offered'{also}.",
+            )
+        if activity.role != Role.processor and not set(activity.legal_basis) & allowed:
+            yield finding(
+                "ADM003",
+                at,
+                f"Activity {label} makes automated decisions on "
+                "legitimate interests, a public task or vital interests: if they "
+                "have legal or similarly significant effects, only a contract, a "
+                "law or explicit consent can ground them.",
+            )
         special = [c for c in activity.data if register.data_category(c).special]
         if special and activity.special_condition not in (
             SpecialCondition.explicit_consent,
