@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 import test_state
 from registre import AuditError
 from registre.state import AuditEntry, EngineState, open_state
+from registre.state import audit as audit_module
 
 # The fixtures shared with test_state.py and test_holds.py.
 state_url = test_state.state_url
@@ -146,6 +147,53 @@ def test_two_concurrent_writers_get_a_gap_free_sequence(state_url: str) -> None:
         entries = list(state.audit.entries())
         assert [e.seq for e in entries] == list(range(1, 2 * per_writer + 1))
         assert {e.actor for e in entries} == {"writer-0", "writer-1"}
+        assert state.audit.verify() == []
+
+
+def test_entries_are_read_in_pages_and_appending_while_reading_works(
+    state: EngineState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit_module, "PAGE", 2)
+    fill(state, 5)
+    seen = []
+    for entry in state.audit.entries():
+        seen.append(entry.seq)
+        if entry.seq <= 5:
+            state.audit.append("test.while_reading", details={"after": entry.seq})
+    assert seen == list(range(1, 11))
+    assert state.audit.verify() == []
+
+
+def test_verifying_while_another_writer_appends_finds_nothing_wrong(state_url: str) -> None:
+    writing = threading.Event()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with open_state(state_url) as writer:
+                while not stop.is_set():
+                    writer.audit.append("test.busy", details={})
+                    writing.set()
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+        finally:
+            writing.set()
+
+    with open_state(state_url) as state:
+        fill(state, 3)
+        thread = threading.Thread(target=write)
+        thread.start()
+        try:
+            assert writing.wait(timeout=60)
+            verdicts = [state.audit.verify() for _ in range(5)]
+            before = state.audit.head()
+        finally:
+            stop.set()
+            thread.join()
+        assert errors == []
+        assert verdicts == [[]] * 5
+        assert before is not None and before[0] > 3
         assert state.audit.verify() == []
 
 
@@ -307,7 +355,7 @@ def test_appending_is_refused_when_the_chain_cannot_be_extended_safely(
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -120,6 +121,30 @@ def test_reopening_is_idempotent(state_url: str) -> None:
             assert [e.action for e in again.audit.entries()] == ["test.kept", "hold.placed"]
             assert len(again.holds.active()) == 1
             assert again.audit.verify() == []
+
+
+def test_opening_a_fresh_database_from_several_processes_at_once(state_url: str) -> None:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def open_and_write(n: int) -> None:
+        try:
+            barrier.wait()
+            with open_state(state_url) as mine:
+                mine.audit.append("test.opened", details={"n": n})
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_and_write, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with open_state(state_url) as state:
+        assert _tables(state) == TABLES
+        assert sorted(e.details["n"] for e in state.audit.entries()) == [0, 1, 2]
+        assert state.audit.verify() == []
 
 
 def test_the_url_comes_from_the_environment_then_the_working_directory(

@@ -22,17 +22,23 @@ every later hash *and* the head goes undetected. Publish the head hash printed b
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 
 from registre._exceptions import AuditError
-from registre.state.chain import AuditProblem, entry_hash, format_at, verify_rows
+from registre.state.chain import (
+    AuditProblem,
+    beyond_head,
+    entry_hash,
+    format_at,
+    verify_rows,
+)
 from registre.state.db import (
     audit_entry,
     audit_head,
@@ -43,6 +49,8 @@ from registre.state.db import (
 )
 
 HEAD_ID = 1
+# Entries read per query when streaming the trail.
+PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -174,30 +182,40 @@ class AuditTrail:
     def entries(self, since_seq: int = 0, action_prefix: str | None = None) -> Iterator[AuditEntry]:
         """Entries with ``seq > since_seq``, in order; only actions starting with the prefix.
 
-        Entries whose details are not valid JSON any more (tampering) come with
-        ``details == {"<unreadable>": <stored text>}``; :meth:`verify` says more.
+        Read in pages, without holding a connection between them, so the caller may append
+        while iterating. Entries whose details are not valid JSON any more (tampering) come
+        with ``details == {"<unreadable>": <stored text>}``; :meth:`verify` says more.
         """
-        query = sa.select(audit_entry).where(audit_entry.c.seq > since_seq)
-        if action_prefix:
-            query = query.where(audit_entry.c.action.startswith(action_prefix, autoescape=True))
-        query = query.order_by(audit_entry.c.seq)
-        with read_connection(self._engine) as connection:
-            for row in connection.execute(query):
-                try:
-                    details = json.loads(row.details)
-                except ValueError:
-                    details = {"<unreadable>": row.details}
-                yield AuditEntry(
-                    row.seq,
-                    row.at,
-                    row.action,
-                    row.actor,
-                    row.run_id,
-                    row.request_id,
-                    details,
-                    row.prev_hash,
-                    row.hash,
-                )
+        for row in self._rows(since_seq, action_prefix):
+            try:
+                details = json.loads(row.details)
+            except ValueError:
+                details = {"<unreadable>": row.details}
+            yield AuditEntry(
+                row.seq,
+                row.at,
+                row.action,
+                row.actor,
+                row.run_id,
+                row.request_id,
+                details,
+                row.prev_hash,
+                row.hash,
+            )
+
+    def _rows(self, since_seq: int = 0, action_prefix: str | None = None) -> Iterator[Row[Any]]:
+        after = since_seq
+        while True:
+            query = sa.select(audit_entry).where(audit_entry.c.seq > after)
+            if action_prefix:
+                query = query.where(audit_entry.c.action.startswith(action_prefix, autoescape=True))
+            query = query.order_by(audit_entry.c.seq).limit(PAGE)
+            with read_connection(self._engine) as connection:
+                page = connection.execute(query).all()
+            yield from page
+            if len(page) < PAGE:
+                return
+            after = page[-1].seq
 
     def head(self) -> tuple[int, str] | None:
         """The head record: the last ``seq`` and ``hash`` appended; None if it was deleted.
@@ -211,10 +229,32 @@ class AuditTrail:
         return None if row is None else (row.seq, row.hash)
 
     def verify(self) -> list[AuditProblem]:
-        """Every problem with the stored trail, sorted by seq; empty when intact."""
+        """Every problem with the stored trail, sorted by seq; empty when intact.
+
+        Streams the trail; a concurrent append may make the head newer than the rows read,
+        so the head is read first and rows beyond it are left to the next verification.
+        """
+        head = self.head()
+        beyond: list[int] = []
+
+        def up_to_head(rows: Iterable[Row[Any]]) -> Iterator[Row[Any]]:
+            for row in rows:
+                if head is not None and row.seq > head[0]:
+                    beyond.append(row.seq)
+                else:
+                    yield row
+
+        problems = verify_rows(up_to_head(self._rows()), head, self._seq_of_hash)
+        if beyond:
+            # Entries past the head read at the start are either appended meanwhile (the head
+            # has moved past them since) or forged.
+            latest = self.head()
+            latest_seq = latest[0] if latest is not None else 0
+            problems += [beyond_head(seq, latest_seq) for seq in beyond if seq > latest_seq]
+        return sorted(problems)
+
+    def _seq_of_hash(self, digest: str) -> int | None:
         with read_connection(self._engine) as connection:
-            rows = list(connection.execute(sa.select(audit_entry).order_by(audit_entry.c.seq)))
-            head = connection.execute(
-                sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == HEAD_ID)
-            ).first()
-        return verify_rows(rows, None if head is None else (head.seq, head.hash))
+            return connection.execute(
+                sa.select(sa.func.min(audit_entry.c.seq)).where(audit_entry.c.hash == digest)
+            ).scalar()

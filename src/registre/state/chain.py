@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -117,81 +117,94 @@ def content_problem(row: StoredEntry) -> str | None:
     return None
 
 
-def verify_rows(rows: Sequence[StoredEntry], head: tuple[int, str] | None) -> list[AuditProblem]:
-    """Every problem with a stored trail (rows in ``seq`` order), sorted by seq."""
+def verify_rows(
+    rows: Iterable[StoredEntry],
+    head: tuple[int, str] | None,
+    seq_of_hash: Callable[[str], int | None],
+) -> list[AuditProblem]:
+    """Every problem with a stored trail, sorted by seq.
+
+    ``rows`` come in ``seq`` order and are read once, so a long trail is streamed;
+    ``seq_of_hash`` finds the entry holding a hash, asked only about broken links.
+    """
     problems: dict[int, AuditProblem] = {}
 
     def report(seq: int, kind: ProblemKind, message: str) -> None:
         problems.setdefault(seq, AuditProblem(seq, kind, message))
 
     head_seq = head[0] if head is not None else None
-    content = {row.seq: content_problem(row) for row in rows}
-    seq_of_hash = {row.hash: row.seq for row in rows}
-
     expected = 1
     previous: StoredEntry | None = None
+    previous_ok = True
     for row in rows:
         if row.seq < 1:
             report(row.seq, "inserted", "registre numbers entries from 1")
             continue
         if head_seq is not None and row.seq > head_seq:
-            report(row.seq, "inserted", f"it lies beyond the head record, which ends at {head_seq}")
+            problems.setdefault(row.seq, beyond_head(row.seq, head_seq))
             continue
+        problem = content_problem(row)
         gap = row.seq > expected
         if gap:
             report(expected, "removed", _missing(expected, row.seq - 1))
         expected_prev = previous.hash if previous is not None else GENESIS
         if row.prev_hash != expected_prev and not gap:
-            _judge_link(row, previous, content, seq_of_hash, problems, report)
-        if content[row.seq] is not None:
-            report(row.seq, "altered", content[row.seq] or "")
-        previous = row
+            link = _judge_link(row, problem is None, previous, previous_ok, problems, seq_of_hash)
+            if link is not None:
+                report(*link)
+        if problem is not None:
+            report(row.seq, "altered", problem)
+        previous, previous_ok = row, problem is None
         expected = row.seq + 1
 
     if head is None:
         report(expected - 1, "removed", "the head record, which anchors the end, is missing")
     else:
-        _judge_tail(previous, head, content, problems, report)
+        _judge_tail(previous, head, problems, report)
     return sorted(problems.values())
+
+
+def beyond_head(seq: int, head_seq: int) -> AuditProblem:
+    """The problem of an entry numbered after the head record: it was not appended by registre."""
+    return AuditProblem(
+        seq, "inserted", f"it lies beyond the head record, which ends at {head_seq}"
+    )
 
 
 def _judge_link(
     row: StoredEntry,
+    row_ok: bool,
     previous: StoredEntry | None,
-    content: dict[int, str | None],
-    seq_of_hash: dict[str, int],
+    previous_ok: bool,
     problems: dict[int, AuditProblem],
-    report: Any,
-) -> None:
+    seq_of_hash: Callable[[str], int | None],
+) -> tuple[int, ProblemKind, str] | None:
     # The entry does not chain to the one stored before it: find out which of the two was
     # tampered with, so the problem is reported where it happened.
-    row_ok = content[row.seq] is None
     if previous is not None and previous.seq in problems and row_ok:
-        return  # a consequence of the previous entry's problem, already reported
-    linked_to = seq_of_hash.get(row.prev_hash)
+        return None  # a consequence of the previous entry's problem, already reported
+    linked_to = seq_of_hash(row.prev_hash)
     previous_seq = previous.seq if previous is not None else 0
-    if previous is not None and row_ok and content[previous.seq] is None and linked_to is None:
+    if previous is not None and row_ok and previous_ok and linked_to is None:
         # Both entries match their hashes, and this entry's hash covers its link, so the link
         # is original: the previous entry was rewritten together with its hash.
-        report(
+        return (
             previous.seq,
             "altered",
             f"its content and hash were rewritten; entry {row.seq} was chained to another hash",
         )
-    elif linked_to is not None and linked_to != previous_seq:
-        report(row.seq, "reordered", f"it was written after entry {linked_to}")
-    elif not row_ok:
-        report(row.seq, "altered", "its content and its link to the previous entry were changed")
-    else:
-        report(row.seq, "inserted", "it is chained to an entry that is not in the trail")
+    if linked_to is not None and linked_to != previous_seq:
+        return (row.seq, "reordered", f"it was written after entry {linked_to}")
+    if not row_ok:
+        return (row.seq, "altered", "its content and its link to the previous entry were changed")
+    return (row.seq, "inserted", "it is chained to an entry that is not in the trail")
 
 
 def _judge_tail(
     last: StoredEntry | None,
     head: tuple[int, str],
-    content: dict[int, str | None],
     problems: dict[int, AuditProblem],
-    report: Any,
+    report: Callable[[int, ProblemKind, str], None],
 ) -> None:
     head_seq, head_hash = head
     last_seq = last.seq if last is not None else 0

@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,10 +237,8 @@ def canonical_json(value: Any) -> str:
     )
 
 
-def as_date(value: date | datetime | None) -> date | None:
-    """A date from a date (a datetime is cut to its UTC date)."""
-    if value is None or type(value) is date:
-        return value
-    if isinstance(value, datetime):
-        return to_utc(value).date()
-    return value
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT wrote."""
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row always has one
+    return int(key[0])

@@ -32,6 +32,7 @@ from registre._exceptions import StateError
 from registre.state.audit import AuditTrail
 from registre.state.db import (
     canonical_json,
+    inserted_id,
     legal_hold,
     read_connection,
     to_utc,
@@ -169,7 +170,7 @@ class LegalHolds:
         }
         with write_transaction(self._engine) as connection:
             result = connection.execute(legal_hold.insert().values(**values))
-            hold_id = result.inserted_primary_key[0]
+            hold_id = inserted_id(result)
             hold = _hold(connection.execute(_by_id(hold_id)).one())
             self._audit.append_in(connection, "hold.placed", details=_details(hold), actor=actor)
         return hold

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from registre._exceptions import StateError
 from registre.state.db import (
     canonical_json,
+    inserted_id,
     read_connection,
     run,
     run_progress,
@@ -106,7 +107,7 @@ class Runs:
                     options=canonical_json(options),
                 )
             )
-            return _load(connection, result.inserted_primary_key[0])
+            return _load_existing(connection, inserted_id(result))
 
     def unfinished(self, kind: str) -> Run | None:
         """The latest run of that kind still marked running (interrupted by a crash)."""
@@ -148,7 +149,7 @@ class Runs:
                 .where(run.c.id == run_id)
                 .values(status=status, finished_at=utcnow(), summary=canonical_json(summary))
             )
-            return _load(connection, run_id)
+            return _load_existing(connection, run_id)
 
     def get(self, run_id: int) -> Run | None:
         """One run by id."""
@@ -170,6 +171,12 @@ def _require_running(connection: Connection, run_id: int) -> None:
         raise StateError(f"there is no run {run_id} in the state database")
     if status != "running":
         raise StateError(f"run {run_id} is already finished ({status})")
+
+
+def _load_existing(connection: Connection, run_id: int) -> Run:
+    found = _load(connection, run_id)
+    assert found is not None  # read in the transaction that wrote it
+    return found
 
 
 def _load(connection: Connection, run_id: int) -> Run | None:
