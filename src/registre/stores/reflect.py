@@ -1,100 +1,32 @@
 """Compare a store's mapping with the live database schema, before anything is written.
 
-:func:`reflect_schema` reads the schema (SQLAlchemy ``inspect``); :func:`mapping_problems` is a
-pure function of the register and that schema, so the sweeper and request runner can call it
+:func:`check_mapping` reflects the schema (SQLAlchemy ``inspect``); :func:`mapping_problems` is
+a pure function of the register and that schema, so the sweeper and request runner can call it
 before each run and tests can feed it any schema. Every problem names the store, the table, the
-column and the rule concerned, and says what to do.
+column and the rule concerned, and says what to do. Tables, columns, references, events and
+tenants are checked here; rules in :mod:`registre.stores.rule_check`.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import get_args
 
-from sqlalchemy import Engine, inspect
-from sqlalchemy.types import Date, DateTime, TypeEngine
+from sqlalchemy import Engine
 
-from registre.register.mapping import AnonymizeMethod, DataStore, RuleBinding, TableMapping
-from registre.register.model import Register, RetentionRule
+from registre.register.mapping import DataStore, TableMapping
+from registre.register.model import Register
+from registre.stores.live import (
+    LiveColumn,
+    LiveSchema,
+    LiveTable,
+    Loc,
+    MappingProblem,
+    reflect_schema,
+)
+from registre.stores.rule_check import RuleChecks
 
-METHODS: tuple[str, ...] = get_args(AnonymizeMethod)
-NOT_RECOGNISABLE = frozenset({"hash", "fake_name"})
-"""Anonymization methods whose output looks like real data: the row needs an anonymized_at mark."""
-
-Loc = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class LiveColumn:
-    """A column as the database reports it."""
-
-    type: str
-    temporal: bool
-
-
-@dataclass(frozen=True)
-class LiveTable:
-    columns: dict[str, LiveColumn]
-    primary_key: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class LiveSchema:
-    """The tables of a database; ``tables`` holds the columns of the tables that were read."""
-
-    table_names: frozenset[str]
-    tables: dict[str, LiveTable] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class MappingProblem:
-    """One mismatch between a store's mapping and its live schema."""
-
-    store: str
-    table: str
-    column: str | None
-    rule: str | None
-    message: str
-    hint: str = ""
-    loc: Loc = ()
-    """Where in the register the mapping says it: ('stores', store, 'tables', table, ...)."""
-
-    def __str__(self) -> str:
-        where = f"store '{self.store}', table '{self.table}'"
-        if self.column:
-            where += f", column '{self.column}'"
-        if self.rule:
-            where += f", rule '{self.rule}'"
-        text = f"{where}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
-
-
-def reflect_schema(engine: Engine, tables: set[str] | None = None) -> LiveSchema:
-    """Read the names of all tables, and the columns of ``tables`` (all when None)."""
-    inspector = inspect(engine)
-    names = frozenset(inspector.get_table_names())
-    wanted = names if tables is None else names & tables
-    live: dict[str, LiveTable] = {}
-    for name in sorted(wanted):
-        columns = {
-            column["name"]: LiveColumn(_type_name(column["type"]), _temporal(column["type"]))
-            for column in inspector.get_columns(name)
-        }
-        primary = inspector.get_pk_constraint(name).get("constrained_columns") or []
-        live[name] = LiveTable(columns, tuple(primary))
-    return LiveSchema(names, live)
-
-
-def _type_name(kind: TypeEngine[object]) -> str:
-    try:
-        return str(kind.compile())
-    except Exception:  # a reflected type the default dialect cannot render
-        return type(kind).__name__
-
-
-def _temporal(kind: TypeEngine[object]) -> bool:
-    return isinstance(kind, DateTime | Date)
+__all__ = ["LiveSchema", "MappingProblem", "check_mapping", "mapping_problems", "reflect_schema"]
 
 
 def check_mapping(register: Register, store_id: str, engine: Engine) -> list[MappingProblem]:
@@ -109,7 +41,7 @@ def mapping_problems(register: Register, store_id: str, schema: LiveSchema) -> l
     return list(_Checker(register, store_id, schema).run())
 
 
-class _Checker:
+class _Checker(RuleChecks):
     def __init__(self, register: Register, store_id: str, schema: LiveSchema) -> None:
         self.register = register
         self.store_id = store_id
@@ -144,8 +76,6 @@ class _Checker:
     # -- tables and columns ---------------------------------------------------------------------
 
     def _missing_table(self, name: str) -> MappingProblem:
-        import difflib
-
         # a renamed table shows up as a live table nobody maps
         unmapped = sorted(self.schema.table_names - set(self.store.tables))
         close = difflib.get_close_matches(name, unmapped, n=1, cutoff=0.6)
@@ -167,6 +97,8 @@ class _Checker:
             named += [(col, ("rules", rule_id, "anonymize", col)) for col in binding.anonymize]
             if binding.order_by:
                 named.append((binding.order_by, ("rules", rule_id, "order_by")))
+            if binding.anonymized_at:
+                named.append((binding.anonymized_at, ("rules", rule_id, "anonymized_at")))
         seen: set[str] = set()
         for column, at in named:
             if column in live.columns or column in seen:
@@ -207,13 +139,12 @@ class _Checker:
         mapped |= {ref.column for ref in mapping.references.values()}
         mapped |= set(mapping.not_personal) | set(live.primary_key)
         for binding in mapping.rules.values():
-            mapped |= set(binding.anonymize) | ({binding.order_by} if binding.order_by else set())
+            mapped |= set(binding.anonymize)
+            mapped |= {c for c in (binding.order_by, binding.anonymized_at) if c is not None}
         mapped |= {path for path, _ in self._paths(mapping) if "." not in path}
         return mapped
 
     def _column_hint(self, column: str, table: str) -> str:
-        import difflib
-
         live = self.schema.tables[table]
         mapping = self.store.tables.get(table)
         # a renamed column shows up as a live column nobody maps
@@ -311,178 +242,6 @@ class _Checker:
                 )
 
     # -- rules ----------------------------------------------------------------------------------
-
-    def _rules(self, name: str, mapping: TableMapping, live: LiveTable) -> Iterator[MappingProblem]:
-        for rule_id, binding in mapping.rules.items():
-            try:
-                activity_id, rule = self.register.rule(rule_id)
-            except KeyError:
-                continue  # the register's own check reports unknown rule ids
-            yield from self._clocks(name, mapping, rule_id, rule)
-            yield from self._count_cap(name, rule_id, rule, binding)
-            if rule.action == "anonymize":
-                yield from self._anonymize(name, mapping, rule_id, activity_id, rule, binding)
-            elif binding.anonymize:
-                yield self.problem(
-                    name,
-                    None,
-                    "the rule deletes whole rows, so its 'anonymize' methods are never used",
-                    "remove 'anonymize:', or make the rule's action 'anonymize' in the register",
-                    rule=rule_id,
-                    at=("rules", rule_id, "anonymize"),
-                )
-
-    def _has_event(self, name: str, mapping: TableMapping, event: str) -> bool:
-        if event in mapping.events:
-            return True
-        # the end of a client's contract is read on the tenants table, through the tenant column
-        tenants = self.store.tenants
-        return (
-            event == "contract_ended"
-            and tenants is not None
-            and tenants.contract_ended is not None
-            and (name == tenants.table or mapping.tenant is not None)
-        )
-
-    def _clocks(
-        self, name: str, mapping: TableMapping, rule_id: str, rule: RetentionRule
-    ) -> Iterator[MappingProblem]:
-        at: Loc = ("rules", rule_id)
-        events = [clock.event for clock in rule.after]
-        unmapped = [event for event in events if not self._has_event(name, mapping, event)]
-        if unmapped and len(unmapped) == len(events):
-            yield self.problem(
-                name,
-                None,
-                "the rule can never fire: none of its events ("
-                + ", ".join(events)
-                + ") has a timestamp on this table",
-                f"map them under 'events:', such as '{events[0]}: <column>' or "
-                f"'{events[0]}: <reference>.<column>'",
-                rule=rule_id,
-                at=at,
-            )
-            return
-        for event in unmapped:
-            yield self.problem(
-                name,
-                None,
-                f"the rule starts a clock at '{event}', but the table gives no "
-                "timestamp for that event: the rule cannot be enforced as written",
-                f"map it under 'events:' ('{event}: <column>' or '{event}: <reference>.<column>')"
-                ", or change the rule in the register",
-                rule=rule_id,
-                at=at,
-            )
-        if rule.client_agreed and self._tenant_months_missing(name, mapping):
-            yield self.problem(
-                name,
-                None,
-                "the rule lets each client agree its own period, but the mapping "
-                "cannot find a client's period for these rows",
-                "give the table a 'tenant:' and the store 'tenants: {table, retention_months}'",
-                rule=rule_id,
-                at=at,
-            )
-
-    def _tenant_months_missing(self, name: str, mapping: TableMapping) -> bool:
-        tenants = self.store.tenants
-        return (
-            tenants is None
-            or tenants.retention_months is None
-            or (name != tenants.table and mapping.tenant is None)
-        )
-
-    def _count_cap(
-        self, name: str, rule_id: str, rule: RetentionRule, binding: RuleBinding
-    ) -> Iterator[MappingProblem]:
-        if rule.keep_last is None:
-            return
-        at: Loc = ("rules", rule_id)
-        if binding.per is None or binding.order_by is None:
-            yield self.problem(
-                name,
-                None,
-                f"the rule keeps the last {rule.keep_last.count} records, but the "
-                "mapping does not say per what and in which order",
-                "give 'per: <column>' (such as device_id) and 'order_by: <timestamp column>'",
-                rule=rule_id,
-                at=at,
-            )
-        elif "." in binding.per:
-            yield self.problem(
-                name,
-                binding.per,
-                "'per' of a count cap must be a column of the table itself",
-                "count per a local column, such as device_id",
-                rule=rule_id,
-                at=(*at, "per"),
-            )
-
-    def _anonymize(
-        self,
-        name: str,
-        mapping: TableMapping,
-        rule_id: str,
-        activity_id: str,
-        rule: RetentionRule,
-        binding: RuleBinding,
-    ) -> Iterator[MappingProblem]:
-        at: Loc = ("rules", rule_id, "anonymize")
-        categories = set(self.register.rule_categories(activity_id, rule))
-        for column, category in mapping.columns.items():
-            if category in categories and column not in binding.anonymize:
-                yield self.problem(
-                    name,
-                    column,
-                    f"the rule anonymizes '{category}' data but gives no method for this column",
-                    f"add '{column}: <method>' under 'anonymize:' ({', '.join(METHODS)})",
-                    rule=rule_id,
-                    at=at,
-                )
-        if not binding.anonymize and not any(c in categories for c in mapping.columns.values()):
-            yield self.problem(
-                name,
-                None,
-                "the rule anonymizes, but the mapping gives no column to anonymize",
-                "list the columns and their methods under 'anonymize:'",
-                rule=rule_id,
-                at=("rules", rule_id),
-            )
-        references = {ref.column for ref in mapping.references.values()}
-        for column, method in binding.anonymize.items():
-            if column == mapping.primary_key:
-                yield self.problem(
-                    name,
-                    column,
-                    "the primary key cannot be anonymized",
-                    "remove it from 'anonymize:'",
-                    rule=rule_id,
-                    at=at,
-                )
-            elif column in references and method != "null":
-                yield self.problem(
-                    name,
-                    column,
-                    f"a reference can only be unlinked ('null'), not '{method}'",
-                    f"write '{column}: \"null\"'",
-                    rule=rule_id,
-                    at=at,
-                )
-        opaque = sorted(c for c, m in binding.anonymize.items() if m in NOT_RECOGNISABLE)
-        marker = getattr(binding, "anonymized_at", None)
-        if opaque and marker is None:
-            yield self.problem(
-                name,
-                opaque[0],
-                f"{', '.join(opaque)} cannot be told from real data once "
-                "anonymized, so every sweep would anonymize the rows again",
-                "add 'anonymized_at: <timestamp column>' to the rule binding",
-                rule=rule_id,
-                at=("rules", rule_id),
-            )
-
-    # -- tenants --------------------------------------------------------------------------------
 
     def _tenants(self) -> Iterator[MappingProblem]:
         tenants = self.store.tenants
