@@ -524,6 +524,7 @@ SEED_WEAKNESSES = [
     ("meeting-assistant", "ADM002"),  # ... AI decisions, no human intervention offered
     ("booking-platform", "RGT001"),  # seed 002: no restriction right
     ("print-association", "TRF002"),  # seed 004: Gmail and Dropbox "agréés Privacy Shield"
+    ("print-association", "CNS003"),  # ... "le consentement ... ou notre intérêt légitime"
 ]
 
 

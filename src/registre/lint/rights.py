@@ -149,7 +149,9 @@ def check_consent(register: Register) -> Iterator[Finding]:
         label = activity_name(register, activity_id)
         at = ("activities", activity_id, "legal_basis")
         if len(activity.legal_basis) > 1:
-            others = names([b.value for b in activity.legal_basis if b != LegalBasis.consent])
+            others = names(
+                [b.value.replace("_", " ") for b in activity.legal_basis if b != LegalBasis.consent]
+            )
             yield finding(
                 "CNS003",
                 at,
