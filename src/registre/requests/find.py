@@ -219,14 +219,24 @@ class _Walk:
             for context, keys in by_context.items():
                 for edge in self.graph.children(table):
                     if self.graph.may_descend(edge, context):
-                        values = rows.values(edge.target, keys)
+                        # a person table's rows hang only from the person's own record
+                        own = self.graph.is_person_table(edge.child)
+                        chosen = [k for k in keys if rows.via[k] == "identity"] if own else keys
+                        values = rows.values(edge.target, chosen)
                         child_context = self.graph.subject(edge.child) or context
                         wanted[edge.child].append((edge.column, values, child_context, "child"))
                 for edge in self.graph.parents(table):
                     if self.graph.may_ascend(edge, context):
-                        values = rows.values(edge.column, keys)
+                        record = self.graph.is_person_table(edge.parent) or (
+                            edge.parent == self.graph.tenant_table
+                        )
+                        # only the person's own record leads to the account it holds
+                        chosen = [k for k in keys if rows.via[k] == "identity"] if record else keys
+                        values = rows.values(edge.column, chosen)
                         parent_context = self.graph.subject(edge.parent) or context
-                        wanted[edge.parent].append((edge.target, values, parent_context, "parent"))
+                        # along a self-reference, the parent is a peer row that must name us
+                        how = "peer" if edge.parent == edge.child else "parent"
+                        wanted[edge.parent].append((edge.target, values, parent_context, how))
         following: dict[str, dict[str | None, set[Key]]] = defaultdict(lambda: defaultdict(set))
         for table, conditions in wanted.items():
             by_column: dict[str, set[Any]] = defaultdict(set)
@@ -237,8 +247,8 @@ class _Walk:
                 for column, values, context, via in conditions:
                     if (
                         row[columns.index(column)] in values
-                        and self.belongs(table, row)
-                        and (self.add(table, row, context, via))
+                        and self.belongs(table, row, via)
+                        and self.add(table, row, context, "parent" if via == "peer" else via)
                     ):
                         following[table][context].add(row[0])
         return following
@@ -265,8 +275,15 @@ class _Walk:
             for row in self.select(table, sa.or_(*conditions)):
                 yield tuple(row)
 
-    def belongs(self, table: str, row: tuple[Any, ...]) -> bool:
-        """False when the row points only to other people; marks it shared when to both."""
+    def belongs(self, table: str, row: tuple[Any, ...], via: str) -> bool:
+        """Whether a row reached from the person's data is theirs; marks it shared if not only.
+
+        A child row that names only other people as its owners is theirs, not the person's (a
+        colleague's order filed under the person's order), and so is a row of the same table
+        the person's row points to (the colleague's parent order); a parent row of another
+        table the person's data points to is theirs too, shared when it names other people (a
+        meeting someone else organised).
+        """
         columns = self.rows(table).columns
         ours = others = 0
         for edge in self.graph.owner_edges(table):
@@ -278,7 +295,7 @@ class _Walk:
                 ours += 1
             else:
                 others += 1
-        if others and not ours:
+        if others and not ours and via in ("child", "peer"):
             return False
         if others:
             self.rows(table).shared[row[0]] = "refers to other people"
@@ -305,11 +322,44 @@ class _Walk:
                 if not outside:
                     continue
                 index = rows.columns.index(edge.target)
+                # a person's or a client's record used by others is pinned, not shared content
+                record_table = self.graph.is_person_table(table) or table == self.graph.tenant_table
                 for key, values in rows.rows.items():
                     if values[index] in outside:
                         rows.pinned.add(key)
-                        if rows.via[key] == "parent":
+                        if not record_table:
                             rows.shared.setdefault(key, "also used by other people's data")
+        self.inherit_shared()
+
+    def inherit_shared(self) -> None:
+        """Rows hanging from a shared row (a shared meeting's notes) are shared too.
+
+        Rows that name their owner (an attendance row naming the person) stay the person's.
+        """
+        store = self.graph.store_id
+        changed = True
+        while changed:
+            changed = False
+            for edge in self.graph.edges:
+                parent = self.found.tables.get((store, edge.parent))
+                child = self.found.tables.get((store, edge.child))
+                if (
+                    not parent
+                    or not child
+                    or not parent.shared
+                    or self.graph.owner_edges(edge.child)
+                ):
+                    continue
+                shared_targets = parent.values(edge.target, parent.shared)
+                index = child.columns.index(edge.column)
+                for key, values in child.rows.items():
+                    if (
+                        key not in child.shared
+                        and child.via[key] != "identity"
+                        and values[index] in shared_targets
+                    ):
+                        child.shared[key] = "belongs to data shared with other people"
+                        changed = True
 
     def count_referencing(self, edge: Edge, targets: set[Any]) -> dict[Any, int]:
         t = self.tables[edge.child]

@@ -6,14 +6,17 @@ Pure: built from the register alone, no database. The rules, in order of use:
   *person table*: a row there belongs to whoever its identity says).
 * From a row of the person, a *child* row (one that references it) is the person's too, unless
   the child's table is about another category of people (``subject``), the child is a person
-  table of another category, or the reference is a person table referring to itself (a manager
-  and the people they manage are different people).
+  table of another category or is reached from a row other than the person's own record, or
+  the reference is a person table referring to itself (a manager and the people they manage
+  are different people).
 * From a row of the person, a *parent* row it references (an address, a meeting) is the
   person's too, unless it is about another category of people, or it is a person table or the
-  client table (``tenants``) not declared about the same category of people.
-* A row reached that way but pointing to another person (a reference to a person-table row
-  that is not the person's, clients excepted) is somebody else's; pointing to the person and to
-  somebody else, it is *shared*.
+  client table (``tenants``) not declared about the same category of people, or it is reached
+  from a row other than the person's own record (found by identity).
+* A child row reached that way but naming only other people as owners (a reference to a
+  person-table row that is not the person's, clients excepted) is somebody else's. A row naming
+  the person and somebody else, or that other people's rows reference, is *shared*: so are the
+  rows hanging from it that name no owner (the notes of a shared meeting).
 """
 
 from __future__ import annotations
@@ -85,7 +88,11 @@ class StoreGraph:
         if self.is_person_table(edge.parent) or edge.parent == self.tenant_table:
             # another person's record, or the client's, unless declared about the same people
             # (the account an account holder holds)
-            return parent_subject is not None and parent_subject == context
+            return (
+                edge.child != edge.parent
+                and parent_subject is not None
+                and parent_subject == context
+            )
         return not (parent_subject and context and parent_subject != context)
 
     def owner_edges(self, table: str) -> list[Edge]:
