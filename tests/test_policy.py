@@ -96,38 +96,40 @@ def test_no_id_or_yaml_key_appears(example: Path, lang: str, fmt: str) -> None:
 def renamed(register: Register) -> tuple[Register, set[str]]:
     """The same register with every id it declares renamed to an unmistakable token."""
     data = register.model_dump(mode="json", exclude={"stores"})
-    names: dict[str, str] = {}
+    tokens: dict[tuple[str, str], str] = {}
 
-    def new(old: str) -> str:
-        return names.setdefault(old, f"zq{len(names)}x")
+    def new(kind: str, old: str) -> str:
+        return tokens.setdefault((kind, old), f"zq{len(tokens)}x")
 
-    for section in (
-        "subjects",
-        "data_categories",
-        "events",
-        "processors",
-        "recipients",
-        "cookies",
-        "activities",
-    ):
-        data[section] = {new(k): v for k, v in data[section].items()}
-    declared = set(register.data_categories) | set(register.events) | set(register.subjects)
-    declared |= set(register.processors) | set(register.recipients)
+    kinds = {
+        "subjects": "subject",
+        "data_categories": "data",
+        "events": "event",
+        "processors": "recipient",
+        "recipients": "recipient",
+        "cookies": "cookie",
+        "activities": "activity",
+    }
+    for section, kind in kinds.items():
+        data[section] = {new(kind, k): v for k, v in data[section].items()}
 
-    def ref(old: str) -> str:
-        return names[old] if old in declared else old
+    def ref(kind: str, old: str) -> str:
+        # Built-in categories and events keep their ids: the taxonomy names them.
+        return tokens.get((kind, old), old)
 
     for activity in data["activities"].values():
-        activity["subjects"] = [ref(s) for s in activity["subjects"]]
-        activity["data"] = [ref(c) for c in activity["data"]]
-        activity["recipients"] = [ref(r) for r in activity["recipients"]]
+        activity["subjects"] = [ref("subject", s) for s in activity["subjects"]]
+        activity["data"] = [ref("data", c) for c in activity["data"]]
+        activity["recipients"] = [ref("recipient", r) for r in activity["recipients"]]
         rules = {}
         for rule_id, rule in activity["retention"].items():
-            rule["data"] = [ref(c) for c in rule["data"]]
-            rule["after"] = [{**clock, "event": ref(clock["event"])} for clock in rule["after"]]
-            rules[new(rule_id)] = rule
+            rule["data"] = [ref("data", c) for c in rule["data"]]
+            rule["after"] = [
+                {**clock, "event": ref("event", clock["event"])} for clock in rule["after"]
+            ]
+            rules[new("rule", rule_id)] = rule
         activity["retention"] = rules
-    return Register.model_validate(data), set(names.values())
+    return Register.model_validate(data), set(tokens.values())
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)

@@ -83,7 +83,7 @@ def test_one_row_per_activity_in_its_role(example: Path) -> None:
         typeset(a.name.get(lang), lang) for a in controlled
     ]
     assert [row[2] for row in processor[1:]] == [typeset(a.name.get(lang), lang) for a in processed]
-    assert organization[1][1] == register.organization.name
+    assert organization[1][1] == typeset(register.organization.name, lang)
 
 
 def test_controller_columns_follow_article_30_1() -> None:

@@ -190,27 +190,22 @@ def consent(n: Namer) -> list[Section]:
             "it does not affect the lawfulness of the processing carried out before.",
         )
     ]
-    concerned = []
+    concerned = ""
     if based:
-        concerned.append(
-            n.say(
-                "le traitement " if len(based) == 1 else "les traitements ",
-                "the activit" + ("y " if len(based) == 1 else "ies "),
-            )
-            + and_list(based, n.lang)
-        )
+        concerned = n.say(
+            "les traitements " if len(based) > 1 else "le traitement ",
+            "the activities " if len(based) > 1 else "the activity ",
+        ) + and_list(based, n.lang)
     if with_cookies:
-        concerned.append(
-            n.say("les cookies soumis à consentement", "the cookies that require consent")
+        cookies = n.say("les cookies soumis à consentement", "the cookies that require consent")
+        # « les traitements A et B, ainsi que les cookies »: one « et » per sentence.
+        concerned = (
+            n.say(f"{concerned}, ainsi que {cookies}", f"{concerned}, as well as {cookies}")
+            if concerned
+            else cookies
         )
     if concerned:
-        blocks.append(
-            Para(
-                line(
-                    n.label("Cela concerne", "This concerns"), sentence(and_list(concerned, n.lang))
-                )
-            )
-        )
+        blocks.append(n.para(f"Cela concerne {concerned}.", f"This concerns {concerned}."))
     if reg.rights.consent_withdrawal is not None:
         blocks.append(Para(line(sentence(n.text(reg.rights.consent_withdrawal)))))
     return [Section(n.say("Retrait de votre consentement", "Withdrawing your consent"), 2, blocks)]

@@ -16,7 +16,7 @@ def recipients(n: Namer) -> list[Section]:
         line(
             Strong(n.recipient_with_kind(rid)),
             n.colon(),
-            sentence(and_list(n.activities_with(rid), n.lang)),
+            sentence(and_list([n.quoted(a) for a in n.activities_with(rid)], n.lang)),
         )
         for rid in reg.recipients
         if n.activities_with(rid)
@@ -46,7 +46,7 @@ def recipients(n: Namer) -> list[Section]:
                 line(reg.processors[pid].name),
                 line(n.text(reg.processors[pid].service)),
                 line(n.country(reg.processors[pid].country)),
-                line(and_list(n.activities_with(pid), n.lang)),
+                line(and_list([n.quoted(a) for a in n.activities_with(pid)], n.lang)),
             )
             for pid in used
         )
@@ -76,7 +76,7 @@ def recipients(n: Namer) -> list[Section]:
     hosting = reg.organization.hosting
     if hosting:
         places = [
-            f"{n.country(h.country)} ({h.provider})" if h.provider else n.country(h.country)
+            f"{h.provider}, {n.country(h.country)}" if h.provider else n.country(h.country)
             for h in hosting
         ]
         target = sections[-1].blocks
