@@ -51,7 +51,7 @@ def policy(
     from registre.documents import DocumentError, render_policy
     from registre.register.loader import load_register
 
-    text = render_policy(load_register(path), lang.value, fmt.value)  # type: ignore[arg-type]
+    text = render_policy(load_register(path), lang.value, fmt.value)
     if output is None:
         sys.stdout.write(text)
         return
@@ -93,8 +93,8 @@ def ropa(
         register,
         output,
         fmt.value,
-        language,  # type: ignore[arg-type]
+        language,
         variant.value,
-    )  # type: ignore[arg-type]
+    )
     for file in written:
         out.print(f"wrote {file}")

@@ -50,7 +50,7 @@ def check_language(register: Register, lang: str) -> Lang:
             hint=f"use one of the register's languages ({published}), or add {lang!r} to "
             "policy.languages and translate every text",
         )
-    return lang  # type: ignore[return-value]
+    return lang
 
 
 def build_policy(register: Register, lang: Lang) -> Document:

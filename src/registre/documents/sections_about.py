@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from registre.documents.blocks import Bullets, Para, Section, Strong, email_link, line, url_link
+from registre.documents.blocks import (
+    Block,
+    Bullets,
+    Inline,
+    Para,
+    Section,
+    Strong,
+    email_link,
+    line,
+    url_link,
+)
 from registre.documents.naming import Namer
 from registre.documents.retention import describe_rule
 from registre.documents.typography import NBSP, sentence, upper_first
@@ -42,7 +52,9 @@ def who_we_are(n: Namer) -> list[Section]:
         )
     if org.dpo is not None:
         dpo = org.dpo
-        parts = [n.label("Délégué à la protection des données", "Data protection officer")]
+        parts: list[Inline] = [
+            n.label("Délégué à la protection des données", "Data protection officer")
+        ]
         if dpo.name:
             parts.append(dpo.name + (", " if dpo.email or dpo.phone else ""))
         if dpo.email:
@@ -61,8 +73,8 @@ def _grouped(kind: str, number: str) -> str:
     return number
 
 
-def _roles(n: Namer) -> list[Para | Bullets]:
-    blocks: list[Para | Bullets] = []
+def _roles(n: Namer) -> list[Block]:
+    blocks: list[Block] = []
     groups = n.activities_by_role()
     if Role.controller in groups:
         blocks.append(
@@ -136,7 +148,7 @@ def what_we_collect(n: Namer) -> list[Section]:
             if subject_id in activity.subjects
         ]
         if items:
-            blocks: list[Para | Bullets] = [Bullets(tuple(items))]
+            blocks: list[Block] = [Bullets(tuple(items))]
             description = n.register.subjects[subject_id].description
             if description is not None:
                 blocks.insert(0, Para(line(sentence(n.text(description)))))
@@ -227,7 +239,7 @@ def _role(n: Namer, activity: ProcessingActivity) -> str:
 
 def retention(n: Namer) -> list[Section]:
     rules = n.register.rules()
-    intro = [
+    intro: list[Block] = [
         n.para(
             "Nous ne conservons vos données que le temps nécessaire aux finalités pour lesquelles "
             "elles sont traitées. À l’échéance, elles sont supprimées ou anonymisées, selon ce "
@@ -246,7 +258,7 @@ def retention(n: Namer) -> list[Section]:
     for activity_id, activity in n.register.activities.items():
         items = []
         for rule in activity.retention.values():
-            parts = [
+            parts: list[Inline] = [
                 Strong(n.categories(n.register.rule_categories(activity_id, rule))),
                 n.colon(),
                 describe_rule(n.register, rule, n.lang),

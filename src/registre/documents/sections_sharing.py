@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registre.documents.blocks import Bullets, Para, Section, Strong, Table, line
+from registre.documents.blocks import Bullets, Line, Para, Section, Strong, Table, line
 from registre.documents.naming import Namer
 from registre.documents.typography import sentence, upper_first
 from registre.documents.wording import and_list, hours, in_eea, safeguard_name
@@ -157,7 +157,7 @@ def transfers(n: Namer) -> list[Section]:
     ]
 
 
-def _transfer_row(n: Namer, who: str, country: str, transfer: Transfer | None) -> tuple:
+def _transfer_row(n: Namer, who: str, country: str, transfer: Transfer | None) -> tuple[Line, ...]:
     if transfer is None:
         return (
             line(who),
