@@ -24,6 +24,7 @@ from registre.state import audit as audit_module
 state_url = test_state.state_url
 state = test_state.state
 run_cli = test_state.run_cli
+with_mariadb = test_state.with_mariadb
 
 GENESIS = "0" * 64
 Tamper = Callable[[Connection, list[AuditEntry]], None]
@@ -64,6 +65,7 @@ def sql(connection: Connection, statement: str, **params: object) -> None:
 # --- appending ------------------------------------------------------------------------------
 
 
+@with_mariadb
 def test_entries_are_chained_as_specified(state: EngineState) -> None:
     entries = fill(state)
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
@@ -123,6 +125,7 @@ def test_details_that_are_not_json_are_refused_and_nothing_is_written(
     assert state.audit.head() == (0, GENESIS)
 
 
+@with_mariadb
 def test_two_concurrent_writers_get_a_gap_free_sequence(state_url: str) -> None:
     per_writer = 15
     errors: list[BaseException] = []
@@ -296,6 +299,7 @@ def delete_head(connection: Connection, entries: list[AuditEntry]) -> None:
     sql(connection, "DELETE FROM registre_audit_head")
 
 
+@with_mariadb
 @pytest.mark.parametrize(
     ("tamper", "expected"),
     [

@@ -18,10 +18,12 @@ from registre.state import EngineState, identity_digest
 state_url = test_state.state_url
 state = test_state.state
 run_cli = test_state.run_cli
+with_mariadb = test_state.with_mariadb
 
 Cli = Callable[..., tuple[int, str, str]]
 
 
+@with_mariadb
 def test_a_record_hold_is_in_force_and_audited(state: EngineState) -> None:
     hold = state.holds.place(
         reason="contentieux client n° 2024-17", store="crm", table="customer", key="42"
@@ -63,6 +65,7 @@ def test_a_person_hold_names_the_person_in_the_trail_only_by_a_digest(state: Eng
     assert "jeanne" not in json.dumps(entry.details).lower()
 
 
+@with_mariadb
 def test_releasing_a_hold_ends_it_and_is_audited(state: EngineState) -> None:
     kept = state.holds.place(reason="audit fiscal", store="billing", table="invoice", key="F-9")
     hold = state.holds.place(reason="litigation", identity={"phone": "+33612345678"})

@@ -1,9 +1,10 @@
 """The engine's state database: opened by URL, migrated on open, runs with their checkpoints.
 
 The fixtures here (``state_url``, ``state``, ``run_cli``) are shared with ``test_audit.py`` and
-``test_holds.py``. Every test gets a fresh database: a SQLite file, and on PostgreSQL (when
-``REGISTRE_TEST_POSTGRES_URL`` is set) a schema of its own, dropped afterwards, so these tests
-never meet other tests using the same database.
+``test_holds.py``. Every test gets a fresh database: a SQLite file; on PostgreSQL (when
+``REGISTRE_TEST_POSTGRES_URL`` is set) a schema of its own, and on MariaDB (when
+``REGISTRE_TEST_MARIADB_URL`` is set) a database of its own, dropped afterwards, so these tests
+never meet other tests using the same server.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from registre.state.db import MIGRATIONS
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "device-management" / "register.yaml"
 POSTGRES_VARIABLE = "REGISTRE_TEST_POSTGRES_URL"
+MARIADB_VARIABLE = "REGISTRE_TEST_MARIADB_URL"
 TABLES = {
     "alembic_version",
     "registre_audit_entry",
@@ -42,25 +44,40 @@ TABLES = {
 }
 
 
+ALL_DATABASES = ["sqlite", "postgresql", "mariadb"]
+with_mariadb = pytest.mark.parametrize("state_url", ALL_DATABASES, indirect=True)
+"""Run a test on MariaDB too (creating a database there is slow: only the essential tests)."""
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, empty state database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'state.sqlite'}"
         return
-    server = os.environ.get(POSTGRES_VARIABLE)
+    variable = POSTGRES_VARIABLE if request.param == "postgresql" else MARIADB_VARIABLE
+    server = os.environ.get(variable)
     if not server:
-        pytest.skip(f"{POSTGRES_VARIABLE} is not set")
-    schema = f"registre_state_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        pytest.skip(f"{variable} is not set")
+    name = f"registre_state_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(server)
     try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in server else "?"
-        yield f"{server}{separator}options={quote(f'-csearch_path={schema}')}"
+        if request.param == "postgresql":
+            # A schema of our own in the shared database, chosen by the search path.
+            with admin.begin() as connection:
+                connection.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+            separator = "&" if "?" in server else "?"
+            yield f"{server}{separator}options={quote(f'-csearch_path={name}')}"
+        else:
+            with admin.begin() as connection:
+                connection.execute(sa.text(f"CREATE DATABASE `{name}`"))
+            yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            if request.param == "postgresql":
+                connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+            else:
+                connection.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
         admin.dispose()
 
 
@@ -102,6 +119,7 @@ def _head_revision() -> str | None:
 # --- opening and migrating ------------------------------------------------------------------
 
 
+@with_mariadb
 def test_open_creates_the_schema_on_an_empty_database(state: EngineState) -> None:
     assert _tables(state) == TABLES
     with state.engine.connect() as connection:
@@ -111,6 +129,7 @@ def test_open_creates_the_schema_on_an_empty_database(state: EngineState) -> Non
     assert state.audit.verify() == []
 
 
+@with_mariadb
 def test_reopening_is_idempotent(state_url: str) -> None:
     with open_state(state_url) as first:
         first.audit.append("test.kept", details={"n": 1})
@@ -123,6 +142,7 @@ def test_reopening_is_idempotent(state_url: str) -> None:
             assert again.audit.verify() == []
 
 
+@with_mariadb
 def test_opening_a_fresh_database_from_several_processes_at_once(state_url: str) -> None:
     errors: list[BaseException] = []
     barrier = threading.Barrier(3)

@@ -10,8 +10,9 @@
 
 :func:`open_state` brings the database to the latest schema (Alembic ``upgrade head``, run
 from the migrations shipped inside the package) before returning. SQLite and PostgreSQL are
-tested. Every database failure surfaces as :class:`~registre.StateError`, naming the URL with
-its password masked; a broken audit chain that prevents appending raises
+tested throughout, MariaDB on the schema, the chain, tampering, concurrency and holds. Every
+database failure surfaces as :class:`~registre.StateError`, naming the URL with its password
+masked; a broken audit chain that prevents appending raises
 :class:`~registre.AuditError` (see :mod:`registre.state.audit` for when).
 
 Additions after the first version: ``EngineState.close()`` and use as a context manager,
@@ -22,6 +23,8 @@ Additions after the first version: ``EngineState.close()`` and use as a context 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -62,6 +65,7 @@ __all__ = [
 
 # Any constant shared by all registre processes; it only has to differ from other apps' locks.
 _PG_MIGRATION_LOCK = 0x7265_6769_7374_7265  # "registre"
+_MYSQL_MIGRATION_LOCK = "registre_state_migrations"
 
 
 class EngineState:
@@ -124,8 +128,7 @@ def migrate(engine: Engine) -> None:
                 hint="it was written by a newer registre: upgrade registre, or use another "
                 "state database (--state-url or REGISTRE_STATE_URL)",
             )
-        with write_transaction(engine) as connection:
-            _lock_migrations(connection)
+        with write_transaction(engine) as connection, _migration_lock(connection):
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except exc.DBAPIError as error:
@@ -137,11 +140,21 @@ def migrate(engine: Engine) -> None:
         ) from None
 
 
-def _lock_migrations(connection: Connection) -> None:
-    # Two processes opening a fresh PostgreSQL database at once must not both create the
-    # tables; SQLite's BEGIN IMMEDIATE already serialises them.
-    if connection.dialect.name == "postgresql":
+@contextmanager
+def _migration_lock(connection: Connection) -> Iterator[None]:
+    # Two processes opening a fresh database at once must not both create the tables.
+    # SQLite's BEGIN IMMEDIATE already serialises them; PostgreSQL's lock ends with the
+    # transaction; MySQL's DDL commits implicitly, so its lock is the session's, released here.
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
+    elif dialect in ("mysql", "mariadb"):
+        connection.execute(sa.select(sa.func.get_lock(_MYSQL_MIGRATION_LOCK, 60)))
+    try:
+        yield
+    finally:
+        if dialect in ("mysql", "mariadb"):
+            connection.execute(sa.select(sa.func.release_lock(_MYSQL_MIGRATION_LOCK)))
 
 
 def _unusable(engine: Engine, error: exc.DBAPIError) -> StateError:

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from registre._exceptions import StateError
@@ -40,12 +41,17 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A timestamp stored as naive UTC, returned as an aware UTC datetime.
 
     SQLite has no time zones and PostgreSQL's ``timestamptz`` would come back in the session's
-    zone; storing naive UTC everywhere gives the same value (to the microsecond) on both, which
-    the audit trail's hashes depend on.
+    zone; storing naive UTC everywhere gives the same value (to the microsecond, which MySQL
+    keeps only in ``DATETIME(6)``) on every database, and the audit trail's hashes depend on it.
     """
 
     impl = sa.DateTime(timezone=False)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(sa.DateTime(timezone=False))
 
     def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:

@@ -11,11 +11,16 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Naive UTC to the microsecond everywhere: the audit hashes cover the microseconds, which
+# MySQL/MariaDB drop unless asked for them.
+TIMESTAMP = sa.DateTime(timezone=False).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 # The hash the first audit entry is chained to.
 GENESIS = "0" * 64
@@ -25,7 +30,7 @@ def upgrade() -> None:
     op.create_table(
         "registre_audit_entry",
         sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
-        sa.Column("at", sa.DateTime(timezone=False), nullable=False),
+        sa.Column("at", TIMESTAMP, nullable=False),
         sa.Column("action", sa.String(200), nullable=False),
         sa.Column("actor", sa.String(200), nullable=False),
         sa.Column("run_id", sa.Integer, nullable=True),
@@ -55,9 +60,9 @@ def upgrade() -> None:
         sa.Column("record_key", sa.String(500), nullable=True),
         sa.Column("identity", sa.Text, nullable=True),
         sa.Column("until", sa.Date, nullable=True),
-        sa.Column("placed_at", sa.DateTime(timezone=False), nullable=False),
+        sa.Column("placed_at", TIMESTAMP, nullable=False),
         sa.Column("placed_by", sa.String(200), nullable=False),
-        sa.Column("released_at", sa.DateTime(timezone=False), nullable=True),
+        sa.Column("released_at", TIMESTAMP, nullable=True),
         sa.Column("released_by", sa.String(200), nullable=True),
         sa.Column("release_reason", sa.Text, nullable=True),
     )
@@ -69,9 +74,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("register_version", sa.String(100), nullable=False),
         sa.Column("register_digest", sa.String(64), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=False), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=False), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=False), nullable=True),
+        sa.Column("at", TIMESTAMP, nullable=False),
+        sa.Column("started_at", TIMESTAMP, nullable=False),
+        sa.Column("finished_at", TIMESTAMP, nullable=True),
         sa.Column("options", sa.Text, nullable=False),
         sa.Column("summary", sa.Text, nullable=True),
     )
@@ -84,7 +89,7 @@ def upgrade() -> None:
         ),
         sa.Column("key", sa.String(300), primary_key=True, nullable=False),
         sa.Column("done", sa.BigInteger, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=False), nullable=False),
+        sa.Column("updated_at", TIMESTAMP, nullable=False),
     )
 
 
