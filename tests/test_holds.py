@@ -65,6 +65,24 @@ def test_a_person_hold_names_the_person_in_the_trail_only_by_a_digest(state: Eng
     assert "jeanne" not in json.dumps(entry.details).lower()
 
 
+@pytest.mark.parametrize(
+    ("placed", "asked", "covered"),
+    [
+        ("06 12 34 56 78", {"phone": "+33612345678"}, True),
+        ("+33 6 12 34 56 78", {"phone": "0612345678"}, True),
+        ("+33612345678", {"phone": "06.12.34.56.78"}, True),
+        ("+33612345678", {"phone": "+33612345679"}, False),
+        ("+33612345678", {"phone": "not a number"}, False),
+    ],
+)
+def test_phone_numbers_are_compared_in_e164(
+    state: EngineState, placed: str, asked: dict[str, str], covered: bool
+) -> None:
+    hold = state.holds.place(reason="r", identity={"phone": placed})
+    assert hold.identity == {"phone": "+33612345678"}
+    assert (state.holds.for_person(asked) == [hold]) is covered
+
+
 @with_mariadb
 def test_releasing_a_hold_ends_it_and_is_audited(state: EngineState) -> None:
     kept = state.holds.place(reason="audit fiscal", store="billing", table="invoice", key="F-9")
@@ -124,6 +142,11 @@ def test_a_hold_is_not_in_force_before_it_was_placed(state: EngineState) -> None
             "not both",
         ),
         ({"reason": "r", "identity": {"email": "  "}}, "must not be empty"),
+        ({"reason": "r", "identity": {"phone": "12"}}, "not a valid phone number"),
+        (
+            {"reason": "r", "store": "s", "table": "t", "key": "1", "until": date(2020, 1, 1)},
+            "already past",
+        ),
     ],
 )
 def test_an_incomplete_hold_is_refused_and_nothing_is_written(
@@ -210,6 +233,7 @@ def test_hold_add_list_release(state_url: str, run_cli: Cli) -> None:
         (["hold", "add", "--reason", "r", "--phone", "1", "--until", "31/12/2025"], 2,
          "YYYY-MM-DD"),
         (["hold", "add", "--email", "a@b.fr"], 2, "--reason"),
+        (["hold", "add", "--reason", "r", "--phone", "12"], 2, "not a valid phone number"),
         (["hold", "release", "7", "--reason", "r"], 1, "there is no legal hold 7"),
         (["hold", "release", "seven", "--reason", "r"], 2, "valid integer"),
     ],

@@ -151,15 +151,18 @@ def hold_add(
         raise typer.BadParameter("the reason must not be empty", param_hint="--reason")
     last_day = _parse_date(until) if until else None
     with _state(state_url) as state:
-        hold = state.holds.place(
-            reason=reason,
-            store=store,
-            table=table,
-            key=key,
-            identity=identity or None,
-            until=last_day,
-            actor=_actor(actor),
-        )
+        try:
+            hold = state.holds.place(
+                reason=reason,
+                store=store,
+                table=table,
+                key=key,
+                identity=identity or None,
+                until=last_day,
+                actor=_actor(actor),
+            )
+        except ValueError as error:  # what the options cannot say alone: a bad phone number
+            raise typer.BadParameter(str(error)) from None
     out.print(f"legal hold {hold.id} placed on {escape(hold.describe())}{_until(hold)}")
 
 

@@ -12,9 +12,9 @@ other. The append-only trail outlives erasure requests, so it names a held perso
 
 Additions after the first version: :meth:`LegalHolds.get`, :meth:`LegalHolds.all`,
 :meth:`LegalHolds.for_record`, :meth:`LegalHolds.for_person`, :meth:`Hold.covers_record`,
-:meth:`Hold.covers_person`, :meth:`Hold.is_active`. Email addresses are compared
-case-insensitively and stored lower-cased; other identity values are compared as given
-(surrounding spaces removed).
+:meth:`Hold.covers_person`, :meth:`Hold.is_active`, :func:`normalize_identity`. Email
+addresses are stored lower-cased and phone numbers in E.164, as data-subject requests compare
+them; other identity values as given (surrounding spaces removed).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
@@ -39,6 +40,9 @@ from registre.state.db import (
     utcnow,
     write_transaction,
 )
+
+PHONE_REGION = "FR"
+"""The country of phone numbers written without a country code."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,8 @@ class Hold:
         """Whether this person hold matches any of the identity values given."""
         if not self.identity:
             return False
-        given = normalize_identity({k: str(v) for k, v in identity.items() if v is not None})
+        values = {k: str(v) for k, v in identity.items() if v is not None}
+        given = normalize_identity(values, strict=False)
         return any(given.get(name) == value for name, value in self.identity.items())
 
     def describe(self) -> str:
@@ -113,13 +118,34 @@ class Hold:
         }
 
 
-def normalize_identity(identity: dict[str, str]) -> dict[str, str]:
-    """Identity values as holds store and compare them."""
+def normalize_identity(identity: dict[str, str], *, strict: bool = True) -> dict[str, str]:
+    """Identity values as holds store and compare them.
+
+    Emails are trimmed and lower-cased; phone numbers put in E.164 (``+33612345678``, numbers
+    without a country code read as French), as data-subject requests compare them. With
+    ``strict`` an invalid phone number raises ValueError; otherwise it is kept as given.
+    """
     normalized = {}
     for name, value in identity.items():
-        value = value.strip()
-        normalized[name] = value.lower() if name == "email" else value
+        text = value.strip()
+        if name == "email":
+            text = text.lower()
+        elif name == "phone":
+            text = _e164(text, strict=strict)
+        normalized[name] = text
     return normalized
+
+
+def _e164(text: str, *, strict: bool) -> str:
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        if strict:
+            raise ValueError(f"{text!r} is not a valid phone number; write it as +33 6 12 34 56 78")
+        return text
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def identity_digest(identity: dict[str, str]) -> str:
@@ -158,6 +184,8 @@ class LegalHolds:
         elif not all(record):
             raise ValueError("a record hold needs store, table and key; a person hold identity")
         now = utcnow()
+        if until is not None and until < now.date():
+            raise ValueError(f"the hold's last day, {until.isoformat()}, is already past")
         values = {
             "reason": reason.strip(),
             "store": store,
