@@ -144,7 +144,7 @@ def _minimal_row(table: Any) -> dict[str, Any]:
 def test_loading_refuses_existing_tables_unless_asked_to_drop_them(tmp_path: Path) -> None:
     from registre import StoreError
 
-    app = load_app(EXAMPLES[0])
+    app = load_app(ROOT / "examples" / "device-management")
     url = f"sqlite:///{tmp_path / 'twice.db'}"
     first = load(app, url, 40, seed=1)
     engine = create_engine(url)
@@ -273,7 +273,7 @@ def test_at_the_anchor_every_rule_has_rows_due_and_rows_not_due(
 
 
 def test_no_timestamp_is_after_the_anchor_except_future_ends(tmp_path: Path) -> None:
-    app = load_app(EXAMPLES[0])
+    app = load_app(ROOT / "examples" / "device-management")
     url = f"sqlite:///{tmp_path / 'anchor.db'}"
     load(app, url, 300, seed=0)
     rows = Rows(app, url)

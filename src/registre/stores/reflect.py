@@ -142,6 +142,10 @@ class _Checker(RuleChecks):
             mapped |= set(binding.anonymize)
             mapped |= {c for c in (binding.order_by, binding.anonymized_at) if c is not None}
         mapped |= {path for path, _ in self._paths(mapping) if "." not in path}
+        tenants = self.store.tenants
+        if tenants is not None and self.store.tables.get(tenants.table) is mapping:
+            # the tenants section maps these columns of the clients' table
+            mapped |= {tenants.key, tenants.contract_ended, tenants.retention_months} - {None}
         return mapped
 
     def _column_hint(self, column: str, table: str) -> str:
