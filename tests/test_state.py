@@ -326,3 +326,11 @@ def test_the_register_digest_names_exactly_one_register() -> None:
         update={"policy": register.policy.model_copy(update={"version": "changed"})}
     )
     assert register_digest(changed) != digest
+
+
+def test_the_state_api_is_deliberate() -> None:
+    import registre.state
+
+    assert registre.state.__all__ == sorted(registre.state.__all__)
+    for name in registre.state.__all__:
+        assert getattr(registre.state, name).__module__.startswith("registre.state"), name

@@ -66,14 +66,14 @@ def verify(state_url: StateUrl = None) -> None:
     with _state(state_url) as state:
         problems = state.audit.verify()
         head = state.audit.head()
-        count = sum(1 for _ in state.audit.entries())
     if problems:
         for problem in problems:
             out.print(escape(str(problem)))
         noun = "problem" if len(problems) == 1 else "problems"
         out.print(f"[red]audit trail broken: {len(problems)} {noun}[/red]")
         raise typer.Exit(EXIT_PROBLEMS)
-    head_hash = head[1] if head else ""
+    # Intact means numbered 1..head without a gap, so the head's seq is the count.
+    count, head_hash = head if head is not None else (0, "")
     out.print(f"audit trail intact: {count} entries, head {head_hash[:HASH_PREFIX]}")
 
 
