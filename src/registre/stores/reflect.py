@@ -145,7 +145,8 @@ class _Checker(RuleChecks):
         tenants = self.store.tenants
         if tenants is not None and self.store.tables.get(tenants.table) is mapping:
             # the tenants section maps these columns of the clients' table
-            mapped |= {tenants.key, tenants.contract_ended, tenants.retention_months} - {None}
+            named = (tenants.key, tenants.contract_ended, tenants.retention_months)
+            mapped |= {column for column in named if column is not None}
         return mapped
 
     def _column_hint(self, column: str, table: str) -> str:
@@ -218,7 +219,7 @@ class _Checker(RuleChecks):
                 )
 
     def _events(self, name: str, mapping: TableMapping) -> Iterator[MappingProblem]:
-        paths = [
+        paths: list[tuple[str, Loc, str]] = [
             (path, ("events", event), f"event '{event}'") for event, path in mapping.events.items()
         ]
         if mapping.tenant:
