@@ -54,30 +54,59 @@ def load_dm(url: str) -> None:
 # -- the CRM ------------------------------------------------------------------------------------
 
 crm = sa.MetaData()
-sa.Table("addresses", crm, sa.Column("id", sa.Integer, primary_key=True),
-         sa.Column("street", sa.String(200)))
-sa.Table("people", crm, sa.Column("id", sa.Integer, primary_key=True),
-         sa.Column("email", sa.String(200), index=True), sa.Column("phone", sa.String(40)),
-         sa.Column("name", sa.String(200)),
-         sa.Column("address_id", sa.Integer, sa.ForeignKey("addresses.id"), index=True),
-         sa.Column("manager_id", sa.Integer, sa.ForeignKey("people.id"), index=True))
-sa.Table("orders", crm, sa.Column("id", sa.Integer, primary_key=True),
-         sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), index=True),
-         sa.Column("parent_id", sa.Integer, sa.ForeignKey("orders.id"), index=True),
-         sa.Column("address_id", sa.Integer, sa.ForeignKey("addresses.id"), index=True),
-         sa.Column("note", sa.String(200)))
-sa.Table("order_lines", crm, sa.Column("id", sa.Integer, primary_key=True),
-         sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id"), index=True),
-         sa.Column("label", sa.String(200)))
-sa.Table("meetings", crm, sa.Column("id", sa.Integer, primary_key=True),
-         sa.Column("title", sa.String(200)),
-         sa.Column("organizer_id", sa.Integer, sa.ForeignKey("people.id"), index=True))
-sa.Table("attendees", crm, sa.Column("id", sa.Integer, primary_key=True),
-         sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), index=True),
-         sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), index=True))
-sa.Table("notes", crm, sa.Column("id", sa.Integer, primary_key=True),
-         sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), index=True),
-         sa.Column("body", sa.String(400)))
+sa.Table(
+    "addresses",
+    crm,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("street", sa.String(200)),
+)
+sa.Table(
+    "people",
+    crm,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(200), index=True),
+    sa.Column("phone", sa.String(40)),
+    sa.Column("name", sa.String(200)),
+    sa.Column("address_id", sa.Integer, sa.ForeignKey("addresses.id"), index=True),
+    sa.Column("manager_id", sa.Integer, sa.ForeignKey("people.id"), index=True),
+)
+sa.Table(
+    "orders",
+    crm,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), index=True),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("orders.id"), index=True),
+    sa.Column("address_id", sa.Integer, sa.ForeignKey("addresses.id"), index=True),
+    sa.Column("note", sa.String(200)),
+)
+sa.Table(
+    "order_lines",
+    crm,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id"), index=True),
+    sa.Column("label", sa.String(200)),
+)
+sa.Table(
+    "meetings",
+    crm,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(200)),
+    sa.Column("organizer_id", sa.Integer, sa.ForeignKey("people.id"), index=True),
+)
+sa.Table(
+    "attendees",
+    crm,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), index=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), index=True),
+)
+sa.Table(
+    "notes",
+    crm,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), index=True),
+    sa.Column("body", sa.String(400)),
+)
 
 CRM_STORE = {
     "url_env": "CRM_DATABASE_URL",
@@ -91,18 +120,28 @@ CRM_STORE = {
         "addresses": {"columns": {"street": "contact"}},
         "orders": {
             "subject": "account_holder",
-            "references": {"person": "person_id -> people", "parent": "parent_id -> orders",
-                           "address": "address_id -> addresses"},
+            "references": {
+                "person": "person_id -> people",
+                "parent": "parent_id -> orders",
+                "address": "address_id -> addresses",
+            },
             "columns": {"note": "content"},
         },
-        "order_lines": {"references": {"order": "order_id -> orders"},
-                        "columns": {"label": "content"}},
-        "meetings": {"references": {"organizer": "organizer_id -> people"},
-                     "columns": {"title": "calendar"}},
-        "attendees": {"references": {"meeting": "meeting_id -> meetings",
-                                     "person": "person_id -> people"}},
-        "notes": {"references": {"meeting": "meeting_id -> meetings"},
-                  "columns": {"body": "content"}},
+        "order_lines": {
+            "references": {"order": "order_id -> orders"},
+            "columns": {"label": "content"},
+        },
+        "meetings": {
+            "references": {"organizer": "organizer_id -> people"},
+            "columns": {"title": "calendar"},
+        },
+        "attendees": {
+            "references": {"meeting": "meeting_id -> meetings", "person": "person_id -> people"}
+        },
+        "notes": {
+            "references": {"meeting": "meeting_id -> meetings"},
+            "columns": {"body": "content"},
+        },
     },
 }
 
@@ -119,38 +158,53 @@ def crm_rows(people: int = 30, lines_for_alice: int = 40) -> dict[str, list[dict
     for a in range(1, people + 1):
         rows["addresses"].append({"id": a, "street": f"{a} rue des Lilas"})
     for p in range(1, people + 1):
-        rows["people"].append({
-            "id": p, "email": f"person{p}@example.fr", "phone": f"+336000000{p:02d}",
-            "name": f"Prénom{p} Nom{p}", "address_id": 1 if p <= 2 else p,
-            "manager_id": None if p == 1 else (p - 1 if p % 3 else 1),
-        })
+        rows["people"].append(
+            {
+                "id": p,
+                "email": f"person{p}@example.fr",
+                "phone": f"+336000000{p:02d}",
+                "name": f"Prénom{p} Nom{p}",
+                "address_id": 1 if p <= 2 else p,
+                "manager_id": None if p == 1 else (p - 1 if p % 3 else 1),
+            }
+        )
     order_id = line_id = 0
     for p in range(1, people + 1):
         parent = None
         for _ in range(3):
             order_id += 1
-            rows["orders"].append({"id": order_id, "person_id": p, "parent_id": parent,
-                                   "address_id": p, "note": f"commande de person{p}@example.fr"})
+            rows["orders"].append(
+                {
+                    "id": order_id,
+                    "person_id": p,
+                    "parent_id": parent,
+                    "address_id": p,
+                    "note": f"commande de person{p}@example.fr",
+                }
+            )
             parent = order_id
             count = lines_for_alice if p == 1 else 2
             for _ in range(count):
                 line_id += 1
-                rows["order_lines"].append({"id": line_id, "order_id": order_id,
-                                            "label": f"ligne {line_id}"})
+                rows["order_lines"].append(
+                    {"id": line_id, "order_id": order_id, "label": f"ligne {line_id}"}
+                )
     # bob's order placed as a child of alice's first order: a reference across people
     order_id += 1
-    rows["orders"].append({"id": order_id, "person_id": 2, "parent_id": 1, "address_id": 1,
-                           "note": "commande liée"})
+    rows["orders"].append(
+        {"id": order_id, "person_id": 2, "parent_id": 1, "address_id": 1, "note": "commande liée"}
+    )
     meeting_plan = {1: (1, [1, 2, 3]), 2: (1, [1]), 3: (2, [2, 3]), 4: (3, [1, 3])}
-    attendee_id = note_id = 0
-    for meeting, (organizer, attendees) in meeting_plan.items():
-        rows["meetings"].append({"id": meeting, "title": f"Réunion {meeting}",
-                                 "organizer_id": organizer})
+    attendee_id = 0
+    for note_id, (meeting, (organizer, attendees)) in enumerate(meeting_plan.items(), start=1):
+        rows["meetings"].append(
+            {"id": meeting, "title": f"Réunion {meeting}", "organizer_id": organizer}
+        )
         for person in attendees:
             attendee_id += 1
-            rows["attendees"].append({"id": attendee_id, "meeting_id": meeting,
-                                      "person_id": person})
-        note_id += 1
+            rows["attendees"].append(
+                {"id": attendee_id, "meeting_id": meeting, "person_id": person}
+            )
         rows["notes"].append({"id": note_id, "meeting_id": meeting, "body": f"notes {meeting}"})
     return rows
 
@@ -196,10 +250,10 @@ def digest_rows(engine: sa.Engine, exclude: dict[str, set[Any]]) -> dict[str, st
     out = {}
     with engine.connect() as connection:
         for table in meta.sorted_tables:
-            pk = list(table.primary_key.columns)[0]
+            pk = next(iter(table.primary_key.columns))
             digest = hashlib.sha256()
             for row in connection.execute(sa.select(table).order_by(pk)):
-                if row[pk.name] not in exclude.get(table.name, set()):
+                if row._mapping[pk] not in exclude.get(table.name, set()):
                     digest.update(repr(tuple(row)).encode())
             out[table.name] = digest.hexdigest()
     return out

@@ -112,6 +112,7 @@ def plan_erasure(
             plan.outcomes.append(
                 Outcome(store, table_name, outcome_action, len(keys), reason, sorted(columns))
             )
+    plan.steps += _unlink_self_references(finder, decisions, step_size)
     plan.steps = _children_first(finder, plan.steps)
     _attach_rules(register, finder, plan)
     return plan
@@ -227,6 +228,27 @@ def _staying_targets(graph: Any, found: Found, decisions: Any, table: str) -> di
             if child_decisions.get(child_key, ("",))[0] != "delete" and values[index] is not None:
                 out[edge.target].add(values[index])
     return out
+
+
+def _unlink_self_references(
+    finder: Finder, decisions: dict[tuple[str, str], dict[Key, Any]], step_size: int
+) -> list[Step]:
+    """Clear references between rows of one table about to be deleted, before deleting them.
+
+    Databases that check foreign keys row by row (MariaDB) refuse to delete a parent order
+    before its child order even within one statement.
+    """
+    steps = []
+    for (store, table_name), by_key in decisions.items():
+        graph = finder.graphs_by_id[store]
+        table = finder.tables(graph)[table_name]
+        keys = sorted((k for k, d in by_key.items() if d[0] == "delete"), key=repr)
+        for edge in graph.parents(table_name):
+            if edge.parent == table_name and keys and table.c[edge.column].nullable:
+                for start in range(0, len(keys), step_size):
+                    chunk = keys[start : start + step_size]
+                    steps.append(Step(store, table_name, "anonymize", chunk, {edge.column: "null"}))
+    return steps
 
 
 def _children_first(finder: Finder, steps: list[Step]) -> list[Step]:

@@ -1,0 +1,139 @@
+"""The life of a request: its Art. 12(3) deadline and the moves allowed between its states."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registre._exceptions import RequestError
+from registre.durations import Duration
+from registre.requests.lifecycle import (
+    ALLOWED,
+    RequestState,
+    check_extension,
+    check_transition,
+    deadline,
+    start_day,
+)
+
+MONTH = Duration(1, "months")
+TWO_MONTHS = Duration(2, "months")
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.mark.parametrize(
+    ("received", "response", "due"),
+    [
+        (date(2026, 1, 31), MONTH, date(2026, 2, 28)),
+        (date(2028, 1, 31), MONTH, date(2028, 2, 29)),  # leap year
+        (date(2026, 1, 30), MONTH, date(2026, 2, 28)),
+        (date(2026, 3, 31), MONTH, date(2026, 4, 30)),
+        (date(2026, 12, 15), MONTH, date(2027, 1, 15)),
+        (date(2026, 2, 28), MONTH, date(2026, 3, 28)),
+        (date(2026, 1, 31), Duration(30, "days"), date(2026, 3, 2)),
+    ],
+)
+def test_due_date_is_one_calendar_month_after_receipt(
+    received: date, response: Duration, due: date
+) -> None:
+    assert deadline(received, response).due == due
+
+
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        (date(2026, 1, 31), date(2026, 4, 30)),  # counted from receipt, not from 28 February
+        (date(2026, 11, 30), date(2027, 2, 28)),
+        (date(2027, 11, 30), date(2028, 2, 29)),
+    ],
+)
+def test_an_extension_adds_two_months_to_the_first(received: date, due: date) -> None:
+    extended = deadline(received, MONTH, TWO_MONTHS)
+    assert (extended.first_due, extended.due) == (deadline(received, MONTH).due, due)
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2026, 1, 31, 22, 59, tzinfo=UTC), date(2026, 1, 31)),  # 23:59 in Paris
+        (datetime(2026, 1, 31, 23, 0, tzinfo=UTC), date(2026, 2, 1)),  # midnight in Paris
+        (datetime(2026, 7, 31, 21, 59, tzinfo=UTC), date(2026, 7, 31)),  # summer time
+        (datetime(2026, 7, 31, 22, 0, tzinfo=UTC), date(2026, 8, 1)),
+    ],
+)
+def test_receipt_is_the_local_day_in_the_policy_time_zone(moment: datetime, day: date) -> None:
+    assert start_day(moment, PARIS) == day
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2200, 12, 31)))
+def test_due_date_properties(received: date) -> None:
+    due = deadline(received, MONTH).due
+    # the next month, on the same day, or on its last day when it is shorter
+    assert (due.year * 12 + due.month) - (received.year * 12 + received.month) == 1
+    assert due.day == received.day or (due.day < received.day and (due + timedelta(1)).day == 1)
+    extended = deadline(received, MONTH, TWO_MONTHS)
+    assert extended.first_due == due < extended.due
+    assert (extended.due.year * 12 + extended.due.month) - (due.year * 12 + due.month) == 2
+
+
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.sampled_from(["Europe/Paris", "America/New_York", "Pacific/Kiritimati", "UTC"]),
+)
+def test_deadline_never_depends_on_the_zone_beyond_the_local_day(
+    naive: datetime, zone: str
+) -> None:
+    moment = naive.replace(tzinfo=UTC)
+    tz = ZoneInfo(zone)
+    local = moment.astimezone(tz).date()
+    assert start_day(moment, tz) == local
+    assert deadline(start_day(moment, tz), MONTH).due == MONTH.add_to(local)
+
+
+@pytest.mark.parametrize(
+    ("today", "status"),
+    [
+        (date(2026, 2, 10), "on_time"),
+        (date(2026, 2, 21), "due_soon"),
+        (date(2026, 2, 28), "due_soon"),
+        (date(2026, 3, 1), "late"),
+    ],
+)
+def test_status_for_the_list(today: date, status: str) -> None:
+    due = deadline(date(2026, 1, 31), MONTH)
+    assert due.status(today, RequestState.in_progress) == status
+    assert due.status(today, RequestState.done) == "closed"
+
+
+@pytest.mark.parametrize("state", list(RequestState))
+@pytest.mark.parametrize("action", sorted(ALLOWED))
+def test_transitions_are_allowed_only_from_their_states(state: RequestState, action: str) -> None:
+    if state in ALLOWED[action]:
+        check_transition("r-1", state, action)
+    else:
+        with pytest.raises(RequestError) as raised:
+            check_transition("r-1", state, action)
+        assert raised.value.hint  # says what to do next
+
+
+@pytest.mark.parametrize(
+    ("today", "already", "allowed"),
+    [
+        (date(2026, 2, 28), False, True),  # the last day of the first month
+        (date(2026, 3, 1), False, False),  # too late
+        (date(2026, 2, 1), True, False),  # only once
+    ],
+)
+def test_extension_only_once_and_during_the_first_month(
+    today: date, already: bool, allowed: bool
+) -> None:
+    current = deadline(date(2026, 1, 31), MONTH, TWO_MONTHS if already else None)
+    if allowed:
+        check_extension("r-1", today, current)
+    else:
+        with pytest.raises(RequestError):
+            check_extension("r-1", today, current)
