@@ -1,0 +1,245 @@
+"""The ``registre request`` commands, end to end on the device-management example (SQLite)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+import registre.cli.requests  # noqa: F401  (registers the commands)
+from registre.cli import app
+from registre.requests import has_objected, is_restricted
+from registre.requests.export import write_export
+from registre.requests.find import Finder
+from registre.state import open_state
+from test_requests_fixtures import DM, dm_register, load_dm
+
+
+@pytest.fixture(scope="module")
+def data_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('dm') / 'dm.db'}"
+    load_dm(url)
+    return url
+
+
+@pytest.fixture
+def cli(data_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Run a request command; return its parsed JSON output (with --json) or its text."""
+    env = {
+        "REGISTRE_REGISTER": str(DM / "register.yaml"),
+        "PARCMOBILE_DATABASE_URL": data_url,
+        "REGISTRE_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+    }
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True) -> Any:
+        result = runner.invoke(app, ["request", *args, "--out", str(tmp_path / "out")], env=env)
+        if ok:
+            assert result.exit_code == 0, (result.output, result.exception)
+        text = result.output.strip()
+        return json.loads(text) if "--json" in args and ok else result
+
+    run.env = env  # type: ignore[attr-defined]
+    yield run
+
+
+def email_of(url: str, table: str, offset: int = 0) -> str:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return str(
+                connection.execute(
+                    sa.text(
+                        f"SELECT email FROM {table} WHERE email IS NOT NULL ORDER BY id "
+                        f"LIMIT 1 OFFSET {offset}"
+                    )
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def opened(cli: Any, kind: str, *args: str) -> str:
+    request = cli("open", kind, *args, "--json")
+    assert request["state"] == "received"
+    cli("verify", request["id"], "--method", "reply from the account's address")
+    return str(request["id"])
+
+
+def test_access_gives_a_zip_with_json_csv_and_the_letter(cli: Any, data_url: str) -> None:
+    request_id = opened(cli, "access", "--email", email_of(data_url, "account_holders", 2))
+    done = cli("execute", request_id, "--json")
+    assert done["state"] == "done"
+    with zipfile.ZipFile(done["result"]["export"]) as archive:
+        names = set(archive.namelist())
+        data = json.loads(archive.read("data.json"))
+        letter = archive.read("letter.html").decode()
+    assert {"data.json", "letter.html", "accounts.csv", "invoices.csv"} <= names
+    assert len(data["tables"]["invoices"]["rows"]) == done["result"]["found"]["console"]["invoices"]
+    for words in (
+        "Finalité",
+        "Base légale",
+        "Destinataires",
+        "Durée de conservation",
+        "Origine des données",
+        "Transferts hors de l’Union européenne",
+        "Décision automatisée",
+        "réclamation",
+        "CNIL",
+    ):
+        assert words in letter
+    assert "account_holders" not in letter and "payment_methods" not in letter  # no raw ids
+    history = cli("show", request_id, "--json")["history"]
+    assert [e["action"] for e in history] == ["open", "verify", "execute"]
+
+
+def test_portability_exports_only_provided_data_on_consent_or_contract(
+    cli: Any, data_url: str
+) -> None:
+    request_id = opened(cli, "portability", "--email", email_of(data_url, "account_holders", 2))
+    done = cli("execute", request_id, "--json")
+    with zipfile.ZipFile(done["result"]["export"]) as archive:
+        tables = json.loads(archive.read("data.json"))["tables"]
+    # invoices are kept under a legal obligation: not portable
+    assert "invoices" not in tables and "payment_methods" in tables
+    assert tables["accounts"]["columns"] == ["id", "billing_address", "accounting_email"]
+
+
+def test_a_person_found_nowhere_completes_and_says_so(cli: Any) -> None:
+    request_id = opened(cli, "erasure", "--email", "personne@nulle-part.fr")
+    done = cli("execute", request_id, "--yes", "--json")
+    assert done["state"] == "done" and done["result"]["nothing_found"] is True
+    letter = Path(done["result"]["letter"]).read_text(encoding="utf-8")
+    assert "nous ne détenons aucune donnée vous concernant" in letter
+
+
+def test_data_held_as_a_processor_is_forwarded_not_erased(cli: Any, data_url: str) -> None:
+    email = email_of(data_url, "directory_users", 4)
+    request_id = opened(cli, "erasure", "--email", email)
+    done = cli("execute", request_id, "--yes", "--json")
+    assert done["state"] == "forwarded"
+    letter = Path(done["result"]["forward_letter"]).read_text(encoding="utf-8")
+    assert "responsable du traitement" in letter and email in letter
+    assert email_of(data_url, "directory_users", 4) == email  # nothing erased
+
+
+def test_refusal_gives_the_reason_and_the_right_to_complain(cli: Any) -> None:
+    request = cli("open", "access", "--email", "a@b.fr", "--json")
+    refused = cli("refuse", request["id"], "--reason", "demande manifestement excessive", "--json")
+    letter = Path(refused["result"]["letter"]).read_text(encoding="utf-8")
+    assert refused["state"] == "refused"
+    assert "demande manifestement excessive" in letter and "réclamation" in letter
+
+
+def test_extension_during_the_first_period_only(cli: Any) -> None:
+    request = cli("open", "access", "--email", "a@b.fr", "--received", "2026-01-31", "--json")
+    assert request["due"] == "2026-03-02"  # the example answers within 30 days
+    late = cli("extend", request["id"], "--reason", "complexe", "--at", "2026-03-03", ok=False)
+    assert late.exit_code != 0
+    extended = cli(
+        "extend", request["id"], "--reason", "demande complexe", "--at", "2026-02-10", "--json"
+    )
+    assert extended["due"] == "2026-05-02" and extended["extended"] is True
+
+
+def test_list_puts_late_requests_first(cli: Any) -> None:
+    new = cli("open", "access", "--email", "c@d.fr", "--received", "2026-03-01", "--json")
+    old = cli("open", "access", "--email", "a@b.fr", "--received", "2026-01-05", "--json")
+    soon = cli("open", "access", "--email", "e@f.fr", "--received", "2026-02-12", "--json")
+    output = cli("list", "--at", "2026-03-10", "--json", ok=False).output
+    listed = [json.loads(line) for line in output.splitlines()]
+    assert [(r["id"], r["status"]) for r in listed] == [
+        (old["id"], "late"),
+        (soon["id"], "due_soon"),
+        (new["id"], "on_time"),
+    ]
+
+
+def test_rectification_everywhere_the_value_is_copied(cli: Any, data_url: str) -> None:
+    email = email_of(data_url, "managers", 6)
+    request_id = opened(
+        cli, "rectification", "--email", email, "--set", "email=Nouvelle@Exemple.fr"
+    )
+    done = cli("execute", request_id, "--json")
+    assert [u["table"] for u in done["result"]["updated"]] == ["managers"]
+    assert email_of(data_url, "managers", 6) == "nouvelle@exemple.fr"
+    invalid = cli("open", "rectification", "--email", email, "--set", "phone=12", ok=False)
+    assert invalid.exit_code != 0
+
+
+def test_restriction_and_objection_are_asked_through_the_library(cli: Any, data_url: str) -> None:
+    email = email_of(data_url, "managers", 8)
+    restricted = opened(cli, "restriction", "--email", email)
+    cli("execute", restricted, "--json")
+    objected = opened(cli, "objection", "--email", email)
+    cli("execute", objected, "--json")
+    with open_state(cli.env["REGISTRE_STATE_URL"]) as state:
+        assert is_restricted(state, email.upper())
+        assert not is_restricted(state, "someone@else.fr")
+        assert has_objected(state, {"email": email}, "account_security")
+        assert not has_objected(state, {"email": email}, "invoicing")
+
+
+def test_exports_are_deleted_after_their_retention_and_it_is_audited(
+    cli: Any, data_url: str
+) -> None:
+    request_id = opened(cli, "access", "--email", email_of(data_url, "managers", 1))
+    path = Path(cli("execute", request_id, "--json")["result"]["export"])
+    assert cli("purge-exports", "--json")["deleted"] == [] and path.exists()
+    later = cli("purge-exports", "--at", "2099-01-01", "--json")
+    assert later["deleted"] == [str(path)] and not path.exists()
+    with open_state(cli.env["REGISTRE_STATE_URL"]) as state:
+        actions = [e.action for e in state.audit.entries(action_prefix="request.")]
+    assert actions.index("request.export.created") < actions.index("request.export.deleted")
+
+
+def test_the_same_data_gives_the_same_bytes(data_url: str, tmp_path: Path) -> None:
+    engine = sa.create_engine(data_url)
+    try:
+        finder = Finder(dm_register(), {"console": engine})
+        found = finder.find({"email": email_of(data_url, "account_holders", 3)})
+        header = {"request": "r-1"}
+        first = write_export(
+            tmp_path / "a.zip", dm_register(), finder, found, portability=False, header=header
+        )
+        second = write_export(
+            tmp_path / "b.zip", dm_register(), finder, found, portability=False, header=header
+        )
+    finally:
+        engine.dispose()
+    assert first.sha256 == second.sha256 and first.rows == found.total
+
+
+def test_errors_reach_the_user_as_messages_not_tracebacks(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "REGISTRE_REGISTER": str(DM / "register.yaml"),
+        "REGISTRE_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from registre.cli import main; main()",
+            "request",
+            "open",
+            "access",
+            "--email",
+            "pas-une-adresse",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "is not an email address" in result.stderr and "Traceback" not in result.stderr
