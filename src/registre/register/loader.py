@@ -46,6 +46,21 @@ class Positions:
                 self.keys[(*loc, index)] = self.values[(*loc, index)] = (file, line + 1, col + 1)
                 self.record(item, file, (*loc, index))
 
+    def where(self, loc: Loc, data: Any, *, default: Position) -> Position:
+        """Where a problem about ``loc`` is best shown: a mapping at its key, a value at itself.
+
+        The value position of a block mapping is its first child's key, which would make the
+        problem look like it is about that child.
+        """
+        node = data
+        for part in loc:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                node = None
+                break
+        return self.of(loc, key=isinstance(node, dict), default=default)
+
     def of(self, loc: Loc, *, key: bool = False, default: Position) -> Position:
         """Where ``loc`` was written, or its nearest written parent."""
         table = self.keys if key else self.values
@@ -253,7 +268,7 @@ def load_register(path: str | Path) -> Register:
     except ValidationError as exc:
         problems.extend(validation_problems(exc, data, positions, default))
     for loc, message, hint in check_data_references(data):
-        problems.append(Problem(*positions.of(loc, default=default), message, hint))
+        problems.append(Problem(*positions.where(loc, data, default=default), message, hint))
     if problems or register is None:
         raise RegisterError(_unique(problems))
     return register

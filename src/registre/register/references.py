@@ -205,10 +205,12 @@ def _check_stores(
                         _declare_hint("events", event, events, builtin=True),
                     )
             bound = table.get("rules")
-            for rule_id in bound if isinstance(bound, list | Mapping) else []:
+            listed = enumerate(bound) if isinstance(bound, list) else []
+            named = [(rule_id, rule_id) for rule_id in bound] if isinstance(bound, Mapping) else []
+            for key, rule_id in [*listed, *named]:
                 if isinstance(rule_id, str) and rule_id not in rules:
                     yield (
-                        (*at, "rules", rule_id),
+                        (*at, "rules", key),
                         f"table '{table_name}' applies the retention "
                         f"rule '{rule_id}', which no activity declares",
                         f"declared rules: {', '.join(sorted(rules)) or 'none yet'}",

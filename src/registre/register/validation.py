@@ -64,7 +64,7 @@ def validation_problems(
         else:
             loc = _written(loc, data)
             loc = _pointed(loc, data, str(error["msg"]))
-            where = positions.of(loc, default=default)
+            where = positions.where(loc, data, default=default)
             message, hint = _describe(loc, error)
         yield Problem(*where, message, hint)
 
@@ -237,6 +237,10 @@ def _valid_keys(loc: Loc, key: str | None = None) -> str:
         return ""
     valid = sorted(model.model_fields)
     close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6) if key else []
+    if (
+        key and not close
+    ):  # 'web' for 'web_form', 'legitimate_interest_text' for 'legitimate_interest'
+        close = [name for name in valid if name.startswith(key) or key.startswith(name)][:1]
     hint = f"did you mean '{close[0]}'? " if close else ""
     return hint + "valid keys here: " + ", ".join(valid)
 
