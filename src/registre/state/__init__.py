@@ -44,7 +44,7 @@ from registre.state.db import (
     create_state_engine,
     masked,
     resolve_url,
-    write_transaction,
+    writer_connection,
 )
 from registre.state.holds import Hold, LegalHolds, identity_digest
 from registre.state.runs import Run, Runs, register_digest
@@ -128,7 +128,14 @@ def migrate(engine: Engine) -> None:
                 hint="it was written by a newer registre: upgrade registre, or use another "
                 "state database (--state-url or REGISTRE_STATE_URL)",
             )
-        with write_transaction(engine) as connection, _migration_lock(connection):
+        with (
+            writer_connection(engine) as connection,
+            _migration_lock(connection),
+            connection.begin(),
+        ):
+            if connection.dialect.name == "postgresql":
+                # Held until this transaction ends, i.e. after the new revision is committed.
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except exc.DBAPIError as error:
@@ -143,18 +150,19 @@ def migrate(engine: Engine) -> None:
 @contextmanager
 def _migration_lock(connection: Connection) -> Iterator[None]:
     # Two processes opening a fresh database at once must not both create the tables.
-    # SQLite's BEGIN IMMEDIATE already serialises them; PostgreSQL's lock ends with the
-    # transaction; MySQL's DDL commits implicitly, so its lock is the session's, released here.
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
-    elif dialect in ("mysql", "mariadb"):
-        connection.execute(sa.select(sa.func.get_lock(_MYSQL_MIGRATION_LOCK, 60)))
+    # SQLite's BEGIN IMMEDIATE and PostgreSQL's transaction-level advisory lock already
+    # serialise them. MySQL commits each DDL statement on its own, so it takes a session
+    # lock, released only after the migration transaction (and its alembic_version) commits.
+    if connection.dialect.name not in ("mysql", "mariadb"):
+        yield
+        return
+    connection.execute(sa.select(sa.func.get_lock(_MYSQL_MIGRATION_LOCK, 60)))
+    connection.commit()
     try:
         yield
     finally:
-        if dialect in ("mysql", "mariadb"):
-            connection.execute(sa.select(sa.func.release_lock(_MYSQL_MIGRATION_LOCK)))
+        connection.execute(sa.select(sa.func.release_lock(_MYSQL_MIGRATION_LOCK)))
+        connection.commit()
 
 
 def _unusable(engine: Engine, error: exc.DBAPIError) -> StateError:

@@ -205,10 +205,16 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     On SQLite the transaction is ``BEGIN IMMEDIATE``; on other databases the caller locks the
     audit head row with ``SELECT ... FOR UPDATE`` (see :mod:`registre.state.audit`).
     """
+    with writer_connection(engine) as connection, connection.begin():
+        yield connection
+
+
+@contextmanager
+def writer_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transactions take the writers' lock (``BEGIN IMMEDIATE`` on SQLite)."""
     with guard(engine), engine.connect() as connection:
         connection.execution_options(**{_IMMEDIATE: True})
-        with connection.begin():
-            yield connection
+        yield connection
 
 
 @contextmanager
