@@ -303,32 +303,36 @@ class _Walk:
 
     def mark_shared(self) -> None:
         """Count, per reference, the rows pointing at the person's rows that are not theirs."""
-        for (store, table), rows in list(self.found.tables.items()):
-            if store != self.graph.store_id or not rows.rows:
+        store = self.graph.store_id
+        tasks = []
+        for (owner_store, table), rows in list(self.found.tables.items()):
+            if owner_store != store or not rows.rows:
                 continue
             for edge in self.graph.children(table):
                 targets = rows.values(edge.target)
-                if not targets:
-                    continue
-                counts = self.count_referencing(edge, targets)
-                child_rows = self.found.tables.get((store, edge.child))
-                ours: dict[Any, int] = defaultdict(int)
-                if child_rows is not None:
-                    index = child_rows.columns.index(edge.column)
-                    for values in child_rows.rows.values():
-                        if values[index] is not None:
-                            ours[values[index]] += 1
-                outside = {value for value, n in counts.items() if n > ours.get(value, 0)}
-                if not outside:
-                    continue
-                index = rows.columns.index(edge.target)
-                # a person's or a client's record used by others is pinned, not shared content
-                record_table = self.graph.is_person_table(table) or table == self.graph.tenant_table
-                for key, values in rows.rows.items():
-                    if values[index] in outside:
-                        rows.pinned.add(key)
-                        if not record_table:
-                            rows.shared.setdefault(key, "also used by other people's data")
+                if targets:
+                    tasks.append((table, rows, edge, targets))
+        all_counts = self.count_referencing([(edge, targets) for _, _, edge, targets in tasks])
+        for index_task, (table, rows, edge, _) in enumerate(tasks):
+            counts = all_counts[index_task]
+            child_rows = self.found.tables.get((store, edge.child))
+            ours: dict[str, int] = defaultdict(int)
+            if child_rows is not None:
+                index = child_rows.columns.index(edge.column)
+                for values in child_rows.rows.values():
+                    if values[index] is not None:
+                        ours[str(values[index])] += 1
+            outside = {value for value, n in counts.items() if n > ours.get(value, 0)}
+            if not outside:
+                continue
+            index = rows.columns.index(edge.target)
+            # a person's or a client's record used by others is pinned, not shared content
+            record_table = self.graph.is_person_table(table) or table == self.graph.tenant_table
+            for key, values in rows.rows.items():
+                if str(values[index]) in outside:
+                    rows.pinned.add(key)
+                    if not record_table:
+                        rows.shared.setdefault(key, "also used by other people's data")
         self.inherit_shared()
 
     def inherit_shared(self) -> None:
@@ -361,18 +365,43 @@ class _Walk:
                         child.shared[key] = "belongs to data shared with other people"
                         changed = True
 
-    def count_referencing(self, edge: Edge, targets: set[Any]) -> dict[Any, int]:
-        t = self.tables[edge.child]
-        column = t.c[edge.column]
-        counts: dict[Any, int] = {}
-        ordered = sorted(targets, key=repr)
-        for start in range(0, len(ordered), self.finder.batch):
-            chunk = ordered[start : start + self.finder.batch]
+    def count_referencing(self, tasks: list[tuple[Edge, set[Any]]]) -> list[dict[str, int]]:
+        """Per (reference, values): how many rows hold each value, keyed by its text.
+
+        One ``UNION ALL`` query for every reference at once when the values fit in one batch:
+        a person's record has many references to it, and round trips dominate.
+        """
+        out: list[dict[str, int]] = [{} for _ in tasks]
+        if not tasks:
+            return out
+        if sum(len(targets) for _, targets in tasks) <= self.finder.batch:
+            parts = []
+            for number, (edge, targets) in enumerate(tasks):
+                column = self.tables[edge.child].c[edge.column]
+                parts.append(
+                    sa.select(
+                        sa.literal(number).label("task"),
+                        sa.cast(column, sa.String(200)).label("value"),
+                        sa.func.count().label("n"),
+                    )
+                    .where(column.in_(sorted(targets, key=repr)))
+                    .group_by(column)
+                )
             self.found.queries += 1
-            query = sa.select(column, sa.func.count()).where(column.in_(chunk)).group_by(column)
-            for value, count in self.connection.execute(query):
-                counts[value] = count
-        return counts
+            query = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+            for number, value, count in self.connection.execute(query):
+                out[int(number)][str(value)] = int(count)
+            return out
+        for number, (edge, targets) in enumerate(tasks):
+            column = self.tables[edge.child].c[edge.column]
+            ordered = sorted(targets, key=repr)
+            for start in range(0, len(ordered), self.finder.batch):
+                chunk = ordered[start : start + self.finder.batch]
+                self.found.queries += 1
+                query = sa.select(column, sa.func.count()).where(column.in_(chunk))
+                for value, count in self.connection.execute(query.group_by(column)):
+                    out[number][str(value)] = int(count)
+        return out
 
 
 def _coerce(column: sa.Column[Any], values: list[str]) -> list[Any]:

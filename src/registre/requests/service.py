@@ -381,9 +381,13 @@ class SubjectRequests:
         self._audit("execute", request, rows=found.summary())
         if request.kind is RequestKind.erasure:
             return self._erasure(request, found, step_size)
+        if request.kind in (RequestKind.access, RequestKind.portability):
+            letter = letters.outcome_letter(
+                self.register, self.finder, request, mine, processed, {}, self.today()
+            )
+            result = self._access(request, mine, letter.render())
+            return self._close(request, mine, processed, result, letter)
         handler = {
-            RequestKind.access: self._access,
-            RequestKind.portability: self._access,
             RequestKind.rectification: self._rectification,
             RequestKind.restriction: self._restriction,
             RequestKind.objection: self._objection,
@@ -421,13 +425,10 @@ class SubjectRequests:
             )
         return self.get(request.id)
 
-    def _access(self, request: SubjectRequest, mine: Found) -> dict[str, Any]:
+    def _access(self, request: SubjectRequest, mine: Found, letter_html: str) -> dict[str, Any]:
         portability = request.kind is RequestKind.portability
         if mine.empty:
             return {}
-        letter = letters.outcome_letter(
-            self.register, self.finder, request, mine, Found(mine.identity), {}, self.today()
-        )
         path = self.out_dir / request.id / f"{request.kind.value}-{request.id}.zip"
         self._audit("export.created", request, path=str(path), rows=mine.summary())
         header = {
@@ -443,7 +444,7 @@ class SubjectRequests:
             mine,
             portability=portability,
             header=header,
-            letter_html=letter.render(),
+            letter_html=letter_html,
         )
         created = self.now()
         expires = created + timedelta(days=self.export_retention.approx_days())

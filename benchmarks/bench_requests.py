@@ -1,0 +1,196 @@
+"""Benchmark of data-subject requests on PostgreSQL with the device-management example.
+
+Measures, end to end through the library API (:class:`registre.requests.SubjectRequests`):
+
+* the latency of finding a person's rows (the finder alone);
+* the latency of an access request (open, verify, execute: find, ZIP export, letter, audit);
+* the latency of an erasure (open, verify, execute: find, plan, audited steps, letter);
+* the peak RSS of an access export for a person with 100,000 rows, against a person with a few.
+
+People are sampled from the account holders and managers: the data we control. (End users'
+data is held as a processor, so their requests are forwarded, not executed.)
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_requests.py --subjects 24000 \\
+        --server postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+``--url`` reuses an already loaded database instead of creating (and dropping) one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+DM = ROOT / "examples" / "device-management"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50_ms": round(percentile(values, 0.50) * 1000, 2),
+        "p95_ms": round(percentile(values, 0.95) * 1000, 2),
+        "mean_ms": round(statistics.fmean(values) * 1000, 2),
+    }
+
+
+def sample_people(engine: sa.Engine, count: int, seed: int) -> list[str]:
+    with engine.connect() as connection:
+        holders = [r[0] for r in connection.execute(sa.text(
+            "SELECT email FROM account_holders ORDER BY id"))]
+        managers = [r[0] for r in connection.execute(sa.text(
+            "SELECT email FROM managers WHERE deleted_at IS NULL ORDER BY id"))]
+    rng = random.Random(seed)
+    people = rng.sample(holders, min(count // 2, len(holders)))
+    people += rng.sample(managers, min(count - len(people), len(managers)))
+    rng.shuffle(people)
+    return people
+
+
+def run_requests(register: Any, engine: sa.Engine, state_url: str, kind: str,
+                 emails: list[str], out: Path) -> tuple[list[float], list[float]]:
+    from registre.requests import SubjectRequests
+    from registre.state import open_state
+
+    total: list[float] = []
+    executes: list[float] = []
+    with open_state(state_url) as state:
+        desk = SubjectRequests(register, state, {"console": engine}, out_dir=out)
+        for email in emails:
+            started = time.perf_counter()
+            request = desk.open(kind, {"email": email})
+            desk.verify(request.id, method="benchmark")
+            middle = time.perf_counter()
+            done = desk.execute(request.id)
+            ended = time.perf_counter()
+            assert done.state.value == "done", done.state
+            total.append(ended - started)
+            executes.append(ended - middle)
+    return total, executes
+
+
+def big_person(engine: sa.Engine, rows: int) -> str:
+    """A manager with ``rows`` dashboard log lines (controller data), made with one INSERT."""
+    with engine.begin() as connection:
+        manager_id, account_id, email = connection.execute(sa.text(
+            "SELECT id, account_id, email FROM managers WHERE deleted_at IS NULL "
+            "ORDER BY id DESC LIMIT 1")).one()
+        connection.execute(sa.text(
+            "INSERT INTO dashboard_logs (account_id, manager_id, action, target, ip, created_at) "
+            "SELECT :a, :m, 'device.locate', 'device ' || g, '10.0.0.1', "
+            "timestamp '2026-10-01' + g * interval '1 second' "
+            "FROM generate_series(1, :n) AS g"), {"a": account_id, "m": manager_id, "n": rows})
+        connection.execute(sa.text("ANALYZE dashboard_logs"))
+    return str(email)
+
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {src!r})
+import sqlalchemy as sa
+from registre.register.loader import load_register
+from registre.requests import SubjectRequests
+from registre.state import open_state
+register = load_register({register!r})
+engine = sa.create_engine({url!r})
+with open_state({state!r}) as state:
+    desk = SubjectRequests(register, state, {{"console": engine}}, out_dir={out!r})
+    request = desk.open("access", {{"email": {email!r}}})
+    desk.verify(request.id, method="benchmark")
+    started = time.perf_counter()
+    done = desk.execute(request.id)
+    seconds = time.perf_counter() - started
+print(json.dumps({{"rows": done.result["rows"], "seconds": seconds,
+                  "zip_bytes": __import__("os").path.getsize(done.result["export"]),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def export_rss(url: str, state_url: str, email: str, out: Path) -> dict[str, Any]:
+    code = CHILD.format(src=str(ROOT / "src"), register=str(DM / "register.yaml"), url=url,
+                        state=state_url, email=email, out=str(out))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subjects", type=int, default=24_000)
+    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--url", help="an already loaded device-management database")
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--big-rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from registre.demo import load_app, load_demo_data
+    from registre.register.loader import load_register
+    from registre.requests import Finder
+    from registre.stores.scratch import scratch_database
+
+    register = load_register(DM / "register.yaml")
+    report: dict[str, Any] = {"subjects": args.subjects}
+    with scratch_database(args.server, "registre_bench") as scratch, \
+            scratch_database(args.server, "registre_bench_state") as state_url, \
+            tempfile.TemporaryDirectory() as folder:
+        url = args.url or scratch
+        engine = sa.create_engine(url)
+        if not args.url:
+            started = time.perf_counter()
+            loaded = load_demo_data(load_app(DM), engine, subjects=args.subjects, seed=1)
+            report["load_seconds"] = round(time.perf_counter() - started, 1)
+            report["rows"] = loaded.total
+            report["rows_per_table"] = loaded.rows
+            with engine.begin() as connection:
+                connection.execute(sa.text("ANALYZE"))
+        out = Path(folder)
+        people = sample_people(engine, args.samples * 2, args.seed)
+        access_people, erasure_people = people[::2], people[1::2]
+        finder = Finder(register, {"console": engine})
+        finder.find({"email": access_people[0]})  # reflection, warm pool
+        finds = []
+        for email in access_people:
+            started = time.perf_counter()
+            finder.find({"email": email})
+            finds.append(time.perf_counter() - started)
+        report["find"] = summary(finds)
+        total, executes = run_requests(register, engine, state_url, "access", access_people, out)
+        report["access_end_to_end"] = summary(total)
+        report["access_execute_only"] = summary(executes)
+        total, executes = run_requests(register, engine, state_url, "erasure", erasure_people,
+                                       out)
+        report["erasure_end_to_end"] = summary(total)
+        report["erasure_execute_only"] = summary(executes)
+        small = access_people[1]
+        report["export_small_person"] = export_rss(url, state_url, small, out)
+        big = big_person(engine, args.big_rows)
+        report["export_big_person"] = export_rss(url, state_url, big, out)
+        report["bench_process_peak_rss_mb"] = round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        engine.dispose()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
