@@ -243,3 +243,70 @@ def test_errors_reach_the_user_as_messages_not_tracebacks(tmp_path: Path) -> Non
     )
     assert result.returncode == 1
     assert "is not an email address" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_doubtful_identity_waits_and_the_period_restarts(cli: Any) -> None:
+    request = cli("open", "access", "--email", "a@b.fr", "--received", "2026-01-10", "--json")
+    waiting = cli(
+        "verify",
+        request["id"],
+        "--method",
+        "email reply",
+        "--doubt",
+        "copy of an identity document asked",
+        "--at",
+        "2026-01-12",
+        "--json",
+    )
+    assert waiting["state"] == "identity_to_verify" and waiting["due"] == "2026-02-09"
+    verified = cli(
+        "verify",
+        request["id"],
+        "--method",
+        "identity document received",
+        "--at",
+        "2026-01-20",
+        "--json",
+    )
+    assert verified["state"] == "in_progress" and verified["due"] == "2026-02-19"
+
+
+def test_letters_in_english(cli: Any, data_url: str) -> None:
+    email = email_of(data_url, "account_holders", 5)
+    request = cli("open", "access", "--email", email, "--lang", "en", "--json")
+    cli("verify", request["id"], "--method", "reply from the account's address")
+    letter = Path(cli("execute", request["id"], "--json")["result"]["letter"]).read_text()
+    for words in (
+        "Answer to your access request",
+        "Purpose",
+        "Legal basis",
+        "Recipients",
+        "Retention",
+        "Source of the data",
+        "Transfers outside the EU",
+        "lodge a complaint",
+    ):
+        assert words in letter
+
+
+def test_an_objection_to_direct_marketing_applies_at_once(data_url: str, tmp_path: Path) -> None:
+    from registre.requests import SubjectRequests
+
+    register = dm_register()
+    marketing = register.activities["account_security"].model_copy(
+        update={"direct_marketing": True}
+    )
+    register = register.model_copy(
+        update={"activities": {**register.activities, "account_security": marketing}}
+    )
+    engine = sa.create_engine(data_url)
+    try:
+        with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+            desk = SubjectRequests(register, state, {"console": engine}, out_dir=tmp_path)
+            request = desk.open("objection", {"email": "prospect@exemple.fr"})
+            # not verified yet: direct marketing stops anyway (Art. 21(3))
+            assert request.state.value == "received"
+            assert has_objected(state, "prospect@exemple.fr", "account_security")
+            assert request.options["activities"] == ["account_security"]
+    finally:
+        engine.dispose()
