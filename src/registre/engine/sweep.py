@@ -155,29 +155,38 @@ Audit = Callable[[str, dict[str, Any]], None]
 def sweep_item(
     sp: StorePlan, item: WorkItem, *, batch_size: int, audit: Audit, progress: Callable[[int], None]
 ) -> ItemResult:
-    """Sweep one item to the end; ``progress`` gets the rows changed by each batch."""
+    """Sweep one item to the end; ``progress`` gets the rows changed by each batch.
+
+    Statements are built once per item with bound parameters, so that SQLAlchemy compiles
+    them once, whatever the number of batches.
+    """
     result = ItemResult(item)
     python_rows = item.action == Action.anonymize and not sp.sql.in_sql(item)
     key = hmac_key(required=any(m in KEYED for _, m in item.anonymize)) if python_rows else b""
+    keys_param = sa.bindparam("keys", expanding=True)
     try:
-        for scope in _scopes(sp, item, batch_size):
+        for scope, params in _scopes(sp, item, batch_size):
+            first = sp.sql.select_keys(item, limit=batch_size, scope=scope)
+            following = sp.sql.select_keys(
+                item, after=sa.bindparam("after"), limit=batch_size, scope=scope
+            )
+            write = None if python_rows else sp.sql.write(item, keys_param, scope)
             last: Any = None
             while True:
                 with sp.engine.connect() as connection:
-                    keys = list(
-                        connection.execute(
-                            sp.sql.select_keys(item, after=last, limit=batch_size, scope=scope)
-                        ).scalars()
-                    )
+                    query = first if last is None else following
+                    keys = list(connection.execute(query, {**params, "after": last}).scalars())
                 if not keys:
                     break
                 audit(f"sweep.{item.action.value}", _batch_details(sp, item, keys))
                 started = time.perf_counter()
                 with sp.engine.begin() as connection:
-                    if python_rows:
-                        changed = _anonymize_in_python(sp, item, keys, scope, connection, key)
+                    if write is None:
+                        changed = _anonymize_in_python(
+                            sp, item, keys, scope, params, connection, key
+                        )
                     else:
-                        changed = connection.execute(sp.sql.write(item, keys, scope)).rowcount
+                        changed = connection.execute(write, {**params, "keys": keys}).rowcount
                 held_for = time.perf_counter() - started
                 result.batches += 1
                 result.changed += changed
@@ -208,14 +217,18 @@ def _batch_details(sp: StorePlan, item: WorkItem, keys: list[Any]) -> dict[str, 
     }
 
 
-def _scopes(sp: StorePlan, item: WorkItem, batch_size: int) -> Iterator[Scope | None]:
+def _scopes(
+    sp: StorePlan, item: WorkItem, batch_size: int
+) -> Iterator[tuple[Scope | None, dict[str, Any]]]:
     """The whole table, or for a count cap its groups a few at a time (NULL group first)."""
     cap = item.count_cap
     if cap is None:
-        yield None
+        yield None, {}
         return
     per = cap.per
-    yield lambda t: t.c[per].is_(None)
+    yield (lambda t: t.c[per].is_(None)), {}
+    groups_param = sa.bindparam("groups", expanding=True)
+    in_groups: Scope = lambda t: t.c[per].in_(groups_param)  # noqa: E731
     after: Any = None
     limit = max(1, batch_size // (cap.count * 2))
     while True:
@@ -224,7 +237,7 @@ def _scopes(sp: StorePlan, item: WorkItem, batch_size: int) -> Iterator[Scope | 
         if not groups:
             return
         values = [group[0] for group in groups]
-        yield lambda t, values=values: t.c[per].in_(values)  # type: ignore[misc]
+        yield in_groups, {"groups": values}
         after = values[-1]
         average = max(1.0, sum(int(group[1]) for group in groups) / len(groups))
         limit = min(5000, max(1, int(4 * batch_size / average)))
@@ -235,6 +248,7 @@ def _anonymize_in_python(
     item: WorkItem,
     keys: list[Any],
     scope: Scope | None,
+    params: dict[str, Any],
     connection: sa.Connection,
     key: bytes,
 ) -> int:
@@ -245,7 +259,7 @@ def _anonymize_in_python(
     )
     if sp.dialect != "sqlite":
         query = query.with_for_update()
-    rows = connection.execute(query).all()
+    rows = connection.execute(query, params).all()
     if not rows:
         return 0
     params = []

@@ -1,0 +1,397 @@
+"""A sweep of the device-management example does what the register says, no more, no less.
+
+The expected result is computed here, independently of the engine's SQL: plain Python over
+every row, with :func:`registre.durations.is_due` for the clocks, following references and
+tenants through dictionaries, applying holds, dependants and count caps by hand. Only the
+order of the work (children first) is taken from the plan, because it is documented there.
+Then the real sweep runs through the command line, and every table must equal the expected
+tables row for row; the summary must agree rule by rule; a second look finds nothing due and a
+second sweep changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from registre import load_register
+from registre.demo.loader import load_app, load_demo_data
+from registre.durations import Duration, is_due
+from registre.engine.plan import PersonHold, RecordHold, plan_store
+from registre.register.model import Register
+from registre.state import open_state
+from registre.stores.scratch import scratch_database
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "device-management"
+REGISTER = EXAMPLE / "register.yaml"
+AT = "2026-11-01"
+SUBJECTS = 300
+SERVERS = {"postgresql": "REGISTRE_TEST_POSTGRES_URL", "mariadb": "REGISTRE_TEST_MARIADB_URL"}
+
+Rows = dict[str, dict[Any, dict[str, Any]]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def example_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own holding the example's generated rows."""
+    if request.param == "sqlite":
+        server = f"sqlite:///{tmp_path / 'unused.sqlite'}"
+    else:
+        server = os.environ.get(SERVERS[request.param], "")
+        if not server:
+            pytest.skip(f"{SERVERS[request.param]} is not set")
+    with scratch_database(server, prefix="registre_sweep") as url:
+        engine = sa.create_engine(url)
+        load_demo_data(load_app(EXAMPLE), engine, subjects=SUBJECTS, seed=7)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def run_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Any:
+    """Run ``registre ARGS`` in this process with a state database of the test's own."""
+    from registre.cli import main
+
+    monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["registre", *args])
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def read_all(url: str) -> Rows:
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    metadata.reflect(engine)
+    with engine.connect() as connection:
+        rows = {
+            name: {row.id: dict(row._mapping) for row in connection.execute(sa.select(table))}
+            for name, table in metadata.tables.items()
+        }
+    engine.dispose()
+    return rows
+
+
+def checksums(rows: Rows) -> dict[str, dict[Any, str]]:
+    """Per-row sha256 of every value's repr: any changed byte changes it."""
+    return {
+        table: {
+            key: hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()
+            for key, row in content.items()
+        }
+        for table, content in rows.items()
+    }
+
+
+class Oracle:
+    """What the register makes due, computed in Python over all rows."""
+
+    def __init__(
+        self,
+        register: Register,
+        store_id: str,
+        rows: Rows,
+        at: datetime,
+        holds: list[Any],
+        lengths: dict[tuple[str, str], int | None],
+    ) -> None:
+        self.register = register
+        self.store = register.stores[store_id]
+        self.rows = rows
+        self.at = at
+        self.tz = ZoneInfo(register.policy.timezone)
+        self.holds = holds
+        self.lengths = lengths
+
+    def _follow(self, table: str, row: dict[str, Any] | None, dotted: str) -> Any:
+        *refs, column = dotted.split(".")
+        for name in refs:
+            if row is None:
+                return None
+            ref = self.store.tables[table].references[name]
+            target = ref.target or self.store.tables[ref.table].primary_key
+            row = next(
+                (
+                    r
+                    for r in self.rows[ref.table].values()
+                    if r[target] == row[ref.column] and row[ref.column] is not None
+                ),
+                None,
+            )
+            table = ref.table
+        return None if row is None else row[column]
+
+    def _tenant_row(self, table: str, row: dict[str, Any]) -> dict[str, Any] | None:
+        tenants = self.store.tenants
+        mapping = self.store.tables[table]
+        if tenants is None or mapping.tenant is None:
+            return None
+        key = self._follow(table, row, mapping.tenant)
+        return self.rows[tenants.table].get(key) if key is not None else None
+
+    def _event(self, table: str, row: dict[str, Any], event: str) -> datetime | None:
+        mapping = self.store.tables[table]
+        if event in mapping.events:
+            return self._follow(table, row, mapping.events[event])
+        tenant = self._tenant_row(table, row)
+        assert event == "contract_ended" and self.store.tenants is not None
+        return tenant and tenant[self.store.tenants.contract_ended]
+
+    def clock_due(self, table: str, row: dict[str, Any], rule_id: str) -> bool:
+        _, rule = self.register.rule(rule_id)
+        months = None
+        if rule.client_agreed and self.store.tenants and self.store.tenants.retention_months:
+            tenant = self._tenant_row(table, row)
+            months = tenant and tenant[self.store.tenants.retention_months]
+        for clock in rule.after:
+            moment = self._event(table, row, clock.event)
+            period = Duration(months, "months") if months is not None else clock.period
+            if moment is not None and is_due(moment, period, self.at, self.tz):
+                return True
+        return False
+
+    def cap_due(self, table: str, rule_id: str) -> set[Any]:
+        _, rule = self.register.rule(rule_id)
+        if rule.keep_last is None:
+            return set()
+        binding = self.store.tables[table].rules[rule_id]
+        groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.rows[table].values():
+            groups[row[binding.per]].append(row)
+        due = set()
+        for members in groups.values():
+            members.sort(
+                key=lambda r: (r[binding.order_by] is not None, r[binding.order_by], r["id"]),
+                reverse=True,
+            )
+            due |= {r["id"] for r in members[rule.keep_last.count :]}
+        return due
+
+    def held(self, table: str, row: dict[str, Any]) -> bool:
+        mapping = self.store.tables[table]
+        for hold in self.holds:
+            if isinstance(hold, RecordHold) and (hold.table, hold.key) == (table, str(row["id"])):
+                return True
+            if isinstance(hold, PersonHold):
+                for kind, value in hold.identity:
+                    column = mapping.identity.get(kind)
+                    found = row.get(column) if column else None
+                    if found is not None and str(found).lower() == value.lower():
+                        return True
+        for ref in mapping.references.values():
+            target = ref.target or self.store.tables[ref.table].primary_key
+            parent = next(
+                (
+                    r
+                    for r in self.rows[ref.table].values()
+                    if row[ref.column] is not None and r[target] == row[ref.column]
+                ),
+                None,
+            )
+            if parent is not None and self.held(ref.table, parent):
+                return True
+        return False
+
+    def referenced(self, table: str, row: dict[str, Any]) -> bool:
+        for child, mapping in self.store.tables.items():
+            for ref in mapping.references.values():
+                target = ref.target or self.store.tables[table].primary_key
+                if ref.table == table and any(
+                    r[ref.column] == row[target] for r in self.rows[child].values()
+                ):
+                    return True
+        return False
+
+    def anonymized(self, table: str, row: dict[str, Any], methods: dict[str, str]) -> bool:
+        return all(
+            row[c] is None or (m == "redact" and row[c] == self._redacted(table, c))
+            for c, m in methods.items()
+        )
+
+    def _redacted(self, table: str, column: str) -> str:
+        return "[redacted]"[: self.lengths[(table, column)] or None]
+
+    def sweep(self, order: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Apply every (rule, table) in order to ``rows``; return the rows changed by each."""
+        changed = {}
+        for rule_id, table in order:
+            _, rule = self.register.rule(rule_id)
+            content = self.rows[table]
+            capped = self.cap_due(table, rule_id)
+            due = {
+                k
+                for k, r in content.items()
+                if (self.clock_due(table, r, rule_id) or k in capped) and not self.held(table, r)
+            }
+            if rule.action.value == "delete":
+                due = {k for k in due if not self.referenced(table, content[k])}
+                for key in due:
+                    del content[key]
+            else:
+                methods = self.store.tables[table].rules[rule_id].anonymize
+                due = {k for k in due if not self.anonymized(table, content[k], methods)}
+                for key in due:
+                    for column, method in methods.items():
+                        assert method in ("null", "redact"), "extend the oracle for " + method
+                        content[key][column] = (
+                            None
+                            if method == "null" or content[key][column] is None
+                            else self._redacted(table, column)
+                        )
+            changed[(rule_id, table)] = len(due)
+        return changed
+
+
+def _lengths(url: str) -> dict[tuple[str, str], int | None]:
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    metadata.reflect(engine)
+    engine.dispose()
+    return {
+        (t.name, c.name): getattr(c.type, "length", None)
+        for t in metadata.tables.values()
+        for c in t.columns
+    }
+
+
+def _holds(rows: Rows) -> list[dict[str, Any]]:
+    """Holds on rows that are due: a web visit, a located device, a deleted account's holder."""
+    old_visit = min(rows["web_history"].values(), key=lambda r: r["visited_at"])
+    located = {r["device_id"] for r in rows["geolocation_points"].values()}
+    device = min(k for k, r in rows["devices"].items() if k in located and r["reset_at"])
+    deleted = {k for k, r in rows["accounts"].items() if r["deleted_at"]}
+    holder = min(
+        (r for r in rows["account_holders"].values() if r["account_id"] in deleted),
+        key=lambda r: r["id"],
+    )
+    return [
+        {"store": "console", "table": "web_history", "key": str(old_visit["id"])},
+        {"store": "console", "table": "devices", "key": str(device)},
+        {"identity": {"email": holder["email"].upper()}},
+    ]
+
+
+def test_the_sweep_does_exactly_what_is_due_rule_by_rule(
+    example_db: str, run_cli: Any, tmp_path: Path
+) -> None:
+    register = load_register(REGISTER)
+    before = read_all(example_db)
+    with open_state() as state:
+        for hold in _holds(before):
+            state.holds.place(reason="litigation", **hold)
+        planner_holds = [
+            PersonHold(tuple(sorted(h.identity.items())))
+            if h.identity
+            else RecordHold(h.store, h.table, h.key)
+            for h in state.holds.active()
+        ]
+    at = datetime.fromisoformat(AT).replace(tzinfo=ZoneInfo(register.policy.timezone))
+    order = [(i.rule, i.table) for i in plan_store(register, "console", at).items]
+    expected = {t: {k: dict(r) for k, r in c.items()} for t, c in before.items()}
+    oracle = Oracle(register, "console", expected, at, planner_holds, _lengths(example_db))
+    changed = oracle.sweep(order)
+    assert sum(changed.values()) > 1000 and all(
+        changed[(r, t)]
+        for r, t in [
+            ("web-history", "web_history"),
+            ("geolocation-points", "geolocation_points"),
+            ("invoices", "invoices"),
+            ("invoice-personal-data", "invoices"),
+            ("devices", "devices"),
+            ("billing-contact", "accounts"),
+        ]
+    )
+
+    code, out, err = run_cli(
+        "sweep", str(REGISTER), "--url", example_db, "--at", AT, "--yes", "--batch-size", "400"
+    )
+    assert code == 0, err
+    after = read_all(example_db)
+    assert checksums(after) == checksums(expected)
+    with open_state() as state:
+        (run,) = state.runs.list()
+        assert run.status == "done"
+        done = {(i["rule"], i["table"]): i["changed"] for i in run.summary["items"]}
+        batches = [
+            e
+            for e in state.audit.entries(action_prefix="sweep.")
+            if e.action in ("sweep.delete", "sweep.anonymize")
+        ]
+    assert done == changed
+    assert sum(e.details["count"] for e in batches) >= sum(changed.values())
+
+    code, out, err = run_cli("plan", str(REGISTER), "--url", example_db, "--at", AT, "--json")
+    items = json.loads(out)["stores"][0]["items"]
+    assert code == 0 and [i["due"] for i in items] == [0] * len(items)
+    assert sum(i["held"] for i in items) > 0
+    code, out, err = run_cli("sweep", str(REGISTER), "--url", example_db, "--at", AT, "--yes")
+    assert code == 0, err
+    assert checksums(read_all(example_db)) == checksums(after)
+
+
+def test_a_mapping_that_does_not_match_is_refused_before_any_write(
+    example_db: str, run_cli: Any
+) -> None:
+    engine = sa.create_engine(example_db)
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE web_history RENAME COLUMN visited_at TO seen"))
+    engine.dispose()
+    before = checksums(read_all(example_db))
+    code, _out, err = run_cli("sweep", str(REGISTER), "--url", example_db, "--at", AT, "--yes")
+    assert code == 1
+    assert "the mapping does not match the database" in err and "visited_at" in err
+    assert "Traceback" not in err
+    assert checksums(read_all(example_db)) == before
+
+
+UNREACHABLE = [
+    ("postgresql+psycopg://registre@127.0.0.1:9/nowhere", "cannot be reached"),
+    ("mysql+pymysql://registre@127.0.0.1:9/nowhere", "cannot be reached"),
+    ("sqlite:////nonexistent/folder/app.db", "cannot be opened"),
+]
+
+
+@pytest.mark.parametrize(("url", "message"), UNREACHABLE, ids=["postgresql", "mariadb", "sqlite"])
+@pytest.mark.parametrize("command", ["plan", "sweep"])
+def test_an_unreachable_database_is_a_clear_message(
+    command: str, url: str, message: str, run_cli: Any
+) -> None:
+    code, _out, err = run_cli(
+        command, str(REGISTER), "--url", url, "--yes" if command == "sweep" else "--json"
+    )
+    assert code == 1
+    assert message in err and "Traceback" not in err
+
+
+def test_without_a_terminal_the_sweep_asks_for_yes(run_cli: Any, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    engine = sa.create_engine(url)
+    load_demo_data(load_app(EXAMPLE), engine, subjects=30, seed=1)
+    engine.dispose()
+    before = checksums(read_all(url))
+    code, _out, err = run_cli("sweep", str(REGISTER), "--url", url, "--at", AT)
+    assert code == 2 and "--yes" in err
+    assert checksums(read_all(url)) == before
