@@ -107,7 +107,8 @@ def sql_value(method: str, column: sa.Column[Any], dialect: str) -> ColumnElemen
     if method == "null":
         return sa.null()
     if method == "redact":
-        return sa.literal(REDACTED[: _length(column) or None], sa.String())
+        text = sa.literal(REDACTED[: _length(column) or None], sa.String())
+        return sa.case((column.is_(None), sa.null()), else_=text)
     if method == "coarse_location":
         return _rounded(column)
     if method in ("month", "year"):
