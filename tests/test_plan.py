@@ -653,3 +653,31 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return code, captured.out, captured.err
 
     return run
+
+
+def test_a_keyed_method_without_its_key_is_refused_before_any_write(
+    db: tuple[str, sa.Engine], tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    url, engine = db
+    case = CASES[-1]
+    _insert(engine, case[3])
+    before = _snapshot(engine)
+    path = tmp_path / "register.yaml"
+    register = register_for(case[1], case[2])
+    path.write_text(json.dumps(register.model_dump(mode="json", exclude_defaults=True)))
+    monkeypatch.delenv("REGISTRE_HMAC_KEY", raising=False)
+    code, _out, err = run_cli(
+        "sweep",
+        str(path),
+        "--url",
+        url,
+        "--at",
+        "2026-11-01",
+        "--yes",
+        "--state-url",
+        f"sqlite:///{tmp_path / 's.sqlite'}",
+    )
+    assert code == 1 and "REGISTRE_HMAC_KEY" in err and "Traceback" not in err
+    assert _snapshot(engine) == before

@@ -28,20 +28,30 @@ RegisterArg = Annotated[
 ]
 Url = Annotated[
     str | None,
-    typer.Option("--url", help="Database URL of the store, in place of its url_env variable "
-                 "(registers with a single store).", show_default=False),
+    typer.Option(
+        "--url",
+        help="Database URL of the store, in place of its url_env variable "
+        "(registers with a single store).",
+        show_default=False,
+    ),
 ]
 At = Annotated[
     str | None,
-    typer.Option("--at", help="The instant to plan for: YYYY-MM-DD (start of that day) or "
-                 "YYYY-MM-DDTHH:MM, in the policy's time zone [default: now].",
-                 show_default=False),
+    typer.Option(
+        "--at",
+        help="The instant to plan for: YYYY-MM-DD (start of that day) or "
+        "YYYY-MM-DDTHH:MM, in the policy's time zone [default: now].",
+        show_default=False,
+    ),
 ]
 StateUrl = Annotated[
     str | None,
-    typer.Option("--state-url", help="SQLAlchemy URL of registre's state database "
-                 "[default: $REGISTRE_STATE_URL, else sqlite:///registre-state.sqlite]",
-                 show_default=False),
+    typer.Option(
+        "--state-url",
+        help="SQLAlchemy URL of registre's state database "
+        "[default: $REGISTRE_STATE_URL, else sqlite:///registre-state.sqlite]",
+        show_default=False,
+    ),
 ]
 
 
@@ -54,8 +64,9 @@ def _instant(text: str | None, register: Register) -> datetime:
             return datetime.combine(date.fromisoformat(text.strip()), time(0), tzinfo=tz)
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date; write 2026-11-01 or "
-                                 "2026-11-01T08:30", param_hint="--at") from None
+        raise typer.BadParameter(
+            f"{text!r} is not a date; write 2026-11-01 or 2026-11-01T08:30", param_hint="--at"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -63,13 +74,16 @@ def _store_ids(register: Register, url: str | None) -> list[str]:
     if not register.stores:
         raise UsageError("the register maps no database: add a 'stores:' section")
     if url and len(register.stores) > 1:
-        raise UsageError(f"--url names one database, and the register has "
-                               f"{len(register.stores)} stores; set each store's url_env instead")
+        raise UsageError(
+            f"--url names one database, and the register has "
+            f"{len(register.stores)} stores; set each store's url_env instead"
+        )
     return list(register.stores)
 
 
-def _prepare(path: Path, url: str | None, at_text: str | None,
-             state_url: str | None) -> tuple[Register, datetime, list[Any]]:
+def _prepare(
+    path: Path, url: str | None, at_text: str | None, state_url: str | None
+) -> tuple[Register, datetime, list[Any]]:
     from registre.engine.sweep import holds_from_state, prepare
     from registre.register.loader import load_register
     from registre.state import open_state
@@ -95,24 +109,35 @@ def _local(at: datetime, register: Register) -> str:
 
 
 def _plan_table(register: Register, at: datetime, sp: Any, counts: list[Any]) -> Table:
-    table = Table(title=f"Store {sp.store} ({sp.dialect}) at {_local(at, register)} "
-                  f"{register.policy.timezone}", title_justify="left")
+    table = Table(
+        title=f"Store {sp.store} ({sp.dialect}) at {_local(at, register)} "
+        f"{register.policy.timezone}",
+        title_justify="left",
+    )
     for name in ("Rule", "Table", "Action", "Fields", "Due"):
         table.add_column(name, justify="right" if name == "Due" else "left")
     table.add_column("Held back", justify="right")
     table.add_column("Blocked", justify="right")
     for found in counts:
         item = found.item
-        table.add_row(item.rule, item.table, item.action.value,
-                      ", ".join(item.fields) or "whole row", f"{found.due:,}",
-                      f"{found.held:,}", f"{found.blocked:,}")
+        table.add_row(
+            item.rule,
+            item.table,
+            item.action.value,
+            ", ".join(item.fields) or "whole row",
+            f"{found.due:,}",
+            f"{found.held:,}",
+            f"{found.blocked:,}",
+        )
     return table
 
 
 def _notes(counts: list[Any]) -> None:
     if any(c.blocked for c in counts):
-        err.print("Blocked rows are still referenced by rows of another table that are not "
-                  "due; they are deleted once those are.")
+        err.print(
+            "Blocked rows are still referenced by rows of another table that are not "
+            "due; they are deleted once those are."
+        )
     if any(c.held for c in counts):
         err.print("Held-back rows are under a legal hold (`registre hold list`).")
 
@@ -128,17 +153,24 @@ def plan(
 ) -> None:
     """Show the rows each retention rule makes due, without changing anything."""
     register, moment, plans = _prepare(register_path, url, at, state_url)
-    document: dict[str, Any] = {"at": moment.astimezone(ZoneInfo("UTC")).isoformat(),
-                                "timezone": register.policy.timezone, "stores": []}
+    document: dict[str, Any] = {
+        "at": moment.astimezone(ZoneInfo("UTC")).isoformat(),
+        "timezone": register.policy.timezone,
+        "stores": [],
+    }
     try:
         for sp in plans:
             counts = sp.counts()
             items = []
             for found in counts:
                 entry: dict[str, Any] = {
-                    "activity": found.item.activity, "rule": found.item.rule,
-                    "table": found.item.table, "action": found.item.action.value,
-                    "fields": list(found.item.fields), "due": found.due, "held": found.held,
+                    "activity": found.item.activity,
+                    "rule": found.item.rule,
+                    "table": found.item.table,
+                    "action": found.item.action.value,
+                    "fields": list(found.item.fields),
+                    "due": found.due,
+                    "held": found.held,
                     "blocked": found.blocked,
                 }
                 if sql:
@@ -166,17 +198,22 @@ def sweep(
     url: Url = None,
     at: At = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=30_000,
-                                            help="Rows per batch (one short transaction each).")
-                          ] = 5_000,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size", min=1, max=30_000, help="Rows per batch (one short transaction each)."
+        ),
+    ] = 5_000,
     state_url: StateUrl = None,
 ) -> None:
     """Delete and anonymize what the register says is due, in audited, resumable batches."""
-    from registre.engine.sweep import sweep_item
+    from registre.engine.sweep import require_keys, sweep_item
     from registre.state import open_state, register_digest
 
     register, moment, plans = _prepare(register_path, url, at, state_url)
     try:
+        for sp in plans:
+            require_keys(sp)
         counts = {sp.store: sp.counts() for sp in plans}
         for sp in plans:
             out.print(_plan_table(register, moment, sp, counts[sp.store]))
@@ -184,41 +221,64 @@ def sweep(
         total = sum(c.due for found in counts.values() for c in found)
         if total and not yes:
             if not sys.stdin.isatty():
-                raise UsageError("the sweep deletes data and there is no terminal to "
-                                       "confirm it: run again with --yes")
+                raise UsageError(
+                    "the sweep deletes data and there is no terminal to "
+                    "confirm it: run again with --yes"
+                )
             typer.confirm(f"Change {total:,} rows as shown above?", abort=True)
         with open_state(state_url) as state:
             actor = _actor()
             interrupted = state.runs.unfinished("sweep")
             run = state.runs.start(
-                "sweep", register_version=register.policy.version,
-                register_digest=register_digest(register), at=moment,
+                "sweep",
+                register_version=register.policy.version,
+                register_digest=register_digest(register),
+                at=moment,
                 options={"batch_size": batch_size, "stores": [sp.store for sp in plans]},
             )
             if interrupted is not None:
                 err.print(f"Run #{interrupted.id} was interrupted; this sweep finishes its work.")
-                state.runs.finish(interrupted.id, status="failed",
-                                  summary={"interrupted": True, "resumed_by": run.id})
-            state.audit.append("sweep.started", actor=actor, run_id=run.id, details={
-                "at": moment.isoformat(), "batch_size": batch_size, "due": total,
-                "resumes": interrupted.id if interrupted else None,
-            })
+                state.runs.finish(
+                    interrupted.id,
+                    status="failed",
+                    summary={"interrupted": True, "resumed_by": run.id},
+                )
+            state.audit.append(
+                "sweep.started",
+                actor=actor,
+                run_id=run.id,
+                details={
+                    "at": moment.isoformat(),
+                    "batch_size": batch_size,
+                    "due": total,
+                    "resumes": interrupted.id if interrupted else None,
+                },
+            )
 
             def audit(action: str, details: dict[str, Any]) -> None:
                 state.audit.append(action, details=details, actor=actor, run_id=run.id)
 
             results = []
             try:
-                with Progress(TextColumn("{task.description}"), BarColumn(),
-                              MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                              transient=True) as bar:
+                with Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    console=err,
+                    transient=True,
+                ) as bar:
                     task = bar.add_task("sweeping", total=total or None)
                     for sp in plans:
                         for item in sp.plan.items:
                             bar.update(task, description=f"{item.rule} on {item.table}")
                             result = sweep_item(
-                                sp, item, batch_size=batch_size, audit=audit,
-                                progress=lambda n: bar.advance(task, n))
+                                sp,
+                                item,
+                                batch_size=batch_size,
+                                audit=audit,
+                                progress=lambda n: bar.advance(task, n),
+                            )
                             state.runs.progress(run.id, f"{sp.store}/{item.key}", result.changed)
                             results.append((sp.store, result))
             except BaseException as error:
@@ -226,10 +286,21 @@ def sweep(
                 state.audit.append("sweep.failed", details=summary, actor=actor, run_id=run.id)
                 state.runs.finish(run.id, status="failed", summary=summary)
                 raise
-            summary = {"changed": sum(r.changed for _, r in results), "items": [
-                {"store": s, "rule": r.item.rule, "table": r.item.table,
-                 "action": r.item.action.value, "changed": r.changed, "batches": r.batches,
-                 "longest_batch_seconds": round(r.longest_batch, 3)} for s, r in results]}
+            summary = {
+                "changed": sum(r.changed for _, r in results),
+                "items": [
+                    {
+                        "store": s,
+                        "rule": r.item.rule,
+                        "table": r.item.table,
+                        "action": r.item.action.value,
+                        "changed": r.changed,
+                        "batches": r.batches,
+                        "longest_batch_seconds": round(r.longest_batch, 3),
+                    }
+                    for s, r in results
+                ],
+            }
             state.audit.append("sweep.finished", details=summary, actor=actor, run_id=run.id)
             state.runs.finish(run.id, status="done", summary=summary)
     finally:
@@ -243,11 +314,19 @@ def _print_summary(summary: dict[str, Any], run_id: int) -> None:
     for name in ("Rule", "Table", "Action", "Rows changed", "Batches", "Longest batch"):
         table.add_column(name, justify="right" if name[0] in "RBL" and name != "Rule" else "left")
     for entry in summary["items"]:
-        table.add_row(entry["rule"], entry["table"], entry["action"], f"{entry['changed']:,}",
-                      str(entry["batches"]), f"{entry['longest_batch_seconds']:.3f} s")
+        table.add_row(
+            entry["rule"],
+            entry["table"],
+            entry["action"],
+            f"{entry['changed']:,}",
+            str(entry["batches"]),
+            f"{entry['longest_batch_seconds']:.3f} s",
+        )
     out.print(table)
-    out.print(f"{summary['changed']:,} rows changed; every batch is in the audit trail "
-              f"(`registre audit log`).")
+    out.print(
+        f"{summary['changed']:,} rows changed; every batch is in the audit trail "
+        f"(`registre audit log`)."
+    )
 
 
 def _actor() -> str:

@@ -148,6 +148,13 @@ def _tenant_months(
         return sorted({int(v) for v in values.scalars()})
 
 
+def require_keys(sp: StorePlan) -> None:
+    """Fail before any write when an item needs ``REGISTRE_HMAC_KEY`` and it is not set."""
+    for item in sp.plan.items:
+        if any(method in KEYED for _, method in item.anonymize):
+            hmac_key(required=True)
+
+
 Audit = Callable[[str, dict[str, Any]], None]
 """Commits an audit entry (action, details) before the action it describes."""
 
