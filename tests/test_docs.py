@@ -25,3 +25,15 @@ def test_every_register_key_has_a_meaning() -> None:
         if not field.description
     ]
     assert undocumented == []
+
+
+def test_published_json_schema_is_up_to_date() -> None:
+    import json
+
+    from registre.register.schema import register_json_schema
+
+    written = json.loads((ROOT / "docs" / "register.schema.json").read_text(encoding="utf-8"))
+    assert written == register_json_schema(), (
+        "docs/register.schema.json is out of date: run "
+        "`.venv/bin/registre schema > docs/register.schema.json`"
+    )

@@ -77,7 +77,7 @@ def main() -> None:
         try:  # recent typer releases vendor click instead of depending on it
             from typer._click.exceptions import ClickException
         except ImportError:
-            from click import ClickException
+            from click import ClickException  # type: ignore[no-redef]
 
         if isinstance(exc, typer.Abort):
             err.print("aborted; nothing was changed")

@@ -33,9 +33,9 @@ def check(
     from registre.register.loader import load_register
 
     register = load_register(path)
-    activities = len(register.activities)
-    rules = len(register.rules())
-    out.print(f"{path}: OK ({activities} processing activities, {rules} retention rules)")
+    activities = _count(len(register.activities), "processing activity", "processing activities")
+    rules = _count(len(register.rules()), "retention rule", "retention rules")
+    out.print(f"{path}: OK ({activities}, {rules})")
     if connect:
         _check_stores(path, register, url, store)
 
@@ -84,3 +84,7 @@ def schema() -> None:
     from registre.register.schema import register_json_schema
 
     print(json.dumps(register_json_schema(), indent=2, ensure_ascii=False))
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"

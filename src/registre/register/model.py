@@ -42,6 +42,7 @@ from registre.register.taxonomy import (
 ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 Lang = Literal["fr", "en"]
+LANGUAGES: tuple[Lang, ...] = ("fr", "en")
 
 
 class Strict(BaseModel):
@@ -227,7 +228,7 @@ class Policy(Strict):
     """Version of the policy, such as '4.2'."""
     date: dt.date
     """Date this version takes effect (YYYY-MM-DD)."""
-    languages: list[Lang] = Field(default_factory=lambda: ["fr", "en"], min_length=1)
+    languages: list[Lang] = Field(default_factory=lambda: list(LANGUAGES), min_length=1)
     """Languages the policy is published in; every text must be given in each."""
     timezone: str = "Europe/Paris"
     """IANA time zone in which retention periods and deadlines are counted."""

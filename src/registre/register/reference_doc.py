@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from registre.durations import Duration
 from registre.register import mapping, model
 from registre.register.taxonomy import DATA_CATEGORIES, EVENTS
 
@@ -40,7 +41,7 @@ def _type_name(annotation: Any) -> str:
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         base = args[0]
-        if base is model.Duration:
+        if base is Duration:
             return "duration"
         patterns = {
             getattr(meta, "pattern", None)
