@@ -78,13 +78,17 @@ def test_latest_start_is_the_exact_inverse_of_add_to(period: Duration, d: date, 
 
 
 @given(durations, instants, instants, zones)
-def test_cutoff_agrees_with_is_due(period: Duration, event: datetime, now: datetime, zone: str) -> None:
+def test_cutoff_agrees_with_is_due(
+    period: Duration, event: datetime, now: datetime, zone: str
+) -> None:
     tz = ZoneInfo(zone)
     assert is_due(event, period, now, tz) == (event < cutoff(now, period, tz))
 
 
 @given(durations.filter(lambda p: not p.is_zero), instants, zones)
-def test_never_due_before_the_period_has_elapsed(period: Duration, event: datetime, zone: str) -> None:
+def test_never_due_before_the_period_has_elapsed(
+    period: Duration, event: datetime, zone: str
+) -> None:
     tz = ZoneInfo(zone)
     local_event_day = event.astimezone(tz).date()
     # Still kept during the whole local day on which the period ends.
