@@ -435,6 +435,7 @@ def _latest_event(finder: Finder, graph: Any, table_name: str, path: str, keys: 
     mapping = graph.mapping(table_name)
     pk = table.c[mapping.primary_key]
     head, _, rest = path.partition(".")
+    source: Any
     if rest and "." not in rest:
         reference = mapping.references[head]
         parent = tables[reference.table]

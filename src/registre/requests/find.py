@@ -253,7 +253,9 @@ class _Walk:
                         following[table][context].add(row[0])
         return following
 
-    def select_batched(self, table: str, by_column: Mapping[str, set[Any]]) -> Iterator[tuple]:
+    def select_batched(
+        self, table: str, by_column: Mapping[str, set[Any]]
+    ) -> Iterator[tuple[Any, ...]]:
         """Rows whose column is in its value set, one query per batch of values."""
         t = self.tables[table]
         pending = [(column, sorted(values, key=repr)) for column, values in by_column.items()]
@@ -398,8 +400,8 @@ class _Walk:
             for start in range(0, len(ordered), self.finder.batch):
                 chunk = ordered[start : start + self.finder.batch]
                 self.found.queries += 1
-                query = sa.select(column, sa.func.count()).where(column.in_(chunk))
-                for value, count in self.connection.execute(query.group_by(column)):
+                grouped = sa.select(column, sa.func.count()).where(column.in_(chunk))
+                for value, count in self.connection.execute(grouped.group_by(column)):
                     out[number][str(value)] = int(count)
         return out
 

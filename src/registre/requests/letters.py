@@ -93,7 +93,11 @@ class Letter:
     def render(self) -> str:
         n = Namer(self.register, self.lang)
         org = self.register.organization
-        t = lambda text: typeset(text, self.lang)  # noqa: E731
+        lang = self.lang
+
+        def t(text: str) -> str:
+            return typeset(text, lang)
+
         return _ENV.get_template("letter.html.j2").render(
             lang=self.lang,
             title=t(self.title),

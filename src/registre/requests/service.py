@@ -17,6 +17,7 @@ a summary, never executed on our own initiative.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -554,10 +555,10 @@ class SubjectRequests:
         order = {"late": 0, "due_soon": 1, "on_time": 2, "closed": 3}
         return sorted(listed, key=lambda x: (order[x.status], x.request.due, x.request.id))
 
-    def history(self, request_id: str) -> list[dict[str, Any]]:
+    def history(self, request_id: str) -> builtins.list[dict[str, Any]]:
         return store.events(self.state.engine, request_id)
 
-    def purge_exports(self) -> list[str]:
+    def purge_exports(self) -> builtins.list[str]:
         """Delete the export packages past their retention; each deletion audited first."""
         now = self.now()
         with read_connection(self.state.engine) as connection:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from registre._exceptions import RequestError
+from registre.register.model import Lang
 from registre.requests.lifecycle import RequestKind, RequestState
 from registre.state.db import UTCDateTime, read_connection, utcnow, write_transaction
 
@@ -117,7 +118,7 @@ class SubjectRequest:
     kind: RequestKind
     state: RequestState
     identity: dict[str, str]
-    lang: str
+    lang: Lang
     received_at: datetime
     starts: date
     first_due: date
