@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -170,41 +171,89 @@ def sweep_item(
     result = ItemResult(item)
     python_rows = item.action == Action.anonymize and not sp.sql.in_sql(item)
     key = hmac_key(required=any(m in KEYED for _, m in item.anonymize)) if python_rows else b""
-    keys_param = sa.bindparam("keys", expanding=True)
+    stack = ExitStack()
     try:
-        for scope, params in _scopes(sp, item, batch_size):
-            first = sp.sql.select_keys(item, limit=batch_size, scope=scope)
-            following = sp.sql.select_keys(
-                item, after=sa.bindparam("after"), limit=batch_size, scope=scope
-            )
-            write = None if python_rows else sp.sql.write(item, keys_param, scope)
-            last: Any = None
-            while True:
-                with sp.engine.connect() as connection:
-                    query = first if last is None else following
-                    keys = list(connection.execute(query, {**params, "after": last}).scalars())
-                if not keys:
-                    break
+        statements: dict[int, tuple[Any, ...]] = {}
+        # one connection for the whole item: a checkout per batch costs a ping round trip
+        connection = stack.enter_context(sp.engine.connect())
+        for scope, params in _scopes(sp, item, batch_size, connection):
+            if id(scope) not in statements:
+                statements[id(scope)] = _statements(sp, item, scope, batch_size, python_rows)
+            first, following, whole, write = statements[id(scope)]
+            for keys in _key_batches(connection, params, first, following, whole, batch_size):
                 audit(f"sweep.{item.action.value}", _batch_details(sp, item, keys))
                 started = time.perf_counter()
-                with sp.engine.begin() as connection:
+                with connection.begin():
                     if write is None:
                         changed = _anonymize_in_python(
                             sp, item, keys, scope, params, connection, key
                         )
                     else:
-                        changed = connection.execute(write, {**params, "keys": keys}).rowcount
+                        bounds = {"keys": keys, "first_key": keys[0], "last_key": keys[-1]}
+                        changed = connection.execute(write, {**params, **bounds}).rowcount
                 held_for = time.perf_counter() - started
                 result.batches += 1
                 result.changed += changed
                 result.longest_batch = max(result.longest_batch, held_for)
                 progress(changed)
-                last = keys[-1]
-                if len(keys) < batch_size:
-                    break
     except exc.DBAPIError as error:
         raise _store_error(sp.store, f"rule '{item.rule}' on table '{item.table}'", error) from None
+    finally:
+        stack.close()
     return result
+
+
+def _statements(
+    sp: StorePlan, item: WorkItem, scope: Scope | None, batch_size: int, python_rows: bool
+) -> tuple[Any, ...]:
+    """Key selections (first, following, whole group chunk) and the write, for one scope."""
+    t = sp.tables[item.table]
+    pk = t.c[item.primary_key]
+    first = sp.sql.select_keys(item, limit=batch_size, scope=scope)
+    following = sp.sql.select_keys(item, after=sa.bindparam("after"), limit=batch_size, scope=scope)
+    whole = sp.sql.select_keys(item, scope=scope)
+    write = None
+    if not python_rows:
+        # the key range lets the planner walk the primary key, not the whole table
+        write = sp.sql.write(item, None, scope).where(
+            pk >= sa.bindparam("first_key"),
+            pk <= sa.bindparam("last_key"),
+            sp.sql.member(pk, "keys"),
+        )
+    return first, following, whole, write
+
+
+def _key_batches(
+    connection: sa.Connection,
+    params: dict[str, Any],
+    first: Any,
+    following: Any,
+    whole: Any,
+    batch_size: int,
+) -> Iterator[list[Any]]:
+    """Keys of actionable rows, ``batch_size`` at a time, in key order.
+
+    A chunk of count-cap groups is read at once (it holds about one batch of rows): with
+    ``ORDER BY key LIMIT n`` the planner would walk the whole primary key to find them.
+    Elsewhere, keyset pagination: each batch starts after the last key of the previous one.
+    """
+    if "groups" in params:
+        keys = list(connection.execute(whole, params).scalars())
+        connection.commit()  # end the read: SQLite would not let the write commit otherwise
+        for start in range(0, len(keys), batch_size):
+            yield keys[start : start + batch_size]
+        return
+    last: Any = None
+    while True:
+        query = first if last is None else following
+        keys = list(connection.execute(query, {**params, "after": last}).scalars())
+        connection.commit()
+        if not keys:
+            return
+        yield keys
+        if len(keys) < batch_size:
+            return
+        last = keys[-1]
 
 
 def _batch_details(sp: StorePlan, item: WorkItem, keys: list[Any]) -> dict[str, Any]:
@@ -225,7 +274,7 @@ def _batch_details(sp: StorePlan, item: WorkItem, keys: list[Any]) -> dict[str, 
 
 
 def _scopes(
-    sp: StorePlan, item: WorkItem, batch_size: int
+    sp: StorePlan, item: WorkItem, batch_size: int, connection: sa.Connection
 ) -> Iterator[tuple[Scope | None, dict[str, Any]]]:
     """The whole table, or for a count cap its groups a few at a time (NULL group first)."""
     cap = item.count_cap
@@ -234,20 +283,19 @@ def _scopes(
         return
     per = cap.per
     yield (lambda t: t.c[per].is_(None)), {}
-    groups_param = sa.bindparam("groups", expanding=True)
-    in_groups: Scope = lambda t: t.c[per].in_(groups_param)  # noqa: E731
+    in_groups: Scope = lambda t: sp.sql.member(t.c[per], "groups")  # noqa: E731
     after: Any = None
     limit = max(1, batch_size // (cap.count * 2))
     while True:
-        with sp.engine.connect() as connection:
-            groups = connection.execute(sp.sql.partitions(item, after=after, limit=limit)).all()
+        groups = connection.execute(sp.sql.partitions(item, after=after, limit=limit)).all()
+        connection.commit()
         if not groups:
             return
         values = [group[0] for group in groups]
         yield in_groups, {"groups": values}
         after = values[-1]
         average = max(1.0, sum(int(group[1]) for group in groups) / len(groups))
-        limit = min(5000, max(1, int(4 * batch_size / average)))
+        limit = min(5000, max(1, int(batch_size / average)))
 
 
 def _anonymize_in_python(

@@ -1,0 +1,178 @@
+"""Sweep throughput against hand-written SQL, on PostgreSQL with the device-management example.
+
+Not a test. ``python benchmarks/bench_sweep.py --server postgresql+psycopg://postgres@127.0.0.1/test
+--subjects 240000`` loads the example (about 41 rows per subject) into a scratch database,
+clones it with ``CREATE DATABASE ... TEMPLATE`` (the twin), then, for each benchmarked rule, in
+a fresh process:
+
+* sweeps the rule on the first database with the real engine (audited batches, state database
+  in a temporary SQLite file, as a default install), timing it and its longest batch;
+* runs the best hand-written single statement for the same rule on the twin;
+* checks that both databases end with the same rows, and reports rows/s, the ratio, the
+  longest batch and the process's peak RSS.
+
+Rules: ``web-history`` (DELETE, 15 days after the visit) and ``geolocation-points`` (keep the
+newest 50 per device, at most 2 months: the count cap against a window-function DELETE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "device-management"
+AT = datetime(2026, 11, 1, tzinfo=ZoneInfo("Europe/Paris"))
+
+HAND_WRITTEN = {
+    "web-history": "DELETE FROM web_history WHERE visited_at < :cutoff",
+    "geolocation-points": """
+        DELETE FROM geolocation_points WHERE id IN (
+          SELECT id FROM (
+            SELECT id, recorded_at, row_number() OVER (
+              PARTITION BY device_id ORDER BY recorded_at DESC, id DESC) AS rn
+            FROM geolocation_points) ranked
+          WHERE rn > 50 OR recorded_at < :cutoff)""",
+}
+
+
+def measure(url: str, twin: str, rule: str, batch_size: int) -> dict[str, object]:
+    """Sweep ``rule`` on ``url`` with the engine, and by hand on ``twin``; one process."""
+    from registre import load_register
+    from registre.durations import cutoff
+    from registre.engine.sweep import prepare, sweep_item
+    from registre.state import open_state
+
+    register = load_register(EXAMPLE / "register.yaml")
+    sp = prepare(register, "console", AT, url=url)
+    (item,) = [i for i in sp.plan.items if i.rule == rule]
+    _, retention = register.rule(rule)
+    moment = cutoff(AT, retention.after[0].period, ZoneInfo(register.policy.timezone))
+    with tempfile.TemporaryDirectory() as folder, open_state(f"sqlite:///{folder}/s.db") as state:
+        started = time.perf_counter()
+        result = sweep_item(
+            sp,
+            item,
+            batch_size=batch_size,
+            audit=lambda action, details: state.audit.append(action, details=details),
+            progress=lambda n: None,
+        )
+        engine_seconds = time.perf_counter() - started
+    sp.engine.dispose()
+
+    hand = sa.create_engine(twin)
+    with hand.begin() as connection:
+        started = time.perf_counter()
+        hand_rows = connection.execute(
+            sa.text(HAND_WRITTEN[rule]), {"cutoff": moment.replace(tzinfo=None)}
+        ).rowcount
+        hand_seconds = time.perf_counter() - started
+    hand.dispose()
+    table = item.table
+    same = _digest(url, table) == _digest(twin, table)
+    return {
+        "rule": rule,
+        "table": table,
+        "rows": result.changed,
+        "hand_rows": hand_rows,
+        "same_result": same,
+        "batches": result.batches,
+        "batch_size": batch_size,
+        "engine_seconds": round(engine_seconds, 2),
+        "hand_seconds": round(hand_seconds, 2),
+        "engine_rows_per_s": round(result.changed / engine_seconds),
+        "hand_rows_per_s": round(hand_rows / hand_seconds),
+        "ratio": round(hand_seconds / engine_seconds, 2),
+        "longest_batch_s": round(result.longest_batch, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def _digest(url: str, table: str) -> str:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        value = connection.execute(
+            sa.text(f"SELECT md5(string_agg(id::text, ',' ORDER BY id)) FROM {table}")
+        ).scalar()
+    engine.dispose()
+    return str(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", required=True, help="PostgreSQL URL to create databases on")
+    parser.add_argument("--subjects", type=int, default=24_000)
+    parser.add_argument("--batch-size", type=int, nargs="+", default=[5_000])
+    parser.add_argument(
+        "--measure", nargs=3, metavar=("URL", "TWIN", "RULE"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(*args.measure, batch_size=args.batch_size[0])))
+        return
+
+    from registre.demo.loader import load_app, load_demo_data
+    from registre.stores.scratch import scratch_database
+
+    with scratch_database(args.server, prefix="registre_bench") as url:
+        engine = sa.create_engine(url)
+        started = time.perf_counter()
+        report = load_demo_data(load_app(EXAMPLE), engine, subjects=args.subjects, seed=0)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+        engine.dispose()
+        total = sum(report.rows.values())
+        print(
+            f"loaded {total:,} rows in {time.perf_counter() - started:.0f} s: {report.rows}",
+            file=sys.stderr,
+        )
+        source = sa.make_url(url)
+        for rule, batch_size in [(r, b) for r in HAND_WRITTEN for b in args.batch_size]:
+            # both copies are fresh clones of the loaded database, so neither run warms the other
+            with (
+                scratch_database(args.server, prefix="registre_bench_a") as a,
+                scratch_database(args.server, prefix="registre_bench_b") as b,
+            ):
+                admin = sa.create_engine(args.server, isolation_level="AUTOCOMMIT")
+                with admin.connect() as connection:
+                    for target in (a, b):
+                        name = sa.make_url(target).database
+                        connection.execute(sa.text(f"DROP DATABASE {name}"))
+                        connection.execute(
+                            sa.text(f"CREATE DATABASE {name} TEMPLATE {source.database}")
+                        )
+                admin.dispose()
+                found = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--server",
+                        args.server,
+                        "--batch-size",
+                        str(batch_size),
+                        "--measure",
+                        a,
+                        b,
+                        rule,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                figures = json.loads(found)
+                figures["total_rows"] = total
+                print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
