@@ -282,11 +282,11 @@ def sweep(
                             state.runs.progress(run.id, f"{sp.store}/{item.key}", result.changed)
                             results.append((sp.store, result))
             except BaseException as error:
-                summary = {"error": str(error) or type(error).__name__}
-                state.audit.append("sweep.failed", details=summary, actor=actor, run_id=run.id)
-                state.runs.finish(run.id, status="failed", summary=summary)
+                failure = {"error": str(error) or type(error).__name__}
+                state.audit.append("sweep.failed", details=failure, actor=actor, run_id=run.id)
+                state.runs.finish(run.id, status="failed", summary=failure)
                 raise
-            summary = {
+            summary: dict[str, Any] = {
                 "changed": sum(r.changed for _, r in results),
                 "items": [
                     {

@@ -94,15 +94,15 @@ def hmac_key(required: bool) -> bytes:
     return value.encode()
 
 
-def _length(column: sa.Column[Any]) -> int | None:
+def _length(column: ColumnElement[Any]) -> int | None:
     return getattr(column.type, "length", None)
 
 
-def _is_date_only(column: sa.Column[Any]) -> bool:
+def _is_date_only(column: ColumnElement[Any]) -> bool:
     return isinstance(column.type, sa.Date) and not isinstance(column.type, sa.DateTime)
 
 
-def sql_value(method: str, column: sa.Column[Any], dialect: str) -> ColumnElement[Any] | None:
+def sql_value(method: str, column: ColumnElement[Any], dialect: str) -> ColumnElement[Any] | None:
     """The SQL expression of the anonymized value, or None when it is computed in Python."""
     if method == "null":
         return sa.null()
@@ -116,13 +116,13 @@ def sql_value(method: str, column: sa.Column[Any], dialect: str) -> ColumnElemen
     return None
 
 
-def _rounded(column: sa.Column[Any]) -> ColumnElement[Any]:
+def _rounded(column: ColumnElement[Any]) -> ColumnElement[Any]:
     # PostgreSQL only rounds numerics to a number of places; the cast back to the column's
     # type makes single-precision floats compare equal to what was stored
     return sa.cast(sa.func.round(sa.cast(column, sa.Numeric(12, 7)), 1), column.type)
 
 
-def _truncated(method: str, column: sa.Column[Any], dialect: str) -> ColumnElement[Any] | None:
+def _truncated(method: str, column: ColumnElement[Any], dialect: str) -> ColumnElement[Any] | None:
     day_only = _is_date_only(column)
     if dialect == "postgresql":
         return sa.cast(sa.func.date_trunc(method, column), column.type)
@@ -136,7 +136,7 @@ def _truncated(method: str, column: sa.Column[Any], dialect: str) -> ColumnEleme
     return None
 
 
-def recognizer(method: str, column: sa.Column[Any]) -> ColumnElement[bool] | None:
+def recognizer(method: str, column: ColumnElement[Any]) -> ColumnElement[bool] | None:
     """True for a value already anonymized by ``method``; None when it cannot be told."""
     if method == "null":
         return column.is_(None)

@@ -28,7 +28,7 @@ Semantics, in the words a DPO would check them against:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -94,7 +94,9 @@ class CountCap:
 class HoldScope:
     """What makes a row of one table held."""
 
+    primary_key: str = "id"
     keys: tuple[str, ...] = ()
+    """Primary key values (as text) under a record hold."""
     identity: tuple[tuple[str, str, str], ...] = ()
     """(identity kind, column, value): a person hold matched on this table's identity columns."""
     parents: tuple[Hop, ...] = ()
@@ -283,9 +285,7 @@ def plan_store(
         deletes = tuple(i for i in table_items if i.action == Action.delete)
         items.extend(deletes)
         items.extend(
-            WorkItem(**{**i.__dict__, "deleted_first": deletes})
-            for i in table_items
-            if i.action == Action.anonymize
+            replace(i, deleted_first=deletes) for i in table_items if i.action == Action.anonymize
         )
     if problems:
         raise MappingError(
@@ -422,5 +422,5 @@ def _hold_scopes(store_id: str, store: DataStore, holds: list[Hold]) -> dict[str
             for ref in sorted(table.references)
             if (hop := _reference_hop(store, name, ref)) is not None
         )
-        scopes[name] = HoldScope(tuple(keys), tuple(identity), parents)
+        scopes[name] = HoldScope(table.primary_key, tuple(keys), tuple(identity), parents)
     return scopes

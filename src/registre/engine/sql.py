@@ -57,10 +57,10 @@ class PlanSql:
         if table not in self._holdable:
             return sa.false()
         scope = self.plan.holds[table]
-        pk = self._pk(table)
         conditions: list[Condition] = []
         if scope.keys:
-            conditions.append(t.c[pk].in_(self._typed_keys(table, scope.keys)))
+            typed = self._typed_keys(t.c[scope.primary_key], scope.keys)
+            conditions.append(t.c[scope.primary_key].in_(typed))
         for kind, column, value in scope.identity:
             live = t.c[column]
             # NULL-safe: a NOT over an unknown would silently skip the row
@@ -245,9 +245,13 @@ class PlanSql:
         if clock.tenant is None:
             return self._along(t, clock.path, before(clock.cutoff))
         months = clock.tenant.months
+
+        def equals(value: int) -> Callable[[ColumnElement[Any]], Condition]:
+            return lambda column: column == value
+
         branches = [
             sa.and_(
-                self._along(t, months, lambda c, m=value: c == m),
+                self._along(t, months, equals(value)),
                 self._along(t, clock.path, before(moment)),
             )
             for value, moment in clock.tenant.cutoffs
@@ -290,15 +294,9 @@ class PlanSql:
     def _alias(self, table: str) -> sa.FromClause:
         return self.tables[table].alias(f"{table[:20]}_{next(self._names)}")
 
-    def _pk(self, table: str) -> str:
-        return (
-            next(iter(self.tables[table].primary_key.columns)).name
-            if (self.tables[table].primary_key.columns)
-            else "id"
-        )
-
-    def _typed_keys(self, table: str, keys: tuple[str, ...]) -> list[Any]:
-        column = self.tables[table].c[self._pk(table)]
+    @staticmethod
+    def _typed_keys(column: ColumnElement[Any], keys: tuple[str, ...]) -> list[Any]:
+        """Held keys in the key column's type: text never equals an integer key everywhere."""
         try:
             python_type = column.type.python_type
         except NotImplementedError:

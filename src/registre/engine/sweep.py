@@ -317,18 +317,18 @@ def _anonymize_in_python(
     rows = connection.execute(query, params).all()
     if not rows:
         return 0
-    params = []
+    updates = []
     for row in rows:
         values = {"k_": row[0]}
         for index, (column, method) in enumerate(item.anonymize, start=1):
             length = getattr(t.c[column].type, "length", None)
             values[f"v_{column}"] = python_value(method, row[index], key=key, length=length)
-        params.append(values)
+        updates.append(values)
     assignments: dict[str, Any] = {c: sa.bindparam(f"v_{c}") for c, _ in item.anonymize}
     if item.marker is not None:
         assignments[item.marker] = sp.sql.marker_value(item)
     statement = sa.update(t).where(pk == sa.bindparam("k_")).values(assignments)
-    connection.execute(statement, params)
+    connection.execute(statement, updates)
     return len(rows)
 
 
