@@ -4,6 +4,18 @@ A store is a database reached by a SQLAlchemy URL read from the environment: sec
 in the register. For each table the mapping says whose data it holds, how a person is found
 (identity columns), how it links to other tables, which columns hold which data categories,
 where each trigger event's timestamp lives, and which retention rules apply to it.
+
+How a sweep reads it (the full rules are in :mod:`registre.engine.plan`):
+
+- ``events`` paths such as ``account.deleted_at`` follow ``references``; ``contract_ended``
+  without a column of its own is read on ``tenants`` through the table's ``tenant``.
+- A ``delete`` rule deletes rows; a row another mapped table still references is blocked,
+  never cascaded. An ``anonymize`` rule rewrites only the columns under ``anonymize``; a row is
+  done when ``anonymized_at`` is set or, without it, when every column is NULL or already in
+  its anonymized form (``hash`` and ``fake_name`` cannot be recognised: they need
+  ``anonymized_at``). A key cannot be anonymized, and a reference only unlinked (``null``).
+- ``keep_last`` needs ``per`` (a column of the table) and ``order_by``; ties are broken by the
+  primary key, the higher being the newer, and rows with no ``order_by`` value are the oldest.
 """
 
 from __future__ import annotations
