@@ -59,13 +59,18 @@ def measure(url: str, twin: str, rule: str, batch_size: int) -> dict[str, object
     _, retention = register.rule(rule)
     moment = cutoff(AT, retention.after[0].period, ZoneInfo(register.policy.timezone))
     with tempfile.TemporaryDirectory() as folder, open_state(f"sqlite:///{folder}/s.db") as state:
+        run = state.runs.start(
+            "sweep", register_version="bench", register_digest="bench", at=AT, options={}
+        )
         started = time.perf_counter()
         result = sweep_item(
             sp,
             item,
             batch_size=batch_size,
-            audit=lambda action, details: state.audit.append(action, details=details),
-            progress=lambda n: None,
+            audit=lambda action, details: state.audit.append(
+                action, details=details, run_id=run.id
+            ),
+            progress=lambda n: state.runs.progress(run.id, rule, n),
         )
         engine_seconds = time.perf_counter() - started
     sp.engine.dispose()

@@ -335,12 +335,14 @@ def test_the_sweep_does_exactly_what_is_due_rule_by_rule(
         (run,) = state.runs.list()
         assert run.status == "done"
         done = {(i["rule"], i["table"]): i["changed"] for i in run.summary["items"]}
+        checkpoints = run.progress
         batches = [
             e
             for e in state.audit.entries(action_prefix="sweep.")
             if e.action in ("sweep.delete", "sweep.anonymize")
         ]
     assert done == changed
+    assert checkpoints == {f"console/{r}/{t}": n for (r, t), n in changed.items() if n}
     assert sum(e.details["count"] for e in batches) >= sum(changed.values())
 
     code, out, err = run_cli("plan", str(REGISTER), "--url", example_db, "--at", AT, "--json")

@@ -272,14 +272,19 @@ def sweep(
                     for sp in plans:
                         for item in sp.plan.items:
                             bar.update(task, description=f"{item.rule} on {item.table}")
+                            key = f"{sp.store}/{item.key}"
+                            done = [0]
+
+                            def checkpoint(
+                                changed: int, key: str = key, done: list[int] = done
+                            ) -> None:
+                                done[0] += changed
+                                state.runs.progress(run.id, key, done[0])
+                                bar.advance(task, changed)
+
                             result = sweep_item(
-                                sp,
-                                item,
-                                batch_size=batch_size,
-                                audit=audit,
-                                progress=lambda n: bar.advance(task, n),
+                                sp, item, batch_size=batch_size, audit=audit, progress=checkpoint
                             )
-                            state.runs.progress(run.id, f"{sp.store}/{item.key}", result.changed)
                             results.append((sp.store, result))
             except BaseException as error:
                 failure = {"error": str(error) or type(error).__name__}
