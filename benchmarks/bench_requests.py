@@ -55,10 +55,16 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def sample_people(engine: sa.Engine, count: int, seed: int) -> list[str]:
     with engine.connect() as connection:
-        holders = [r[0] for r in connection.execute(sa.text(
-            "SELECT email FROM account_holders ORDER BY id"))]
-        managers = [r[0] for r in connection.execute(sa.text(
-            "SELECT email FROM managers WHERE deleted_at IS NULL ORDER BY id"))]
+        holders = [
+            r[0]
+            for r in connection.execute(sa.text("SELECT email FROM account_holders ORDER BY id"))
+        ]
+        managers = [
+            r[0]
+            for r in connection.execute(
+                sa.text("SELECT email FROM managers WHERE deleted_at IS NULL ORDER BY id")
+            )
+        ]
     rng = random.Random(seed)
     people = rng.sample(holders, min(count // 2, len(holders)))
     people += rng.sample(managers, min(count - len(people), len(managers)))
@@ -66,8 +72,9 @@ def sample_people(engine: sa.Engine, count: int, seed: int) -> list[str]:
     return people
 
 
-def run_requests(register: Any, engine: sa.Engine, state_url: str, kind: str,
-                 emails: list[str], out: Path) -> tuple[list[float], list[float]]:
+def run_requests(
+    register: Any, engine: sa.Engine, state_url: str, kind: str, emails: list[str], out: Path
+) -> tuple[list[float], list[float]]:
     from registre.requests import SubjectRequests
     from registre.state import open_state
 
@@ -91,14 +98,22 @@ def run_requests(register: Any, engine: sa.Engine, state_url: str, kind: str,
 def big_person(engine: sa.Engine, rows: int) -> str:
     """A manager with ``rows`` dashboard log lines (controller data), made with one INSERT."""
     with engine.begin() as connection:
-        manager_id, account_id, email = connection.execute(sa.text(
-            "SELECT id, account_id, email FROM managers WHERE deleted_at IS NULL "
-            "ORDER BY id DESC LIMIT 1")).one()
-        connection.execute(sa.text(
-            "INSERT INTO dashboard_logs (account_id, manager_id, action, target, ip, created_at) "
-            "SELECT :a, :m, 'device.locate', 'device ' || g, '10.0.0.1', "
-            "timestamp '2026-10-01' + g * interval '1 second' "
-            "FROM generate_series(1, :n) AS g"), {"a": account_id, "m": manager_id, "n": rows})
+        manager_id, account_id, email = connection.execute(
+            sa.text(
+                "SELECT id, account_id, email FROM managers WHERE deleted_at IS NULL "
+                "ORDER BY id DESC LIMIT 1"
+            )
+        ).one()
+        connection.execute(
+            sa.text(
+                "INSERT INTO dashboard_logs "
+                "(account_id, manager_id, action, target, ip, created_at) "
+                "SELECT :a, :m, 'device.locate', 'device ' || g, '10.0.0.1', "
+                "timestamp '2026-10-01' + g * interval '1 second' "
+                "FROM generate_series(1, :n) AS g"
+            ),
+            {"a": account_id, "m": manager_id, "n": rows},
+        )
         connection.execute(sa.text("ANALYZE dashboard_logs"))
     return str(email)
 
@@ -129,10 +144,17 @@ print(json.dumps({{"rows": done.result["rows"], "seconds": seconds,
 
 
 def export_rss(url: str, state_url: str, email: str, out: Path) -> dict[str, Any]:
-    code = CHILD.format(src=str(ROOT / "src"), register=str(DM / "register.yaml"), url=url,
-                        state=state_url, email=email, out=str(out))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    code = CHILD.format(
+        src=str(ROOT / "src"),
+        register=str(DM / "register.yaml"),
+        url=url,
+        state=state_url,
+        email=email,
+        out=str(out),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
@@ -154,9 +176,11 @@ def main() -> None:
 
     register = load_register(DM / "register.yaml")
     report: dict[str, Any] = {"subjects": args.subjects}
-    with scratch_database(args.server, "registre_bench") as scratch, \
-            scratch_database(args.server, "registre_bench_state") as state_url, \
-            tempfile.TemporaryDirectory() as folder:
+    with (
+        scratch_database(args.server, "registre_bench") as scratch,
+        scratch_database(args.server, "registre_bench_state") as state_url,
+        tempfile.TemporaryDirectory() as folder,
+    ):
         url = args.url or scratch
         engine = sa.create_engine(url)
         if not args.url:
@@ -181,8 +205,7 @@ def main() -> None:
         total, executes = run_requests(register, engine, state_url, "access", access_people, out)
         report["access_end_to_end"] = summary(total)
         report["access_execute_only"] = summary(executes)
-        total, executes = run_requests(register, engine, state_url, "erasure", erasure_people,
-                                       out)
+        total, executes = run_requests(register, engine, state_url, "erasure", erasure_people, out)
         report["erasure_end_to_end"] = summary(total)
         report["erasure_execute_only"] = summary(executes)
         small = access_people[1]
@@ -190,7 +213,8 @@ def main() -> None:
         big = big_person(engine, args.big_rows)
         report["export_big_person"] = export_rss(url, state_url, big, out)
         report["bench_process_peak_rss_mb"] = round(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        )
         engine.dispose()
     print(json.dumps(report, indent=2))
 
