@@ -203,6 +203,20 @@ class PlanSql:
             query = query.where(per > after)
         return query.order_by(per).limit(limit)
 
+    def packed(self, query: sa.Select[Any]) -> sa.Select[Any]:
+        """On PostgreSQL, the keys of ``query`` as one ordered array: one value to fetch.
+
+        Elsewhere the query itself. Reading tens of thousands of one-column rows through the
+        driver costs more than finding them.
+        """
+        if self.dialect != "postgresql":
+            return query
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        keys = query.subquery("keys")
+        column = next(iter(keys.c))
+        return sa.select(sa.func.array_agg(aggregate_order_by(column, column)))
+
     def member(self, column: ColumnElement[Any], name: str) -> Condition:
         """``column IN (:name)``, the list bound at execution.
 

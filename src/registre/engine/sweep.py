@@ -209,9 +209,11 @@ def _statements(
     """Key selections (first, following, whole group chunk) and the write, for one scope."""
     t = sp.tables[item.table]
     pk = t.c[item.primary_key]
-    first = sp.sql.select_keys(item, limit=batch_size, scope=scope)
-    following = sp.sql.select_keys(item, after=sa.bindparam("after"), limit=batch_size, scope=scope)
-    whole = sp.sql.select_keys(item, scope=scope)
+    first = sp.sql.packed(sp.sql.select_keys(item, limit=batch_size, scope=scope))
+    following = sp.sql.packed(
+        sp.sql.select_keys(item, after=sa.bindparam("after"), limit=batch_size, scope=scope)
+    )
+    whole = sp.sql.packed(sp.sql.select_keys(item, scope=scope))
     write = None
     if not python_rows:
         # the key range lets the planner walk the primary key, not the whole table
@@ -238,7 +240,7 @@ def _key_batches(
     Elsewhere, keyset pagination: each batch starts after the last key of the previous one.
     """
     if "groups" in params:
-        keys = list(connection.execute(whole, params).scalars())
+        keys = _fetch_keys(connection, whole, params)
         connection.commit()  # end the read: SQLite would not let the write commit otherwise
         for start in range(0, len(keys), batch_size):
             yield keys[start : start + batch_size]
@@ -246,7 +248,7 @@ def _key_batches(
     last: Any = None
     while True:
         query = first if last is None else following
-        keys = list(connection.execute(query, {**params, "after": last}).scalars())
+        keys = _fetch_keys(connection, query, {**params, "after": last})
         connection.commit()
         if not keys:
             return
@@ -254,6 +256,14 @@ def _key_batches(
         if len(keys) < batch_size:
             return
         last = keys[-1]
+
+
+def _fetch_keys(connection: sa.Connection, query: Any, params: dict[str, Any]) -> list[Any]:
+    """Keys from a plain selection, or from the one array :meth:`PlanSql.packed` makes."""
+    rows = connection.execute(query, params).all()
+    if len(rows) == 1 and isinstance(rows[0][0], list | type(None)):
+        return list(rows[0][0] or [])
+    return [row[0] for row in rows]
 
 
 def _batch_details(sp: StorePlan, item: WorkItem, keys: list[Any]) -> dict[str, Any]:
