@@ -135,8 +135,9 @@ def _plan_table(register: Register, at: datetime, sp: Any, counts: list[Any]) ->
 def _notes(counts: list[Any]) -> None:
     if any(c.blocked for c in counts):
         err.print(
-            "Blocked rows are still referenced by rows of another table that are not "
-            "due; they are deleted once those are."
+            "Blocked rows are still referenced by rows of another table. Tables are swept "
+            "children first: a blocked row whose dependants are all deleted by the same "
+            "sweep is deleted after them; the others wait until their dependants go."
         )
     if any(c.held for c in counts):
         err.print("Held-back rows are under a legal hold (`registre hold list`).")
@@ -219,13 +220,15 @@ def sweep(
             out.print(_plan_table(register, moment, sp, counts[sp.store]))
             _notes(counts[sp.store])
         total = sum(c.due for found in counts.values() for c in found)
-        if total and not yes:
+        blocked = sum(c.blocked for found in counts.values() for c in found)
+        if (total or blocked) and not yes:
             if not sys.stdin.isatty():
                 raise UsageError(
                     "the sweep deletes data and there is no terminal to "
                     "confirm it: run again with --yes"
                 )
-            typer.confirm(f"Change {total:,} rows as shown above?", abort=True)
+            more = f", and up to {blocked:,} blocked rows if their dependants go" if blocked else ""
+            typer.confirm(f"Change {total:,} rows as shown above{more}?", abort=True)
         with open_state(state_url) as state:
             actor = _actor()
             interrupted = state.runs.unfinished("sweep")
@@ -268,7 +271,7 @@ def sweep(
                     console=err,
                     transient=True,
                 ) as bar:
-                    task = bar.add_task("sweeping", total=total or None)
+                    task = bar.add_task("sweeping", total=(total + blocked) or None)
                     for sp in plans:
                         for item in sp.plan.items:
                             bar.update(task, description=f"{item.rule} on {item.table}")
