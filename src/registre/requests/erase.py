@@ -24,10 +24,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from registre.engine import anonymize
 from registre.register.model import Register
@@ -287,14 +289,25 @@ def _attach_rules(register: Register, finder: Finder, plan: ErasurePlan) -> None
 # -- execution ----------------------------------------------------------------------------------
 
 
-def store_plan(state: Any, request_id: str, plan: ErasurePlan, details: dict[str, Any]) -> None:
-    """Persist the plan and audit it, in one transaction; a stored plan is never replaced."""
+def store_plan(
+    state: Any,
+    request_id: str,
+    plan: ErasurePlan,
+    details: dict[str, Any],
+    before: Callable[[Connection], None] | None = None,
+) -> None:
+    """Persist the plan and audit it, in one transaction; a stored plan is never replaced.
+
+    ``before`` writes the caller's own audit entries first, in the same transaction.
+    """
     with write_transaction(state.engine) as connection:
         exists = connection.execute(
             sa.select(sa.func.count()).where(erasure_step.c.request_id == request_id)
         ).scalar_one()
         if exists:
             return
+        if before is not None:
+            before(connection)
         state.audit.append_in(
             connection, "request.erasure.planned", details=details, request_id=request_id
         )
@@ -321,8 +334,14 @@ def has_plan(state: Any, request_id: str) -> bool:
         )
 
 
-def run_plan(state: Any, finder: Finder, request_id: str) -> int:
-    """Execute the stored plan's pending steps in order; return how many ran."""
+def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
+    """Execute the stored plan's pending steps in order, each audited and committed first.
+
+    Marking a step done shares its transaction with the next step's audit entry. The last step
+    run is left for the caller to mark with :func:`mark_done` in the transaction that closes
+    the request; its ``seq`` is returned (None when no step was pending). Killed before that,
+    the step runs again on resuming, which gives the same result.
+    """
     with read_connection(state.engine) as connection:
         pending = connection.execute(
             sa.select(erasure_step)
@@ -331,21 +350,26 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int:
         ).all()
     keyed = any(set(json.loads(r.columns).values()) & anonymize.KEYED for r in pending)
     key = anonymize.hmac_key(required=keyed)
+    previous: int | None = None
     for row in pending:
         keys = json.loads(row.keys)
         columns = json.loads(row.columns)
-        state.audit.append(
-            f"request.erasure.{row.action}",
-            details={
-                "step": row.seq,
-                "store": row.store,
-                "table": row.table_name,
-                "rows": len(keys),
-                "columns": sorted(columns),
-                "keys_sha256": hashlib.sha256(row.keys.encode()).hexdigest(),
-            },
-            request_id=request_id,
-        )
+        with write_transaction(state.engine) as connection:
+            if previous is not None:
+                mark_done(connection, request_id, previous)
+            state.audit.append_in(
+                connection,
+                f"request.erasure.{row.action}",
+                details={
+                    "step": row.seq,
+                    "store": row.store,
+                    "table": row.table_name,
+                    "rows": len(keys),
+                    "columns": sorted(columns),
+                    "keys_sha256": hashlib.sha256(row.keys.encode()).hexdigest(),
+                },
+                request_id=request_id,
+            )
         graph = finder.graphs_by_id[row.store]
         table = finder.tables(graph)[row.table_name]
         pk = table.c[graph.mapping(row.table_name).primary_key]
@@ -354,13 +378,17 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int:
                 connection.execute(table.delete().where(pk.in_(keys)))
             else:
                 _anonymize(connection, table, pk, keys, columns, request_id, key)
-        with write_transaction(state.engine) as connection:
-            connection.execute(
-                erasure_step.update()
-                .where(erasure_step.c.request_id == request_id, erasure_step.c.seq == row.seq)
-                .values(done_at=utcnow())
-            )
-    return len(pending)
+        previous = row.seq
+    return previous
+
+
+def mark_done(connection: Connection, request_id: str, seq: int) -> None:
+    """Mark one step of a stored plan as done, in the caller's state transaction."""
+    connection.execute(
+        erasure_step.update()
+        .where(erasure_step.c.request_id == request_id, erasure_step.c.seq == seq)
+        .values(done_at=utcnow())
+    )
 
 
 def _anonymize(

@@ -7,6 +7,7 @@ writes them. Every write goes through :func:`registre.state.db.write_transaction
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -213,8 +214,11 @@ def update(
     actor: str,
     details: dict[str, Any],
     **values: Any,
-) -> None:
-    """Move a request to ``to_state``; fails if another writer moved it meanwhile."""
+) -> dict[str, Any]:
+    """Move a request to ``to_state``; fails if another writer moved it meanwhile.
+
+    Returns the columns written, as :func:`get` would read them back.
+    """
     now = utcnow()
     if "result" in values and values["result"] is not None:
         values["result"] = json.dumps(values["result"], sort_keys=True, default=str)
@@ -231,6 +235,25 @@ def update(
             hint=f"run `registre request show {request_id}` and try again",
         )
     record_event(connection, request_id, action, from_state, to_state, actor, details)
+    return {**values, "state": to_state, "updated_at": now}
+
+
+def transition(
+    connection: Connection,
+    request: SubjectRequest,
+    action: str,
+    to_state: RequestState,
+    actor: str,
+    details: dict[str, Any],
+    **values: Any,
+) -> SubjectRequest:
+    """:func:`update`, returning the request as it now stands without reading it back."""
+    written = update(
+        connection, request.id, action, request.state, to_state, actor, details, **values
+    )
+    if written.get("result") is not None:
+        written["result"] = json.loads(written["result"])
+    return dataclasses.replace(request, **written)
 
 
 def record_event(
@@ -257,9 +280,14 @@ def record_event(
 
 def get(engine: Engine, request_id: str) -> SubjectRequest:
     with read_connection(engine) as connection:
-        row = connection.execute(
-            sa.select(request_table).where(request_table.c.id == request_id)
-        ).first()
+        return get_in(connection, request_id)
+
+
+def get_in(connection: Connection, request_id: str) -> SubjectRequest:
+    """:func:`get` on the caller's connection (inside its write transaction)."""
+    row = connection.execute(
+        sa.select(request_table).where(request_table.c.id == request_id)
+    ).first()
     if row is None:
         raise RequestError(
             f"there is no request {request_id}", hint="`registre request list` shows them all"

@@ -1,0 +1,261 @@
+"""Executing a verified request: find the person's rows, then answer by kind of request.
+
+Access and portability write the export package and the letter, then record everything in one
+state transaction: the audit entries, the export's record and the request's closing. Nothing of
+the organization's data changes, so nothing needs auditing before; if that transaction fails,
+the package is deleted again. (Killed between writing the package and committing, the package
+stays on disk unrecorded; executing the request again overwrites it.)
+
+Erasure and rectification change the data: each change is audited and committed first (see
+:mod:`registre.requests.erase`). Restriction and objection are recorded in the state database in
+the same transaction as their audit entries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from registre.requests import erase, forwarding, letters, lifecycle, rectify, restrict, store
+from registre.requests.export import write_export
+from registre.requests.find import Found
+from registre.requests.forwarding import AuditEntries
+from registre.requests.lifecycle import RequestKind, RequestState
+from registre.requests.store import SubjectRequest, export_table
+from registre.state import identity_digest
+from registre.state.db import audit_entry, read_connection, write_transaction
+
+if TYPE_CHECKING:
+    from registre.requests.service import SubjectRequests
+
+# Writes to the state database made in the transaction that closes a request.
+StateWrite = Callable[[Connection], None]
+
+
+def execute(desk: SubjectRequests, request_id: str, step_size: int) -> SubjectRequest:
+    """Carry out a verified request; a request found nowhere completes and says so."""
+    request = desk.get(request_id)
+    if (
+        request.kind is RequestKind.erasure
+        and request.state in (RequestState.in_progress, RequestState.extended)
+        and erase.has_plan(desk.state, request.id)
+    ):
+        return _finish_erasure(desk, request, None, _stored_outcomes(desk, request.id))
+    lifecycle.check_transition(request.id, request.state, "execute")
+    found = desk.finder.find(request.identity)
+    mine, processed = forwarding.split(desk.register, desk.finder, found)
+    if mine.empty and not processed.empty:
+        return forwarding.forward(desk, request, processed)
+    entries: AuditEntries = [("execute", {"rows": found.summary()})]
+    if request.kind is RequestKind.erasure:
+        return _erasure(desk, request, found, step_size)
+    if request.kind in (RequestKind.access, RequestKind.portability):
+        letter = letters.outcome_letter(
+            desk.register, desk.finder, request, mine, processed, {}, desk.today()
+        )
+        html = letter.render()
+        return _access(desk, request, mine, processed, html, entries)
+    if request.kind is RequestKind.rectification:
+        desk.audit("execute", request, rows=found.summary())
+        return close(desk, request, mine, processed, _rectification(desk, request, mine), [])
+    if request.kind is RequestKind.restriction:
+        entries.append(("restriction.recorded", {}))
+        return close(
+            desk,
+            request,
+            mine,
+            processed,
+            {"restricted": True},
+            entries,
+            [lambda c: restrict.record_restriction(c, request.id, request.identity)],
+        )
+    activities = request.options["activities"]
+    entries.append(("objection.recorded", {"activities": activities}))
+    return close(
+        desk,
+        request,
+        mine,
+        processed,
+        {"activities": activities},
+        entries,
+        [lambda c: restrict.record_objection(c, request.id, request.identity, activities)],
+    )
+
+
+def close(
+    desk: SubjectRequests,
+    request: SubjectRequest,
+    mine: Found,
+    processed: Found,
+    result: dict[str, Any],
+    entries: AuditEntries,
+    writes: list[StateWrite] | None = None,
+    html: str | None = None,
+) -> SubjectRequest:
+    """Write the letter, then audit and close the request in one state transaction."""
+    result["found"] = mine.summary()
+    result["nothing_found"] = mine.empty and processed.empty
+    if not processed.empty:
+        result["forwarded"] = forwarding.package(desk, request, processed, entries)
+    if html is None:
+        letter = letters.outcome_letter(
+            desk.register, desk.finder, request, mine, processed, result, desk.today()
+        )
+        html = letter.render()
+    result["letter"] = str(desk.write_letter(request, request.kind.value, html))
+    with write_transaction(desk.state.engine) as connection:
+        for action, details in entries:
+            desk.audit_in(connection, action, request, **details)
+        for write in writes or []:
+            write(connection)
+        return store.transition(
+            connection,
+            request,
+            "execute",
+            RequestState.done,
+            desk.actor,
+            {"found": result["found"]},
+            result=result,
+        )
+
+
+def _access(
+    desk: SubjectRequests,
+    request: SubjectRequest,
+    mine: Found,
+    processed: Found,
+    html: str,
+    entries: AuditEntries,
+) -> SubjectRequest:
+    if mine.empty:
+        return close(desk, request, mine, processed, {}, entries, html=html)
+    path = desk.out_dir / request.id / f"{request.kind.value}-{request.id}.zip"
+    header = {
+        "request": request.id,
+        "kind": request.kind.value,
+        "received": request.received_at.isoformat(),
+        "organization": desk.register.organization.name,
+    }
+    exported = write_export(
+        path,
+        desk.register,
+        desk.finder,
+        mine,
+        portability=request.kind is RequestKind.portability,
+        header=header,
+        letter_html=html,
+    )
+    created = desk.now()
+    expires = created + timedelta(days=desk.export_retention.approx_days())
+    entries.append(
+        ("export.created", {"path": str(path), "rows": mine.summary(), "sha256": exported.sha256})
+    )
+
+    def record(connection: Connection) -> None:
+        connection.execute(
+            export_table.insert().values(
+                request_id=request.id,
+                path=str(path),
+                sha256=exported.sha256,
+                size=exported.size,
+                created_at=created,
+                expires_at=expires,
+            )
+        )
+
+    result = {
+        "export": str(path),
+        "sha256": exported.sha256,
+        "rows": exported.rows,
+        "expires_at": expires.isoformat(),
+    }
+    try:
+        return close(desk, request, mine, processed, result, entries, [record], html=html)
+    except BaseException:
+        # nothing records the package: it must not stay on disk
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _erasure(
+    desk: SubjectRequests, request: SubjectRequest, found: Found, step_size: int
+) -> SubjectRequest:
+    plan = erase.plan_erasure(
+        desk.register, desk.finder, found, desk.state.holds.active(), step_size
+    )
+    until = erase.kept_until(desk.register, desk.finder, found, plan.outcomes, desk.tz)
+    outcomes = []
+    for outcome in plan.outcomes:
+        day = until.get((outcome.store, outcome.table))
+        outcomes.append({**outcome.as_json(), "until": day.isoformat() if day else None})
+    erase.store_plan(
+        desk.state,
+        request.id,
+        plan,
+        {
+            "person": identity_digest(request.identity),
+            "steps": len(plan.steps),
+            "outcomes": outcomes,
+        },
+        before=lambda c: desk.audit_in(c, "execute", request, rows=found.summary()),
+    )
+    return _finish_erasure(desk, request, found, outcomes)
+
+
+def _finish_erasure(
+    desk: SubjectRequests,
+    request: SubjectRequest,
+    found: Found | None,
+    outcomes: list[dict[str, Any]],
+) -> SubjectRequest:
+    last = erase.run_plan(desk.state, desk.finder, request.id)
+    mine = Found(request.identity)
+    processed = Found(request.identity)
+    if found is not None:
+        mine, processed = forwarding.split(desk.register, desk.finder, found)
+    writes: list[StateWrite] = []
+    if last is not None:
+        writes.append(lambda c: erase.mark_done(c, request.id, last))
+    return close(desk, request, mine, processed, {"outcomes": outcomes}, [], writes)
+
+
+def _stored_outcomes(desk: SubjectRequests, request_id: str) -> list[dict[str, Any]]:
+    """The outcomes of a stored erasure plan, from its audit entry (on resuming)."""
+    with read_connection(desk.state.engine) as connection:
+        details = connection.execute(
+            sa.select(audit_entry.c.details)
+            .where(
+                audit_entry.c.request_id == request_id,
+                audit_entry.c.action == "request.erasure.planned",
+            )
+            .order_by(audit_entry.c.seq)
+            .limit(1)
+        ).scalar()
+    if details is None:
+        return []
+    return list(json.loads(details)["outcomes"])
+
+
+def _rectification(desk: SubjectRequests, request: SubjectRequest, mine: Found) -> dict[str, Any]:
+    changes = request.options["changes"]
+    updates = rectify.plan_rectification(desk.register, desk.finder, mine, changes)
+    written = []
+    for update in updates:
+        desk.audit(
+            "rectification.update",
+            request,
+            store=update.store,
+            table=update.table,
+            column=update.column,
+            rows=len(update.keys),
+        )
+        count = rectify.apply(desk.finder, update)
+        written.append(
+            {"store": update.store, "table": update.table, "column": update.column, "rows": count}
+        )
+    return {"updated": written, "changes": sorted(changes)}

@@ -1,0 +1,341 @@
+"""The letters that answer an executed, refused or forwarded request, for each kind of request.
+
+The erasure letter says what was deleted, anonymized, kept (why, until when) and forwarded.
+Refusals state the reason and the right to complain (Art. 12(4)). A forwarded request is
+explained to the controller.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from registre.documents.naming import Namer
+from registre.documents.retention import describe_rule
+from registre.documents.typography import de, sentence, upper_first
+from registre.documents.wording import and_list
+from registre.documents.wording import date as date_words
+from registre.register.model import Lang, Register
+from registre.requests import scope
+from registre.requests.erase import Outcome
+from registre.requests.find import Finder, Found
+from registre.requests.letters.disclosure import activity_blocks, involved, rights_section
+from registre.requests.letters.layout import (
+    KIND_WORDS,
+    Letter,
+    Section,
+    base_letter,
+    opening,
+    records,
+)
+
+
+def outcome_letter(
+    register: Register,
+    finder: Finder,
+    request: Any,
+    mine: Found,
+    processed: Found,
+    result: dict[str, Any],
+    day: date,
+) -> Letter:
+    """The answer to an executed request, for each kind of request."""
+    lang: Lang = request.lang
+    n = Namer(register, lang)
+    kind = request.kind.value
+    letter = base_letter(register, lang, kind, request.id, day)
+    letter.opening.append(opening(register, request))
+    if mine.empty and processed.empty:
+        letter.opening.append(
+            n.say(
+                "Nous avons recherché vos données dans l’ensemble de nos systèmes à partir des "
+                "informations que vous nous avez données : nous ne détenons aucune donnée vous "
+                "concernant.",
+                "We searched all our systems with the details you gave us: we hold no data "
+                "about you.",
+            )
+        )
+    elif kind in ("access", "portability") and not mine.empty:
+        section = Section(n.say("Les données que nous détenons", "The data we hold"))
+        if kind == "portability":
+            section.paragraphs.append(
+                n.say(
+                    "Vous trouverez ci-joint les données que vous nous avez fournies, traitées sur "
+                    "la base de votre consentement ou d’un contrat, dans un format structuré, "
+                    "couramment utilisé et lisible par machine (JSON et CSV).",
+                    "Attached are the data you provided to us, processed on the basis of your "
+                    "consent or of a contract, in a structured, commonly used and machine-readable "
+                    "format (JSON and CSV).",
+                )
+            )
+        else:
+            section.paragraphs.append(
+                n.say(
+                    "Vous trouverez ci-joint une copie de vos données (un document JSON et un "
+                    "fichier CSV par table). Voici, pour chaque traitement, les informations "
+                    "prévues par l’article 15 du RGPD.",
+                    "Attached is a copy of your data (one JSON document and one CSV file per "
+                    "table). For each processing activity, here is the information Article 15 "
+                    "GDPR provides for.",
+                )
+            )
+        section.blocks = activity_blocks(register, lang, involved(register, finder, mine))
+        letter.sections.append(section)
+    elif kind == "erasure":
+        outcomes = [_outcome(o) for o in result.get("outcomes", [])]
+        until = {(o["store"], o["table"]): _day(o.get("until")) for o in result.get("outcomes", [])}
+        for action, fr, en in (
+            ("deleted", "Données effacées", "Data erased"),
+            ("anonymized", "Données anonymisées", "Data anonymised"),
+            ("kept", "Données conservées", "Data kept"),
+        ):
+            items = outcome_items(register, finder, lang, outcomes, action, until)
+            if items:
+                letter.sections.append(Section(n.say(fr, en), items=items))
+    elif kind == "rectification":
+        changed = sorted({u["column"] for u in result.get("updated", [])})
+        letter.sections.append(
+            Section(
+                n.say("Données rectifiées", "Data rectified"),
+                paragraphs=[
+                    n.say(
+                        "Nous avons corrigé les informations suivantes partout où nous "
+                        "les détenons :",
+                        "We corrected the following information everywhere we hold it:",
+                    )
+                ],
+                items=[_field_name(register, column, lang) for column in changed]
+                or [
+                    n.say(
+                        "aucune information à corriger n’a été trouvée.",
+                        "no information to correct was found.",
+                    )
+                ],
+            )
+        )
+    elif kind == "restriction":
+        letter.sections.append(
+            Section(
+                n.say("Limitation du traitement", "Restriction"),
+                [
+                    n.say(
+                        "Vos données sont désormais conservées sans être utilisées, sauf "
+                        "avec votre consentement, pour la défense de droits en justice ou "
+                        "pour un motif important d’intérêt public. Nous vous informerons "
+                        "avant de lever cette limitation.",
+                        "Your data is now stored without being used, except with your "
+                        "consent, for legal claims or for important reasons of public "
+                        "interest. We will tell you before lifting this restriction.",
+                    )
+                ],
+            )
+        )
+    elif kind == "objection":
+        names = [n.quoted(n.activity(a)) for a in request.options.get("activities", [])]
+        letter.sections.append(
+            Section(
+                n.say("Votre opposition", "Your objection"),
+                [
+                    n.say(
+                        f"Vos données ne sont plus traitées pour {and_list(names, lang)}.",
+                        f"Your data is no longer processed for {and_list(names, lang)}.",
+                    )
+                ],
+            )
+        )
+    if not processed.empty:
+        outcomes = [
+            Outcome(r.store, r.table, "forwarded", len(r.rows), "processor")
+            for r in processed
+            if r.rows
+        ]
+        letter.sections.append(
+            Section(
+                n.say(
+                    "Données traitées pour le compte de nos clients",
+                    "Data processed on behalf of our clients",
+                ),
+                items=outcome_items(register, finder, lang, outcomes, "forwarded"),
+            )
+        )
+    letter.sections.append(rights_section(register, lang))
+    return letter
+
+
+def outcome_items(
+    register: Register,
+    finder: Finder,
+    lang: Lang,
+    outcomes: list[Outcome],
+    action: str,
+    until: dict[tuple[str, str], date | None] | None = None,
+) -> list[str]:
+    """One line per table of outcomes with ``action``, in words (categories, count, why)."""
+    n = Namer(register, lang)
+    items = []
+    for outcome in outcomes:
+        if outcome.action != action:
+            continue
+        mapping = finder.graphs_by_id[outcome.store].mapping(outcome.table)
+        categories = list(dict.fromkeys(mapping.columns.values()))
+        what = n.categories(categories) if categories else n.say("Données", "Data")
+        line = f"{upper_first(what)}{n.say(' : ', ': ')}{records(outcome.count, lang)}"
+        if action == "kept":
+            line += n.say(" ; ", "; ") + _why(register, finder, lang, outcome, until or {})
+        elif action == "forwarded":
+            activity_id = scope.table_activities(register, mapping)[0]
+            controller = n.controller(register.activities[activity_id].controller)
+            line += n.say(
+                f" ; nous traitons ces données pour le compte {de(controller)}, "
+                "à qui nous transmettons votre demande",
+                f"; we process this data on behalf of {controller}, "
+                "to whom we forward your request",
+            )
+        items.append(sentence(line))
+    return items
+
+
+def _why(
+    register: Register,
+    finder: Finder,
+    lang: Lang,
+    outcome: Outcome,
+    until: dict[tuple[str, str], date | None],
+) -> str:
+    n = Namer(register, lang)
+    mapping = finder.graphs_by_id[outcome.store].mapping(outcome.table)
+    kept_fields = [mapping.columns[c] for c in mapping.columns if c not in outcome.columns]
+    if outcome.reason == "hold":
+        return n.say(
+            "conservées en l’état en raison d’une procédure ou d’une réclamation en cours "
+            "(gel juridique), jusqu’à sa clôture",
+            "kept as they are because of pending proceedings or an open claim (legal hold), "
+            "until it is closed",
+        )
+    if outcome.reason == "shared":
+        return n.say(
+            "conservées car elles concernent aussi d’autres personnes ; les informations qui "
+            "vous identifient y ont été effacées",
+            "kept because they also concern other people; the details identifying you were "
+            "erased from them",
+        )
+    reasons = []
+    for activity_id, rule_id in outcome.rules:
+        rule = register.activities[activity_id].retention[rule_id]
+        text = describe_rule(register, rule, lang).rstrip(".")
+        reference = f" ({n.text(rule.reference)})" if rule.reference else ""
+        reasons.append(text + reference)
+    day = until.get((outcome.store, outcome.table))
+    when = (
+        n.say(
+            f", soit jusqu’au {date_words(day, lang)}", f", that is until {date_words(day, lang)}"
+        )
+        if day
+        else ""
+    )
+    fields = n.categories(list(dict.fromkeys(kept_fields)))
+    return n.say(
+        f"conservées pour respecter une obligation légale ({fields}){when} : "
+        + " ; ".join(reasons),
+        f"kept to comply with a legal obligation ({fields}){when}: " + "; ".join(reasons),
+    )
+
+
+def _outcome(data: dict[str, Any]) -> Outcome:
+    rules = [tuple(r.split("/", 1)) for r in data.get("rules", [])]
+    return Outcome(
+        data["store"],
+        data["table"],
+        data["action"],
+        data["count"],
+        data.get("reason", ""),
+        list(data.get("columns", [])),
+        [(a, r) for a, r in rules],
+    )
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _field_name(register: Register, column: str, lang: Lang) -> str:
+    n = Namer(register, lang)
+    if "email" in column:
+        return n.say("adresse e-mail", "email address")
+    if "phone" in column:
+        return n.say("numéro de téléphone", "phone number")
+    for store in register.stores.values():
+        for mapping in store.tables.values():
+            if column in mapping.columns:
+                return n.category(mapping.columns[column])
+    return n.say("autre information", "other information")
+
+
+def refusal_letter(register: Register, request: Any, reason: str, day: date) -> Letter:
+    """A refusal: the reason, the right to complain and to a judicial remedy (Art. 12(4))."""
+    lang: Lang = request.lang
+    n = Namer(register, lang)
+    authority = register.organization.supervisory_authority
+    letter = base_letter(register, lang, request.kind.value, request.id, day)
+    letter.opening.append(opening(register, request))
+    letter.sections.append(
+        Section(
+            n.say("Notre décision", "Our decision"),
+            [
+                n.say(
+                    f"Nous ne pouvons pas donner suite à votre demande, pour la raison suivante : "
+                    f"{sentence(reason)}",
+                    f"We cannot act on your request, for the following reason: {sentence(reason)}",
+                ),
+                n.say(
+                    f"Vous pouvez introduire une réclamation auprès de {n.text(authority.name)}"
+                    + (f" ({authority.website})" if authority.website else "")
+                    + " et former un recours juridictionnel.",
+                    f"You may lodge a complaint with {n.text(authority.name)}"
+                    + (f" ({authority.website})" if authority.website else "")
+                    + " and seek a judicial remedy.",
+                ),
+            ],
+        )
+    )
+    return letter
+
+
+def forward_letter(
+    register: Register, finder: Finder, request: Any, processed: Found, day: date
+) -> Letter:
+    """To the controller: the request, who made it, and which of its data we hold for it."""
+    lang: Lang = request.lang
+    n = Namer(register, lang)
+    fr_kind, en_kind = KIND_WORDS[request.kind.value]
+    letter = Letter(
+        register,
+        lang,
+        n.say(f"Transmission d’une demande {fr_kind}", f"Forwarding of a {en_kind} request"),
+        request.id,
+        day,
+    )
+    received = date_words(request.received_at.date(), lang)
+    who = ", ".join(f"{v}" for k, v in sorted(request.identity.items()))
+    letter.opening += [
+        n.say(
+            f"Le {received}, nous avons reçu une demande {fr_kind} de la personne identifiée "
+            f"par : {who}. Elle concerne des données que nous traitons pour votre compte, en "
+            "qualité de sous-traitant : en tant que responsable du traitement, il vous "
+            "appartient d’y répondre.",
+            f"On {received} we received a {en_kind} request from the person identified by: "
+            f"{who}. It concerns data we process on your behalf as a processor: as the "
+            "controller, it is for you to answer it.",
+        ),
+        n.say(
+            "Le délai de réponse d’un mois court à compter de la réception de la demande. Nous "
+            "vous assistons pour y répondre (article 28.3.e du RGPD) : indiquez-nous les "
+            "opérations à effectuer sur ces données.",
+            "The one-month time limit runs from the receipt of the request. We assist you in "
+            "answering it (Article 28(3)(e) GDPR): tell us what to do with this data.",
+        ),
+    ]
+    section = Section(n.say("Données concernées", "Data concerned"))
+    section.blocks = activity_blocks(register, lang, involved(register, finder, processed))
+    letter.sections.append(section)
+    return letter

@@ -1,0 +1,165 @@
+"""The layout of a letter answering a request: its parts, and their rendering in HTML.
+
+A :class:`Letter` holds the text (title, opening, sections, closing); :meth:`Letter.render`
+typesets it for the letter's language (French non-breaking spaces, apostrophes) and lays it
+out with the ``letter.html.j2`` template. The template is loaded once per process; the same
+letter gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from registre.documents.naming import Namer
+from registre.documents.typography import typeset
+from registre.documents.wording import date as date_words
+from registre.documents.wording import duration
+from registre.register.model import Lang, Register
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent.parent / "templates"),
+    autoescape=True,
+    keep_trailing_newline=True,
+    trim_blocks=False,
+    # the template ships with the package: no need to stat it on every letter
+    auto_reload=False,
+)
+
+_KIND_TITLES = {
+    "access": ("Réponse à votre demande d’accès", "Answer to your access request"),
+    "portability": (
+        "Réponse à votre demande de portabilité",
+        "Answer to your data portability request",
+    ),
+    "erasure": ("Réponse à votre demande d’effacement", "Answer to your erasure request"),
+    "rectification": (
+        "Réponse à votre demande de rectification",
+        "Answer to your rectification request",
+    ),
+    "restriction": (
+        "Réponse à votre demande de limitation",
+        "Answer to your request for restriction",
+    ),
+    "objection": ("Réponse à votre opposition", "Answer to your objection"),
+}
+
+
+KIND_WORDS = {
+    "access": ("d’accès", "access"),
+    "portability": ("de portabilité", "data portability"),
+    "erasure": ("d’effacement", "erasure"),
+    "rectification": ("de rectification", "rectification"),
+    "restriction": ("de limitation du traitement", "restriction of processing"),
+    "objection": ("d’opposition", "objection"),
+}
+
+
+@dataclass
+class Block:
+    title: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Letter:
+    """A letter's content, before layout."""
+
+    register: Register
+    lang: Lang
+    title: str
+    reference: str
+    day: date
+    opening: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    closing: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        n = Namer(self.register, self.lang)
+        org = self.register.organization
+        lang = self.lang
+
+        def t(text: str) -> str:
+            return typeset(text, lang)
+
+        return _ENV.get_template("letter.html.j2").render(
+            lang=self.lang,
+            title=t(self.title),
+            organization=org.name,
+            address=n.address(org.address),
+            reference_label=n.label("Référence", "Reference"),
+            reference=self.reference,
+            date_label=n.label("Date", "Date"),
+            date=date_words(self.day, self.lang),
+            opening=[t(p) for p in self.opening],
+            sections=[
+                Section(
+                    t(s.title),
+                    [t(p) for p in s.paragraphs],
+                    [t(i) for i in s.items],
+                    [Block(t(b.title), [(t(k), t(v)) for k, v in b.facts]) for b in s.blocks],
+                )
+                for s in self.sections
+            ],
+            closing=[t(p) for p in self.closing],
+            signature=n.say(f"L’équipe de {org.name}", f"The {org.name} team"),
+        )
+
+
+def base_letter(register: Register, lang: Lang, kind: str, reference: str, day: date) -> Letter:
+    fr, en = _KIND_TITLES[kind]
+    return Letter(register, lang, fr if lang == "fr" else en, reference, day)
+
+
+def records(count: int, lang: Lang) -> str:
+    if lang == "fr":
+        return f"{count}\u00a0enregistrement" + ("s" if count > 1 else "")
+    return f"{count} record" + ("s" if count != 1 else "")
+
+
+def opening(register: Register, request: Any) -> str:
+    n = Namer(register, request.lang)
+    received = date_words(request.received_at.date(), request.lang)
+    return n.say(
+        f"Nous avons bien reçu votre demande du {received} et y répondons ci-dessous.",
+        f"We received your request of {received} and answer it below.",
+    )
+
+
+def deadline_sentence(register: Register, lang: Lang, due: date) -> str:
+    n = Namer(register, lang)
+    return n.say(
+        f"Nous devons y répondre au plus tard le {date_words(due, lang)}.",
+        f"We must answer it by {date_words(due, lang)}.",
+    )
+
+
+def extension_paragraph(register: Register, lang: Lang, due: date, reason: str) -> str:
+    n = Namer(register, lang)
+    months = duration(register.rights.extension, lang)
+    return n.say(
+        f"Le délai de réponse est prolongé de {months}, jusqu’au {date_words(due, lang)}, pour la "
+        f"raison suivante : {reason}",
+        f"The time to answer is extended by {months}, until {date_words(due, lang)}, for the "
+        f"following reason: {reason}",
+    )
+
+
+def render_context(letter: Letter) -> dict[str, Any]:
+    """The letter's text as plain data (for ``--json`` and the API)."""
+    return {
+        "title": letter.title,
+        "sections": [s.title for s in letter.sections],
+    }
