@@ -327,11 +327,13 @@ def store_plan(
 
 def has_plan(state: Any, request_id: str) -> bool:
     with read_connection(state.engine) as connection:
-        return bool(
-            connection.execute(
-                sa.select(sa.func.count()).where(erasure_step.c.request_id == request_id)
-            ).scalar_one()
-        )
+        return has_plan_in(connection, request_id)
+
+
+def has_plan_in(connection: Connection, request_id: str) -> bool:
+    """Whether a plan is stored for the request (read on the caller's connection)."""
+    query = sa.select(erasure_step.c.seq).where(erasure_step.c.request_id == request_id)
+    return connection.execute(query.limit(1)).first() is not None
 
 
 def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:

@@ -39,12 +39,14 @@ StateWrite = Callable[[Connection], None]
 
 def execute(desk: SubjectRequests, request_id: str, step_size: int) -> SubjectRequest:
     """Carry out a verified request; a request found nowhere completes and says so."""
-    request = desk.get(request_id)
-    if (
-        request.kind is RequestKind.erasure
-        and request.state in (RequestState.in_progress, RequestState.extended)
-        and erase.has_plan(desk.state, request.id)
-    ):
+    with read_connection(desk.state.engine) as connection:
+        request = store.get_in(connection, request_id)
+        resuming = (
+            request.kind is RequestKind.erasure
+            and request.state in (RequestState.in_progress, RequestState.extended)
+            and erase.has_plan_in(connection, request.id)
+        )
+    if resuming:
         return _finish_erasure(desk, request, None, _stored_outcomes(desk, request.id))
     lifecycle.check_transition(request.id, request.state, "execute")
     found = desk.finder.find(request.identity)

@@ -1,10 +1,12 @@
 """The export package of an access (Art. 15) or portability (Art. 20) request: a streamed ZIP.
 
 The ZIP holds ``data.json`` (every table's rows in one JSON document), one CSV per table, and
-the letter. Rows are read back by primary key in batches and written straight into the
-compressed entries, so memory stays bounded whatever the number of rows; only the keys found
-are held. Entries carry a fixed timestamp and rows are sorted by key: the same data gives the
-same bytes.
+the letter. Rows are read back by primary key in batches, on one connection per store, and
+written straight into the compressed entries, so memory stays bounded whatever the number of
+rows; only the keys found are held. A table whose rows fit in one batch is read once for both
+its JSON and its CSV (most people have a few rows per table, and round trips dominate); a larger
+one is read twice rather than held. Entries carry a fixed timestamp and rows are sorted by key:
+the same data gives the same bytes.
 
 Portability exports only the columns of activities whose data the person provided and that
 run on consent or a contract (see :func:`registre.requests.scope.portable_columns`).
@@ -18,6 +20,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from registre.register.model import Register
 from registre.requests import scope
@@ -83,7 +87,10 @@ def write_export(
             name = f"{rows.store}.{rows.table}" if multi_store else rows.table
             plan.append((name, rows, columns))
     counts: dict[str, int] = {}
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with (
+        _Reader(finder) as reader,
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
         with archive.open(_entry("data.json"), "w", force_zip64=True) as raw:
             out = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
             out.write('{"request": ' + json.dumps(header, sort_keys=True, ensure_ascii=False))
@@ -94,7 +101,7 @@ def write_export(
                 out.write(json.dumps(sorted((_plain(k) for k in rows.shared), key=repr)))
                 out.write(', "rows": [')
                 count = 0
-                for row in _read(finder, rows, columns):
+                for row in reader.read(rows, columns):
                     out.write(
                         ("\n" if count == 0 else ",\n")
                         + json.dumps(
@@ -112,7 +119,7 @@ def write_export(
                 out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                 writer = csv.writer(out, lineterminator="\r\n")
                 writer.writerow(columns)
-                for row in _read(finder, rows, columns):
+                for row in reader.read(rows, columns):
                     writer.writerow(["" if v is None else _plain(v) for v in row])
                 out.flush()
                 out.detach()
@@ -132,19 +139,47 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def _read(finder: Finder, rows: TableRows, columns: list[str]) -> Iterator[tuple[Any, ...]]:
-    """The rows' exported columns, by key order, one batch of keys per query."""
-    graph = finder.graphs_by_id[rows.store]
-    table = finder.tables(graph)[rows.table]
-    pk = table.c[graph.mapping(rows.table).primary_key]
-    keys = sorted(rows.rows)
-    selected = [table.c[c] for c in columns]
-    with finder.engine(rows.store).connect() as connection:
-        for start in range(0, len(keys), finder.batch):
-            chunk = keys[start : start + finder.batch]
-            query = sa.select(*selected).where(pk.in_(chunk)).order_by(pk)
-            for row in connection.execute(query):
-                yield tuple(row)
+class _Reader:
+    """Reads the exported rows back, one connection per store for the whole export."""
+
+    def __init__(self, finder: Finder) -> None:
+        self.finder = finder
+        self.stack = ExitStack()
+        self.connections: dict[str, Connection] = {}
+        # (store, table) -> the rows of a table read in one batch, kept for its second pass
+        self.small: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stack.close()
+
+    def connection(self, store: str) -> Connection:
+        if store not in self.connections:
+            engine = self.finder.engine(store)
+            self.connections[store] = self.stack.enter_context(engine.connect())
+        return self.connections[store]
+
+    def read(self, rows: TableRows, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows' exported columns, by key order, one batch of keys per query."""
+        kept = self.small.pop((rows.store, rows.table), None)
+        if kept is not None:
+            yield from kept
+            return
+        graph = self.finder.graphs_by_id[rows.store]
+        table = self.finder.tables(graph)[rows.table]
+        pk = table.c[graph.mapping(rows.table).primary_key]
+        keys = sorted(rows.rows)
+        selected = [table.c[c] for c in columns]
+        connection = self.connection(rows.store)
+        batch = self.finder.batch
+        for start in range(0, len(keys), batch):
+            query = sa.select(*selected).where(pk.in_(keys[start : start + batch])).order_by(pk)
+            result = [tuple(row) for row in connection.execute(query)]
+            if len(keys) <= batch:
+                self.small[(rows.store, rows.table)] = result
+            yield from result
 
 
 def _plain(value: Any) -> Any:
