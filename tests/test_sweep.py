@@ -332,8 +332,6 @@ def test_the_sweep_does_exactly_what_is_due_rule_by_rule(
     example: str, exercised: list[tuple[str, str]], server: str, run_cli: Any
 ) -> None:
     folder = ROOT / "examples" / example
-    if example != "device-management" and not server.startswith("sqlite"):
-        pytest.skip("the other examples run on SQLite only, to keep the suite short")
     with loaded(server, folder) as url:
         _sweep_and_compare(
             folder / "register.yaml",
