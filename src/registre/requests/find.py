@@ -30,22 +30,56 @@ BATCH = 1000
 Key = Any
 
 
+class Labels:
+    """A label per row, kept as the label most rows share plus the exceptions.
+
+    Nearly every row of a table is reached the same way and in the same context; a dict per
+    row would cost about 100 bytes a row for a person with 100,000 log lines.
+    """
+
+    __slots__ = ("_common", "_given", "_other")
+
+    def __init__(self) -> None:
+        self._common: Any = None
+        self._given = False
+        self._other: dict[Key, Any] = {}
+
+    def __getitem__(self, key: Key) -> Any:
+        return self._other.get(key, self._common)
+
+    def __setitem__(self, key: Key, label: Any) -> None:
+        if not self._given:
+            self._common, self._given = label, True
+        if label == self._common:
+            self._other.pop(key, None)
+        else:
+            self._other[key] = label
+
+
 @dataclass
 class TableRows:
-    """The person's rows in one table: the columns the finder read, by primary key."""
+    """The person's rows in one table: the columns the finder read, by primary key.
+
+    Only the columns the search needs are kept (key, references, identity), and values that
+    repeat (the account or manager a row points to) are stored once, so a row costs about a
+    dict entry and a tuple.
+    """
 
     store: str
     table: str
     columns: list[str]
     rows: dict[Key, tuple[Any, ...]] = field(default_factory=dict)
-    context: dict[Key, str | None] = field(default_factory=dict)
-    via: dict[Key, str] = field(default_factory=dict)
+    context: Labels = field(default_factory=Labels)
+    """The category of people each row was found for (None when not narrowed)."""
+    via: Labels = field(default_factory=Labels)
     """How each row was reached: ``identity``, ``child`` (it references the person's data) or
     ``parent`` (the person's data references it)."""
     shared: dict[Key, str] = field(default_factory=dict)
     """Rows that are other people's data too, with the reason."""
     pinned: set[Key] = field(default_factory=set)
     """Rows that rows not found for the person reference: they cannot be deleted."""
+    _interned: dict[tuple[type, Any], Any] = field(default_factory=dict, repr=False)
+    _sets: dict[str, tuple[int, frozenset[Any]]] = field(default_factory=dict, repr=False)
 
     def value(self, key: Key, column: str) -> Any:
         return self.rows[key][self.columns.index(column)]
@@ -54,6 +88,21 @@ class TableRows:
         index = self.columns.index(column)
         chosen = self.rows if keys is None else keys
         return {self.rows[k][index] for k in chosen} - {None}
+
+    def value_set(self, column: str) -> frozenset[Any]:
+        """:meth:`values` of every row, computed again only after rows were added."""
+        # rows are only ever added during a search, so their number dates the set
+        cached = self._sets.get(column)
+        if cached is None or cached[0] != len(self.rows):
+            cached = (len(self.rows), frozenset(self.values(column)))
+            self._sets[column] = cached
+        return cached[1]
+
+    def keep(self, row: tuple[Any, ...]) -> None:
+        """Store a row read from the database (its key first), sharing repeated values."""
+        interned = self._interned
+        # keyed by type too, so that True never stands for 1
+        self.rows[row[0]] = (row[0], *(interned.setdefault((type(v), v), v) for v in row[1:]))
 
 
 @dataclass
@@ -149,11 +198,15 @@ class _Walk:
             self.found.tables[key] = TableRows(self.graph.store_id, table, columns)
         return self.found.tables[key]
 
-    def select(self, table: str, where: Any) -> list[Any]:
+    def select(self, table: str, where: Any) -> Iterator[tuple[Any, ...]]:
+        """The needed columns of the rows matching ``where``, one at a time (never a list)."""
         columns = self.rows(table).columns
         t = self.tables[table]
         self.found.queries += 1
-        return list(self.connection.execute(sa.select(*[t.c[c] for c in columns]).where(where)))
+        result = self.connection.execute(sa.select(*[t.c[c] for c in columns]).where(where))
+        for rows in result.partitions(self.finder.batch):
+            for row in rows:
+                yield tuple(row)
 
     def run(self, identity: Identity) -> None:
         frontier: dict[str, dict[str | None, set[Key]]] = defaultdict(lambda: defaultdict(set))
@@ -202,11 +255,11 @@ class _Walk:
         rows = self.rows(table)
         key = row[0]
         if key in rows.rows:
-            if rows.context.get(key) == context:
+            if rows.context[key] == context:
                 return False
             rows.context[key] = context
             return True
-        rows.rows[key] = row
+        rows.keep(row)
         rows.context[key] = context
         rows.via[key] = via
         return True
@@ -274,8 +327,7 @@ class _Walk:
                 if leave:
                     rest.append((column, leave))
             pending = rest
-            for row in self.select(table, sa.or_(*conditions)):
-                yield tuple(row)
+            yield from self.select(table, sa.or_(*conditions))
 
     def belongs(self, table: str, row: tuple[Any, ...], via: str) -> bool:
         """Whether a row reached from the person's data is theirs; marks it shared if not only.
@@ -293,7 +345,7 @@ class _Walk:
             if value is None:
                 continue
             parent_rows = self.found.tables.get((self.graph.store_id, edge.parent))
-            if parent_rows is not None and value in parent_rows.values(edge.target):
+            if parent_rows is not None and value in parent_rows.value_set(edge.target):
                 ours += 1
             else:
                 others += 1

@@ -44,6 +44,9 @@ class StoreGraph:
     store_id: str
     store: DataStore
     edges: list[Edge] = field(default_factory=list)
+    # the finder asks for a table's references once per row it finds; edges never change
+    # after build_graphs
+    _memo: dict[tuple[str, str], list[Edge]] = field(default_factory=dict, repr=False)
 
     def mapping(self, table: str) -> TableMapping:
         return self.store.tables[table]
@@ -56,10 +59,16 @@ class StoreGraph:
         return table in self.store.tables and bool(self.store.tables[table].identity)
 
     def children(self, parent: str) -> list[Edge]:
-        return [edge for edge in self.edges if edge.parent == parent]
+        found = self._memo.get(("children", parent))
+        if found is None:
+            found = self._memo["children", parent] = [e for e in self.edges if e.parent == parent]
+        return found
 
     def parents(self, child: str) -> list[Edge]:
-        return [edge for edge in self.edges if edge.child == child]
+        found = self._memo.get(("parents", child))
+        if found is None:
+            found = self._memo["parents", child] = [e for e in self.edges if e.child == child]
+        return found
 
     def subject(self, table: str) -> str | None:
         mapping = self.store.tables.get(table)
@@ -97,11 +106,14 @@ class StoreGraph:
 
     def owner_edges(self, table: str) -> list[Edge]:
         """References that name whose row this is: to a person table other than the clients'."""
-        return [
-            edge
-            for edge in self.parents(table)
-            if self.is_person_table(edge.parent) and edge.parent != self.tenant_table
-        ]
+        found = self._memo.get(("owners", table))
+        if found is None:
+            found = self._memo["owners", table] = [
+                edge
+                for edge in self.parents(table)
+                if self.is_person_table(edge.parent) and edge.parent != self.tenant_table
+            ]
+        return found
 
     def needed_columns(self, table: str) -> list[str]:
         """The columns the finder reads: key, references both ways, identity, tenant."""
