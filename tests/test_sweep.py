@@ -436,3 +436,28 @@ def test_without_a_terminal_the_sweep_asks_for_yes(run_cli: Any, tmp_path: Path)
     code, _out, err = run_cli("sweep", str(REGISTER), "--url", url, "--at", AT)
     assert code == 2 and "--yes" in err
     assert checksums(read_all(url)) == before
+
+
+def test_a_second_sweep_of_the_same_database_is_refused(
+    server: str, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registre.engine import sweep
+
+    if server.startswith("sqlite"):
+        pytest.skip("SQLite serialises writers itself: there is no sweep lock to take")
+    monkeypatch.setattr(sweep, "LOCK_WAIT_SECONDS", 0.3)
+    with loaded(server, EXAMPLE, subjects=30) as url:
+        before = checksums(read_all(url))
+        holder = sa.create_engine(url)
+        with holder.connect() as other:  # another sweep, as the database sees it
+            if holder.dialect.name == "postgresql":
+                other.execute(sa.select(sa.func.pg_advisory_lock(sweep._PG_LOCK)))
+            else:
+                name = f"{sweep.LOCK_NAME}:{holder.url.database}"
+                other.execute(sa.select(sa.func.get_lock(name, 0)))
+            code, _out, err = run_cli("sweep", str(REGISTER), "--url", url, "--at", AT, "--yes")
+        holder.dispose()
+        assert code == 1 and "another registre sweep is running" in err
+        assert checksums(read_all(url)) == before
+        code, _out, err = run_cli("sweep", str(REGISTER), "--url", url, "--at", AT, "--yes")
+        assert code == 0, err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from contextlib import ExitStack
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
@@ -208,7 +209,7 @@ def sweep(
     state_url: StateUrl = None,
 ) -> None:
     """Delete and anonymize what the register says is due, in audited, resumable batches."""
-    from registre.engine.sweep import require_keys, sweep_item
+    from registre.engine.sweep import exclusive, require_keys, sweep_item
     from registre.state import open_state, register_digest
 
     register, moment, plans = _prepare(register_path, url, at, state_url)
@@ -229,7 +230,9 @@ def sweep(
                 )
             more = f", and up to {blocked:,} blocked rows if their dependants go" if blocked else ""
             typer.confirm(f"Change {total:,} rows as shown above{more}?", abort=True)
-        with open_state(state_url) as state:
+        with ExitStack() as locks, open_state(state_url) as state:
+            for sp in plans:
+                locks.enter_context(exclusive(sp))
             actor = _actor()
             interrupted = state.runs.unfinished("sweep")
             run = state.runs.start(

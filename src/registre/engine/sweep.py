@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -147,6 +147,56 @@ def _tenant_months(
     with engine.connect() as connection:
         values = connection.execute(sa.select(column).distinct().where(column.is_not(None)))
         return sorted({int(v) for v in values.scalars()})
+
+
+LOCK_NAME = "registre-sweep"
+LOCK_WAIT_SECONDS = 5
+_PG_LOCK = 0x7377_6565_70  # "sweep"; any constant other applications do not use
+
+
+@contextmanager
+def exclusive(sp: StorePlan) -> Iterator[None]:
+    """Hold the store's sweep lock: a second sweep of the same database is refused.
+
+    A session lock on PostgreSQL (advisory) and MySQL/MariaDB (``GET_LOCK``), released on exit
+    or when the process dies, so a killed sweep never blocks the next one. SQLite allows one
+    writer at a time anyway; nothing is taken there.
+    """
+    if sp.dialect not in ("postgresql", "mysql", "mariadb"):
+        yield
+        return
+    if sp.dialect == "postgresql":  # advisory locks are per database already
+        take = sa.select(sa.func.pg_try_advisory_lock(_PG_LOCK))
+        release = sa.select(sa.func.pg_advisory_unlock(_PG_LOCK))
+    else:  # GET_LOCK names are server-wide: name the database
+        name = f"{LOCK_NAME}:{sp.engine.url.database}"[:64]
+        take = sa.select(sa.func.get_lock(name, 0))
+        release = sa.select(sa.func.release_lock(name))
+    with sp.engine.connect() as connection:
+        # a sweep killed a moment ago may still hold it until its server session notices
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        try:
+            while not (taken := bool(connection.execute(take).scalar())):
+                connection.commit()
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            connection.commit()
+        except exc.DBAPIError as error:
+            raise _store_error(sp.store, "taking the sweep lock", error) from None
+        if not taken:
+            raise StoreError(
+                f"store '{sp.store}': another registre sweep is running on this database",
+                hint="wait for it to finish; nothing was changed by this one",
+            )
+        try:
+            yield
+        finally:
+            try:
+                connection.execute(release)
+                connection.commit()
+            except exc.DBAPIError:
+                pass  # the session is gone, and its lock with it
 
 
 def require_keys(sp: StorePlan) -> None:
