@@ -461,3 +461,16 @@ def test_a_second_sweep_of_the_same_database_is_refused(
         assert checksums(read_all(url)) == before
         code, _out, err = run_cli("sweep", str(REGISTER), "--url", url, "--at", AT, "--yes")
         assert code == 0, err
+
+
+def test_a_sweep_cannot_run_ahead_of_time(run_cli: Any, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    engine = sa.create_engine(url)
+    load_demo_data(load_app(EXAMPLE), engine, subjects=30, seed=1)
+    engine.dispose()
+    before = checksums(read_all(url))
+    code, _out, err = run_cli("sweep", str(REGISTER), "--url", url, "--at", "2999-01-01", "--yes")
+    assert code == 2 and "in the future" in err
+    assert checksums(read_all(url)) == before
+    code, out, _err = run_cli("plan", str(REGISTER), "--url", url, "--at", "2999-01-01", "--json")
+    assert code == 0 and sum(i["due"] for i in json.loads(out)["stores"][0]["items"]) > 0

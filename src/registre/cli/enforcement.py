@@ -214,6 +214,12 @@ def sweep(
 
     register, moment, plans = _prepare(register_path, url, at, state_url)
     try:
+        if moment > datetime.now(moment.tzinfo):
+            # data due at a later date is not due yet: the register says to keep it until then
+            raise UsageError(
+                f"--at {at} is in the future: a sweep only deletes what is due now or was due "
+                "earlier; use `registre plan --at` to see what will be due",
+            )
         for sp in plans:
             require_keys(sp)
         counts = {sp.store: sp.counts() for sp in plans}

@@ -5,6 +5,13 @@ the column's own type (naive or aware timestamps, dates, SQLite's text datetimes
 through references are correlated ``EXISTS`` subqueries: they work inside ``DELETE`` and
 ``UPDATE`` on every dialect, where joins do not. Count caps are a ``ROW_NUMBER()`` window in a
 derived table, which MySQL accepts next to a write on the same table.
+
+Every predicate is NULL-safe (``col IS NOT NULL AND col < cutoff``): the sweep negates some of
+them (not held, not anonymized yet), and ``NOT unknown`` would silently skip a row.
+
+SQLite has no timestamp type: timestamps are compared as text, in the format SQLAlchemy writes
+(``YYYY-MM-DD HH:MM:SS.ffffff``). A table filled by another tool in another format (``T`` as the
+separator, no fraction) compares wrongly by up to a day; map such columns only after converting.
 """
 
 from __future__ import annotations
