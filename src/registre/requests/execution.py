@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from registre.requests import erase, forwarding, letters, lifecycle, rectify, restrict, store
 from registre.requests.export import write_export
-from registre.requests.find import Found
+from registre.requests.find import Found, Reading
 from registre.requests.forwarding import AuditEntries
 from registre.requests.lifecycle import RequestKind, RequestState
 from registre.requests.store import SubjectRequest, export_table
@@ -49,11 +49,21 @@ def execute(desk: SubjectRequests, request_id: str, step_size: int) -> SubjectRe
     if resuming:
         return _finish_erasure(desk, request, None, _stored_outcomes(desk, request.id))
     lifecycle.check_transition(request.id, request.state, "execute")
-    found = desk.finder.find(request.identity)
+    with desk.finder.reading() as reading:
+        return _execute(desk, request, reading, step_size)
+
+
+def _execute(
+    desk: SubjectRequests, request: SubjectRequest, reading: Reading, step_size: int
+) -> SubjectRequest:
+    found = desk.finder.find(request.identity, reading)
     mine, processed = forwarding.split(desk.register, desk.finder, found)
     if mine.empty and not processed.empty:
         return forwarding.forward(desk, request, processed)
     entries: AuditEntries = [("execute", {"rows": found.summary()})]
+    if request.kind in (RequestKind.erasure, RequestKind.rectification):
+        # no read transaction left open on the stores while their rows change
+        reading.release()
     if request.kind is RequestKind.erasure:
         return _erasure(desk, request, found, step_size)
     if request.kind in (RequestKind.access, RequestKind.portability):
@@ -61,7 +71,7 @@ def execute(desk: SubjectRequests, request_id: str, step_size: int) -> SubjectRe
             desk.register, desk.finder, request, mine, processed, {}, desk.today()
         )
         html = letter.render()
-        return _access(desk, request, mine, processed, html, entries)
+        return _access(desk, request, mine, processed, html, entries, reading)
     if request.kind is RequestKind.rectification:
         desk.audit("execute", request, rows=found.summary())
         return close(desk, request, mine, processed, _rectification(desk, request, mine), [])
@@ -133,6 +143,7 @@ def _access(
     processed: Found,
     html: str,
     entries: AuditEntries,
+    reading: Reading,
 ) -> SubjectRequest:
     if mine.empty:
         return close(desk, request, mine, processed, {}, entries, html=html)
@@ -151,6 +162,7 @@ def _access(
         portability=request.kind is RequestKind.portability,
         header=header,
         letter_html=html,
+        reading=reading,
     )
     created = desk.now()
     expires = created + timedelta(days=desk.export_retention.approx_days())

@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from registre.register.model import Register
 from registre.requests import scope
-from registre.requests.find import Finder, Found, TableRows
+from registre.requests.find import Finder, Found, Reading, TableRows
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -74,8 +73,12 @@ def write_export(
     portability: bool,
     header: dict[str, Any],
     letter_html: str | None = None,
+    reading: Reading | None = None,
 ) -> ExportFile:
-    """Write the ZIP package at ``path`` and return its digest and counts."""
+    """Write the ZIP package at ``path`` and return its digest and counts.
+
+    With ``reading``, rows are read on its connections (those the search used).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     plan = []
     multi_store = len({rows.store for rows in found}) > 1
@@ -88,7 +91,7 @@ def write_export(
             plan.append((name, rows, columns))
     counts: dict[str, int] = {}
     with (
-        _Reader(finder) as reader,
+        _Reader(finder, reading) as reader,
         zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
     ):
         with archive.open(_entry("data.json"), "w", force_zip64=True) as raw:
@@ -142,10 +145,10 @@ def _entry(name: str) -> zipfile.ZipInfo:
 class _Reader:
     """Reads the exported rows back, one connection per store for the whole export."""
 
-    def __init__(self, finder: Finder) -> None:
+    def __init__(self, finder: Finder, reading: Reading | None) -> None:
         self.finder = finder
         self.stack = ExitStack()
-        self.connections: dict[str, Connection] = {}
+        self.reading = reading or self.stack.enter_context(finder.reading())
         # (store, table) -> the rows of a table read in one batch, kept for its second pass
         self.small: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
 
@@ -154,12 +157,6 @@ class _Reader:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stack.close()
-
-    def connection(self, store: str) -> Connection:
-        if store not in self.connections:
-            engine = self.finder.engine(store)
-            self.connections[store] = self.stack.enter_context(engine.connect())
-        return self.connections[store]
 
     def read(self, rows: TableRows, columns: list[str]) -> Iterator[tuple[Any, ...]]:
         """The rows' exported columns, by key order, one batch of keys per query."""
@@ -172,7 +169,7 @@ class _Reader:
         pk = table.c[graph.mapping(rows.table).primary_key]
         keys = sorted(rows.rows)
         selected = [table.c[c] for c in columns]
-        connection = self.connection(rows.store)
+        connection = self.reading.connection(rows.store)
         batch = self.finder.batch
         for start in range(0, len(keys), batch):
             query = sa.select(*selected).where(pk.in_(keys[start : start + batch])).order_by(pk)
