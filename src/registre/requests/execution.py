@@ -121,8 +121,7 @@ def close(
         html = letter.render()
     result["letter"] = str(desk.write_letter(request, request.kind.value, html))
     with write_transaction(desk.state.engine) as connection:
-        for action, details in entries:
-            desk.audit_in(connection, action, request, **details)
+        desk.audit_many_in(connection, request, entries)
         for write in writes or []:
             write(connection)
         return store.transition(

@@ -168,12 +168,18 @@ class _Reader:
         table = self.finder.tables(graph)[rows.table]
         pk = table.c[graph.mapping(rows.table).primary_key]
         keys = sorted(rows.rows)
-        selected = [table.c[c] for c in columns]
+        cache_key = (rows.store, rows.table, "export", tuple(columns))
+        query = self.finder.statements.get(cache_key)
+        if query is None:
+            selected = [table.c[c] for c in columns]
+            keys_param = sa.bindparam("keys", expanding=True)
+            query = sa.select(*selected).where(pk.in_(keys_param)).order_by(pk)
+            self.finder.statements[cache_key] = query
         connection = self.reading.connection(rows.store)
         batch = self.finder.batch
         for start in range(0, len(keys), batch):
-            query = sa.select(*selected).where(pk.in_(keys[start : start + batch])).order_by(pk)
-            result = [tuple(row) for row in connection.execute(query)]
+            chunk = {"keys": keys[start : start + batch]}
+            result = [tuple(row) for row in connection.execute(query, chunk)]
             if len(keys) <= batch:
                 self.small[(rows.store, rows.table)] = result
             yield from result

@@ -148,6 +148,9 @@ class Finder:
         self.graphs = build_graphs(register)
         self.graphs_by_id = {graph.store_id: graph for graph in self.graphs}
         self._tables: dict[str, dict[str, sa.Table]] = {}
+        # statements by (store, table, shape), values bound at execution: building and
+        # hashing a statement costs about as much client time as running it
+        self.statements: dict[tuple[Any, ...], Any] = {}
 
     def tables(self, graph: StoreGraph) -> dict[str, sa.Table]:
         """The mapped tables of a store, reflected once."""
@@ -241,8 +244,31 @@ class _Walk:
         """The needed columns of the rows matching ``where``, one at a time (never a list)."""
         columns = self.rows(table).columns
         t = self.tables[table]
+        yield from self.execute(sa.select(*[t.c[c] for c in columns]).where(where), {})
+
+    def select_in(
+        self, table: str, kind: str, values: Mapping[str, list[Any]]
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows whose column is in its list, for any of the ``column -> values`` given."""
+        key = (self.graph.store_id, table, kind, tuple(values))
+        statement = self.finder.statements.get(key)
+        if statement is None:
+            t = self.tables[table]
+            columns = self.rows(table).columns
+            where = sa.or_(
+                *[
+                    t.c[column].in_(sa.bindparam(f"{kind}_{number}", expanding=True))
+                    for number, column in enumerate(values)
+                ]
+            )
+            statement = sa.select(*[t.c[c] for c in columns]).where(where)
+            self.finder.statements[key] = statement
+        params = {f"{kind}_{number}": list(v) for number, v in enumerate(values.values())}
+        yield from self.execute(statement, params)
+
+    def execute(self, statement: Any, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         self.found.queries += 1
-        result = self.connection.execute(sa.select(*[t.c[c] for c in columns]).where(where))
+        result = self.connection.execute(statement, params)
         for rows in result.partitions(self.finder.batch):
             for row in rows:
                 yield tuple(row)
@@ -250,10 +276,22 @@ class _Walk:
     def run(self, identity: Identity) -> None:
         frontier: dict[str, dict[str | None, set[Key]]] = defaultdict(lambda: defaultdict(set))
         for table, mapping in self.graph.store.tables.items():
-            where = self.identity_condition(table, identity)
-            if where is None:
-                continue
-            for row in self.select(table, where):
+            if TENANT in identity and mapping.tenant:
+                where = self.identity_condition(table, identity)
+                if where is None:
+                    continue
+                found = self.select(table, where)
+            else:
+                t = self.tables[table]
+                wanted = {
+                    column: _coerce(t.c[column], variants(kind, identity[kind]))
+                    for kind, column in mapping.identity.items()
+                    if kind in identity and kind != TENANT
+                }
+                if not wanted:
+                    continue
+                found = self.select_in(table, "identity", wanted)
+            for row in found:
                 if self.add(table, tuple(row), mapping.subject, "identity"):
                     frontier[table][mapping.subject].add(row[0])
         while frontier:
@@ -349,12 +387,11 @@ class _Walk:
         self, table: str, by_column: Mapping[str, set[Any]]
     ) -> Iterator[tuple[Any, ...]]:
         """Rows whose column is in its value set, one query per batch of values."""
-        t = self.tables[table]
         pending = [(column, sorted(values, key=repr)) for column, values in by_column.items()]
         pending = [(column, values) for column, values in pending if values]
         while pending:
             budget = self.finder.batch
-            conditions = []
+            batch: dict[str, list[Any]] = {}
             rest = []
             for column, values in pending:
                 if budget <= 0:
@@ -362,11 +399,11 @@ class _Walk:
                     continue
                 take, leave = values[:budget], values[budget:]
                 budget -= len(take)
-                conditions.append(t.c[column].in_(take))
+                batch[column] = take
                 if leave:
                     rest.append((column, leave))
             pending = rest
-            yield from self.select(table, sa.or_(*conditions))
+            yield from self.select_in(table, "hop", batch)
 
     def belongs(self, table: str, row: tuple[Any, ...], via: str) -> bool:
         """Whether a row reached from the person's data is theirs; marks it shared if not only.
@@ -468,21 +505,29 @@ class _Walk:
         if not tasks:
             return out
         if sum(len(targets) for _, targets in tasks) <= self.finder.batch:
-            parts = []
-            for number, (edge, targets) in enumerate(tasks):
-                column = self.tables[edge.child].c[edge.column]
-                parts.append(
-                    sa.select(
-                        sa.literal(number).label("task"),
-                        sa.cast(column, sa.String(200)).label("value"),
-                        sa.func.count().label("n"),
+            key = (self.graph.store_id, "count", tuple(edge for edge, _ in tasks))
+            query = self.finder.statements.get(key)
+            if query is None:
+                parts = []
+                for number, (edge, _) in enumerate(tasks):
+                    column = self.tables[edge.child].c[edge.column]
+                    parts.append(
+                        sa.select(
+                            sa.literal(number).label("task"),
+                            sa.cast(column, sa.String(200)).label("value"),
+                            sa.func.count().label("n"),
+                        )
+                        .where(column.in_(sa.bindparam(f"count_{number}", expanding=True)))
+                        .group_by(column)
                     )
-                    .where(column.in_(sorted(targets, key=repr)))
-                    .group_by(column)
-                )
+                query = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+                self.finder.statements[key] = query
+            params = {
+                f"count_{number}": sorted(targets, key=repr)
+                for number, (_, targets) in enumerate(tasks)
+            }
             self.found.queries += 1
-            query = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-            for number, value, count in self.connection.execute(query):
+            for number, value, count in self.connection.execute(query, params):
                 out[int(number)][str(value)] = int(count)
             return out
         for number, (edge, targets) in enumerate(tasks):

@@ -42,8 +42,7 @@ def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) ->
     entries: AuditEntries = []
     result = package(desk, request, processed, entries)
     with write_transaction(desk.state.engine) as connection:
-        for action, details in entries:
-            desk.audit_in(connection, action, request, **details)
+        desk.audit_many_in(connection, request, entries)
         return store.transition(
             connection,
             request,

@@ -119,6 +119,24 @@ class SubjectRequests:
             request_id=request.id,
         )
 
+    def audit_many_in(
+        self,
+        connection: Connection,
+        request: SubjectRequest,
+        entries: builtins.list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        """Audit several ``(action, details)`` in order, inside the caller's write transaction."""
+        person = identity_digest(request.identity)
+        self.state.audit.append_many_in(
+            connection,
+            [
+                (f"request.{action}", {"person": person, "kind": request.kind.value, **details})
+                for action, details in entries
+            ],
+            actor=self.actor,
+            request_id=request.id,
+        )
+
     def _deadline(self, starts: date, extended: bool) -> lifecycle.Deadline:
         rights = self.register.rights
         return lifecycle.deadline(

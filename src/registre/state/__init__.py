@@ -16,9 +16,9 @@ masked; a broken audit chain that prevents appending raises
 :class:`~registre.AuditError` (see :mod:`registre.state.audit` for when).
 
 Additions after the first version: ``EngineState.close()`` and use as a context manager,
-``EngineState.url`` (masked), ``AuditTrail.append_in`` and ``AuditTrail.head()``,
-``AuditEntry.as_json()``, ``Hold``/``Run`` ``as_json()``, the hold look-ups listed in
-:mod:`registre.state.holds`, and :func:`identity_digest`.
+``EngineState.url`` (masked), ``AuditTrail.append_in``, ``AuditTrail.append_many_in`` and
+``AuditTrail.head()``, ``AuditEntry.as_json()``, ``Hold``/``Run`` ``as_json()``, the hold
+look-ups listed in :mod:`registre.state.holds`, and :func:`identity_digest`.
 """
 
 from __future__ import annotations
