@@ -1,7 +1,13 @@
 """registre: a GDPR register of processing activities, enforced.
 
 The public Python API. Everything else in the package is an implementation detail that may
-change between versions.
+change between versions::
+
+    register = registre.load_register("register.yaml")
+    findings = registre.lint(register)
+    html = registre.render_policy(register, "fr", "html")
+    state = registre.open_state()            # the engine's state and audit trail
+    requests = registre.SubjectRequests(...)  # data-subject requests
 """
 
 from registre._exceptions import (
@@ -14,15 +20,24 @@ from registre._exceptions import (
     StateError,
     StoreError,
 )
+from registre.diff import Change, diff_registers
+from registre.documents import describe_retention, render_policy, write_ropa
 from registre.durations import Duration
+from registre.lint import Finding, lint
 from registre.register.loader import load_register
 from registre.register.model import ProcessingActivity, Register, RetentionRule
+from registre.requests import SubjectRequests, has_objected, is_restricted
+from registre.state import EngineState, open_state
+from registre.stores import check_mapping, connect
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AuditError",
+    "Change",
     "Duration",
+    "EngineState",
+    "Finding",
     "MappingError",
     "Problem",
     "ProcessingActivity",
@@ -33,6 +48,17 @@ __all__ = [
     "RetentionRule",
     "StateError",
     "StoreError",
+    "SubjectRequests",
     "__version__",
+    "check_mapping",
+    "connect",
+    "describe_retention",
+    "diff_registers",
+    "has_objected",
+    "is_restricted",
+    "lint",
     "load_register",
+    "open_state",
+    "render_policy",
+    "write_ropa",
 ]
