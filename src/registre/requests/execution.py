@@ -171,14 +171,15 @@ def _access(
 
     def record(connection: Connection) -> None:
         connection.execute(
-            export_table.insert().values(
-                request_id=request.id,
-                path=str(path),
-                sha256=exported.sha256,
-                size=exported.size,
-                created_at=created,
-                expires_at=expires,
-            )
+            export_table.insert(),
+            {
+                "request_id": request.id,
+                "path": str(path),
+                "sha256": exported.sha256,
+                "size": exported.size,
+                "created_at": created,
+                "expires_at": expires,
+            },
         )
 
     result = {

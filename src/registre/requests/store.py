@@ -111,6 +111,14 @@ export_table = sa.Table(
 )
 
 
+_BY_ID = sa.select(request_table).where(request_table.c.id == sa.bindparam("_request"))
+# the columns set are those named in the parameters, beside the two the WHERE binds
+_MOVE = request_table.update().where(
+    request_table.c.id == sa.bindparam("_request"),
+    request_table.c.state == sa.bindparam("_from"),
+)
+
+
 @dataclass
 class SubjectRequest:
     """One data-subject request, as recorded."""
@@ -186,21 +194,23 @@ def new_id() -> str:
 
 def insert(connection: Connection, request: SubjectRequest, actor: str) -> None:
     now = utcnow()
+    # constant statements, values as parameters: compiled once per process
     connection.execute(
-        request_table.insert().values(
-            id=request.id,
-            kind=request.kind.value,
-            state=request.state.value,
-            identity=json.dumps(request.identity, sort_keys=True),
-            lang=request.lang,
-            received_at=request.received_at,
-            starts=request.starts,
-            first_due=request.first_due,
-            due=request.due,
-            extended=False,
-            options=json.dumps(request.options, sort_keys=True),
-            updated_at=now,
-        )
+        request_table.insert(),
+        {
+            "id": request.id,
+            "kind": request.kind.value,
+            "state": request.state.value,
+            "identity": json.dumps(request.identity, sort_keys=True),
+            "lang": request.lang,
+            "received_at": request.received_at,
+            "starts": request.starts,
+            "first_due": request.first_due,
+            "due": request.due,
+            "extended": False,
+            "options": json.dumps(request.options, sort_keys=True),
+            "updated_at": now,
+        },
     )
     record_event(connection, request.id, "open", None, request.state, actor, {})
 
@@ -225,9 +235,9 @@ def update(
     if to_state in (RequestState.done, RequestState.refused, RequestState.forwarded):
         values.setdefault("closed_at", now)
     changed = connection.execute(
-        request_table.update()
-        .where(request_table.c.id == request_id, request_table.c.state == from_state.value)
-        .values(state=to_state.value, updated_at=now, **values)
+        _MOVE,
+        {"_request": request_id, "_from": from_state.value, **values}
+        | {"state": to_state.value, "updated_at": now},
     ).rowcount
     if changed != 1:
         raise RequestError(
@@ -266,15 +276,16 @@ def record_event(
     details: dict[str, Any],
 ) -> None:
     connection.execute(
-        request_event.insert().values(
-            request_id=request_id,
-            at=utcnow(),
-            action=action,
-            from_state=from_state.value if from_state else None,
-            to_state=to_state.value,
-            actor=actor,
-            details=json.dumps(details, sort_keys=True, default=str),
-        )
+        request_event.insert(),
+        {
+            "request_id": request_id,
+            "at": utcnow(),
+            "action": action,
+            "from_state": from_state.value if from_state else None,
+            "to_state": to_state.value,
+            "actor": actor,
+            "details": json.dumps(details, sort_keys=True, default=str),
+        },
     )
 
 
@@ -285,9 +296,7 @@ def get(engine: Engine, request_id: str) -> SubjectRequest:
 
 def get_in(connection: Connection, request_id: str) -> SubjectRequest:
     """:func:`get` on the caller's connection (inside its write transaction)."""
-    row = connection.execute(
-        sa.select(request_table).where(request_table.c.id == request_id)
-    ).first()
+    row = connection.execute(_BY_ID, {"_request": request_id}).first()
     if row is None:
         raise RequestError(
             f"there is no request {request_id}", hint="`registre request list` shows them all"
