@@ -143,6 +143,35 @@ RETENTION = [
         id="count cap with a period",
     ),
     pytest.param(
+        {
+            "after": "2 months after collected",
+            "keep_last": {
+                "count": 50,
+                "per": PER_DEVICE,
+                "items": {"fr": "points de géolocalisation", "en": "geolocation points"},
+            },
+        },
+        "nous ne conservons que les 50 derniers points de géolocalisation par appareil, au plus "
+        "2~mois après la collecte^; au-delà, les données sont supprimées.",
+        "we keep only the latest 50 geolocation points per device, for at most 2 months after "
+        "collection; beyond that, the data is deleted.",
+        id="count cap naming what is counted",
+    ),
+    pytest.param(
+        {
+            "keep_last": {
+                "count": 3,
+                "per": PER_DEVICE,
+                "items": {"fr": "positions", "en": "positions"},
+                "feminine": True,
+            },
+        },
+        "nous ne conservons que les 3 dernières positions par appareil^; au-delà, les données "
+        "sont supprimées.",
+        "we keep only the latest 3 positions per device; beyond that, the data is deleted.",
+        id="count cap with a feminine noun",
+    ),
+    pytest.param(
         {"keep_last": {"count": 1, "per": PER_DEVICE}, "action": "anonymize"},
         "seul le dernier enregistrement par appareil est conservé^; au-delà, les données sont "
         "anonymisées.",

@@ -106,7 +106,14 @@ def _client_agreed(register: Register, rule: RetentionRule, lang: Lang) -> str:
 
 def _count_cap(register: Register, rule: RetentionRule, cap: CountCap, lang: Lang) -> str:
     per = cap.per.get(lang)
-    if cap.count == 1:
+    if cap.items is not None and cap.count > 1:
+        last = "dernières" if cap.feminine else "derniers"
+        kept = pick(
+            lang,
+            f"nous ne conservons que les {cap.count} {last} {cap.items.get(lang)} {per}",
+            f"we keep only the latest {cap.count} {cap.items.get(lang)} {per}",
+        )
+    elif cap.count == 1:
         kept = pick(
             lang,
             f"seul le dernier enregistrement {per} est conservé",

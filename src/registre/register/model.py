@@ -360,6 +360,10 @@ class CountCap(Strict):
     """How many records to keep."""
     per: Text
     """What the count is kept for, in words: 'per device'."""
+    items: Text | None = None
+    """What is counted, as a plural noun: {fr: points de géolocalisation, en: geolocation points}."""
+    feminine: bool = False
+    """True when the French noun of 'items' is feminine (« les 50 dernières positions »)."""
 
 
 class RetentionRule(Strict):
