@@ -174,7 +174,10 @@ class Authority(Strict):
 CNIL = Authority(
     name=Text(
         fr="la Commission nationale de l'informatique et des libertés (CNIL)",
-        en="the Commission nationale de l'informatique et des libertés (CNIL), the French data protection authority",
+        en=(
+            "the Commission nationale de l'informatique et des libertés (CNIL), "
+            "the French data protection authority"
+        ),
     ),
     website="https://www.cnil.fr/fr/plaintes",
     address=PostalAddress(
@@ -237,7 +240,9 @@ class Policy(Strict):
     notify_changes_by_email: bool = False
     """True when people are emailed about changes that affect their rights."""
     applies_to_data_collected_under: Literal["current", "version_at_collection"] = "current"
-    """'current', or 'version_at_collection' when data is processed under the policy in force when it was collected."""
+    """'current', or 'version_at_collection' when data is processed under the policy in force when
+    it was collected.
+    """
 
     @field_validator("timezone")
     @classmethod
@@ -274,7 +279,9 @@ class Event(Strict):
     """Something that starts a retention clock; ``name`` reads after 'after' in a sentence."""
 
     name: Text
-    """The event in words, with its article: 'la suppression du compte' / 'the deletion of the account'."""
+    """The event in words, with its article: 'la suppression du compte' / 'the deletion of the
+    account'.
+    """
 
 
 # -- recipients ---------------------------------------------------------------------------------
@@ -282,7 +289,9 @@ class Event(Strict):
 
 class Transfer(Strict):
     safeguard: Safeguard
-    """adequacy, scc, bcr, dpf (EU-US Data Privacy Framework), derogation, privacy_shield (invalid since 16 July 2020) or none."""
+    """adequacy, scc, bcr, dpf (EU-US Data Privacy Framework), derogation, privacy_shield (invalid
+    since 16 July 2020) or none.
+    """
     reference: str | None = None
     """The decision, clauses or derogation relied on (e.g. 'Décision 2021/914')."""
 
@@ -361,7 +370,8 @@ class CountCap(Strict):
     per: Text
     """What the count is kept for, in words: 'per device'."""
     items: Text | None = None
-    """What is counted, as a plural noun: {fr: points de géolocalisation, en: geolocation points}."""
+    """What is counted, as a plural noun: {fr: points de géolocalisation, en: geolocation points}.
+    """
     feminine: bool = False
     """True when the French noun of 'items' is feminine (« les 50 dernières positions »)."""
 
@@ -456,7 +466,9 @@ class ProcessingActivity(Strict):
     controller: ControllerRef | None = None
     """The controller, when we act as processor or joint controller."""
     legal_basis: Annotated[list[LegalBasis], BeforeValidator(_listify)] = Field(min_length=1)
-    """Art. 6(1) basis, or a list of them: consent, contract, legal_obligation, vital_interests, public_task, legitimate_interests."""
+    """Art. 6(1) basis, or a list of them: consent, contract, legal_obligation, vital_interests,
+    public_task, legitimate_interests.
+    """
     legitimate_interest: Text | None = None
     """The interest pursued, required with legitimate_interests."""
     special_condition: SpecialCondition | None = None
@@ -474,7 +486,9 @@ class ProcessingActivity(Strict):
     automated_decision: AutomatedDecision | None = None
     """Automated decision-making, including profiling (Art. 22)."""
     direct_marketing: bool = False
-    """True for direct marketing (newsletters, prospecting): an objection stops it at once (Art. 21(3))."""
+    """True for direct marketing (newsletters, prospecting): an objection stops it at once (Art.
+    21(3)).
+    """
     requirement: Requirement | None = None
     """Whether providing the data is required (Art. 13(2)(e))."""
     retention: dict[Id, RetentionRule] = Field(default_factory=dict)
@@ -532,7 +546,9 @@ class Rights(Strict):
             Right.portability,
         ]
     )
-    """Rights offered: access, rectification, erasure, restriction, portability, objection, withdraw_consent, automated_decision, post_mortem."""
+    """Rights offered: access, rectification, erasure, restriction, portability, objection,
+    withdraw_consent, automated_decision, post_mortem.
+    """
     response_deadline: DurationField = Duration(1, "months")
     """Time to answer a request; one month under Art. 12(3)."""
     extension: DurationField = Duration(2, "months")

@@ -120,7 +120,7 @@ def render() -> str:
             parts.append(doc + "\n")
         parts.append("| key | form | default | meaning |\n| --- | --- | --- | --- |")
         for name, field in cls.model_fields.items():
-            meaning = (field.description or "").replace("\n", " ").replace("|", "\\|")
+            meaning = " ".join((field.description or "").split()).replace("|", "\\|")
             parts.append(
                 f"| `{name}` | {_type_name(field.annotation)} | {_required(field)} | {meaning} |"
             )
