@@ -1,4 +1,4 @@
-"""Erasure (Art. 17): a plan decided from the register, then executed step by step, resumably.
+"""Erasure (Art. 17): what happens to each of the person's rows, decided from the register.
 
 For each row found for the person, in this order of precedence:
 
@@ -13,31 +13,24 @@ For each row found for the person, in this order of precedence:
 * any other row is deleted, unless a row that stays still references it: then its personal
   columns are anonymized instead, so no reference is left dangling.
 
-The plan is stored in the state database before anything is changed, then each step is written
-to the audit trail, executed in its own transaction and marked done. Killed midway, the next
-run resumes the stored plan; a step run twice gives the same result (keyed anonymizations are
-drawn from the request and the row, not from the current value).
+The plan is stored, then executed step by step, each step audited first: see
+:mod:`registre.requests.erase_steps`. Pure but for the reads of :func:`kept_until`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-from registre.engine import anonymize
 from registre.register.model import Register
 from registre.requests import scope
-from registre.requests.find import Finder, Found, Key, TableRows
+from registre.requests.find import Finder, Found, Key, Reading, TableRows
 from registre.requests.identity import variants
-from registre.requests.store import erasure_step
-from registre.state.db import read_connection, utcnow, write_transaction
 
 STEP_SIZE = 500
 
@@ -286,151 +279,13 @@ def _attach_rules(register: Register, finder: Finder, plan: ErasurePlan) -> None
         outcome.rules = [(ref.activity_id, ref.rule_id) for ref in refs]
 
 
-# -- execution ----------------------------------------------------------------------------------
-
-
-def store_plan(
-    state: Any,
-    request_id: str,
-    plan: ErasurePlan,
-    details: dict[str, Any],
-    before: Callable[[Connection], None] | None = None,
-) -> None:
-    """Persist the plan and audit it, in one transaction; a stored plan is never replaced.
-
-    ``before`` writes the caller's own audit entries first, in the same transaction.
-    """
-    with write_transaction(state.engine) as connection:
-        exists = connection.execute(
-            sa.select(sa.func.count()).where(erasure_step.c.request_id == request_id)
-        ).scalar_one()
-        if exists:
-            return
-        if before is not None:
-            before(connection)
-        state.audit.append_in(
-            connection, "request.erasure.planned", details=details, request_id=request_id
-        )
-        for seq, step in enumerate(plan.steps):
-            connection.execute(
-                erasure_step.insert().values(
-                    request_id=request_id,
-                    seq=seq,
-                    store=step.store,
-                    table_name=step.table,
-                    action=step.action,
-                    keys=json.dumps(step.keys),
-                    columns=json.dumps(step.columns, sort_keys=True),
-                )
-            )
-
-
-def has_plan(state: Any, request_id: str) -> bool:
-    with read_connection(state.engine) as connection:
-        return has_plan_in(connection, request_id)
-
-
-def has_plan_in(connection: Connection, request_id: str) -> bool:
-    """Whether a plan is stored for the request (read on the caller's connection)."""
-    query = sa.select(erasure_step.c.seq).where(erasure_step.c.request_id == request_id)
-    return connection.execute(query.limit(1)).first() is not None
-
-
-def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
-    """Execute the stored plan's pending steps in order, each audited and committed first.
-
-    Marking a step done shares its transaction with the next step's audit entry. The last step
-    run is left for the caller to mark with :func:`mark_done` in the transaction that closes
-    the request; its ``seq`` is returned (None when no step was pending). Killed before that,
-    the step runs again on resuming, which gives the same result.
-    """
-    with read_connection(state.engine) as connection:
-        pending = connection.execute(
-            sa.select(erasure_step)
-            .where(erasure_step.c.request_id == request_id, erasure_step.c.done_at.is_(None))
-            .order_by(erasure_step.c.seq)
-        ).all()
-    keyed = any(set(json.loads(r.columns).values()) & anonymize.KEYED for r in pending)
-    key = anonymize.hmac_key(required=keyed)
-    previous: int | None = None
-    for row in pending:
-        keys = json.loads(row.keys)
-        columns = json.loads(row.columns)
-        with write_transaction(state.engine) as connection:
-            if previous is not None:
-                mark_done(connection, request_id, previous)
-            state.audit.append_in(
-                connection,
-                f"request.erasure.{row.action}",
-                details={
-                    "step": row.seq,
-                    "store": row.store,
-                    "table": row.table_name,
-                    "rows": len(keys),
-                    "columns": sorted(columns),
-                    "keys_sha256": hashlib.sha256(row.keys.encode()).hexdigest(),
-                },
-                request_id=request_id,
-            )
-        graph = finder.graphs_by_id[row.store]
-        table = finder.tables(graph)[row.table_name]
-        pk = table.c[graph.mapping(row.table_name).primary_key]
-        with finder.engine(row.store).begin() as connection:
-            if row.action == "delete":
-                connection.execute(table.delete().where(pk.in_(keys)))
-            else:
-                _anonymize(connection, table, pk, keys, columns, request_id, key)
-        previous = row.seq
-    return previous
-
-
-def mark_done(connection: Connection, request_id: str, seq: int) -> None:
-    """Mark one step of a stored plan as done, in the caller's state transaction."""
-    connection.execute(
-        erasure_step.update()
-        .where(erasure_step.c.request_id == request_id, erasure_step.c.seq == seq)
-        .values(done_at=utcnow())
-    )
-
-
-def _anonymize(
-    connection: Any,
-    table: sa.Table,
-    pk: Any,
-    keys: list[Key],
-    columns: dict[str, str],
-    request_id: str,
-    hmac_key: bytes,
-) -> None:
-    dialect = connection.dialect.name
-    in_sql: dict[str, Any] = {}
-    in_python: dict[str, str] = {}
-    for column, method in columns.items():
-        expression = anonymize.sql_value(method, table.c[column], dialect)
-        if expression is None:
-            in_python[column] = method
-        else:
-            in_sql[column] = expression
-    if in_sql:
-        connection.execute(table.update().where(pk.in_(keys)).values(**in_sql))
-    if in_python:
-        current = connection.execute(
-            sa.select(pk, *[table.c[c] for c in in_python]).where(pk.in_(keys))
-        ).all()
-        for row in current:
-            values = {}
-            for index, (column, method) in enumerate(in_python.items(), start=1):
-                seed = row[index]
-                if seed is not None and method in anonymize.KEYED:
-                    # drawn from the request and the row: a step run again writes the same
-                    seed = f"{request_id}:{table.name}:{row[0]}"
-                length = getattr(table.c[column].type, "length", None)
-                values[column] = anonymize.python_value(method, seed, key=hmac_key, length=length)
-            connection.execute(table.update().where(pk == row[0]).values(**values))
-
-
 def kept_until(
-    register: Register, finder: Finder, found: Found, outcomes: list[Outcome], tz: Any
+    register: Register,
+    finder: Finder,
+    found: Found,
+    outcomes: list[Outcome],
+    tz: Any,
+    reading: Reading | None = None,
 ) -> dict[tuple[str, str], Any]:
     """The last day rows kept under a legal obligation are kept, when their clocks started.
 
@@ -451,14 +306,25 @@ def kept_until(
             rule = register.activities[activity_id].retention[rule_id]
             for clock in rule.after:
                 path = mapping.events.get(clock.event)
-                latest = _latest_event(finder, graph, outcome.table, path, keys) if path else None
+                latest = (
+                    _latest_event(finder, graph, outcome.table, path, keys, reading)
+                    if path
+                    else None
+                )
                 if latest is not None:
                     days.append(clock.period.add_to(local_date(latest, tz)))
         out[(outcome.store, outcome.table)] = min(days) if days else None
     return out
 
 
-def _latest_event(finder: Finder, graph: Any, table_name: str, path: str, keys: list[Key]) -> Any:
+def _latest_event(
+    finder: Finder,
+    graph: Any,
+    table_name: str,
+    path: str,
+    keys: list[Key],
+    reading: Reading | None = None,
+) -> Any:
     """The latest event time among the rows; None when one of them has none."""
     tables = finder.tables(graph)
     table = tables[table_name]
@@ -478,7 +344,10 @@ def _latest_event(finder: Finder, graph: Any, table_name: str, path: str, keys: 
     else:
         return None
     latest = None
-    with finder.engine(graph.store_id).connect() as connection:
+    with ExitStack() as stack:
+        if reading is None:
+            reading = stack.enter_context(finder.reading())
+        connection = reading.connection(graph.store_id)
         for start in range(0, len(keys), finder.batch):
             chunk = keys[start : start + finder.batch]
             query = sa.select(sa.func.max(column), sa.func.count() - sa.func.count(column))

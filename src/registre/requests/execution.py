@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from registre.requests import erase, forwarding, letters, lifecycle, rectify, restrict, store
+from registre.requests import (
+    erase,
+    erase_steps,
+    forwarding,
+    letters,
+    lifecycle,
+    rectify,
+    restrict,
+    store,
+)
 from registre.requests.export import write_export
 from registre.requests.find import Found, Reading
 from registre.requests.forwarding import AuditEntries
@@ -33,8 +42,9 @@ from registre.state.db import audit_entry, read_connection, write_transaction
 if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
 
-# Writes to the state database made in the transaction that closes a request.
-StateWrite = Callable[[Connection], None]
+# Writes to the state database made in the transaction that closes a request (their result
+# is not used).
+StateWrite = Callable[[Connection], object]
 
 
 def execute(desk: SubjectRequests, request_id: str, step_size: int) -> SubjectRequest:
@@ -44,7 +54,7 @@ def execute(desk: SubjectRequests, request_id: str, step_size: int) -> SubjectRe
         resuming = (
             request.kind is RequestKind.erasure
             and request.state in (RequestState.in_progress, RequestState.extended)
-            and erase.has_plan_in(connection, request.id)
+            and erase_steps.has_plan_in(connection, request.id)
         )
     if resuming:
         return _finish_erasure(desk, request, None, _stored_outcomes(desk, request.id))
@@ -61,11 +71,11 @@ def _execute(
     if mine.empty and not processed.empty:
         return forwarding.forward(desk, request, processed)
     entries: AuditEntries = [("execute", {"rows": found.summary()})]
-    if request.kind in (RequestKind.erasure, RequestKind.rectification):
+    if request.kind is RequestKind.erasure:
+        return _erasure(desk, request, found, step_size, reading)
+    if request.kind is RequestKind.rectification:
         # no read transaction left open on the stores while their rows change
         reading.release()
-    if request.kind is RequestKind.erasure:
-        return _erasure(desk, request, found, step_size)
     if request.kind in (RequestKind.access, RequestKind.portability):
         letter = letters.outcome_letter(
             desk.register, desk.finder, request, mine, processed, {}, desk.today()
@@ -197,17 +207,23 @@ def _access(
 
 
 def _erasure(
-    desk: SubjectRequests, request: SubjectRequest, found: Found, step_size: int
+    desk: SubjectRequests,
+    request: SubjectRequest,
+    found: Found,
+    step_size: int,
+    reading: Reading,
 ) -> SubjectRequest:
     plan = erase.plan_erasure(
         desk.register, desk.finder, found, desk.state.holds.active(), step_size
     )
-    until = erase.kept_until(desk.register, desk.finder, found, plan.outcomes, desk.tz)
+    until = erase.kept_until(desk.register, desk.finder, found, plan.outcomes, desk.tz, reading)
+    # no read transaction left open on the stores while their rows change
+    reading.release()
     outcomes = []
     for outcome in plan.outcomes:
         day = until.get((outcome.store, outcome.table))
         outcomes.append({**outcome.as_json(), "until": day.isoformat() if day else None})
-    erase.store_plan(
+    erase_steps.store_plan(
         desk.state,
         request.id,
         plan,
@@ -227,14 +243,14 @@ def _finish_erasure(
     found: Found | None,
     outcomes: list[dict[str, Any]],
 ) -> SubjectRequest:
-    last = erase.run_plan(desk.state, desk.finder, request.id)
+    last = erase_steps.run_plan(desk.state, desk.finder, request.id)
     mine = Found(request.identity)
     processed = Found(request.identity)
     if found is not None:
         mine, processed = forwarding.split(desk.register, desk.finder, found)
     writes: list[StateWrite] = []
     if last is not None:
-        writes.append(lambda c: erase.mark_done(c, request.id, last))
+        writes.append(lambda c: erase_steps.mark_done(c, request.id, last))
     return close(desk, request, mine, processed, {"outcomes": outcomes}, [], writes)
 
 

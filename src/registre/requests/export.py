@@ -172,8 +172,11 @@ class _Reader:
         query = self.finder.statements.get(cache_key)
         if query is None:
             selected = [table.c[c] for c in columns]
-            keys_param = sa.bindparam("keys", expanding=True)
-            query = sa.select(*selected).where(pk.in_(keys_param)).order_by(pk)
+            query = (
+                sa.select(*selected)
+                .where(pk.in_(sa.bindparam("keys", expanding=True)))
+                .order_by(pk)
+            )
             self.finder.statements[cache_key] = query
         connection = self.reading.connection(rows.store)
         batch = self.finder.batch

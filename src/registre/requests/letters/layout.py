@@ -2,12 +2,13 @@
 
 A :class:`Letter` holds the text (title, opening, sections, closing); :meth:`Letter.render`
 typesets it for the letter's language (French non-breaking spaces, apostrophes) and lays it
-out with the ``letter.html.j2`` template. The template is loaded once per process; the same
-letter gives the same bytes.
+out with the ``letter.html.j2`` template. The template is loaded once per process and typeset
+texts are remembered (keyed by the text itself); the same letter gives the same bytes.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,10 @@ _ENV = jinja2.Environment(
     # the template ships with the package: no need to stat it on every letter
     auto_reload=False,
 )
+
+# Most of a letter's text is the register's, the same from one letter to the next; typesetting
+# is a pure function of the text, so a bounded cache of it cannot serve a stale result.
+_typeset = functools.lru_cache(maxsize=4096)(typeset)
 
 _KIND_TITLES = {
     "access": ("Réponse à votre demande d’accès", "Answer to your access request"),
@@ -92,7 +97,7 @@ class Letter:
         lang = self.lang
 
         def t(text: str) -> str:
-            return typeset(text, lang)
+            return _typeset(text, lang)
 
         return _ENV.get_template("letter.html.j2").render(
             lang=self.lang,

@@ -1,0 +1,164 @@
+"""Executing a stored erasure plan step by step, resumably, each step audited first.
+
+The plan (see :mod:`registre.requests.erase`) is stored in the state database before anything
+is changed, then each step is written to the audit trail, executed in its own transaction and
+marked done. Killed midway, the next run resumes the stored plan; a step run twice gives the
+same result (keyed anonymizations are drawn from the request and the row, not from the
+current value).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from registre.engine import anonymize
+from registre.requests.erase import ErasurePlan
+from registre.requests.find import Finder, Key
+from registre.requests.store import erasure_step
+from registre.state.db import read_connection, utcnow, write_transaction
+
+
+def store_plan(
+    state: Any,
+    request_id: str,
+    plan: ErasurePlan,
+    details: dict[str, Any],
+    before: Callable[[Connection], None] | None = None,
+) -> None:
+    """Persist the plan and audit it, in one transaction; a stored plan is never replaced.
+
+    ``before`` writes the caller's own audit entries first, in the same transaction.
+    """
+    with write_transaction(state.engine) as connection:
+        exists = connection.execute(
+            sa.select(sa.func.count()).where(erasure_step.c.request_id == request_id)
+        ).scalar_one()
+        if exists:
+            return
+        if before is not None:
+            before(connection)
+        state.audit.append_in(
+            connection, "request.erasure.planned", details=details, request_id=request_id
+        )
+        for seq, step in enumerate(plan.steps):
+            connection.execute(
+                erasure_step.insert().values(
+                    request_id=request_id,
+                    seq=seq,
+                    store=step.store,
+                    table_name=step.table,
+                    action=step.action,
+                    keys=json.dumps(step.keys),
+                    columns=json.dumps(step.columns, sort_keys=True),
+                )
+            )
+
+
+def has_plan(state: Any, request_id: str) -> bool:
+    with read_connection(state.engine) as connection:
+        return has_plan_in(connection, request_id)
+
+
+def has_plan_in(connection: Connection, request_id: str) -> bool:
+    """Whether a plan is stored for the request (read on the caller's connection)."""
+    query = sa.select(erasure_step.c.seq).where(erasure_step.c.request_id == request_id)
+    return connection.execute(query.limit(1)).first() is not None
+
+
+def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
+    """Execute the stored plan's pending steps in order, each audited and committed first.
+
+    Marking a step done shares its transaction with the next step's audit entry. The last step
+    run is left for the caller to mark with :func:`mark_done` in the transaction that closes
+    the request; its ``seq`` is returned (None when no step was pending). Killed before that,
+    the step runs again on resuming, which gives the same result.
+    """
+    with read_connection(state.engine) as connection:
+        pending = connection.execute(
+            sa.select(erasure_step)
+            .where(erasure_step.c.request_id == request_id, erasure_step.c.done_at.is_(None))
+            .order_by(erasure_step.c.seq)
+        ).all()
+    keyed = any(set(json.loads(r.columns).values()) & anonymize.KEYED for r in pending)
+    key = anonymize.hmac_key(required=keyed)
+    previous: int | None = None
+    for row in pending:
+        keys = json.loads(row.keys)
+        columns = json.loads(row.columns)
+        with write_transaction(state.engine) as connection:
+            if previous is not None:
+                mark_done(connection, request_id, previous)
+            state.audit.append_in(
+                connection,
+                f"request.erasure.{row.action}",
+                details={
+                    "step": row.seq,
+                    "store": row.store,
+                    "table": row.table_name,
+                    "rows": len(keys),
+                    "columns": sorted(columns),
+                    "keys_sha256": hashlib.sha256(row.keys.encode()).hexdigest(),
+                },
+                request_id=request_id,
+            )
+        graph = finder.graphs_by_id[row.store]
+        table = finder.tables(graph)[row.table_name]
+        pk = table.c[graph.mapping(row.table_name).primary_key]
+        with finder.engine(row.store).begin() as connection:
+            if row.action == "delete":
+                connection.execute(table.delete().where(pk.in_(keys)))
+            else:
+                _anonymize(connection, table, pk, keys, columns, request_id, key)
+        previous = row.seq
+    return previous
+
+
+def mark_done(connection: Connection, request_id: str, seq: int) -> None:
+    """Mark one step of a stored plan as done, in the caller's state transaction."""
+    connection.execute(
+        erasure_step.update()
+        .where(erasure_step.c.request_id == request_id, erasure_step.c.seq == seq)
+        .values(done_at=utcnow())
+    )
+
+
+def _anonymize(
+    connection: Any,
+    table: sa.Table,
+    pk: Any,
+    keys: list[Key],
+    columns: dict[str, str],
+    request_id: str,
+    hmac_key: bytes,
+) -> None:
+    dialect = connection.dialect.name
+    in_sql: dict[str, Any] = {}
+    in_python: dict[str, str] = {}
+    for column, method in columns.items():
+        expression = anonymize.sql_value(method, table.c[column], dialect)
+        if expression is None:
+            in_python[column] = method
+        else:
+            in_sql[column] = expression
+    if in_sql:
+        connection.execute(table.update().where(pk.in_(keys)).values(**in_sql))
+    if in_python:
+        current = connection.execute(
+            sa.select(pk, *[table.c[c] for c in in_python]).where(pk.in_(keys))
+        ).all()
+        for row in current:
+            values = {}
+            for index, (column, method) in enumerate(in_python.items(), start=1):
+                seed = row[index]
+                if seed is not None and method in anonymize.KEYED:
+                    # drawn from the request and the row: a step run again writes the same
+                    seed = f"{request_id}:{table.name}:{row[0]}"
+                length = getattr(table.c[column].type, "length", None)
+                values[column] = anonymize.python_value(method, seed, key=hmac_key, length=length)
+            connection.execute(table.update().where(pk == row[0]).values(**values))
