@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -128,6 +129,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, nargs="+", default=[5_000])
     parser.add_argument("--rules", nargs="+", default=list(HAND_WRITTEN), choices=HAND_WRITTEN)
     parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="load into database NAME once and keep it; later runs clone it without loading",
+    )
+    parser.add_argument("--load-only", action="store_true", help="load (with --keep) and stop")
+    parser.add_argument(
         "--measure", nargs=3, metavar=("URL", "TWIN", "RULE"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -135,21 +142,18 @@ def main() -> None:
         print(json.dumps(measure(*args.measure, batch_size=args.batch_size[0])))
         return
 
-    from registre.demo.loader import load_app, load_demo_data
     from registre.stores.scratch import scratch_database
 
-    with scratch_database(args.server, prefix="registre_bench") as url:
-        engine = sa.create_engine(url)
-        started = time.perf_counter()
-        report = load_demo_data(load_app(EXAMPLE), engine, subjects=args.subjects, seed=0)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text("VACUUM ANALYZE"))
-        engine.dispose()
-        total = sum(report.rows.values())
-        print(
-            f"loaded {total:,} rows in {time.perf_counter() - started:.0f} s: {report.rows}",
-            file=sys.stderr,
-        )
+    with ExitStack() as stack:
+        if args.keep:
+            url = _kept(args.server, args.keep, args.subjects)
+        else:
+            url = stack.enter_context(scratch_database(args.server, prefix="registre_bench"))
+            _load(url, args.subjects)
+        total = _count_rows(url)
+        if args.load_only:
+            print(f"{url} holds {total:,} rows", file=sys.stderr)
+            return
         source = sa.make_url(url)
         for rule, batch_size in [(r, b) for r in args.rules for b in args.batch_size]:
             # both copies are fresh clones of the loaded database, so neither run warms the other
@@ -186,6 +190,49 @@ def main() -> None:
                 figures = json.loads(found)
                 figures["total_rows"] = total
                 print(json.dumps(figures))
+
+
+def _load(url: str, subjects: int) -> None:
+    from registre.demo.loader import load_app, load_demo_data
+
+    engine = sa.create_engine(url)
+    started = time.perf_counter()
+    report = load_demo_data(load_app(EXAMPLE), engine, subjects=subjects, seed=0)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM ANALYZE"))
+    engine.dispose()
+    print(
+        f"loaded {sum(report.rows.values()):,} rows in {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+
+
+def _kept(server: str, name: str, subjects: int) -> str:
+    """The database ``name``, loaded once and kept: the clones are made from it, never it."""
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    url = sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+    if not exists:
+        _load(url, subjects)
+    return url
+
+
+def _count_rows(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        names = sa.inspect(connection).get_table_names()
+        total = sum(
+            int(connection.execute(sa.text(f"SELECT count(*) FROM {n}")).scalar() or 0)
+            for n in names
+        )
+    engine.dispose()
+    return total
 
 
 if __name__ == "__main__":

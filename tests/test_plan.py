@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -541,6 +541,89 @@ def test_a_parent_still_referenced_is_blocked_not_deleted(db: tuple[str, sa.Engi
         sp.engine.dispose()
 
 
+UNLINK_CASES = [
+    ("kept items are unlinked, their parents deleted", [], {3}, {1: None, 2: None}),
+    (
+        "a held item is never unlinked: it keeps its parent",
+        [RecordHold("app", "items", "2")],
+        {2, 3},
+        {1: None, 2: 2},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "holds", "parents_left", "links"), UNLINK_CASES, ids=[c[0] for c in UNLINK_CASES]
+)
+def test_a_parent_referenced_through_unlink_is_deleted_and_its_dependants_kept(
+    db: tuple[str, sa.Engine],
+    case: str,
+    holds: list[Any],
+    parents_left: set[int],
+    links: dict[int, int | None],
+) -> None:
+    """Parents are due 1 week after deletion; their items are not due, and are kept."""
+    url, engine = db
+    _insert(engine, _rows({"id": 1, "parent_id": 1}, {"id": 2, "parent_id": 2}))
+    register = register_for(
+        {"after": "1 year after collected"}, {"events": {"collected": "created_at"}}
+    )
+    data = register.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["activities"]["service"]["retention"]["parents"] = {
+        "after": "1 week after account_deleted"
+    }
+    data["stores"]["app"]["tables"]["parents"].update(
+        events={"account_deleted": "deleted_at"}, rules={"parents": {}}
+    )
+    data["stores"]["app"]["tables"]["items"]["references"]["parent"] = {
+        "column": "parent_id",
+        "table": "parents",
+        "on_delete": "unlink",
+    }
+    register = Register.model_validate(data)
+    sp = prepare(register, "app", AT, url=url, holds=holds)
+    try:
+        counts = {c.item.rule: (c.due, c.blocked) for c in sp.counts()}
+        assert counts["parents"] == (2 - len(holds), len(holds))
+        for item in sp.plan.items:
+            sweep_item(sp, item, batch_size=10, audit=lambda *a: None, progress=lambda n: None)
+        with engine.connect() as connection:
+            left = set(connection.execute(sa.select(parents.c.id)).scalars())
+            kept = dict(connection.execute(sa.select(items.c.id, items.c.parent_id)).all())
+        assert (left, kept) == (parents_left, links)
+    finally:
+        sp.engine.dispose()
+
+
+def test_unlink_on_a_not_null_column_is_refused_by_the_check(tmp_path: Path) -> None:
+    from registre.stores import check_mapping
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'app.sqlite'}")
+    strict = sa.MetaData()
+    for table in (tenants, parents):
+        table.to_metadata(strict)
+    sa.Table(
+        "items",
+        strict,
+        *(
+            sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.name != "parent_id")
+            for c in items.columns
+        ),
+    )
+    strict.create_all(engine)
+    data = register_for(
+        {"after": "1 year after collected"}, {"events": {"collected": "created_at"}}
+    ).model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["stores"]["app"]["tables"]["items"]["references"]["parent"] = {
+        "column": "parent_id",
+        "table": "parents",
+        "on_delete": "unlink",
+    }
+    problems = [str(p) for p in check_mapping(Register.model_validate(data), "app", engine)]
+    engine.dispose()
+    assert any("parent_id" in p and "NOT NULL" in p for p in problems), problems
+
+
 MAPPING_PROBLEMS = [
     (
         "an event the table does not time",
@@ -653,6 +736,70 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return code, captured.out, captured.err
 
     return run
+
+
+RESTRICTIONS = [
+    ("in force, by email in another case", "ANN@example.org", None, {1}),
+    ("lifted", "ann@example.org", datetime(2026, 10, 1, tzinfo=UTC), set()),
+    ("on a person of another table's identity", "nobody@example.org", None, set()),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "email", "lifted_at", "kept"), RESTRICTIONS, ids=[c[0] for c in RESTRICTIONS]
+)
+def test_a_restricted_persons_rows_are_held_by_the_sweep(
+    db: tuple[str, sa.Engine],
+    tmp_path: Path,
+    run_cli: Any,
+    case: str,
+    email: str,
+    lifted_at: datetime | None,
+    kept: set[int],
+) -> None:
+    """Art. 18(1)(b)/(c): a person who restricted processing keeps their data past its term."""
+    import json
+
+    from registre.requests.identity import normalize
+    from registre.requests.store import restriction
+    from registre.state import open_state
+
+    url, engine = db
+    _insert(
+        engine,
+        _rows(
+            {"id": 1, "deleted_at": OLD, "email": "ann@example.org"},
+            {"id": 2, "deleted_at": OLD, "email": "bob@example.org"},
+        ),
+    )
+    register = register_for(
+        {"after": "1 month after account_deleted"}, {"events": {"account_deleted": "deleted_at"}}
+    )
+    path = tmp_path / "register.yaml"
+    path.write_text(json.dumps(register.model_dump(mode="json", exclude_defaults=True)))
+    state_url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    with open_state(state_url) as state, state.engine.begin() as connection:
+        connection.execute(
+            restriction.insert().values(
+                request_id="r1",
+                kind="email",
+                value=normalize("email", email),
+                placed_at=datetime(2026, 9, 1, tzinfo=UTC),
+                lifted_at=lifted_at,
+            )
+        )
+    common = ("--url", url, "--at", "2026-11-01", "--state-url", state_url)
+    code, out, err = run_cli("plan", str(path), *common, "--json")
+    assert code == 0, err
+    (entry,) = json.loads(out)["stores"][0]["items"]
+    assert (entry["due"], entry["held"], entry["held_reasons"]) == (
+        2 - len(kept),
+        len(kept),
+        {"legal_hold": 0, "restriction": len(kept)},
+    )
+    code, out, err = run_cli("sweep", str(path), *common, "--yes")
+    assert code == 0, err
+    assert set(_snapshot(engine)) == kept
 
 
 def test_a_keyed_method_without_its_key_is_refused_before_any_write(

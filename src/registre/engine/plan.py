@@ -16,13 +16,18 @@ Semantics, in the words a DPO would check them against:
   are due (ties broken by the primary key, higher is newer), or-ed with the age clocks.
 - ``delete`` deletes the row. A row that another mapped table still references is *blocked*,
   not deleted: tables are swept children first, so dependants due in the same sweep go first,
-  and dependants the register keeps keep their parent too. Nothing cascades.
+  and dependants the register keeps keep their parent too. Nothing cascades. Through a
+  reference marked ``on_delete: unlink`` the dependants are kept and unlinked instead: their
+  column is set to NULL in the transaction that deletes the parent, unless a dependant is
+  held, which blocks the parent.
 - ``anonymize`` rewrites only the mapped columns. A row is anonymized already when the
   binding's ``anonymized_at`` column is set or, without one, when every mapped column is NULL
   or already in its anonymized form (see :mod:`registre.engine.anonymize`). A row that a
   delete rule of the same table deletes is not anonymized first.
 - Held rows (record holds on the row, person holds matched on identity columns, and rows whose
-  referenced parent is held) are never touched; they are counted as held back.
+  referenced parent is held) are never touched; they are counted as held back. A restriction
+  of processing (Art. 18, recorded by a request) holds a person's rows the same way: erasure
+  is exactly what Art. 18(1)(b) and (c) let the person stop; such rows are counted apart.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from registre._exceptions import MappingError
@@ -101,10 +107,12 @@ class HoldScope:
     """(identity kind, column, value): a person hold matched on this table's identity columns."""
     parents: tuple[Hop, ...] = ()
     """References to tables whose held rows hold this row too."""
+    restricted: tuple[tuple[str, str, str], ...] = ()
+    """(identity kind, column, value) of people whose data is restricted (Art. 18)."""
 
     @property
     def empty(self) -> bool:
-        return not (self.keys or self.identity)
+        return not (self.keys or self.identity or self.restricted)
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,8 @@ class WorkItem:
     marker: str | None = None
     dependants: tuple[Hop, ...] = ()
     """For deletes: references from other mapped tables to this one (hop from the child)."""
+    unlinks: tuple[Hop, ...] = ()
+    """For deletes: the dependants' references marked ``on_delete: unlink``, set to NULL."""
     deleted_first: tuple[WorkItem, ...] = ()
     """For anonymizations: delete items of the same table, whose rows are not anonymized."""
 
@@ -155,6 +165,8 @@ class RecordHold:
 class PersonHold:
     identity: tuple[tuple[str, str], ...]
     """(identity kind, value) pairs, such as (("email", "a@example.org"),)."""
+    reason: Literal["legal_hold", "restriction"] = "legal_hold"
+    """A legal hold, or a restriction of processing (Art. 18) recorded by a request."""
 
 
 Hold = RecordHold | PersonHold
@@ -277,7 +289,10 @@ def plan_store(
                     count_cap=cap,
                     anonymize=tuple(sorted(binding.anonymize.items())),
                     marker=binding.anonymized_at,
-                    dependants=_dependants(store, table_name)
+                    dependants=_dependants(store, table_name, "block")
+                    if rule.action == Action.delete
+                    else (),
+                    unlinks=_dependants(store, table_name, "unlink")
                     if rule.action == Action.delete
                     else (),
                 )
@@ -366,10 +381,12 @@ def _key_columns(store: DataStore, table_name: str) -> set[str]:
     return keys
 
 
-def _dependants(store: DataStore, table_name: str) -> tuple[Hop, ...]:
+def _dependants(store: DataStore, table_name: str, on_delete: str) -> tuple[Hop, ...]:
     found = []
     for child_name, child in sorted(store.tables.items()):
         for ref_name in sorted(child.references):
+            if child.references[ref_name].on_delete != on_delete:
+                continue
             hop = _reference_hop(store, child_name, ref_name)
             if hop is not None and hop.target_table == table_name:
                 found.append(hop)
@@ -408,19 +425,24 @@ def _hold_scopes(store_id: str, store: DataStore, holds: list[Hold]) -> dict[str
                 if isinstance(h, RecordHold) and h.store == store_id and h.table == name
             }
         )
-        identity = sorted(
-            {
-                (kind, table.identity[kind], value)
-                for h in holds
-                if isinstance(h, PersonHold)
-                for kind, value in h.identity
-                if kind in table.identity
-            }
+        identity, restricted = (
+            sorted(
+                {
+                    (kind, table.identity[kind], value)
+                    for h in holds
+                    if isinstance(h, PersonHold) and h.reason == reason
+                    for kind, value in h.identity
+                    if kind in table.identity
+                }
+            )
+            for reason in ("legal_hold", "restriction")
         )
         parents = tuple(
             hop
             for ref in sorted(table.references)
             if (hop := _reference_hop(store, name, ref)) is not None
         )
-        scopes[name] = HoldScope(table.primary_key, tuple(keys), tuple(identity), parents)
+        scopes[name] = HoldScope(
+            table.primary_key, tuple(keys), tuple(identity), parents, tuple(restricted)
+        )
     return scopes

@@ -59,16 +59,27 @@ class PlanSql:
                 due = sa.and_(due, sa.not_(self.actionable(delete, t)))
         return due
 
-    def held(self, table: str, t: sa.FromClause, seen: frozenset[str] = frozenset()) -> Condition:
-        """The row is under a legal hold, directly or through a held parent."""
+    def held(
+        self,
+        table: str,
+        t: sa.FromClause,
+        seen: frozenset[str] = frozenset(),
+        *,
+        restricted_only: bool = False,
+    ) -> Condition:
+        """The row is under a legal hold or a restriction, directly or through a held parent.
+
+        ``restricted_only``: under a restriction of processing, whatever the legal holds.
+        """
         if table not in self._holdable:
             return sa.false()
         scope = self.plan.holds[table]
         conditions: list[Condition] = []
-        if scope.keys:
+        if scope.keys and not restricted_only:
             typed = self._typed_keys(t.c[scope.primary_key], scope.keys)
             conditions.append(t.c[scope.primary_key].in_(typed))
-        for kind, column, value in scope.identity:
+        people = scope.restricted if restricted_only else scope.identity + scope.restricted
+        for kind, column, value in people:
             live = t.c[column]
             # NULL-safe: a NOT over an unknown would silently skip the row
             conditions.append(
@@ -79,27 +90,46 @@ class PlanSql:
         for hop in scope.parents:
             if hop.target_table in self._holdable and hop.target_table not in seen:
                 parent = self._alias(hop.target_table)
-                conditions.append(
-                    self._linked(
-                        t, hop, parent, self.held(hop.target_table, parent, seen | {table})
-                    )
+                parent_held = self.held(
+                    hop.target_table, parent, seen | {table}, restricted_only=restricted_only
                 )
+                conditions.append(self._linked(t, hop, parent, parent_held))
         return sa.or_(*conditions) if conditions else sa.false()
 
     def blocked(self, item: WorkItem, t: sa.FromClause) -> Condition:
-        """A row to delete that another mapped table still references."""
+        """A row to delete that another mapped table still references.
+
+        Through an ``unlink`` reference, only a held dependant blocks: a hold forbids
+        touching the row, its reference included.
+        """
         checks = []
-        for hop in item.dependants:
+        for hop, unlinked in [(h, False) for h in item.dependants] + [
+            (h, True) for h in item.unlinks
+        ]:
+            if unlinked and hop.table not in self._holdable:
+                continue
             child = self._alias(hop.table)
-            checks.append(
-                sa.exists(
-                    sa.select(sa.literal(1))
-                    .select_from(child)
-                    .where(child.c[hop.column] == t.c[hop.target_column])
-                    .correlate(t)
-                )
-            )
+            query = sa.select(sa.literal(1)).select_from(child)
+            query = query.where(child.c[hop.column] == t.c[hop.target_column])
+            if unlinked:
+                query = query.where(self.held(hop.table, child))
+            checks.append(sa.exists(query.correlate(t)))
         return sa.or_(*checks) if checks else sa.false()
+
+    def unlink(self, item: WorkItem, hop: Hop, parents: sa.Select[Any]) -> sa.Update:
+        """``UPDATE child SET column = NULL`` for the dependants of the ``parents`` rows.
+
+        ``parents`` selects the referenced column of the rows about to be deleted; it is
+        wrapped in a derived table, which MySQL requires to read a table next to a write.
+        """
+        child = self.tables[hop.table]
+        targets = parents.subquery(f"unlinked_{next(self._names)}")
+        column = child.c[hop.column]
+        return (
+            sa.update(child)
+            .where(column.is_not(None), column.in_(sa.select(next(iter(targets.c)))))
+            .values({hop.column: None})
+        )
 
     def actionable(self, item: WorkItem, t: sa.FromClause, scope: Scope | None = None) -> Condition:
         """Due, not held, not blocked: what the sweep acts on."""
@@ -123,15 +153,20 @@ class PlanSql:
     # -- statements ----------------------------------------------------------------------------
 
     def counts(self, item: WorkItem) -> sa.Select[Any]:
-        """One row: (due, held, blocked) for the item, from a single scan."""
+        """One row: (due, held, blocked, restricted) for the item, from a single scan.
+
+        ``restricted`` counts the held rows that a restriction of processing holds.
+        """
         t = self.tables[item.table]
         held = self.held(item.table, t)
         blocked = sa.and_(sa.not_(held), self.blocked(item, t))
+        restricted = self.held(item.table, t, restricted_only=True)
         return (
             sa.select(
                 sa.func.count(),
                 sa.func.coalesce(sa.func.sum(sa.case((held, 1), else_=0)), 0),
                 sa.func.coalesce(sa.func.sum(sa.case((blocked, 1), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((restricted, 1), else_=0)), 0),
             )
             .select_from(t)
             .where(self.base(item, t))

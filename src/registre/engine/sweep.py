@@ -1,13 +1,20 @@
 """Executing a plan: bounded batches, each audited before it acts, resumable at any point.
 
-Each batch selects up to N primary keys of actionable rows (keyset on the key), commits an
-audit entry naming the rule, the table, the count, the key range and a digest of the keys,
-then runs one ``DELETE``/``UPDATE ... WHERE key IN (...) AND <still due>`` in a short
-transaction and records the progress. Because the due predicate is evaluated again in the
-write, a sweep killed anywhere and run again ends exactly where an uninterrupted one does.
+Each batch is a range of the primary key, ``(after, to]``, ending at the N-th actionable row
+after the previous batch. The database finds it and returns only its count, first and last
+keys and a digest of its keys (md5 of the keys joined by commas; on SQLite the keys are read
+and digested here). An audit entry naming the rule, the table, the range, the count and the
+digest is committed, then one ``DELETE``/``UPDATE ... WHERE key > after AND key <= to AND
+<still due>`` runs in a short transaction; the number of rows it changed is checkpointed
+with the next audit entry (and audited on its own when it differs from the announced count).
+Because the due predicate is evaluated again in the write, a sweep killed anywhere and run
+again ends exactly where an uninterrupted one does.
 
-Count caps are swept group by group (a few thousand devices at a time), so the window that
-ranks the records only ever covers the groups of the current batch.
+N adapts: it doubles while writes take well under :data:`TARGET_SECONDS` and shrinks when one
+takes longer, between ``--batch-size`` and :data:`MAX_BATCH`.
+
+Count caps are swept by ranges of their ``per`` column (a few thousand devices at a time), so
+the window that ranks the records only ever covers the groups of the current batch.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,6 +47,8 @@ class ItemCount:
     due: int
     held: int
     blocked: int
+    restricted: int = 0
+    """Of the held rows, those of people who restricted processing (Art. 18)."""
 
 
 @dataclass
@@ -49,6 +58,8 @@ class ItemResult:
     batches: int = 0
     longest_batch: float = 0.0
     """Seconds the longest write transaction held its locks."""
+    unlinked: int = 0
+    """Rows kept whose reference to a deleted row was set to NULL (``on_delete: unlink``)."""
 
 
 @dataclass
@@ -70,10 +81,14 @@ class StorePlan:
         try:
             with self.engine.connect() as connection:
                 for item in self.plan.items:
-                    due, held, blocked = connection.execute(self.sql.counts(item)).one()
+                    due, held, blocked, restricted = connection.execute(self.sql.counts(item)).one()
                     found.append(
                         ItemCount(
-                            item, int(due) - int(held) - int(blocked), int(held), int(blocked)
+                            item,
+                            int(due) - int(held) - int(blocked),
+                            int(held),
+                            int(blocked),
+                            int(restricted),
                         )
                     )
         except exc.DBAPIError as error:
@@ -85,6 +100,10 @@ class StorePlan:
         t = self.tables[item.table]
         select = sa.select(t.c[item.primary_key]).where(self.sql.actionable(item, t))
         texts = [compile_literal(select, self.engine.dialect)]
+        actionable = self.sql.actionable(item, t)
+        for hop in item.unlinks:
+            parents = sa.select(t.c[hop.target_column]).where(actionable)
+            texts.append(compile_literal(self.sql.unlink(item, hop, parents), self.engine.dialect))
         if item.action == Action.delete or self.sql.in_sql(item):
             texts.append(compile_literal(self.sql.write(item, None), self.engine.dialect))
         return texts
@@ -99,6 +118,31 @@ def holds_from_state(holds: list[Any]) -> list[Hold]:
         elif hold.store and hold.table and hold.key is not None:
             found.append(RecordHold(hold.store, hold.table, str(hold.key)))
     return found
+
+
+def restrictions_from_state(state: Any) -> list[Hold]:
+    """The restrictions of processing (Art. 18) in force, one person hold each.
+
+    Read-only use of the requests' ``registre_restriction`` table: one row per identity value
+    of a request, in force until lifted. Each value is matched in the spellings a database may
+    hold it in (phone numbers in national or international form).
+    """
+    from registre.requests.identity import variants
+    from registre.requests.store import restriction
+
+    people: dict[str, set[tuple[str, str]]] = {}
+    query = sa.select(restriction.c.request_id, restriction.c.kind, restriction.c.value).where(
+        restriction.c.lifted_at.is_(None)
+    )
+    with state.engine.connect() as connection:
+        for request_id, kind, value in connection.execute(query):
+            people.setdefault(request_id, set()).update(
+                (kind, spelling) for spelling in variants(kind, value)
+            )
+    return [
+        PersonHold(tuple(sorted(pairs)), reason="restriction")
+        for _, pairs in sorted(people.items())
+    ]
 
 
 def prepare(
@@ -209,103 +253,277 @@ def require_keys(sp: StorePlan) -> None:
 Audit = Callable[[str, dict[str, Any]], None]
 """Commits an audit entry (action, details) before the action it describes."""
 
+MAX_BATCH = 100_000
+"""The largest batch the adaptive size grows to."""
+TARGET_SECONDS = 0.3
+"""How long a batch's write transaction may hold its locks before the batch size shrinks."""
+
+
+class Pace:
+    """The batch size: doubles while writes stay well under the target, shrinks past it."""
+
+    def __init__(self, minimum: int, maximum: int = MAX_BATCH) -> None:
+        self.minimum = minimum
+        self.maximum = max(minimum, maximum)
+        self.size = minimum
+
+    def update(self, seconds: float) -> None:
+        if seconds > TARGET_SECONDS:
+            # aim below the target: the next range may hold slower rows
+            scaled = int(self.size * 0.7 * TARGET_SECONDS / seconds)
+            self.size = max(self.minimum, min(self.size // 2 or 1, scaled))
+        elif seconds < TARGET_SECONDS / 3:
+            self.size = min(self.maximum, self.size * 2)
+
+
+@dataclass
+class Batch:
+    """One batch as the audit trail names it, and what its write needs."""
+
+    count: int
+    first: Any
+    last: Any
+    digest: str
+    range_column: str
+    after: Any
+    to: Any
+    write: Any
+    params: dict[str, Any]
+    keys: list[Any] | None = None
+    """The keys themselves, only when the rows are rewritten in Python."""
+
 
 def sweep_item(
     sp: StorePlan, item: WorkItem, *, batch_size: int, audit: Audit, progress: Callable[[int], None]
 ) -> ItemResult:
     """Sweep one item to the end; ``progress`` gets the rows changed by each batch.
 
-    Statements are built once per item with bound parameters, so that SQLAlchemy compiles
-    them once, whatever the number of batches.
+    ``batch_size`` is where the adaptive size starts and the least it shrinks to. A batch whose
+    write changes another number of rows than its audit entry announced (rows changed in
+    between by the application) gets a ``sweep.batch_differed`` entry with both numbers.
     """
     result = ItemResult(item)
     python_rows = item.action == Action.anonymize and not sp.sql.in_sql(item)
     key = hmac_key(required=any(m in KEYED for _, m in item.anonymize)) if python_rows else b""
-    stack = ExitStack()
+    pace = Pace(batch_size)
     try:
-        statements: dict[int, tuple[Any, ...]] = {}
         # one connection for the whole item: a checkout per batch costs a ping round trip
-        connection = stack.enter_context(sp.engine.connect())
-        for scope, params in _scopes(sp, item, batch_size, connection):
-            if id(scope) not in statements:
-                statements[id(scope)] = _statements(sp, item, scope, batch_size, python_rows)
-            first, following, whole, write = statements[id(scope)]
-            for keys in _key_batches(connection, params, first, following, whole, batch_size):
-                audit(f"sweep.{item.action.value}", _batch_details(sp, item, keys))
+        with sp.engine.connect() as connection:
+            if sp.dialect in ("mysql", "mariadb"):
+                # the digest concatenates up to MAX_BATCH keys; the default cut is 1,024 bytes
+                connection.execute(sa.text("SET SESSION group_concat_max_len = 67108864"))
+                connection.commit()
+            elif sp.dialect == "postgresql":
+                # the digest sorts up to MAX_BATCH keys: in memory, not in a temporary file
+                connection.execute(sa.text("SET work_mem = '64MB'"))
+                connection.commit()
+            statements = _Statements(sp, item, python_rows)
+            for batch in _batches(sp, item, connection, statements, pace):
+                audit(f"sweep.{item.action.value}", _batch_details(sp, item, batch))
                 started = time.perf_counter()
                 with connection.begin():
-                    if write is None:
-                        changed = _anonymize_in_python(
-                            sp, item, keys, scope, params, connection, key
-                        )
+                    if batch.keys is not None:
+                        changed = _anonymize_in_python(sp, item, batch, connection, key)
                     else:
-                        bounds = {"keys": keys, "first_key": keys[0], "last_key": keys[-1]}
-                        changed = connection.execute(write, {**params, **bounds}).rowcount
+                        *unlinks, write = batch.write
+                        for statement in unlinks:
+                            result.unlinked += connection.execute(statement, batch.params).rowcount
+                        changed = connection.execute(write, batch.params).rowcount
                 held_for = time.perf_counter() - started
+                pace.update(held_for)
                 result.batches += 1
                 result.changed += changed
                 result.longest_batch = max(result.longest_batch, held_for)
+                if changed != batch.count:
+                    audit(
+                        "sweep.batch_differed",
+                        {**_batch_details(sp, item, batch), "changed": changed},
+                    )
                 progress(changed)
     except exc.DBAPIError as error:
         raise _store_error(sp.store, f"rule '{item.rule}' on table '{item.table}'", error) from None
-    finally:
-        stack.close()
     return result
 
 
-def _statements(
-    sp: StorePlan, item: WorkItem, scope: Scope | None, batch_size: int, python_rows: bool
-) -> tuple[Any, ...]:
-    """Key selections (first, following, whole group chunk) and the write, for one scope."""
-    t = sp.tables[item.table]
-    pk = t.c[item.primary_key]
-    first = sp.sql.packed(sp.sql.select_keys(item, limit=batch_size, scope=scope))
-    following = sp.sql.packed(
-        sp.sql.select_keys(item, after=sa.bindparam("after"), limit=batch_size, scope=scope)
-    )
-    whole = sp.sql.packed(sp.sql.select_keys(item, scope=scope))
-    write = None
-    if not python_rows:
-        # the key range lets the planner walk the primary key, not the whole table
-        write = sp.sql.write(item, None, scope).where(
-            pk >= sa.bindparam("first_key"),
-            pk <= sa.bindparam("last_key"),
-            sp.sql.member(pk, "keys"),
+class _Statements:
+    """The statements of one item, built once each with bound parameters (compiled once)."""
+
+    def __init__(self, sp: StorePlan, item: WorkItem, python_rows: bool) -> None:
+        self.sp = sp
+        self.item = item
+        self.python_rows = python_rows
+        self.in_python = python_rows or sp.dialect not in ("postgresql", "mysql", "mariadb")
+        self._built: dict[tuple[str, bool], tuple[Any, Any]] = {}
+
+    def keyset(self, scope_name: str, scope: Scope | None, first: bool) -> tuple[Any, Any]:
+        """(summary of the next ``n`` actionable rows after ``after``, the range's write)."""
+        cache = (f"keyset:{scope_name}", first)
+        if cache not in self._built:
+            t = self.sp.tables[self.item.table]
+            pk = t.c[self.item.primary_key]
+            keys = sa.select(pk.label("k")).where(self.sp.sql.actionable(self.item, t, scope))
+            if scope is not None:
+                keys = keys.where(scope(t))
+            if not first:
+                keys = keys.where(pk > sa.bindparam("after"))
+            keys = keys.order_by(pk).limit(sa.bindparam("n", type_=sa.Integer))
+            write = None
+            if not self.python_rows:
+                bounds = [pk <= sa.bindparam("to")]
+                if scope is not None:
+                    bounds.append(scope(t))
+                if not first:
+                    bounds.append(pk > sa.bindparam("after"))
+                write = self._writes(scope, bounds)
+            self._built[cache] = (self._summary(keys), write)
+        return self._built[cache]
+
+    def groups(self, first: bool) -> tuple[Any, Any, Any]:
+        """(next chunk of count-cap groups, summary of its actionable rows, its write)."""
+        cap = self.item.count_cap
+        assert cap is not None
+        cache = ("groups", first)
+        if cache not in self._built:
+            t = self.sp.tables[self.item.table]
+            per = t.c[cap.per]
+            listed = sa.select(per.label("g"), sa.func.count().label("c")).where(per.is_not(None))
+            if not first:
+                listed = listed.where(per > sa.bindparam("after"))
+            chunk = (
+                listed.group_by(per).order_by(per).limit(sa.bindparam("n", type_=sa.Integer))
+            ).subquery("chunk")
+            chunks = sa.select(sa.func.count(), sa.func.max(chunk.c.g), sa.func.sum(chunk.c.c))
+
+            def scope(table: sa.FromClause) -> sa.ColumnElement[bool]:
+                column = table.c[cap.per]
+                upper = column <= sa.bindparam("to")
+                return upper if first else sa.and_(column > sa.bindparam("after"), upper)
+
+            pk = t.c[self.item.primary_key]
+            keys = (
+                sa.select(pk.label("k"))
+                .where(self.sp.sql.actionable(self.item, t, scope), scope(t))
+                .order_by(pk)
+            )
+            write = None if self.python_rows else self._writes(scope, [scope(t)])
+            self._built[cache] = (chunks, (self._summary(keys), write))
+        chunks, (summary, write) = self._built[cache]
+        return chunks, summary, write
+
+    def _writes(self, scope: Scope | None, bounds: list[Any]) -> tuple[Any, ...]:
+        """The batch's statements: unlinking kept dependants, then the delete or update."""
+        t = self.sp.tables[self.item.table]
+        actionable = self.sp.sql.actionable(self.item, t, scope)
+        unlinks = tuple(
+            self.sp.sql.unlink(
+                self.item, hop, sa.select(t.c[hop.target_column]).where(actionable, *bounds)
+            )
+            for hop in self.item.unlinks
         )
-    return first, following, whole, write
+        return (*unlinks, self.sp.sql.write(self.item, None, scope).where(*bounds))
+
+    def _summary(self, keys: sa.Select[Any]) -> Any:
+        """One row (count, first key, last key, md5 of the keys joined by commas), in SQL.
+
+        Where the digest cannot be computed in SQL (SQLite), or the keys are needed anyway
+        (rows rewritten in Python), the keys themselves: :func:`_summarize` digests them.
+        """
+        if self.in_python:
+            return self.sp.sql.packed(keys)
+        batch = keys.subquery("batch_keys")
+        k = batch.c.k
+        if self.sp.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+            joined = sa.func.string_agg(sa.cast(k, sa.Text), aggregate_order_by(sa.literal(","), k))
+            digest: Any = sa.func.md5(joined)
+        else:
+            digest = sa.literal_column(
+                "MD5(GROUP_CONCAT(batch_keys.k ORDER BY batch_keys.k SEPARATOR ','))"
+            )
+        return sa.select(sa.func.count(), sa.func.min(k), sa.func.max(k), digest)
 
 
-def _key_batches(
-    connection: sa.Connection,
-    params: dict[str, Any],
-    first: Any,
-    following: Any,
-    whole: Any,
-    batch_size: int,
-) -> Iterator[list[Any]]:
-    """Keys of actionable rows, ``batch_size`` at a time, in key order.
+def keys_digest(keys: list[Any]) -> str:
+    """The digest an audit entry gives of a batch's keys: md5 of their text joined by commas.
 
-    A chunk of count-cap groups is read at once (it holds about one batch of rows): with
-    ``ORDER BY key LIMIT n`` the planner would walk the whole primary key to find them.
-    Elsewhere, keyset pagination: each batch starts after the last key of the previous one.
+    The same in SQL on PostgreSQL and MariaDB, where it is computed without fetching the keys.
     """
-    if "groups" in params:
-        keys = _fetch_keys(connection, whole, params)
+    return hashlib.md5(",".join(str(k) for k in keys).encode(), usedforsecurity=False).hexdigest()
+
+
+def _summarize(
+    connection: sa.Connection, statements: _Statements, query: Any, params: dict[str, Any]
+) -> tuple[int, Any, Any, str, list[Any] | None]:
+    if statements.in_python:
+        keys = _fetch_keys(connection, query, params)
         connection.commit()  # end the read: SQLite would not let the write commit otherwise
-        for start in range(0, len(keys), batch_size):
-            yield keys[start : start + batch_size]
-        return
-    last: Any = None
-    while True:
-        query = first if last is None else following
-        keys = _fetch_keys(connection, query, {**params, "after": last})
-        connection.commit()
         if not keys:
+            return 0, None, None, "", None
+        digest = keys_digest(keys)
+        return len(keys), keys[0], keys[-1], digest, keys if statements.python_rows else None
+    count, first, last, digest = connection.execute(query, params).one()
+    connection.commit()
+    return int(count), first, last, str(digest or ""), None
+
+
+def _batches(
+    sp: StorePlan, item: WorkItem, connection: sa.Connection, statements: _Statements, pace: Pace
+) -> Iterator[Batch]:
+    """The item's batches, each a range holding up to ``pace.size`` actionable rows.
+
+    Without a count cap: primary-key ranges ``(after, to]``, each ending at the N-th
+    actionable row after the previous one. With one: the rows outside any group first (keyset
+    as above), then ranges of the ``per`` column holding about N rows: the window that ranks
+    the records only ever covers the groups of the current batch.
+    """
+    cap = item.count_cap
+    if cap is None:
+        yield from _keyset(connection, statements, pace, "table", None, item.primary_key)
+        return
+    per = cap.per
+    yield from _keyset(
+        connection, statements, pace, "ungrouped", lambda t: t.c[per].is_(None), item.primary_key
+    )
+    after: Any = None
+    groups_per_chunk = max(1, pace.size // (cap.count * 2))
+    while True:
+        chunks, summary, write = statements.groups(first=after is None)
+        groups, to, rows = connection.execute(chunks, {"after": after, "n": groups_per_chunk}).one()
+        connection.commit()
+        if not groups:
             return
-        yield keys
-        if len(keys) < batch_size:
+        params = {"after": after, "to": to}
+        count, first, last, digest, keys = _summarize(connection, statements, summary, params)
+        if count:
+            yield Batch(count, first, last, digest, per, after, to, write, params, keys)
+        after = to
+        average = max(1.0, int(rows) / int(groups))
+        groups_per_chunk = min(50_000, max(1, int(pace.size / average)))
+
+
+def _keyset(
+    connection: sa.Connection,
+    statements: _Statements,
+    pace: Pace,
+    name: str,
+    scope: Scope | None,
+    column: str,
+) -> Iterator[Batch]:
+    after: Any = None
+    while True:
+        size = pace.size
+        summary, write = statements.keyset(name, scope, first=after is None)
+        params = {"after": after, "n": size}
+        count, first, last, digest, keys = _summarize(connection, statements, summary, params)
+        if not count:
             return
-        last = keys[-1]
+        yield Batch(
+            count, first, last, digest, column, after, last, write, params | {"to": last}, keys
+        )
+        if count < size:
+            return
+        after = last
 
 
 def _fetch_keys(connection: sa.Connection, query: Any, params: dict[str, Any]) -> list[Any]:
@@ -316,8 +534,10 @@ def _fetch_keys(connection: sa.Connection, query: Any, params: dict[str, Any]) -
     return [row[0] for row in rows]
 
 
-def _batch_details(sp: StorePlan, item: WorkItem, keys: list[Any]) -> dict[str, Any]:
-    digest = hashlib.sha256("\n".join(str(k) for k in keys).encode()).hexdigest()
+def _batch_details(sp: StorePlan, item: WorkItem, batch: Batch) -> dict[str, Any]:
+    def text(value: Any) -> str | None:
+        return None if value is None else str(value)
+
     return {
         "store": sp.store,
         "activity": item.activity,
@@ -325,56 +545,30 @@ def _batch_details(sp: StorePlan, item: WorkItem, keys: list[Any]) -> dict[str, 
         "table": item.table,
         "action": item.action.value,
         "fields": list(item.fields),
-        "count": len(keys),
-        "first_key": str(keys[0]),
-        "last_key": str(keys[-1]),
-        "keys_sha256": digest,
+        # the write changes the actionable rows with range.after < column <= range.to
+        "range": {"column": batch.range_column, "after": text(batch.after), "to": text(batch.to)},
+        "count": batch.count,
+        # kept dependants whose reference to these rows is set to NULL in the same transaction
+        "unlinks": [f"{hop.table}.{hop.column}" for hop in item.unlinks],
+        "first_key": str(batch.first),
+        "last_key": str(batch.last),
+        "keys_md5": batch.digest,
         "at": sp.plan.at.isoformat(),
     }
 
 
-def _scopes(
-    sp: StorePlan, item: WorkItem, batch_size: int, connection: sa.Connection
-) -> Iterator[tuple[Scope | None, dict[str, Any]]]:
-    """The whole table, or for a count cap its groups a few at a time (NULL group first)."""
-    cap = item.count_cap
-    if cap is None:
-        yield None, {}
-        return
-    per = cap.per
-    yield (lambda t: t.c[per].is_(None)), {}
-    in_groups: Scope = lambda t: sp.sql.member(t.c[per], "groups")  # noqa: E731
-    after: Any = None
-    limit = max(1, batch_size // (cap.count * 2))
-    while True:
-        groups = connection.execute(sp.sql.partitions(item, after=after, limit=limit)).all()
-        connection.commit()
-        if not groups:
-            return
-        values = [group[0] for group in groups]
-        yield in_groups, {"groups": values}
-        after = values[-1]
-        average = max(1.0, sum(int(group[1]) for group in groups) / len(groups))
-        limit = min(5000, max(1, int(batch_size / average)))
-
-
 def _anonymize_in_python(
-    sp: StorePlan,
-    item: WorkItem,
-    keys: list[Any],
-    scope: Scope | None,
-    params: dict[str, Any],
-    connection: sa.Connection,
-    key: bytes,
+    sp: StorePlan, item: WorkItem, batch: Batch, connection: sa.Connection, key: bytes
 ) -> int:
+    assert batch.keys is not None
     t = sp.tables[item.table]
     pk = t.c[item.primary_key]
     query = sa.select(pk, *(t.c[c] for c, _ in item.anonymize)).where(
-        pk.in_(keys), sp.sql.actionable(item, t, scope)
+        pk.in_(batch.keys), sp.sql.actionable(item, t, _range_scope(item, batch))
     )
     if sp.dialect != "sqlite":
         query = query.with_for_update()
-    rows = connection.execute(query, params).all()
+    rows = connection.execute(query).all()
     if not rows:
         return 0
     updates = []
@@ -390,6 +584,19 @@ def _anonymize_in_python(
     statement = sa.update(t).where(pk == sa.bindparam("k_")).values(assignments)
     connection.execute(statement, updates)
     return len(rows)
+
+
+def _range_scope(item: WorkItem, batch: Batch) -> Scope | None:
+    """For a count cap, the batch's groups, so that the window ranks only those."""
+    cap = item.count_cap
+    if cap is None:
+        return None
+    if batch.range_column != cap.per:
+        return lambda t: t.c[cap.per].is_(None)
+    after, to = batch.after, batch.to
+    if after is None:
+        return lambda t: t.c[cap.per] <= to
+    return lambda t: sa.and_(t.c[cap.per] > after, t.c[cap.per] <= to)
 
 
 def _store_error(store: str, doing: str, error: exc.DBAPIError) -> StoreError:

@@ -10,9 +10,14 @@ How a sweep reads it (the full rules are in :mod:`registre.engine.plan`):
 - ``events`` paths such as ``account.deleted_at`` follow ``references``; ``contract_ended``
   without a column of its own is read on ``tenants`` through the table's ``tenant``.
 - A ``delete`` rule deletes rows; a row another mapped table still references is blocked,
-  never cascaded. An ``anonymize`` rule rewrites only the columns under ``anonymize``; a row is
-  done when ``anonymized_at`` is set or, without it, when every column is NULL or already in
-  its anonymized form (``hash`` and ``fake_name`` cannot be recognised: they need
+  never cascaded, unless the reference says ``on_delete: unlink``: then the referencing rows
+  are kept and their column set to NULL in the batch that deletes the row (a row under a
+  legal hold is never unlinked: it blocks its parent instead). ``unlink`` needs a nullable
+  column. The short form ``manager_id -> managers`` blocks; write ``{column: manager_id,
+  table: managers, on_delete: unlink}`` to unlink.
+- An ``anonymize`` rule rewrites only the columns under ``anonymize``; a row is done when
+  ``anonymized_at`` is set or, without it, when every column is NULL or already in its
+  anonymized form (``hash`` and ``fake_name`` cannot be recognised: they need
   ``anonymized_at``). A key cannot be anonymized, and a reference only unlinked (``null``).
 - ``keep_last`` needs ``per`` (a column of the table) and ``order_by``; ties are broken by the
   primary key, the higher being the newer, and rows with no ``order_by`` value are the oldest.
@@ -56,6 +61,8 @@ class Reference(_Strict):
     """The referenced table."""
     target: Column | None = None
     """The referenced column; the referenced table's primary key when omitted."""
+    on_delete: Literal["block", "unlink"] = "block"
+    """When a sweep deletes the referenced row: 'block' keeps it while this row exists; 'unlink' sets this nullable column to NULL and keeps this row."""
 
 
 def _references_short_form(value: Any) -> Any:

@@ -18,7 +18,8 @@ masked; a broken audit chain that prevents appending raises
 Additions after the first version: ``EngineState.close()`` and use as a context manager,
 ``EngineState.url`` (masked), ``AuditTrail.append_in``, ``AuditTrail.append_many_in`` and
 ``AuditTrail.head()``, ``AuditEntry.as_json()``, ``Hold``/``Run`` ``as_json()``, the hold
-look-ups listed in :mod:`registre.state.holds`, and :func:`identity_digest`.
+look-ups listed in :mod:`registre.state.holds`, :func:`identity_digest`, and
+``Runs.progress_in`` (a checkpoint in the same transaction as an audit entry).
 """
 
 from __future__ import annotations

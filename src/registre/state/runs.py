@@ -123,18 +123,22 @@ class Runs:
 
     def progress(self, run_id: int, key: str, done: int) -> None:
         """Checkpoint: ``done`` items of ``key`` are finished in this run."""
-        now = utcnow()
         with write_transaction(self._engine) as connection:
-            _require_running(connection, run_id)
-            updated = connection.execute(
-                run_progress.update()
-                .where(run_progress.c.run_id == run_id, run_progress.c.key == key)
-                .values(done=done, updated_at=now)
-            ).rowcount
-            if not updated:
-                connection.execute(
-                    run_progress.insert().values(run_id=run_id, key=key, done=done, updated_at=now)
-                )
+            self.progress_in(connection, run_id, key, done)
+
+    def progress_in(self, connection: Connection, run_id: int, key: str, done: int) -> None:
+        """:meth:`progress` inside the caller's write transaction (with an audit entry, say)."""
+        now = utcnow()
+        _require_running(connection, run_id)
+        updated = connection.execute(
+            run_progress.update()
+            .where(run_progress.c.run_id == run_id, run_progress.c.key == key)
+            .values(done=done, updated_at=now)
+        ).rowcount
+        if not updated:
+            connection.execute(
+                run_progress.insert().values(run_id=run_id, key=key, done=done, updated_at=now)
+            )
 
     def finish(
         self, run_id: int, *, status: Literal["done", "failed"], summary: dict[str, Any]

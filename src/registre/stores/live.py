@@ -16,6 +16,7 @@ class LiveColumn:
 
     type: str
     temporal: bool
+    nullable: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,11 @@ def reflect_schema(engine: Engine, tables: set[str] | None = None) -> LiveSchema
     live: dict[str, LiveTable] = {}
     for name in sorted(wanted):
         columns = {
-            column["name"]: LiveColumn(_type_name(column["type"]), _temporal(column["type"]))
+            column["name"]: LiveColumn(
+                _type_name(column["type"]),
+                _temporal(column["type"]),
+                bool(column.get("nullable", True)),
+            )
             for column in inspector.get_columns(name)
         }
         primary = inspector.get_pk_constraint(name).get("constrained_columns") or []

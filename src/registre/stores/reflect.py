@@ -206,6 +206,16 @@ class _Checker(RuleChecks):
                     at=at,
                 )
                 continue
+            own = live.columns.get(ref.column)
+            if ref.on_delete == "unlink" and own is not None and not own.nullable:
+                yield self.problem(
+                    name,
+                    ref.column,
+                    f"reference '{ref_name}' is unlinked when '{ref.table}' rows are deleted, "
+                    f"but the column '{ref.column}' is NOT NULL",
+                    "make the column nullable, or use 'on_delete: block'",
+                    at=(*at, "on_delete"),
+                )
             target_mapping = self.store.tables.get(ref.table)
             target = ref.target or (target_mapping.primary_key if target_mapping else "id")
             if target not in target_live.columns:
