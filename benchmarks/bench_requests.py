@@ -5,7 +5,8 @@ Measures, end to end through the library API (:class:`registre.requests.SubjectR
 * the latency of finding a person's rows (the finder alone);
 * the latency of an access request (open, verify, execute: find, ZIP export, letter, audit);
 * the latency of an erasure (open, verify, execute: find, plan, audited steps, letter);
-* the peak RSS of an access export for a person with 100,000 rows, against a person with a few.
+* the peak RSS of an access export for a person with 100,000 rows, against a person with a few;
+* the state database's commits per request (each one waits for the disk).
 
 People are sampled from the account holders and managers: the data we control. (End users'
 data is held as a processor, so their requests are forwarded, not executed.)
@@ -15,7 +16,8 @@ Usage::
     .venv/bin/python benchmarks/bench_requests.py --subjects 24000 \\
         --server postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-``--url`` reuses an already loaded database instead of creating (and dropping) one.
+``--url`` reuses an already loaded database instead of creating (and dropping) one; each run
+erases ``--samples`` people from it and gives one manager 100,000 log lines (once).
 """
 
 from __future__ import annotations
