@@ -11,8 +11,9 @@ a fresh process:
 * checks that both databases end with the same rows, and reports rows/s, the ratio, the
   longest batch and the process's peak RSS.
 
-Rules: ``web-history`` (DELETE, 15 days after the visit) and ``geolocation-points`` (keep the
-newest 50 per device, at most 2 months: the count cap against a window-function DELETE).
+Rules: ``web-history`` (DELETE, 15 days after the visit or when the device was reset) and
+``geolocation-points`` (keep the newest 50 per device, at most 2 months, none of a reset
+device: the count cap against a window-function DELETE).
 """
 
 from __future__ import annotations
@@ -35,15 +36,19 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "device-management"
 AT = datetime(2026, 11, 1, tzinfo=ZoneInfo("Europe/Paris"))
 
+# both rules also delete the records of a device reset before the instant (``:at``)
 HAND_WRITTEN = {
-    "web-history": "DELETE FROM web_history WHERE visited_at < :cutoff",
+    "web-history": """
+        DELETE FROM web_history WHERE visited_at < :cutoff
+          OR device_id IN (SELECT id FROM devices WHERE reset_at < :at)""",
     "geolocation-points": """
         DELETE FROM geolocation_points WHERE id IN (
           SELECT id FROM (
-            SELECT id, recorded_at, row_number() OVER (
+            SELECT id, recorded_at, device_id, row_number() OVER (
               PARTITION BY device_id ORDER BY recorded_at DESC, id DESC) AS rn
             FROM geolocation_points) ranked
-          WHERE rn > 50 OR recorded_at < :cutoff)""",
+          WHERE rn > 50 OR recorded_at < :cutoff
+            OR device_id IN (SELECT id FROM devices WHERE reset_at < :at))""",
 }
 
 
@@ -80,7 +85,11 @@ def measure(url: str, twin: str, rule: str, batch_size: int) -> dict[str, object
     with hand.begin() as connection:
         started = time.perf_counter()
         hand_rows = connection.execute(
-            sa.text(HAND_WRITTEN[rule]), {"cutoff": moment.replace(tzinfo=None)}
+            sa.text(HAND_WRITTEN[rule]),
+            {
+                "cutoff": moment.replace(tzinfo=None),
+                "at": AT.astimezone(ZoneInfo("UTC")).replace(tzinfo=None),
+            },
         ).rowcount
         hand_seconds = time.perf_counter() - started
     hand.dispose()

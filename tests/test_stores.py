@@ -269,9 +269,9 @@ MAPPING_CASES: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, Any,
     ),
     (
         "one clock without a timestamp",
-        _drop("devices", "events", "device_reset"),
-        ("devices", None, "devices"),
-        "starts a clock at 'device_reset'",
+        _drop("shared_contacts", "events", "contact_deleted"),
+        ("shared_contacts", None, "shared-contacts"),
+        "starts a clock at 'contact_deleted'",
     ),
     (
         "count cap without per",
@@ -379,13 +379,13 @@ def test_reflection_tells_timestamps_from_text_on_every_backend(
             app.metadata.create_all(engine)
             assert check_mapping(register, STORE, engine) == []
             with engine.begin() as conn:
-                for statement in _to_text("devices", "reset_at", backend):
+                for statement in _to_text("shared_contacts", "deleted_at", backend):
                     conn.execute(text(statement))
             problems = check_mapping(register, STORE, engine)
         finally:
             engine.dispose()
     assert [(p.table, p.column, "not a date or timestamp" in p.message) for p in problems] == [
-        ("devices", "reset_at", True)
+        ("shared_contacts", "deleted_at", True)
     ]
 
 

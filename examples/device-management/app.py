@@ -23,8 +23,8 @@ employees, ``directory_users``); the rest scales with it:
   the service, 0-6 shared contacts (20 % deleted), 0-10 dashboard actions per manager in the
   last year of service.
 * users: 8 % deleted by the client (``deleted_at``); each has a device, 10 % a second one, and
-  5 % of devices are not assigned to anyone. 10 % of devices were reset (``reset_at``, copied
-  to the user's ``device_reset_at``); 80 % are company-owned, half of those with location on.
+  5 % of devices are not assigned to anyone. 10 % of devices were reset (``reset_at``); 80 %
+  are company-owned, half of those with location on.
 * geolocation: per located device, 5 to 150 points (about a third above 50) spread over the
   90 days before the service ended (or the device was reset), so some are older than 2 months.
 * web history: with web filtering, 0-20 visits per device over the 30 days before the service
@@ -170,8 +170,6 @@ directory_users = Table(
     Column("custom_fields", Text, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("deleted_at", DateTime, nullable=True, index=True),
-    # the console stamps the user when their assigned device is reset (the register's clock)
-    Column("device_reset_at", DateTime, nullable=True, index=True),
 )
 
 devices = Table(
@@ -483,7 +481,6 @@ def _account(
         )
 
     owners: list[int | None] = []
-    row_of: dict[int, int] = {}
     for _ in range(users):
         first, last, email = person()
         since = _between(rng, created, end)
@@ -498,21 +495,15 @@ def _account(
                 None if rng.random() < 0.7 else f'{{"matricule": "{rng.randint(1000, 99999)}"}}',
                 since,
                 _between(rng, since, end) if rng.random() < 0.08 else None,
-                None,  # device_reset_at, set below once the user's devices exist
             )
         )
-        row_of[user_id] = len(out["directory_users"]) - 1
         owners.append(user_id)
         if rng.random() < 0.10:
             owners.append(user_id)
     owners.extend(None for _ in range(round(len(owners) * 0.05)))
 
     for user_id in owners:
-        reset_at = _device(account_id, user_id, created, end, web_filtering, rng, fake, ids, out)
-        if user_id is not None and reset_at is not None:
-            row = out["directory_users"][row_of[user_id]]
-            if row[-1] is None or row[-1] < reset_at:
-                out["directory_users"][row_of[user_id]] = (*row[:-1], reset_at)
+        _device(account_id, user_id, created, end, web_filtering, rng, fake, ids, out)
 
 
 def _device(

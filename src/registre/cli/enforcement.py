@@ -136,9 +136,9 @@ def _plan_table(register: Register, at: datetime, sp: Any, counts: list[Any]) ->
 def _notes(counts: list[Any]) -> None:
     if any(c.blocked for c in counts):
         err.print(
-            "Blocked rows are still referenced by rows of another table. Tables are swept "
-            "children first: a blocked row whose dependants are all deleted by the same "
-            "sweep is deleted after them; the others wait until their dependants go."
+            "Blocked rows are still referenced by rows of another table that the register "
+            "keeps; they wait until those go. (Rows whose dependants the same sweep deletes "
+            "are counted as due: tables are swept children first.)"
         )
     if any(c.held > c.restricted for c in counts):
         err.print("Held-back rows are under a legal hold (`registre hold list`).")
@@ -241,15 +241,13 @@ def sweep(
             out.print(_plan_table(register, moment, sp, counts[sp.store]))
             _notes(counts[sp.store])
         total = sum(c.due for found in counts.values() for c in found)
-        blocked = sum(c.blocked for found in counts.values() for c in found)
-        if (total or blocked) and not yes:
+        if total and not yes:
             if not sys.stdin.isatty():
                 raise UsageError(
                     "the sweep deletes data and there is no terminal to "
                     "confirm it: run again with --yes"
                 )
-            more = f", and up to {blocked:,} blocked rows if their dependants go" if blocked else ""
-            typer.confirm(f"Change {total:,} rows as shown above{more}?", abort=True)
+            typer.confirm(f"Change {total:,} rows as shown above?", abort=True)
         with ExitStack() as locks, open_state(state_url) as state:
             for sp in plans:
                 locks.enter_context(exclusive(sp))
@@ -311,7 +309,7 @@ def sweep(
                     console=err,
                     transient=True,
                 ) as bar:
-                    task = bar.add_task("sweeping", total=(total + blocked) or None)
+                    task = bar.add_task("sweeping", total=total or None)
                     for sp in plans:
                         for item in sp.plan.items:
                             bar.update(task, description=f"{item.rule} on {item.table}")

@@ -96,11 +96,13 @@ class PlanSql:
                 conditions.append(self._linked(t, hop, parent, parent_held))
         return sa.or_(*conditions) if conditions else sa.false()
 
-    def blocked(self, item: WorkItem, t: sa.FromClause) -> Condition:
+    def blocked(self, item: WorkItem, t: sa.FromClause, *, after_sweep: bool = False) -> Condition:
         """A row to delete that another mapped table still references.
 
         Through an ``unlink`` reference, only a held dependant blocks: a hold forbids
-        touching the row, its reference included.
+        touching the row, its reference included. ``after_sweep``: only dependants that no
+        delete rule of their table removes first (tables are swept children first), which is
+        what a plan reports; the sweep itself checks the dependants left at the time.
         """
         checks = []
         for hop, unlinked in [(h, False) for h in item.dependants] + [
@@ -113,6 +115,14 @@ class PlanSql:
             query = query.where(child.c[hop.column] == t.c[hop.target_column])
             if unlinked:
                 query = query.where(self.held(hop.table, child))
+            elif after_sweep:
+                removed = [
+                    self.actionable(other, child)
+                    for other in self.plan.items
+                    if other.table == hop.table and other.action == Action.delete
+                ]
+                if removed:
+                    query = query.where(sa.not_(sa.or_(*removed)))
             checks.append(sa.exists(query.correlate(t)))
         return sa.or_(*checks) if checks else sa.false()
 
@@ -155,11 +165,12 @@ class PlanSql:
     def counts(self, item: WorkItem) -> sa.Select[Any]:
         """One row: (due, held, blocked, restricted) for the item, from a single scan.
 
-        ``restricted`` counts the held rows that a restriction of processing holds.
+        ``blocked`` counts the rows that dependants the sweep keeps still reference;
+        ``restricted`` the held rows that a restriction of processing holds.
         """
         t = self.tables[item.table]
         held = self.held(item.table, t)
-        blocked = sa.and_(sa.not_(held), self.blocked(item, t))
+        blocked = sa.and_(sa.not_(held), self.blocked(item, t, after_sweep=True))
         restricted = self.held(item.table, t, restricted_only=True)
         return (
             sa.select(
