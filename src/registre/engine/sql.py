@@ -2,9 +2,10 @@
 
 Everything is expressed against the reflected tables of the store, so that bound values take
 the column's own type (naive or aware timestamps, dates, SQLite's text datetimes). Links
-through references are correlated ``EXISTS`` subqueries: they work inside ``DELETE`` and
-``UPDATE`` on every dialect, where joins do not. Count caps are a ``ROW_NUMBER()`` window in a
-derived table, which MySQL accepts next to a write on the same table.
+through references are ``IN`` subqueries (dependants, correlated ``EXISTS``): they work inside
+``DELETE`` and ``UPDATE`` on every dialect, where joins do not. Count caps are a
+``ROW_NUMBER()`` window in a derived table, which MySQL accepts next to a write on the same
+table.
 
 Every predicate is NULL-safe (``col IS NOT NULL AND col < cutoff``): the sweep negates some of
 them (not held, not anonymized yet), and ``NOT unknown`` would silently skip a row.
@@ -351,11 +352,16 @@ class PlanSql:
     def _linked(
         self, current: sa.FromClause, hop: Hop, target: sa.FromClause, condition: Condition
     ) -> Condition:
-        return sa.exists(
-            sa.select(sa.literal(1))
-            .select_from(target)
-            .where(target.c[hop.target_column] == current.c[hop.column], condition)
-            .correlate(current)
+        """The row's reference points at a ``target`` row meeting ``condition``.
+
+        An uncorrelated ``IN``, not a correlated ``EXISTS``: ``condition`` never reads
+        ``current``, and inside an ``OR`` PostgreSQL hashes the ``IN`` list once where it would
+        probe the parent table for every row. NULL-safe on both sides.
+        """
+        link = current.c[hop.column]
+        key = target.c[hop.target_column]
+        return sa.and_(
+            link.is_not(None), link.in_(sa.select(key).where(key.is_not(None), condition))
         )
 
     def _alias(self, table: str) -> sa.FromClause:
