@@ -11,11 +11,14 @@ demo: setup
 	bash scripts/demo.sh
 
 test: setup services
+	.venv/bin/ruff check src tests benchmarks examples
+	.venv/bin/ruff format --check src tests benchmarks examples
+	.venv/bin/mypy
 	REGISTRE_TEST_POSTGRES_URL=$${REGISTRE_TEST_POSTGRES_URL-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	REGISTRE_TEST_MARIADB_URL=$${REGISTRE_TEST_MARIADB_URL-mysql+pymysql://root@127.0.0.1:3306/test} \
 	.venv/bin/python -m pytest -q
 
 lint: setup
-	.venv/bin/ruff check src tests
-	.venv/bin/ruff format --check src tests
+	.venv/bin/ruff check src tests benchmarks examples
+	.venv/bin/ruff format --check src tests benchmarks examples
 	.venv/bin/mypy

@@ -21,10 +21,18 @@ from zoneinfo import ZoneInfo
 Unit = Literal["days", "weeks", "months", "years"]
 
 UNITS: dict[str, Unit] = {
-    "day": "days", "days": "days", "d": "days",
-    "week": "weeks", "weeks": "weeks", "w": "weeks",
-    "month": "months", "months": "months", "m": "months",
-    "year": "years", "years": "years", "y": "years",
+    "day": "days",
+    "days": "days",
+    "d": "days",
+    "week": "weeks",
+    "weeks": "weeks",
+    "w": "weeks",
+    "month": "months",
+    "months": "months",
+    "m": "months",
+    "year": "years",
+    "years": "years",
+    "y": "years",
 }
 _ISO_UNITS: dict[str, Unit] = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
 _TEXT = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$")

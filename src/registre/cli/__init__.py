@@ -32,8 +32,10 @@ def report_error(exc: RegistreError) -> int:
     """Print an error for people and return the exit code to use."""
     if isinstance(exc, RegisterError):
         for problem in exc.problems:
-            err.print(f"[bold]{problem.file}:{problem.line}:{problem.column}:[/bold] "
-                      f"[red]{_escape(problem.message)}[/red]")
+            err.print(
+                f"[bold]{problem.file}:{problem.line}:{problem.column}:[/bold] "
+                f"[red]{_escape(problem.message)}[/red]"
+            )
             if problem.hint:
                 err.print(f"    hint: {_escape(problem.hint)}")
         err.print(f"[red]{exc.message}[/red]; nothing was written.")

@@ -10,8 +10,9 @@ import typer
 
 from registre.cli import app, out
 
-RegisterPath = typer.Argument(..., help="A register.yaml, or a folder of YAML files.",
-                              show_default=False)
+RegisterPath = typer.Argument(
+    ..., help="A register.yaml, or a folder of YAML files.", show_default=False
+)
 
 
 @app.command()
@@ -21,11 +22,15 @@ def check(
         False, "--connect", help="Also compare each store's mapping with its live database."
     ),
     url: str | None = typer.Option(
-        None, "--url", help="Database URL to use instead of the store's environment variable.",
+        None,
+        "--url",
+        help="Database URL to use instead of the store's environment variable.",
         show_default=False,
     ),
     store: str | None = typer.Option(
-        None, "--store", help="Only this store (needed with --url when there are several).",
+        None,
+        "--store",
+        help="Only this store (needed with --url when there are several).",
         show_default=False,
     ),
 ) -> None:
@@ -46,15 +51,21 @@ def _check_stores(path: Path, register: Any, url: str | None, only: str | None) 
     from registre.stores import check_mapping, connect
 
     if only is not None and only not in register.stores:
-        raise StoreError(f"the register declares no store '{only}'",
-                         hint="declared stores: " + (", ".join(sorted(register.stores)) or "none"))
+        raise StoreError(
+            f"the register declares no store '{only}'",
+            hint="declared stores: " + (", ".join(sorted(register.stores)) or "none"),
+        )
     store_ids = [only] if only else list(register.stores)
     if not store_ids:
-        raise StoreError("--connect: the register maps no database",
-                         hint="add a 'stores:' section mapping your tables")
+        raise StoreError(
+            "--connect: the register maps no database",
+            hint="add a 'stores:' section mapping your tables",
+        )
     if url and len(store_ids) > 1:
-        raise StoreError("--url is ambiguous: the register has several stores",
-                         hint="name the store it is for with --store")
+        raise StoreError(
+            "--url is ambiguous: the register has several stores",
+            hint="name the store it is for with --store",
+        )
     _, positions, _ = read_register_data(path)
     lines: list[str] = []
     for store_id in store_ids:

@@ -31,7 +31,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 Column = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 ColumnPath = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
-"""A column of this table (``deleted_at``) or reached through references (``account.deleted_at``)."""
+"""A column of this table (``deleted_at``) or reached through references (``account.deleted_at``).
+"""
 
 AnonymizeMethod = Literal[
     "null",
@@ -62,7 +63,9 @@ class Reference(_Strict):
     target: Column | None = None
     """The referenced column; the referenced table's primary key when omitted."""
     on_delete: Literal["block", "unlink"] = "block"
-    """When a sweep deletes the referenced row: 'block' keeps it while this row exists; 'unlink' sets this nullable column to NULL and keeps this row."""
+    """When a sweep deletes the referenced row: 'block' keeps it while this row exists; 'unlink'
+    sets this nullable column to NULL and keeps this row.
+    """
 
 
 def _references_short_form(value: Any) -> Any:
@@ -91,7 +94,9 @@ class RuleBinding(_Strict):
     order_by: Column | None = None
     """For a 'keep_last' rule: the column that orders records, newest last."""
     anonymized_at: Column | None = None
-    """For an 'anonymize' rule: a timestamp column the sweep sets, so anonymized rows are not due again; required with the hash and fake_* methods."""
+    """For an 'anonymize' rule: a timestamp column the sweep sets, so anonymized rows are not due
+    again; required with the hash and fake_* methods.
+    """
 
 
 class TableMapping(_Strict):
