@@ -86,7 +86,7 @@ accounts = Table(
     Column("company_name", String(200), nullable=False),
     Column("siren", String(9), nullable=False),
     Column("billing_address", String(300), nullable=True),
-    Column("accounting_email", String(200), nullable=True),
+    Column("accounting_email", String(200), nullable=True, index=True),
     Column("plan", String(20), nullable=False),
     Column("licences", Integer, nullable=False),
     Column("web_filtering", Boolean, nullable=False),
@@ -103,7 +103,7 @@ account_holders = Table(
     Column("email", String(200), nullable=False, index=True),
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
-    Column("phone", String(40), nullable=True),
+    Column("phone", String(40), nullable=True, index=True),
     Column("created_at", DateTime, nullable=False),
 )
 
@@ -200,7 +200,7 @@ shared_contacts = Table(
     _fk("account_id", "accounts.id"),
     Column("name", String(200), nullable=False),
     Column("email", String(200), nullable=True, index=True),
-    Column("phone", String(40), nullable=True),
+    Column("phone", String(40), nullable=True, index=True),
     Column("note", Text, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("deleted_at", DateTime, nullable=True, index=True),
