@@ -13,6 +13,8 @@ again ends exactly where an uninterrupted one does.
 N adapts: it doubles while writes take well under :data:`TARGET_SECONDS` and shrinks when one
 takes longer, between ``--batch-size`` and :data:`MAX_BATCH`.
 
+Plain deletes on integer keys skip the choosing read: see :mod:`registre.engine.spans`.
+
 Count caps are swept by ranges of their ``per`` column (a few thousand devices at a time), so
 the window that ranks the records only ever covers the groups of the current batch.
 """
@@ -34,6 +36,7 @@ from sqlalchemy.engine import Engine
 from registre._exceptions import MappingError, StoreError
 from registre.engine.anonymize import KEYED, hmac_key, python_value
 from registre.engine.plan import Hold, PersonHold, Plan, RecordHold, WorkItem, plan_store
+from registre.engine.spans import span_eligible, sweep_spans
 from registre.engine.sql import PlanSql, Scope, compile_literal
 from registre.register.model import Register
 from registre.register.taxonomy import Action
@@ -317,6 +320,9 @@ def sweep_item(
                 # the digest sorts up to MAX_BATCH keys: in memory, not in a temporary file
                 connection.execute(sa.text("SET work_mem = '64MB'"))
                 connection.commit()
+            if span_eligible(sp, item):
+                sweep_spans(sp, item, connection, pace, result, audit, progress)
+                return result
             statements = _Statements(sp, item, python_rows)
             for batch in _batches(sp, item, connection, statements, pace):
                 audit(f"sweep.{item.action.value}", _batch_details(sp, item, batch))
