@@ -283,6 +283,80 @@ CASES = {
         [("date: 2026-01-01", "date: 1er janvier 2026")],
         [(9, 9, "policy.date: expected a date, found '1er janvier 2026'", "YYYY-MM-DD")],
     ),
+    "date with a month that does not exist": (
+        [("date: 2026-01-01", "date: 2026-13-01")],
+        [
+            (
+                9,
+                9,
+                "policy.date: '2026-13-01' is not a date that exists: there is no month 13",
+                "YYYY-MM-DD",
+            )
+        ],
+    ),
+    "date with a day that does not exist": (
+        [("date: 2026-01-01", "date: 2026-02-30")],
+        [
+            (
+                9,
+                9,
+                "policy.date: '2026-02-30' is not a date that exists: February 2026 has 28 days",
+                "YYYY-MM-DD",
+            )
+        ],
+    ),
+    "impossible date reported with the other problems": (
+        [
+            ("date: 2026-01-01", "date: 2026-04-31"),
+            ("legal_basis: contract", "legal_basis: contrat"),
+        ],
+        [
+            (9, 9, "'2026-04-31' is not a date that exists: April 2026 has 30 days", "YYYY-MM-DD"),
+            (26, 18, "'contrat' is not one of", "did you mean 'contract'?"),
+        ],
+    ),
+    "time that does not exist": (
+        [("date: 2026-01-01", "date: 2026-01-01 25:00:00")],
+        [(9, 9, "is not a date and time that exists: hour must be in 0..23", "YYYY-MM-DD")],
+    ),
+    "date given as a number": (
+        [("date: 2026-01-01", "date: 20260101")],
+        [(9, 9, "policy.date: expected a date, found 20260101", "YYYY-MM-DD")],
+    ),
+    "number too long to read": (
+        [("registre: 1", "registre: " + "9" * 5000)],
+        [(1, 11, "cannot be read as a whole number: it has 5000 digits", "between quotes")],
+    ),
+    "value tagged as a number that is not one": (
+        [('version: "1"', "version: !!int un")],
+        [(8, 12, "policy.version: 'un' cannot be read as a whole number", "between quotes")],
+    ),
+    "format version that is not 1": (
+        [("registre: 1", "registre: 2")],
+        [(1, 11, "registre: must be 1, found 2", "write 'registre: 1'")],
+    ),
+    "control character": (
+        [("name: Exemple SAS", "name: Exemple\x07SAS")],
+        [(3, 16, "the control character U+0007, which YAML does not allow", "delete it")],
+    ),
+    "lists nested too deep": (
+        [("", "notes: " + "[" * 500 + "]" * 500 + "\n")],
+        [(37, 107, "nested more than 100 levels deep", "never closed")],
+    ),
+    "second YAML document": (
+        [("", "---\nnotes: x\n")],
+        [(37, 1, "this '---' starts a second one", "remove the '---' line")],
+    ),
+    "problem in a mapping merged in with '<<'": (
+        [
+            (
+                "  client:\n    name: {fr: Clients, en: Clients}\n",
+                "  client: &person\n    name: {fr: Clients, en: Clients}\n"
+                "  prospect:\n    <<: *person\n    nom: Prospects\n",
+            )
+        ],
+        [(16, 5, "unknown key 'nom' in subjects.prospect", "valid keys here: description, name")],
+    ),
     "id that is not an id": (
         [("      contacts:\n", "      Contacts:\n")],
         [(34, 7, "'Contacts' is not a valid id in activities.service.retention", "lower case")],
@@ -511,15 +585,48 @@ def test_cli_reports_every_problem_at_once_and_writes_nothing(
         ("missing.yaml", None, "missing.yaml:1:1: no such file or folder"),
         ("register.yaml", "registre: 1\norganization: [\n", "register.yaml:3:1: YAML syntax error"),
         ("register.yaml", "- a\n- b\n", "register.yaml:1:1: a register file must be a mapping"),
+        ("register.yaml", "registre\n", "register.yaml:1:1: a register file must be a mapping"),
         ("register.yaml", b"name: \xff\xfe\n", "register.yaml:1:1: the file is not UTF-8 text"),
+        ("register.yaml", bytes(range(256)), "register.yaml:1:1: the file is not UTF-8 text"),
+        ("reg", {}, "reg:1:1: the folder holds no .yaml or .yml file"),
+        ("reg", {"notes.txt": "x"}, "reg:1:1: the folder holds no .yaml or .yml file"),
+        (
+            "reg",
+            {"main.yaml": BASE.replace("2026-01-01", "2026-02-29")},
+            "reg/main.yaml:9:9: policy.date: '2026-02-29' is not a date that exists",
+        ),
+        (
+            "register.yaml",
+            "a:\n" + "".join("  " * depth + "b:\n" for depth in range(1, 600)),
+            "register.yaml:101:201: lists and mappings are nested more than 100 levels deep",
+        ),
     ],
-    ids=["no such file", "syntax error", "not a mapping", "not UTF-8"],
+    ids=[
+        "no such file",
+        "syntax error",
+        "not a mapping",
+        "a single word",
+        "not UTF-8",
+        "binary",
+        "empty folder",
+        "folder without YAML",
+        "impossible date in a folder register",
+        "indentation too deep",
+    ],
 )
 def test_cli_unreadable_register(
-    tmp_path: Path, registre_cli: str, name: str, content: str | bytes | None, expected: str
+    tmp_path: Path,
+    registre_cli: str,
+    name: str,
+    content: str | bytes | dict[str, str] | None,
+    expected: str,
 ) -> None:
     path = tmp_path / name
-    if isinstance(content, bytes):
+    if isinstance(content, dict):
+        path.mkdir()
+        for file, text in content.items():
+            (path / file).write_text(text, encoding="utf-8")
+    elif isinstance(content, bytes):
         path.write_bytes(content)
     elif content is not None:
         path.write_text(content, encoding="utf-8")

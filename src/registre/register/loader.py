@@ -9,20 +9,38 @@ files.
 
 from __future__ import annotations
 
+import calendar
+import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.reader import ReaderError
 
 from registre._exceptions import Problem, RegisterError
 from registre.register.model import Register
 from registre.register.references import check_data_references
-from registre.register.validation import Loc, Position, validation_problems
+from registre.register.validation import Loc, Position, dotted, validation_problems
 
 SINGLE_SECTIONS = frozenset({"registre", "organization", "policy", "rights", "breaches"})
+
+# Far deeper than any register; past it a file is almost surely an unclosed bracket, and the
+# YAML composer, which recurses, would overflow the stack first.
+MAX_DEPTH = 100
+
+
+def _lc(pairs: Any, key: Any) -> tuple[int, int] | None:
+    """A 0-based (line, column) from ruamel's ``lc``; None for a key merged in with ``<<``."""
+    try:
+        found = pairs(key)
+    except (KeyError, IndexError):
+        return None
+    return (found[0], found[1]) if found else None
 
 
 class Positions:
@@ -35,16 +53,27 @@ class Positions:
     def record(self, node: Any, file: str, loc: Loc = ()) -> None:
         if isinstance(node, CommentedMap):
             for key in node:
-                kline, kcol = node.lc.key(key)
-                vline, vcol = node.lc.value(key)
-                self.keys[(*loc, key)] = (file, kline + 1, kcol + 1)
-                self.values[(*loc, key)] = (file, vline + 1, vcol + 1)
+                self.mark((*loc, key), file, _lc(node.lc.key, key), _lc(node.lc.value, key))
                 self.record(node[key], file, (*loc, key))
         elif isinstance(node, CommentedSeq):
             for index, item in enumerate(node):
-                line, col = node.lc.item(index)
-                self.keys[(*loc, index)] = self.values[(*loc, index)] = (file, line + 1, col + 1)
+                where = _lc(node.lc.item, index)
+                self.mark((*loc, index), file, where, where)
                 self.record(item, file, (*loc, index))
+
+    def mark(
+        self, loc: Loc, file: str, key: tuple[int, int] | None, value: tuple[int, int] | None
+    ) -> None:
+        """Record 0-based marks; a key merged in with ``<<`` has none and is shown at its parent."""
+        if key is not None:
+            self.keys[loc] = (file, key[0] + 1, key[1] + 1)
+        if value is not None:
+            self.values[loc] = (file, value[0] + 1, value[1] + 1)
+
+    def loc_of_value(self, position: Position) -> Loc | None:
+        """The key whose value was written at ``position``, if any."""
+        found = [loc for loc, where in self.values.items() if where == position]
+        return max(found, key=len) if found else None
 
     def where(self, loc: Loc, data: Any, *, default: Position) -> Position:
         """Where a problem about ``loc`` is best shown: a mapping at its key, a value at itself.
@@ -129,17 +158,11 @@ def _read(root: Path) -> tuple[dict[str, Any], Positions, list[Problem], bool]:
     positions = Positions()
     merged: dict[str, Any] = {}
     complete = True
-    yaml = YAML(typ="rt")
     for file in files:
         name = _display(file)
-        try:
-            document = yaml.load(file.read_text(encoding="utf-8"))
-        except MarkedYAMLError as exc:
-            problems.append(_syntax_problem(name, exc))
-            complete = False
-            continue
-        except UnicodeDecodeError:
-            problems.append(Problem(name, 1, 1, "the file is not UTF-8 text", "save it as UTF-8"))
+        document, unreadable, problem = _parse(file, name)
+        if problem is not None:
+            problems.append(problem)
             complete = False
             continue
         if document is None:
@@ -157,7 +180,150 @@ def _read(root: Path) -> tuple[dict[str, Any], Positions, list[Problem], bool]:
             complete = False
             continue
         problems.extend(_merge(document, name, merged, positions))
+        for scalar in unreadable:
+            loc = positions.loc_of_value((name, scalar.line, scalar.column))
+            message = f"{dotted(loc)}: {scalar.message}" if loc else scalar.message
+            problems.append(Problem(name, scalar.line, scalar.column, message, scalar.hint))
     return _plain(merged), positions, problems, complete
+
+
+def _parse(file: Path, name: str) -> tuple[Any, list[Problem], Problem | None]:
+    """One file's YAML document, the scalars it could not build, or why it cannot be read."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [], Problem(name, 1, 1, "the file is not UTF-8 text", "save it as UTF-8")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return None, [], Problem(name, 1, 1, f"the file cannot be read: {reason}", "")
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    try:
+        document = yaml.load(text)
+    except MarkedYAMLError as exc:
+        return None, [], _syntax_problem(name, exc)
+    except ReaderError as exc:
+        return None, [], _reader_problem(name, text, exc)
+    except RecursionError:
+        return None, [], _too_deep(name, text)
+    except YAMLError as exc:  # not raised by ruamel for a str input today; kept as a net
+        return None, [], Problem(name, 1, 1, f"the file cannot be read as YAML: {exc}", "")
+    return document, yaml.constructor.unreadable, None
+
+
+class _Constructor(RoundTripConstructor):
+    """Builds values as ruamel does, but keeps a scalar it cannot build as the text written.
+
+    ruamel raises a bare ValueError, without a position, for an impossible date such as
+    ``2026-02-30`` or for a number too long to convert. Here the value stays a string and the
+    problem is kept with the scalar's position, so the rest of the file is still checked.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unreadable: list[Problem] = []
+
+    def _keep(self, node: Any, message: str, hint: str) -> str:
+        mark = node.start_mark
+        self.unreadable.append(Problem("", mark.line + 1, mark.column + 1, message, hint))
+        return str(node.value)
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError as exc:
+            return self._keep(node, *_impossible_date(str(node.value), exc))
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError as exc:
+            return self._keep(node, *_not_a_number(str(node.value), "a whole number", exc))
+
+    def construct_yaml_float(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_float(node)
+        except ValueError as exc:
+            return self._keep(node, *_not_a_number(str(node.value), "a decimal number", exc))
+
+
+for _kind in ("timestamp", "int", "float"):
+    _Constructor.add_constructor(
+        f"tag:yaml.org,2002:{_kind}", getattr(_Constructor, f"construct_yaml_{_kind}")
+    )
+
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+_MONTHS = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+
+
+def _impossible_date(text: str, exc: ValueError) -> tuple[str, str]:
+    reason = str(exc)
+    match = _DATE.match(text)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        if year < 1:
+            reason = "there is no year 0"
+        elif not 1 <= month <= 12:
+            reason = f"there is no month {month}"
+        elif not 1 <= day <= (days := calendar.monthrange(year, month)[1]):
+            reason = f"{_MONTHS[month - 1]} {year} has {days} days"
+    kind = "date" if match and match.end() == len(text) else "date and time"
+    return (
+        f"'{text}' is not a {kind} that exists: {reason}",
+        "write a real date as YYYY-MM-DD, such as 2026-09-01",
+    )
+
+
+def _not_a_number(text: str, kind: str, exc: ValueError) -> tuple[str, str]:
+    digits = sum(char.isdigit() for char in text)
+    reason = f"it has {digits} digits" if "limit" in str(exc) else "it is not written as one"
+    shown = text if len(text) <= 40 else text[:20] + "..." + text[-10:]
+    return (
+        f"'{shown}' cannot be read as {kind}: {reason}",
+        "if it is a text, write it between quotes",
+    )
+
+
+def _reader_problem(name: str, text: str, exc: ReaderError) -> Problem:
+    position = int(exc.position)
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    return Problem(
+        name,
+        line,
+        column,
+        f"the file contains the control character U+{code:04X}, which YAML does not allow",
+        "delete it: such invisible characters usually come from a copy and paste",
+    )
+
+
+def _too_deep(name: str, text: str) -> Problem:
+    """Where the nesting first goes past ``MAX_DEPTH``, found with the (iterative) parser."""
+    line = column = 1
+    depth = 0
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, column = event.start_mark.line + 1, event.start_mark.column + 1
+                    break
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        pass
+    return Problem(
+        name,
+        line,
+        column,
+        f"lists and mappings are nested more than {MAX_DEPTH} levels deep here",
+        "a register is a few levels deep: look for a [ or { that is never closed, "
+        "or for indentation that keeps growing",
+    )
 
 
 def _merge(
@@ -167,7 +333,7 @@ def _merge(
     problems = []
     for section in document:
         value = document[section]
-        line, col = (n + 1 for n in document.lc.key(section))
+        line, col = (n + 1 for n in _lc(document.lc.key, section) or (0, 0))
         if section not in merged:
             merged[section] = value
             _record_section(positions, document, section, name)
@@ -190,7 +356,7 @@ def _merge(
             )
             continue
         for item_id, item in value.items():
-            iline, icol = (n + 1 for n in value.lc.key(item_id))
+            iline, icol = (n + 1 for n in _lc(value.lc.key, item_id) or (line - 1, col - 1))
             if item_id in merged[section]:
                 first = positions.keys.get((section, item_id), (name, 1, 1))
                 problems.append(
@@ -205,18 +371,16 @@ def _merge(
                 )
                 continue
             merged[section][item_id] = item
-            positions.keys[(section, item_id)] = (name, iline, icol)
-            vline, vcol = (n + 1 for n in value.lc.value(item_id))
-            positions.values[(section, item_id)] = (name, vline, vcol)
+            positions.mark(
+                (section, item_id), name, (iline - 1, icol - 1), _lc(value.lc.value, item_id)
+            )
             positions.record(item, name, (section, item_id))
     return problems
 
 
 def _record_section(positions: Positions, document: CommentedMap, section: str, name: str) -> None:
-    kline, kcol = document.lc.key(section)
-    vline, vcol = document.lc.value(section)
-    positions.keys[(section,)] = (name, kline + 1, kcol + 1)
-    positions.values[(section,)] = (name, vline + 1, vcol + 1)
+    key, value = _lc(document.lc.key, section), _lc(document.lc.value, section)
+    positions.mark((section,), name, key, value)
     positions.record(document[section], name, (section,))
 
 
@@ -245,6 +409,14 @@ def _syntax_problem(name: str, exc: MarkedYAMLError) -> Problem:
             f" ({exc.context} that starts at line {exc.context_mark.line + 1}, "
             f"column {exc.context_mark.column + 1})"
         )
+    if "another document" in str(exc.problem):
+        return Problem(
+            name,
+            line,
+            col,
+            "a register file holds one YAML document, and this '---' starts a second one",
+            "remove the '---' line, or make a folder register with one document per file",
+        )
     if "duplicate key" in str(exc.problem):
         key = str(exc.problem).split('"')[1] if '"' in str(exc.problem) else "?"
         message = f"the key '{key}' is written twice in the same mapping"
@@ -262,13 +434,17 @@ def load_register(path: str | Path) -> Register:
     if not complete:
         # A file that cannot be read would make every id it declares look missing.
         raise RegisterError(problems)
+    # A value the YAML reader could not build (2026-02-30) is reported once, by the reader.
+    read = {(problem.file, problem.line, problem.column) for problem in problems}
+    checked: list[Problem] = []
     register = None
     try:
         register = Register.model_validate(data)
     except ValidationError as exc:
-        problems.extend(validation_problems(exc, data, positions, default))
+        checked.extend(validation_problems(exc, data, positions, default))
     for loc, message, hint in check_data_references(data):
-        problems.append(Problem(*positions.where(loc, data, default=default), message, hint))
+        checked.append(Problem(*positions.where(loc, data, default=default), message, hint))
+    problems.extend(p for p in checked if (p.file, p.line, p.column) not in read)
     if problems or register is None:
         raise RegisterError(_unique(problems))
     return register

@@ -129,7 +129,14 @@ def _describe(loc: Loc, error: Any) -> tuple[str, str]:
     path = dotted(loc) or "the register"
     found = _found(value)
     if kind in ("enum", "literal_error"):
-        accepted = _QUOTED.findall(str(ctx.get("expected", "")))
+        expected = str(ctx.get("expected", ""))
+        # Pydantic quotes text choices ('fr' or 'en') but not numbers (the register's version 1).
+        accepted = _QUOTED.findall(expected) or re.split(r", | or ", expected)
+        if len(accepted) == 1 and loc:
+            return (
+                f"{path}: must be {accepted[0]}, found {found}",
+                f"write '{loc[-1]}: {accepted[0]}'",
+            )
         close = difflib.get_close_matches(str(value), accepted, n=1, cutoff=0.5)
         hint = f"did you mean '{close[0]}'?" if close else "use one of the values listed"
         return f"{path}: {found} is not one of {', '.join(accepted)}", hint
