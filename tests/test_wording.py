@@ -41,6 +41,11 @@ def spaces(text: str) -> str:
 
 def register_with(rule: dict[str, Any]) -> Register:
     """A one-activity register whose only retention rule is ``rule``."""
+    return register_with_rules({"rule": rule})
+
+
+def register_with_rules(rules: dict[str, Any]) -> Register:
+    """A one-activity register, on identity and contact data, with these retention rules."""
     return Register.model_validate(
         {
             "organization": {
@@ -64,8 +69,8 @@ def register_with(rule: dict[str, Any]) -> Register:
                     "purpose": {"fr": "Fournir le service.", "en": "Provide the service."},
                     "legal_basis": "contract",
                     "subjects": ["clients"],
-                    "data": ["identity"],
-                    "retention": {"rule": rule},
+                    "data": ["identity", "contact"],
+                    "retention": rules,
                 }
             },
         }
@@ -77,13 +82,13 @@ PER_DEVICE = {"fr": "par appareil", "en": "per device"}
 RETENTION = [
     pytest.param(
         {"after": "6 months after account_deleted"},
-        "supprimées 6~mois après la suppression du compte.",
+        "effacement 6~mois après la suppression du compte.",
         "deleted 6 months after the deletion of the account.",
         id="one clock",
     ),
     pytest.param(
         {"after": ["6 months after account_deleted", "2 years after subscription_ended"]},
-        "supprimées 6~mois après la suppression du compte ou 2~ans après la fin de l’abonnement,"
+        "effacement 6~mois après la suppression du compte ou 2~ans après la fin de l’abonnement,"
         " à la première de ces échéances.",
         "deleted 6 months after the deletion of the account or 2 years after the end of the "
         "subscription, whichever comes first.",
@@ -97,40 +102,39 @@ RETENTION = [
                 "2 years after subscription_ended",
             ]
         },
-        "supprimées immédiatement lors de la réinitialisation de l’appareil, 6~mois après la "
-        "suppression du compte ou 2~ans après la fin de l’abonnement, à la première de ces "
-        "échéances.",
+        "effacement dès la réinitialisation de l’appareil, 6~mois après la suppression du compte "
+        "ou 2~ans après la fin de l’abonnement, à la première de ces échéances.",
         "deleted immediately upon the reset of the device, 6 months after the deletion of the "
         "account or 2 years after the end of the subscription, whichever comes first.",
         id="earliest of three clocks, one immediate",
     ),
     pytest.param(
         {"after": "immediately after last_purchase"},
-        "supprimées immédiatement lors du dernier achat.",
+        "effacement dès le dernier achat.",
         "deleted immediately upon the last purchase.",
-        id="immediately, de + le contracts to du",
+        id="immediately",
     ),
     pytest.param(
         {"after": "1 year after last_activity"},
-        "supprimées 1~an après la dernière activité.",
+        "effacement 1~an après la dernière activité.",
         "deleted 1 year after the last activity.",
         id="singular year",
     ),
     pytest.param(
         {"after": "15 days after collected"},
-        "supprimées 15~jours après la collecte.",
+        "effacement 15~jours après la collecte.",
         "deleted 15 days after collection.",
         id="days",
     ),
     pytest.param(
         {"after": "1 week after consent_withdrawn"},
-        "supprimées 1~semaine après le retrait du consentement.",
+        "effacement 1~semaine après le retrait du consentement.",
         "deleted 1 week after the withdrawal of consent.",
         id="singular week",
     ),
     pytest.param(
         {"after": "5 years after contract_ended", "action": "anonymize"},
-        "anonymisées 5~ans après la fin de la relation contractuelle.",
+        "anonymisation 5~ans après la fin de la relation contractuelle.",
         "anonymised 5 years after the end of the contractual relationship.",
         id="anonymize",
     ),
@@ -180,7 +184,7 @@ RETENTION = [
     ),
     pytest.param(
         {"after": "3 months after contract_ended", "client_agreed": True},
-        "supprimées à l’issue de la durée convenue avec chaque client^; à défaut, 3~mois après la "
+        "effacement à l’issue de la durée convenue avec chaque client^; à défaut, 3~mois après la "
         "fin de la relation contractuelle.",
         "deleted at the end of the period agreed with each client; failing that, 3 months after "
         "the end of the contractual relationship.",
@@ -205,6 +209,95 @@ def test_retention_rule_in_words(rule: dict[str, Any], fr: str, en: str) -> None
     register = register_with(rule)
     assert describe_retention(register, "service", "rule", "fr") == spaces(fr)
     assert describe_retention(register, "service", "rule", "en") == en
+
+
+RESET = "immediately after device_reset"
+DELETED = "6 months after account_deleted"
+
+MERGED = [
+    pytest.param(
+        {"a": {"after": RESET}, "b": {"after": DELETED, "action": "anonymize"}},
+        [
+            (
+                ("identity", "contact"),
+                "effacement dès la réinitialisation de l’appareil^; à défaut, anonymisation "
+                "6~mois après la suppression du compte.",
+                "deleted immediately upon the reset of the device; failing that, anonymised "
+                "6 months after the deletion of the account.",
+            )
+        ],
+        id="deleted, failing that anonymized: one line",
+    ),
+    pytest.param(
+        {"a": {"after": RESET}, "b": {"after": DELETED}},
+        [
+            (
+                ("identity", "contact"),
+                "effacement dès la réinitialisation de l’appareil ou 6~mois après la suppression "
+                "du compte, à la première de ces échéances.",
+                "deleted immediately upon the reset of the device or 6 months after the deletion "
+                "of the account, whichever comes first.",
+            )
+        ],
+        id="two deletions share their clocks",
+    ),
+    pytest.param(
+        {"a": {"data": ["identity"], "after": RESET}, "b": {"data": ["contact"], "after": DELETED}},
+        [
+            (("identity",), "effacement dès la réinitialisation de l’appareil.", None),
+            (("contact",), "effacement 6~mois après la suppression du compte.", None),
+        ],
+        id="one rule per category: one line per rule",
+    ),
+    pytest.param(
+        {
+            "a": {"after": DELETED},
+            "b": {"data": ["contact"], "after": RESET, "action": "anonymize"},
+        },
+        [
+            (("identity",), "effacement 6~mois après la suppression du compte.", None),
+            (
+                ("contact",),
+                "effacement 6~mois après la suppression du compte^; à défaut, anonymisation dès "
+                "la réinitialisation de l’appareil.",
+                None,
+            ),
+        ],
+        id="overlapping rules: the shared category on its own line",
+    ),
+    pytest.param(
+        {
+            "a": {"after": DELETED},
+            "b": {"keep_last": {"count": 1, "per": PER_DEVICE}},
+        },
+        [
+            (
+                ("identity", "contact"),
+                "effacement 6~mois après la suppression du compte. Seul le dernier enregistrement "
+                "par appareil est conservé^; au-delà, les données sont supprimées.",
+                "deleted 6 months after the deletion of the account. Only the last record per "
+                "device is kept; beyond that, the data is deleted.",
+            )
+        ],
+        id="a count cap keeps its own sentence",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rules", "lines"), MERGED)
+def test_rules_on_the_same_data_read_as_one_line(
+    rules: dict[str, Any], lines: list[tuple[tuple[str, ...], str, str | None]]
+) -> None:
+    from registre.documents.retention import describe_rules, retention_lines
+
+    register = register_with_rules(rules)
+    found = retention_lines(register, "service")
+    assert [
+        (entry.categories, describe_rules(register, list(entry.rules), "fr")) for entry in found
+    ] == [(categories, spaces(fr)) for categories, fr, _ in lines]
+    for entry, (_, _, en) in zip(found, lines, strict=True):
+        if en is not None:
+            assert describe_rules(register, list(entry.rules), "en") == en
 
 
 def test_describe_retention_names_the_missing_rule() -> None:

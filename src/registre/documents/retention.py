@@ -1,21 +1,37 @@
-"""Retention rules in plain words: « supprimées 6 mois après la suppression du compte ».
+"""Retention rules in plain words: « effacement 6 mois après la suppression du compte ».
 
 A rule reads as a clause that follows the name of a data category and a colon, so that a
 policy, a register export and an access-request letter can all write::
 
-    Données de compte : supprimées 6 mois après la suppression du compte.
+    Données de compte : effacement 6 mois après la suppression du compte.
+    Account data: deleted 6 months after the deletion of the account.
 
-The clause agrees with « données » (feminine plural) in French. Several clocks read as the
+French names the action (« effacement », « anonymisation ») instead of using a participle:
+a participle would have to agree with the category's name (« Moyen de paiement : supprimé »,
+« Journaux : supprimés »), which the register does not give. « Effacement » rather than
+« suppression », which so many events already say (« suppression dès la suppression du
+compte »). Several clocks read as the
 earliest of them; a count cap keeps only the newest records; a period each client may agree
-reads with its default; a promise that cannot be measured is given as written.
+reads with its default; a promise that cannot be measured is given as written. Several rules
+on the same data read as one clause: the first that falls due applies.
 """
 
 from __future__ import annotations
 
-from registre.documents.typography import a, de, sentence, typeset
+from dataclasses import dataclass
+
+from registre.documents.typography import a, sentence, typeset, upper_first
 from registre.documents.wording import duration, or_list, pick
 from registre.register.model import Clock, CountCap, Lang, Register, RetentionRule
 from registre.register.taxonomy import Action
+
+
+@dataclass(frozen=True)
+class RetentionLine:
+    """Data categories of one activity and every rule that covers them, in register order."""
+
+    categories: tuple[str, ...]
+    rules: tuple[RetentionRule, ...]
 
 
 def describe_retention(register: Register, activity_id: str, rule_id: str, lang: Lang) -> str:
@@ -30,18 +46,54 @@ def describe_retention(register: Register, activity_id: str, rule_id: str, lang:
 
 def describe_rule(register: Register, rule: RetentionRule, lang: Lang) -> str:
     """The clause for a rule object (see :func:`describe_retention`)."""
-    parts: list[str] = []
-    if rule.keep_last is not None:
-        parts.append(_count_cap(register, rule, rule.keep_last, lang))
-    elif rule.client_agreed:
-        parts.append(_client_agreed(register, rule, lang))
-    elif rule.after:
-        parts.append(
-            sentence(f"{_participle(rule.action, lang)} {_due(register, rule.after, lang)}")
-        )
-    if rule.statement is not None:
-        parts.append(sentence(rule.statement.get(lang)))
-    return typeset(" ".join(parts), lang)
+    return describe_rules(register, [rule], lang)
+
+
+def describe_rules(register: Register, rules: list[RetentionRule], lang: Lang) -> str:
+    """The clause for several rules that cover the same data, whichever falls due first.
+
+    Rules with only clocks and the same action share one list of clocks; rules with other
+    actions follow « ; à défaut, » (the data is already gone when an earlier one applies).
+    Count caps, per-client periods and statements keep their own sentences.
+    """
+    clocks: dict[Action, list[Clock]] = {}
+    others: list[str] = []
+    for rule in rules:
+        if rule.after and rule.keep_last is None and not rule.client_agreed:
+            due = clocks.setdefault(rule.action, [])
+            due += [c for c in rule.after if c not in due]
+            if rule.statement is not None:
+                others.append(sentence(rule.statement.get(lang)))
+        else:
+            others.append(_other(register, rule, lang))
+    plain = [
+        f"{_action(action, lang)} {_due(register, due, lang)}" for action, due in clocks.items()
+    ]
+    parts = [sentence(pick(lang, " ; à défaut, ", "; failing that, ").join(plain))] if plain else []
+    parts += [part for part in others if part]
+    # Only the first sentence follows the colon; the others start their own.
+    text = " ".join([parts[0], *(upper_first(p) for p in parts[1:])]) if parts else ""
+    return typeset(text, lang)
+
+
+def retention_lines(register: Register, activity_id: str) -> list[RetentionLine]:
+    """The activity's rules grouped by data category, so that no category is listed twice.
+
+    Categories covered by the same rules share a line; a line comes where its first category
+    first appears. With one rule per category, there is one line per rule, as written.
+    """
+    activity = register.activities[activity_id]
+    covering: dict[str, list[RetentionRule]] = {}
+    for rule in activity.retention.values():
+        for category in register.rule_categories(activity_id, rule):
+            rules = covering.setdefault(category, [])
+            if not any(r is rule for r in rules):
+                rules.append(rule)
+    grouped: dict[tuple[int, ...], tuple[list[str], list[RetentionRule]]] = {}
+    for category, rules in covering.items():
+        key = tuple(id(r) for r in rules)
+        grouped.setdefault(key, ([], rules))[0].append(category)
+    return [RetentionLine(tuple(cats), tuple(rules)) for cats, rules in grouped.values()]
 
 
 def event_name(register: Register, event_id: str, lang: Lang) -> str:
@@ -49,18 +101,25 @@ def event_name(register: Register, event_id: str, lang: Lang) -> str:
     return register.event(event_id).name.get(lang)
 
 
+def _action(action: Action, lang: Lang) -> str:
+    """« effacement » / 'deleted': a noun in French, so that nothing has to agree."""
+    if action is Action.anonymize:
+        return pick(lang, "anonymisation", "anonymised")
+    return pick(lang, "effacement", "deleted")
+
+
 def _participle(action: Action, lang: Lang) -> str:
-    """The participle, agreeing with « données » (feminine plural)."""
+    """The participle, for « les données sont … » (feminine plural)."""
     if action is Action.anonymize:
         return pick(lang, "anonymisées", "anonymised")
     return pick(lang, "supprimées", "deleted")
 
 
 def _clock(register: Register, clock: Clock, lang: Lang) -> str:
-    """'6 mois après la suppression du compte', 'immédiatement lors de la collecte'."""
+    """'6 mois après la suppression du compte', 'dès la collecte'."""
     event = event_name(register, clock.event, lang)
     if clock.period.is_zero:
-        return pick(lang, f"immédiatement lors {de(event)}", f"immediately upon {event}")
+        return pick(lang, f"dès {event}", f"immediately upon {event}")
     return pick(
         lang,
         f"{duration(clock.period, lang)} après {event}",
@@ -91,14 +150,26 @@ def _due(register: Register, clocks: list[Clock], lang: Lang) -> str:
     return _earliest([_clock(register, c, lang) for c in clocks], lang)
 
 
+def _other(register: Register, rule: RetentionRule, lang: Lang) -> str:
+    """A rule that is not only clocks, as its own sentences."""
+    parts: list[str] = []
+    if rule.keep_last is not None:
+        parts.append(_count_cap(register, rule, rule.keep_last, lang))
+    elif rule.client_agreed:
+        parts.append(_client_agreed(register, rule, lang))
+    if rule.statement is not None:
+        parts.append(sentence(rule.statement.get(lang)))
+    return " ".join(parts)
+
+
 def _client_agreed(register: Register, rule: RetentionRule, lang: Lang) -> str:
     default = _due(register, rule.after, lang)
     return sentence(
         pick(
             lang,
-            f"{_participle(rule.action, lang)} à l’issue de la durée convenue avec chaque client ; "
+            f"{_action(rule.action, lang)} à l’issue de la durée convenue avec chaque client ; "
             f"à défaut, {default}",
-            f"{_participle(rule.action, lang)} at the end of the period agreed with each client; "
+            f"{_action(rule.action, lang)} at the end of the period agreed with each client; "
             f"failing that, {default}",
         )
     )

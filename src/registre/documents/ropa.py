@@ -19,7 +19,7 @@ from typing import Literal
 from registre._exceptions import DocumentError
 from registre.documents.naming import Namer
 from registre.documents.policy import check_language
-from registre.documents.retention import describe_rule
+from registre.documents.retention import describe_rules, retention_lines
 from registre.documents.typography import sentence, typeset, upper_first
 from registre.documents.wording import (
     REGISTRATION_KINDS,
@@ -251,14 +251,15 @@ def _transfers(n: Namer, activity: ProcessingActivity) -> str:
 
 def _retention(n: Namer, activity_id: str, activity: ProcessingActivity) -> str:
     lines = []
-    for rule in activity.retention.values():
+    for entry in retention_lines(n.register, activity_id):
         text = (
-            n.categories(n.register.rule_categories(activity_id, rule))
+            n.categories(list(entry.categories))
             + n.colon()
-            + describe_rule(n.register, rule, n.lang)
+            + describe_rules(n.register, list(entry.rules), n.lang)
         )
-        if rule.reference is not None:
-            text += " " + n.label("Référence", "Reference") + sentence(n.text(rule.reference))
+        references = [n.text(r.reference) for r in entry.rules if r.reference is not None]
+        for reference in dict.fromkeys(references):
+            text += " " + n.label("Référence", "Reference") + sentence(reference)
         lines.append(text)
     return "\n".join(lines) or n.say("Non définie", "Not defined")
 

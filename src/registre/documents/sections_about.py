@@ -14,7 +14,7 @@ from registre.documents.blocks import (
     url_link,
 )
 from registre.documents.naming import Namer
-from registre.documents.retention import describe_rule
+from registre.documents.retention import describe_rules, retention_lines
 from registre.documents.typography import NBSP, sentence, upper_first
 from registre.documents.wording import (
     REGISTRATION_KINDS,
@@ -242,7 +242,7 @@ def retention(n: Namer) -> list[Section]:
     intro: list[Block] = [
         n.para(
             "Nous ne conservons vos données que le temps nécessaire aux finalités pour lesquelles "
-            "elles sont traitées. À l’échéance, elles sont supprimées ou anonymisées, selon ce "
+            "elles sont traitées. À l’échéance, elles sont effacées ou anonymisées, selon ce "
             "qui est indiqué ci-dessous.",
             "We keep your data only as long as the purposes it is processed for require. When that "
             "time is up, it is deleted or anonymised, as shown below.",
@@ -257,18 +257,18 @@ def retention(n: Namer) -> list[Section]:
     ]
     for activity_id, activity in n.register.activities.items():
         items = []
-        for rule in activity.retention.values():
+        for entry in retention_lines(n.register, activity_id):
             parts: list[Inline] = [
-                Strong(n.categories(n.register.rule_categories(activity_id, rule))),
+                Strong(n.categories(list(entry.categories))),
                 n.colon(),
-                describe_rule(n.register, rule, n.lang),
+                describe_rules(n.register, list(entry.rules), n.lang),
             ]
-            if rule.reason is not None:
-                parts.append(" " + n.label("Motif", "Reason") + sentence(n.text(rule.reason)))
-            if rule.reference is not None:
-                parts.append(
-                    " " + n.label("Référence", "Reference") + sentence(n.text(rule.reference))
-                )
+            reasons = [n.text(r.reason) for r in entry.rules if r.reason is not None]
+            references = [n.text(r.reference) for r in entry.rules if r.reference is not None]
+            for reason in dict.fromkeys(reasons):
+                parts.append(" " + n.label("Motif", "Reason") + sentence(reason))
+            for reference in dict.fromkeys(references):
+                parts.append(" " + n.label("Référence", "Reference") + sentence(reference))
             items.append(line(*parts))
         if not items:
             items.append(
