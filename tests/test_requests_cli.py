@@ -20,6 +20,7 @@ from registre.cli import app
 from registre.requests import has_objected, is_restricted
 from registre.requests.export import write_export
 from registre.requests.find import Finder
+from registre.requests.store import export_table
 from registre.state import open_state
 from test_requests_fixtures import DM, dm_register, load_dm
 
@@ -200,6 +201,69 @@ def test_exports_are_deleted_after_their_retention_and_it_is_audited(
     with open_state(cli.env["REGISTRE_STATE_URL"]) as state:
         actions = [e.action for e in state.audit.entries(action_prefix="request.")]
     assert actions.index("request.export.created") < actions.index("request.export.deleted")
+
+
+def test_a_purge_from_another_folder_deletes_the_package_and_the_letters_beside_it(
+    cli: Any, data_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        result = runner.invoke(app, ["request", *args], env=cli.env)
+        assert result.exit_code == 0, (result.output, result.exception)
+        return json.loads(result.output) if "--json" in args else result.output
+
+    (tmp_path / "here").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    request = run("open", "access", "--email", email_of(data_url, "managers", 2), "--json")
+    run("verify", request["id"], "--method", "reply from the account's address")
+    done = run("execute", request["id"], "--json")  # --out is the relative default
+    package, letter = Path(done["result"]["export"]), Path(done["result"]["letter"])
+    assert package.is_absolute() and package.exists() and letter.exists()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    purged = run("purge-exports", "--at", "2099-01-01", "--json")
+    assert purged["deleted"] == [str(package)] and purged["letters"] == [str(letter)]
+    assert not package.exists() and not letter.exists() and not package.parent.exists()
+    assert run("purge-exports", "--at", "2099-01-01", "--json")["deleted"] == []
+
+
+def test_a_package_gone_from_disk_is_reported_missing_never_deleted(
+    cli: Any, data_url: str
+) -> None:
+    request_id = opened(cli, "access", "--email", email_of(data_url, "managers", 3))
+    package = Path(cli("execute", request_id, "--json")["result"]["export"])
+    package.unlink()  # removed by hand
+    purged = cli("purge-exports", "--at", "2099-01-01", "--json")
+    assert purged["deleted"] == [] and purged["missing"] == [str(package)]
+    assert cli("purge-exports", "--at", "2099-01-01", "--json")["missing"] == []  # once
+    text = cli("purge-exports", "--at", "2099-01-01").output
+    assert "0 export package(s) deleted" in text
+    with open_state(cli.env["REGISTRE_STATE_URL"]) as state:
+        actions = [e.action for e in state.audit.entries() if e.request_id == request_id]
+    assert "request.export.missing" in actions and "request.export.deleted" not in actions
+
+
+def test_a_relative_path_not_found_from_here_is_left_for_a_later_purge(
+    cli: Any, data_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request_id = opened(cli, "access", "--email", email_of(data_url, "managers", 4))
+    package = Path(cli("execute", request_id, "--json")["result"]["export"])
+    relative = Path("registre-requests") / request_id / package.name
+    then = tmp_path / "then"  # the folder execute ran in, with the package under it
+    (then / relative).parent.mkdir(parents=True)
+    package.rename(then / relative)
+    with open_state(cli.env["REGISTRE_STATE_URL"]) as state, state.engine.begin() as connection:
+        # as earlier versions recorded it: relative to the folder execute ran in
+        connection.execute(export_table.update().values(path=str(relative)))
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):  # nothing changes from one run to the next
+        result = cli("purge-exports", "--at", "2099-01-01", ok=False)
+        assert result.exit_code == 1 and "not found from this folder" in result.output
+        assert (then / relative).exists()
+    monkeypatch.chdir(then)
+    purged = cli("purge-exports", "--at", "2099-01-01", "--json")
+    assert purged["deleted"] == [str(then / relative)] and not (then / relative).exists()
 
 
 def test_the_same_data_gives_the_same_bytes(data_url: str, tmp_path: Path) -> None:

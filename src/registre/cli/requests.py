@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from registre._exceptions import RequestError
-from registre.cli import app, out
+from registre.cli import app, err, out
 
 request_app = typer.Typer(
     help="Data-subject requests: access, portability, erasure, rectification, restriction, "
@@ -375,10 +375,30 @@ def purge_exports(
     out_dir: OutDir = Path("registre-requests"),
     as_json: AsJson = False,
 ) -> None:
-    """Delete export packages older than their retention (30 days); each deletion is audited."""
+    """Delete export packages past their retention, with the letters beside them; audited.
+
+    A package already gone from disk is reported and recorded as missing, never as deleted.
+    Exits 1 when a package recorded with a relative path is not found from here.
+    """
     with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
-        deleted = desk.purge_exports()
+        purged = desk.purge_exports()
     if as_json:
-        print(json.dumps({"deleted": deleted}))
+        print(json.dumps(purged.as_json(), sort_keys=True))
     else:
-        out.print(f"{len(deleted)} export package(s) deleted")
+        out.print(
+            f"{len(purged.deleted)} export package(s) deleted, "
+            f"with {len(purged.letters)} letter(s) beside them"
+        )
+        for path in purged.missing:
+            out.print(
+                escape(f"already gone from disk, nothing deleted (recorded as missing): {path}")
+            )
+        for path in purged.not_found:
+            out.print(escape(f"not found from this folder, left as it is: {path}"))
+    if purged.not_found:
+        err.print(
+            "    hint: these were recorded relative to the folder `registre request execute` "
+            "ran in: run purge-exports from that folder, or pass --out with the folder they "
+            "were written to"
+        )
+        raise typer.Exit(1)

@@ -14,6 +14,7 @@ run on consent or a contract (see :func:`registre.requests.scope.portable_column
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -197,3 +198,58 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
     return value
+
+
+# -- purging packages past their retention ------------------------------------------------------
+
+COMPANIONS = ("*.html", "forward.json")
+"""Files beside a package in its request's folder that are deleted with it: the letters (the
+person's answer, also inside the package; the forward letter and ``forward.json``, which name
+the person and the client). Past the export's retention the audit trail keeps what was sent
+(the package's sha256 and the files' paths), not copies of personal data."""
+
+
+@dataclass
+class Located:
+    """Where a recorded package is on disk now, if anywhere."""
+
+    path: Path | None
+    """The package, when it exists."""
+    folder: Path | None
+    """Its request's folder, when registre can tell where it is."""
+
+
+def locate(recorded: str, request_id: str, out_dir: Path) -> Located:
+    """Find a recorded package; a relative path (recorded by earlier versions) is tried two ways.
+
+    Relative paths were relative to the folder ``request execute`` ran in: they are tried from
+    the current folder, then as ``OUT/REQUEST/NAME`` under the desk's ``out_dir``.
+    """
+    path = Path(recorded)
+    if path.is_absolute():
+        return Located(path if path.is_file() else None, path.parent)
+    for candidate in (path.absolute(), out_dir / request_id / path.name):
+        if candidate.is_file():
+            return Located(candidate, candidate.parent)
+    return Located(None, None)
+
+
+def companions(folder: Path | None, request_id: str) -> list[Path]:
+    """The files deleted with a package: its request folder's letters and forward summary.
+
+    Only in a folder named after the request, so that no other file is ever touched.
+    """
+    if folder is None or folder.name != request_id or not folder.is_dir():
+        return []
+    files = {p for pattern in COMPANIONS for p in folder.glob(pattern) if p.is_file()}
+    return sorted(files)
+
+
+def remove(paths: list[Path]) -> None:
+    """Delete the files, then their folder if nothing else is left in it."""
+    folders = {p.parent for p in paths}
+    for path in paths:
+        path.unlink(missing_ok=True)
+    for folder in folders:
+        with contextlib.suppress(OSError):  # not empty, or already gone: leave it
+            folder.rmdir()

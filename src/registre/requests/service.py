@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from registre.register.model import Lang, Register
 from registre.requests import (
     erase,
     execution,
+    export,
     forwarding,
     letters,
     lifecycle,
@@ -86,7 +87,8 @@ class SubjectRequests:
         self.register = register
         self.state = state
         self.finder = Finder(register, engines)
-        self.out_dir = Path(out_dir)
+        # absolute, so that what is recorded (exports, letters) is found from any folder
+        self.out_dir = Path(out_dir).resolve()
         self.export_retention = export_retention
         self.fixed_now = now
         self.actor = actor
@@ -358,8 +360,15 @@ class SubjectRequests:
     def history(self, request_id: str) -> builtins.list[dict[str, Any]]:
         return store.events(self.state.engine, request_id)
 
-    def purge_exports(self) -> builtins.list[str]:
-        """Delete the export packages past their retention; each deletion audited first."""
+    def purge_exports(self) -> Purged:
+        """Delete the export packages past their retention, and the letters beside them.
+
+        Each deletion is audited first (``request.export.deleted``). A package no longer on disk
+        is audited as ``request.export.missing`` (registre deleted nothing) and its record
+        closed; its letters are still deleted. A package recorded with a relative path that is
+        not found from here is left as it is, for a purge run from the right folder. Running
+        the purge again changes nothing more.
+        """
         now = self.now()
         with read_connection(self.state.engine) as connection:
             due = connection.execute(
@@ -367,24 +376,51 @@ class SubjectRequests:
                 .where(export_table.c.deleted_at.is_(None), export_table.c.expires_at <= now)
                 .order_by(export_table.c.id)
             ).all()
-        deleted = []
+        purged = Purged()
         for row in due:
+            where = export.locate(row.path, row.request_id, self.out_dir)
+            if where.folder is None:
+                purged.not_found.append(row.path)
+                continue
+            letters_beside = export.companions(where.folder, row.request_id)
+            files = [where.path] if where.path else []
+            details = {
+                "path": str(where.path or row.path),
+                "sha256": row.sha256,
+                "expired": row.expires_at.isoformat(),
+                "letters": [str(p) for p in letters_beside],
+            }
+            action = "request.export.deleted" if where.path else "request.export.missing"
             self.state.audit.append(
-                "request.export.deleted",
-                details={
-                    "path": row.path,
-                    "sha256": row.sha256,
-                    "expired": row.expires_at.isoformat(),
-                },
-                actor=self.actor,
-                request_id=row.request_id,
+                action, details=details, actor=self.actor, request_id=row.request_id
             )
-            Path(row.path).unlink(missing_ok=True)
+            export.remove(files + letters_beside)
             with write_transaction(self.state.engine) as connection:
                 connection.execute(
-                    export_table.update()
-                    .where(export_table.c.id == row.id)
-                    .values(deleted_at=utcnow())
+                    export_table.update().where(export_table.c.id == row.id).values(deleted_at=now)
                 )
-            deleted.append(row.path)
-        return deleted
+            (purged.deleted if where.path else purged.missing).append(details["path"])
+            purged.letters += details["letters"]
+        return purged
+
+
+@dataclass
+class Purged:
+    """What :meth:`SubjectRequests.purge_exports` did."""
+
+    deleted: builtins.list[str] = field(default_factory=list)
+    """Packages deleted (absolute paths)."""
+    missing: builtins.list[str] = field(default_factory=list)
+    """Packages already gone from disk: nothing deleted, the record closed."""
+    not_found: builtins.list[str] = field(default_factory=list)
+    """Packages recorded with a relative path and not found from here: left untouched."""
+    letters: builtins.list[str] = field(default_factory=list)
+    """Letters and forward summaries deleted beside the packages."""
+
+    def as_json(self) -> dict[str, builtins.list[str]]:
+        return {
+            "deleted": self.deleted,
+            "missing": self.missing,
+            "not_found": self.not_found,
+            "letters": self.letters,
+        }
