@@ -72,11 +72,35 @@ stores:
 
 # (edits to BASE, [(line, column, message fragment, hint fragment), ...] in file order)
 CASES = {
-    "unknown key, nearest valid one suggested": (
+    "misspelt required key, one problem with the key it stands for": (
         [("    purpose: {", "    purpse: {")],
+        [(25, 5, "unknown key 'purpse' in activities.service", "did you mean 'purpose'?")],
+    ),
+    "misspelt legal basis key": (
+        [("legal_basis: contract", "legal_bassis: contract")],
+        [(26, 5, "unknown key 'legal_bassis'", "did you mean 'legal_basis'?")],
+    ),
+    "misspelt required section": (
+        [("subjects:\n  client:", "subjets:\n  client:")],
+        [(11, 1, "unknown section 'subjets'", "did you mean 'subjects'?")],
+    ),
+    "missing required key, described in one line": (
+        [("    legal_basis: contract\n", "")],
         [
-            (23, 3, "activities.service is missing the required key 'purpose'", "its purpose"),
-            (25, 5, "unknown key 'purpse' in activities.service", "did you mean 'purpose'?"),
+            (
+                23,
+                3,
+                "activities.service is missing the required key 'legal_basis'",
+                "'legal_basis' holds: Art. 6(1) basis, or a list of them: consent, contract, "
+                "legal_obligation, vital_interests, public_task, legitimate_interests.",
+            )
+        ],
+    ),
+    "unknown key next to a missing one it does not stand for": (
+        [("    purpose: {", "    notes: {")],
+        [
+            (23, 3, "missing the required key 'purpose'", "Its purpose, in a sentence."),
+            (25, 5, "unknown key 'notes' in activities.service", "valid keys here"),
         ],
     ),
     "unknown section": (
@@ -363,7 +387,7 @@ CASES = {
     ),
     "missing section": (
         [("subjects:\n  client:\n    name: {fr: Clients, en: Clients}\n", "")],
-        [(1, 1, "the register has no 'subjects' section", "categories of people")],
+        [(1, 1, "the register has no 'subjects' section", "Categories of people")],
     ),
     "model errors and undeclared ids reported together": (
         [

@@ -43,15 +43,22 @@ _VALUE_HINTS = {
 def validation_problems(
     exc: ValidationError, data: dict[str, Any], positions: Positions, default: Position
 ) -> Iterator[Problem]:
-    """One Problem per distinct error, placed where the offending text was written."""
-    for error in exc.errors():
-        # Pydantic adds the name of a validator function to loc; keep only real keys.
-        loc: Loc = tuple(
-            part
-            for part in error["loc"]
-            if isinstance(part, int) or not str(part).startswith("function-")
-        )
+    """One Problem per distinct error, placed where the offending text was written.
+
+    A misspelt required key (``legal_bassis``) is one problem, not two: the unknown key, whose
+    hint names the key it stands for, and not also the required key found missing.
+    """
+    errors = [(_real_loc(error["loc"]), error) for error in exc.errors()]
+    misspelt = {
+        (*loc[:-1], nearest)
+        for loc, error in errors
+        if error["type"] == "extra_forbidden"
+        and (nearest := _nearest_key(loc[:-1], str(loc[-1]))) is not None
+    }
+    for loc, error in errors:
         kind = error["type"]
+        if kind == "missing" and loc in misspelt:
+            continue
         if kind == "extra_forbidden":
             where = positions.of(loc, key=True, default=default)
             message, hint = _unknown_key(loc)
@@ -67,6 +74,13 @@ def validation_problems(
             where = positions.where(loc, data, default=default)
             message, hint = _describe(loc, error)
         yield Problem(*where, message, hint)
+
+
+def _real_loc(loc: tuple[str | int, ...]) -> Loc:
+    """Pydantic adds the name of a validator function to loc; keep only real keys."""
+    return tuple(
+        part for part in loc if isinstance(part, int) or not str(part).startswith("function-")
+    )
 
 
 def _written(loc: Loc, data: Any) -> Loc:
@@ -227,7 +241,8 @@ def _description(loc: Loc) -> str:
     model = _model_at(loc[:-1])
     field = model.model_fields.get(str(loc[-1])) if model is not None else None
     if field is not None and field.description:
-        return f"'{loc[-1]}' holds: {field.description[0].lower()}{field.description[1:]}"
+        # A docstring wraps lines; "Art. 6(1)" keeps its capital.
+        return f"'{loc[-1]}' holds: {' '.join(field.description.split())}"
     return "see `registre schema` for what this key holds"
 
 
@@ -242,14 +257,21 @@ def _valid_keys(loc: Loc, key: str | None = None) -> str:
     model = _model_at(loc)
     if model is None:
         return ""
+    nearest = _nearest_key(loc, key) if key else None
+    hint = f"did you mean '{nearest}'? " if nearest else ""
+    return hint + "valid keys here: " + ", ".join(sorted(model.model_fields))
+
+
+def _nearest_key(loc: Loc, key: str) -> str | None:
+    """The valid key of the mapping at ``loc`` that ``key`` most likely stands for."""
+    model = _model_at(loc)
+    if model is None:
+        return None
     valid = sorted(model.model_fields)
-    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6) if key else []
-    if (
-        key and not close
-    ):  # 'web' for 'web_form', 'legitimate_interest_text' for 'legitimate_interest'
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    if not close:  # 'web' for 'web_form', 'legitimate_interest_text' for 'legitimate_interest'
         close = [name for name in valid if name.startswith(key) or key.startswith(name)][:1]
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return hint + "valid keys here: " + ", ".join(valid)
+    return close[0] if close else None
 
 
 def _model_at(loc: Loc) -> type[BaseModel] | None:
