@@ -386,6 +386,11 @@ def _sweep_and_compare(
     changed = oracle.sweep(order)
     assert [pair for pair in exercised if not changed[pair]] == []
 
+    # the plan shown before the sweep: what each rule will change when the sweep reaches it
+    code, out, err = run_cli("plan", str(path), "--url", example_db, "--at", AT, "--json")
+    assert code == 0, err
+    planned = {(i["rule"], i["table"]): i["due"] for i in json.loads(out)["stores"][0]["items"]}
+
     code, out, err = run_cli(
         "sweep", str(path), "--url", example_db, "--at", AT, "--yes", "--batch-size", "400"
     )
@@ -416,6 +421,8 @@ def _sweep_and_compare(
             e.action == "sweep.deleted" and e.details["table"] == "web_history" for e in entries
         )
     assert done == changed
+    assert planned == done
+    assert sum(planned.values()) == run.summary["changed"]
     assert checkpoints == {f"{store}/{r}/{t}": n for (r, t), n in changed.items() if n}
     assert sum(e.details["count"] for e in batches) == sum(changed.values())
     _check_batch_digests(register, store, before, after, batches)

@@ -48,12 +48,26 @@ class PlanSql:
 
     # -- predicates ----------------------------------------------------------------------------
 
-    def base(self, item: WorkItem, t: sa.FromClause, scope: Scope | None = None) -> Condition:
-        """Due under the rule, before holds and dependants are taken into account."""
+    def due(
+        self,
+        item: WorkItem,
+        t: sa.FromClause,
+        scope: Scope | None = None,
+        *,
+        present: Scope | None = None,
+    ) -> Condition:
+        """Due under the rule's clocks or count cap, whatever was done to the row already.
+
+        ``present``: the rows a count cap ranks, when not all of the table's rows.
+        """
         clocks = [self._clock(t, clock) for clock in item.clocks]
         if item.count_cap is not None:
-            clocks.append(t.c[item.primary_key].in_(self._beyond_cap(item, scope)))
-        due = sa.or_(*clocks)
+            clocks.append(t.c[item.primary_key].in_(self._beyond_cap(item, scope, present)))
+        return sa.or_(*clocks)
+
+    def base(self, item: WorkItem, t: sa.FromClause, scope: Scope | None = None) -> Condition:
+        """Due under the rule, before holds and dependants are taken into account."""
+        due = self.due(item, t, scope)
         if item.action == Action.anonymize:
             due = sa.and_(due, sa.not_(self.anonymized(item, t)))
             for delete in item.deleted_first:
@@ -90,20 +104,26 @@ class PlanSql:
             )
         for hop in scope.parents:
             if hop.target_table in self._holdable and hop.target_table not in seen:
-                parent = self._alias(hop.target_table)
+                parent = self.alias(hop.target_table)
                 parent_held = self.held(
                     hop.target_table, parent, seen | {table}, restricted_only=restricted_only
                 )
                 conditions.append(self._linked(t, hop, parent, parent_held))
         return sa.or_(*conditions) if conditions else sa.false()
 
-    def blocked(self, item: WorkItem, t: sa.FromClause, *, after_sweep: bool = False) -> Condition:
+    def blocked(
+        self,
+        item: WorkItem,
+        t: sa.FromClause,
+        *,
+        kept: Callable[[Hop, sa.FromClause], Condition] | None = None,
+    ) -> Condition:
         """A row to delete that another mapped table still references.
 
         Through an ``unlink`` reference, only a held dependant blocks: a hold forbids
-        touching the row, its reference included. ``after_sweep``: only dependants that no
-        delete rule of their table removes first (tables are swept children first), which is
-        what a plan reports; the sweep itself checks the dependants left at the time.
+        touching the row, its reference included. ``kept``: whether a dependant row (of the
+        hop's table) still holds its reference when the item runs; every one that does now
+        when None, which is what the sweep checks. The plan's forecast passes its own.
         """
         checks = []
         for hop, unlinked in [(h, False) for h in item.dependants] + [
@@ -111,19 +131,13 @@ class PlanSql:
         ]:
             if unlinked and hop.table not in self._holdable:
                 continue
-            child = self._alias(hop.table)
+            child = self.alias(hop.table)
             query = sa.select(sa.literal(1)).select_from(child)
             query = query.where(child.c[hop.column] == t.c[hop.target_column])
             if unlinked:
                 query = query.where(self.held(hop.table, child))
-            elif after_sweep:
-                removed = [
-                    self.actionable(other, child)
-                    for other in self.plan.items
-                    if other.table == hop.table and other.action == Action.delete
-                ]
-                if removed:
-                    query = query.where(sa.not_(sa.or_(*removed)))
+            elif kept is not None:
+                query = query.where(kept(hop, child))
             checks.append(sa.exists(query.correlate(t)))
         return sa.or_(*checks) if checks else sa.false()
 
@@ -162,27 +176,6 @@ class PlanSql:
         return sa.and_(*checks)
 
     # -- statements ----------------------------------------------------------------------------
-
-    def counts(self, item: WorkItem) -> sa.Select[Any]:
-        """One row: (due, held, blocked, restricted) for the item, from a single scan.
-
-        ``blocked`` counts the rows that dependants the sweep keeps still reference;
-        ``restricted`` the held rows that a restriction of processing holds.
-        """
-        t = self.tables[item.table]
-        held = self.held(item.table, t)
-        blocked = sa.and_(sa.not_(held), self.blocked(item, t, after_sweep=True))
-        restricted = self.held(item.table, t, restricted_only=True)
-        return (
-            sa.select(
-                sa.func.count(),
-                sa.func.coalesce(sa.func.sum(sa.case((held, 1), else_=0)), 0),
-                sa.func.coalesce(sa.func.sum(sa.case((blocked, 1), else_=0)), 0),
-                sa.func.coalesce(sa.func.sum(sa.case((restricted, 1), else_=0)), 0),
-            )
-            .select_from(t)
-            .where(self.base(item, t))
-        )
 
     def select_keys(
         self,
@@ -285,10 +278,12 @@ class PlanSql:
 
     # -- pieces --------------------------------------------------------------------------------
 
-    def _beyond_cap(self, item: WorkItem, scope: Scope | None) -> sa.Select[Any]:
+    def _beyond_cap(
+        self, item: WorkItem, scope: Scope | None, present: Scope | None = None
+    ) -> sa.Select[Any]:
         cap = item.count_cap
         assert cap is not None
-        src = self._alias(item.table)
+        src = self.alias(item.table)
         order = src.c[cap.order_by]
         rank = sa.func.row_number().over(
             partition_by=src.c[cap.per],
@@ -302,6 +297,8 @@ class PlanSql:
         inner = sa.select(src.c[item.primary_key].label("k"), rank.label("rn"))
         if scope is not None:
             inner = inner.where(scope(src))
+        if present is not None:
+            inner = inner.where(present(src))
         ranked = inner.subquery(f"ranked_{next(self._names)}")
         return sa.select(ranked.c.k).where(ranked.c.rn > cap.count)
 
@@ -345,7 +342,7 @@ class PlanSql:
         test: Callable[[ColumnElement[Any]], Condition],
     ) -> Condition:
         hop, rest = hops[0], hops[1:]
-        target = self._alias(hop.target_table)
+        target = self.alias(hop.target_table)
         inner = test(target.c[column]) if not rest else self._hops(target, rest, column, test)
         return self._linked(current, hop, target, inner)
 
@@ -364,7 +361,8 @@ class PlanSql:
             link.is_not(None), link.in_(sa.select(key).where(key.is_not(None), condition))
         )
 
-    def _alias(self, table: str) -> sa.FromClause:
+    def alias(self, table: str) -> sa.FromClause:
+        """A fresh alias of a mapped table, for a subquery of its own."""
         return self.tables[table].alias(f"{table[:20]}_{next(self._names)}")
 
     @staticmethod

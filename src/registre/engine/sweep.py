@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 
 from registre._exceptions import MappingError, StoreError
 from registre.engine.anonymize import KEYED, hmac_key, python_value
+from registre.engine.forecast import Forecast
 from registre.engine.plan import Hold, PersonHold, Plan, RecordHold, WorkItem, plan_store
 from registre.engine.spans import span_eligible, sweep_spans
 from registre.engine.sql import PlanSql, Scope, compile_literal
@@ -80,11 +81,14 @@ class StorePlan:
         return self.engine.dialect.name
 
     def counts(self) -> list[ItemCount]:
+        """Per item, what the sweep will find when it reaches it (see :mod:`.forecast`)."""
+        forecast = Forecast(self.sql)
         found = []
         try:
             with self.engine.connect() as connection:
                 for item in self.plan.items:
-                    due, held, blocked, restricted = connection.execute(self.sql.counts(item)).one()
+                    query = forecast.counts(item)
+                    due, held, blocked, restricted = connection.execute(query).one()
                     found.append(
                         ItemCount(
                             item,
