@@ -43,7 +43,10 @@ def cli(data_url: str, tmp_path: Path) -> Iterator[Any]:
     runner = CliRunner()
 
     def run(*args: str, ok: bool = True) -> Any:
-        result = runner.invoke(app, ["request", *args, "--out", str(tmp_path / "out")], env=env)
+        # the questions of the host application write nothing: they take no --out
+        writes = args[0] not in ("is-restricted", "has-objected")
+        out = ["--out", str(tmp_path / "out")] if writes else []
+        result = runner.invoke(app, ["request", *args, *out], env=env)
         if ok:
             assert result.exit_code == 0, (result.output, result.exception)
         text = result.output.strip()
@@ -188,6 +191,70 @@ def test_restriction_and_objection_are_asked_through_the_library(cli: Any, data_
         assert not is_restricted(state, "someone@else.fr")
         assert has_objected(state, {"email": email}, "account_security")
         assert not has_objected(state, {"email": email}, "invoicing")
+
+
+def phone_of(url: str, email: str) -> str:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return str(
+                connection.execute(
+                    sa.text("SELECT phone FROM account_holders WHERE email = :e"), {"e": email}
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_restriction_answers_for_every_identity_of_the_person(cli: Any, data_url: str) -> None:
+    email = email_of(data_url, "account_holders", 6)
+    phone = phone_of(data_url, email)  # in the person's row, not given with the request
+    request_id = opened(cli, "restriction", "--email", email)
+    cli("execute", request_id, "--json")
+    with open_state(cli.env["REGISTRE_STATE_URL"]) as state:
+        assert is_restricted(state, {"phone": phone}) and is_restricted(state, phone)
+        assert is_restricted(state, {"email": email}, activity="payments")
+    # the CLI answers scripts by its exit code: 0 yes, 1 no, 2 on an error
+    assert cli("is-restricted", "--phone", phone, ok=False).exit_code == 0
+    assert cli("is-restricted", "--email", "someone@else.fr", ok=False).exit_code == 1
+    assert cli("is-restricted", "--email", "not-an-email", ok=False).exit_code == 2
+    unknown = cli("is-restricted", "--email", email, "--activity", "nope", ok=False)
+    assert unknown.exit_code == 2
+    answer = cli("is-restricted", "--email", email, "--json", ok=False)
+    assert json.loads(answer.output) == {"activity": None, "restricted": True}
+    # lifted (Art. 18(3)): the person is told first, and the lift is audited
+    lifted = cli("lift", request_id, "--reason", "l'exactitude des données est vérifiée", "--json")
+    letter = Path(lifted["result"]["lift_letter"]).read_text(encoding="utf-8")
+    assert "cette limitation est levée" in letter and "l’exactitude des données" in letter
+    assert cli("is-restricted", "--phone", phone, ok=False).exit_code == 1
+    assert lifted["closed_at"] == cli("show", request_id, "--json")["closed_at"]
+    assert cli("lift", request_id, "--reason", "encore", ok=False).exit_code == 1
+    with open_state(cli.env["REGISTRE_STATE_URL"]) as state:
+        assert not is_restricted(state, {"email": email})
+        actions = [e.action for e in state.audit.entries() if e.request_id == request_id]
+    assert actions[-1] == "request.restriction.lifted"
+
+
+def test_a_restriction_may_concern_some_activities_only(cli: Any, data_url: str) -> None:
+    email = email_of(data_url, "account_holders", 7)
+    request_id = opened(cli, "restriction", "--email", email, "--activity", "payments")
+    cli("execute", request_id, "--json")
+    with open_state(cli.env["REGISTRE_STATE_URL"]) as state:
+        assert is_restricted(state, email, activity="payments") and is_restricted(state, email)
+        assert not is_restricted(state, email, activity="invoicing")
+    assert cli("is-restricted", "--email", email, "--activity", "invoicing", ok=False).exit_code
+
+
+def test_has_objected_answers_scripts_by_its_exit_code(cli: Any, data_url: str) -> None:
+    email = email_of(data_url, "managers", 9)
+    request_id = opened(cli, "objection", "--email", email, "--activity", "account_security")
+    cli("execute", request_id, "--json")
+    asked = ("has-objected", "--email", email.upper(), "--activity")
+    assert cli(*asked, "account_security", ok=False).exit_code == 0
+    assert cli(*asked, "invoicing", ok=False).exit_code == 1
+    assert cli(*asked, "no_such_activity", ok=False).exit_code == 2
+    answer = cli(*asked, "account_security", "--json", ok=False)
+    assert json.loads(answer.output) == {"activity": "account_security", "objected": True}
 
 
 def test_exports_are_deleted_after_their_retention_and_it_is_audited(

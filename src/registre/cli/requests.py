@@ -1,4 +1,5 @@
-"""Commands: request (open, verify, execute, extend, refuse, forward, list, show, purge-exports)."""
+"""Commands: request (open, verify, execute, extend, refuse, forward, lift, list, show,
+purge-exports) and the host application's questions (is-restricted, has-objected)."""
 
 from __future__ import annotations
 
@@ -152,7 +153,11 @@ def open_(
     ] = None,
     activities: Annotated[
         list[str] | None,
-        typer.Option("--activity", help="Objection: an activity id [default: direct marketing]."),
+        typer.Option(
+            "--activity",
+            help="Objection: an activity objected to [default: those of the person that allow "
+            "it]. Restriction: restrict only this activity [default: all processing].",
+        ),
     ] = None,
     received: Annotated[
         str | None,
@@ -301,6 +306,108 @@ def forward(
         as_json,
         f"{request.id}: forwarded; letter: {(request.result or {}).get('forward_letter')}",
     )
+
+
+@request_app.command()
+def lift(
+    request_id: Annotated[str, typer.Argument(help="The restriction request's id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the restriction ends.")],
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Lift a restriction (Art. 18(3)); the letter telling the person is written first."""
+    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        request = desk.lift(request_id, reason)
+    _print(
+        request,
+        as_json,
+        escape(
+            f"{request.id}: restriction lifted; send the letter to the person: "
+            f"{(request.result or {}).get('lift_letter')}"
+        ),
+    )
+
+
+Email = Annotated[str | None, typer.Option("--email", help="The person's email.")]
+Phone = Annotated[str | None, typer.Option("--phone", help="The person's phone.")]
+Ids = Annotated[list[str] | None, typer.Option("--id", help="Another identity, KIND=VALUE.")]
+
+
+def _answer(question: str, answer: bool, as_json: bool, activity: str | None) -> None:
+    """Print the answer; exit 0 for yes and 1 for no, as grep does (2 on an error)."""
+    if as_json:
+        print(json.dumps({question: answer, "activity": activity}, sort_keys=True))
+    else:
+        out.print(("" if answer else "not ") + question.replace("_", " "))
+    raise typer.Exit(0 if answer else 1)
+
+
+@contextmanager
+def _asking() -> Iterator[None]:
+    """Errors exit 2, so that scripts never read a mistake as a 'no'."""
+    from registre._exceptions import RegistreError
+    from registre.cli import EXIT_USAGE, report_error
+
+    try:
+        yield
+    except RegistreError as error:
+        report_error(error)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@request_app.command("is-restricted")
+def is_restricted(
+    email: Email = None,
+    phone: Phone = None,
+    ids: Ids = None,
+    activity: Annotated[
+        str | None,
+        typer.Option(
+            "--activity",
+            help="Only a restriction of all processing or of this activity counts.",
+        ),
+    ] = None,
+    register: RegisterOpt = None,
+    state_url: StateUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Is the person's processing restricted (Art. 18)? Exit 0 yes, 1 no, 2 on an error."""
+    from registre.requests import is_restricted as restricted
+    from registre.requests.identity import build_identity
+
+    with _asking():
+        identity = build_identity(email, phone, ids or [])
+        with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
+            if activity is not None:
+                desk.known_activities([activity])
+            answer = restricted(desk.state, identity, activity)
+    _answer("restricted", answer, as_json, activity)
+
+
+@request_app.command("has-objected")
+def has_objected(
+    activity: Annotated[str, typer.Option("--activity", help="The activity id.")],
+    email: Email = None,
+    phone: Phone = None,
+    ids: Ids = None,
+    register: RegisterOpt = None,
+    state_url: StateUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Has the person objected to an activity (Art. 21)? Exit 0 yes, 1 no, 2 on an error."""
+    from registre.requests import has_objected as objected
+    from registre.requests.identity import build_identity
+
+    with _asking():
+        identity = build_identity(email, phone, ids or [])
+        with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
+            desk.known_activities([activity])
+            answer = objected(desk.state, identity, activity)
+    _answer("objected", answer, as_json, activity)
 
 
 @request_app.command("list")

@@ -4,42 +4,81 @@ A host application calls :func:`is_restricted` before using a person's data for 
 storage, and :func:`has_objected` before processing it for an activity. Both compare every
 identity value given (email case-insensitively, phone numbers in E.164) with what requests
 recorded: one indexed look-up, no scan.
+
+What is recorded is every identity of the person, not only those the request gave: when the
+request is executed, the identities held in the person's own rows (their account's phone number,
+their devices' numbers) are recorded too, so that the host application may ask with any of
+them. Rows reached only as a parent (the client company's account) are not the person's, and
+shared rows are other people's too: their identities are never recorded.
+
+A restriction stays in force until lifted (:meth:`~registre.requests.SubjectRequests.lift`,
+after the person is told, Art. 18(3)). A restriction request may name activities: it then
+concerns those activities only (Art. 18(1)(d), pending the verification of an objection).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from registre._exceptions import RequestError
 from registre.register.model import Register
 from registre.register.taxonomy import LegalBasis
-from registre.requests.identity import TENANT, as_identity
-from registre.requests.store import objection, restriction
+from registre.requests import forwarding, lifecycle
+from registre.requests.find import Finder, Found
+from registre.requests.identity import TENANT, as_identity, normalize
+from registre.requests.lifecycle import RequestKind
+from registre.requests.store import SubjectRequest, objection, request_table, restriction
 from registre.state.db import read_connection, utcnow
 
+if TYPE_CHECKING:
+    from registre.requests.service import SubjectRequests
 
-def _pairs(identity: Mapping[str, str] | str) -> list[tuple[str, str]]:
+Pairs = list[tuple[str, str]]
+"""(identity kind, normalised value) pairs."""
+
+MAX_VALUE = 320
+"""The longest identity value the state database records (an email's maximum length)."""
+
+
+def _pairs(identity: Mapping[str, str] | str) -> Pairs:
     return [(k, v) for k, v in as_identity(identity).items() if k != TENANT]
 
 
-def _matches(table: sa.Table, pairs: list[tuple[str, str]]) -> Any:
+def _given(identity: Mapping[str, str] | Iterable[tuple[str, str]]) -> Pairs:
+    items = identity.items() if isinstance(identity, Mapping) else identity
+    return sorted({(k, v) for k, v in items if k != TENANT})
+
+
+def _matches(table: sa.Table, pairs: Pairs) -> Any:
     return sa.or_(*[sa.and_(table.c.kind == k, table.c.value == v) for k, v in pairs])
 
 
-def is_restricted(state: Any, identity: Mapping[str, str] | str) -> bool:
-    """True when a restriction recorded for any of these identities is in force."""
+def is_restricted(
+    state: Any, identity: Mapping[str, str] | str, activity: str | None = None
+) -> bool:
+    """True when a restriction recorded for any of these identities is in force.
+
+    With ``activity``, only a restriction of all processing or of that activity counts.
+    """
     pairs = _pairs(identity)
     if not pairs:
         return False
     query = (
-        sa.select(sa.func.count())
-        .select_from(restriction)
+        sa.select(request_table.c.options)
+        .select_from(
+            restriction.join(request_table, request_table.c.id == restriction.c.request_id)
+        )
         .where(_matches(restriction, pairs), restriction.c.lifted_at.is_(None))
+        .distinct()
     )
     with read_connection(state.engine) as connection:
-        return bool(connection.execute(query).scalar_one())
+        scopes = [json.loads(text).get("activities") for (text,) in connection.execute(query)]
+    return any(not scope or activity is None or activity in scope for scope in scopes)
 
 
 def has_objected(state: Any, identity: Mapping[str, str] | str, activity_id: str) -> bool:
@@ -56,48 +95,102 @@ def has_objected(state: Any, identity: Mapping[str, str] | str, activity_id: str
         return bool(connection.execute(query).scalar_one())
 
 
-def record_restriction(connection: Any, request_id: str, identity: Mapping[str, str]) -> int:
-    now = utcnow()
+def person_identities(register: Register, finder: Finder, found: Found) -> Pairs:
+    """The identities found in the person's own rows, and those the request gave.
+
+    Own rows are those reached by an identity or hanging from the person's record, not shared
+    with others, outside the table of client companies. A value that is not a valid email or
+    phone number where one is expected is left out.
+    """
+    pairs = set(_given(found.identity))
+    for rows in found:
+        if not rows.rows:
+            continue
+        graph = finder.graphs_by_id[rows.store]
+        mapping = graph.mapping(rows.table)
+        if not mapping.identity or rows.table == graph.tenant_table:
+            continue
+        own = [k for k in rows.rows if rows.via[k] != "parent" and k not in rows.shared]
+        for kind, column in mapping.identity.items():
+            if kind == TENANT:
+                continue
+            for value in rows.values(column, own):
+                try:
+                    text = normalize(kind, str(value))
+                except RequestError:
+                    continue
+                if text and len(text) <= MAX_VALUE:
+                    pairs.add((kind, text))
+    return sorted(pairs)
+
+
+def record_restriction(
+    connection: Any,
+    request_id: str,
+    identity: Mapping[str, str] | Iterable[tuple[str, str]],
+    at: datetime | None = None,
+) -> int:
+    """Record the restriction for each identity not yet recorded for this request."""
+    existing = {
+        (row.kind, row.value)
+        for row in connection.execute(
+            sa.select(restriction.c.kind, restriction.c.value).where(
+                restriction.c.request_id == request_id
+            )
+        )
+    }
+    placed = at or utcnow()
     rows = [
-        {"request_id": request_id, "kind": k, "value": v, "placed_at": now}
-        for k, v in identity.items()
-        if k != TENANT
+        {"request_id": request_id, "kind": k, "value": v, "placed_at": placed}
+        for k, v in _given(identity)
+        if (k, v) not in existing
     ]
-    connection.execute(restriction.insert(), rows)
+    if rows:
+        connection.execute(restriction.insert(), rows)
     return len(rows)
 
 
-def lift_restriction(connection: Any, request_id: str) -> int:
+def lift_restriction(connection: Any, request_id: str, at: datetime | None = None) -> int:
     return int(
         connection.execute(
             restriction.update()
             .where(restriction.c.request_id == request_id, restriction.c.lifted_at.is_(None))
-            .values(lifted_at=utcnow())
+            .values(lifted_at=at or utcnow())
         ).rowcount
     )
 
 
 def record_objection(
-    connection: Any, request_id: str, identity: Mapping[str, str], activities: Iterable[str]
+    connection: Any,
+    request_id: str,
+    identity: Mapping[str, str] | Iterable[tuple[str, str]],
+    activities: Iterable[str],
+    at: datetime | None = None,
 ) -> list[str]:
-    """Record the objection to each activity not yet recorded for this request."""
+    """Record the objection to each activity for each identity not yet recorded for it.
+
+    Returns the activities that had nothing recorded for this request before.
+    """
     existing = {
-        row.activity_id
+        (row.kind, row.value, row.activity_id)
         for row in connection.execute(
-            sa.select(objection.c.activity_id).where(objection.c.request_id == request_id)
+            sa.select(objection.c.kind, objection.c.value, objection.c.activity_id).where(
+                objection.c.request_id == request_id
+            )
         )
     }
-    added = [a for a in activities if a not in existing]
-    now = utcnow()
+    before = {a for _, _, a in existing}
+    now = at or utcnow()
+    wanted = list(dict.fromkeys(activities))
     rows = [
         {"request_id": request_id, "kind": k, "value": v, "activity_id": a, "at": now}
-        for a in added
-        for k, v in identity.items()
-        if k != TENANT
+        for a in wanted
+        for k, v in _given(identity)
+        if (k, v, a) not in existing
     ]
     if rows:
         connection.execute(objection.insert(), rows)
-    return added
+    return [a for a in wanted if a not in before]
 
 
 def direct_marketing(register: Register) -> list[str]:
@@ -113,3 +206,63 @@ def objectable(register: Register) -> list[str]:
         for a, activity in register.activities.items()
         if activity.direct_marketing or bases & set(activity.legal_basis)
     ]
+
+
+# -- executing and lifting -------------------------------------------------------------------
+
+
+def execute(desk: SubjectRequests, request: SubjectRequest) -> SubjectRequest:
+    """Record a verified restriction or objection for every identity of the person."""
+    from registre.requests import execution  # execution imports this module
+
+    lifecycle.check_transition(request.id, request.state, "execute")
+    with desk.finder.reading() as reading:
+        found = desk.finder.find(request.identity, reading)
+    mine, processed = forwarding.split(desk.register, desk.finder, found)
+    if mine.empty and not processed.empty:
+        return forwarding.forward(desk, request, processed)
+    pairs = person_identities(desk.register, desk.finder, mine)
+    kinds = sorted({kind for kind, _ in pairs})
+    at = desk.now()
+    entries: forwarding.AuditEntries = [("execute", {"rows": found.summary()})]
+    result: dict[str, Any]
+    if request.kind is RequestKind.restriction:
+        scope = request.options.get("activities") or []
+        entries.append(("restriction.recorded", {"identities": kinds, "activities": scope}))
+        result = {"restricted": True, "activities": scope}
+
+        def write(connection: Any) -> None:
+            record_restriction(connection, request.id, pairs, at)
+
+    else:
+        activities = list(request.options["activities"])
+        entries.append(("objection.recorded", {"identities": kinds, "activities": activities}))
+        result = {"activities": activities}
+
+        def write(connection: Any) -> None:
+            record_objection(connection, request.id, pairs, activities, at)
+
+    result["identities"] = len(pairs)
+    return execution.close(desk, request, mine, processed, result, entries, [write])
+
+
+def check_lift(request: SubjectRequest) -> None:
+    """Refuse to lift anything but a restriction in force."""
+    if request.kind is not RequestKind.restriction:
+        raise RequestError(
+            f"request {request.id} is a request for {request.kind.value}: only a restriction "
+            "can be lifted",
+            hint="`registre request list` shows the restriction requests",
+        )
+    if request.state is not lifecycle.RequestState.done:
+        raise RequestError(
+            f"request {request.id} is {request.state.value.replace('_', ' ')}: its restriction "
+            "is not in force",
+            hint="a restriction is in force once its request is executed",
+        )
+    if (request.result or {}).get("lifted_at"):
+        raise RequestError(
+            f"the restriction of request {request.id} was lifted on "
+            f"{request.result['lifted_at'][:10]}",  # type: ignore[index]
+            hint="open a new restriction request if the person asks again",
+        )

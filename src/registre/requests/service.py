@@ -187,6 +187,13 @@ class SubjectRequests:
             )
         if request_kind is RequestKind.objection:
             options["activities"] = self._objection_activities(options.get("activities"))
+        elif request_kind is RequestKind.restriction and options.get("activities"):
+            options["activities"] = self.known_activities(options["activities"])
+        elif options.get("activities"):
+            raise RequestError(
+                f"a request for {request_kind.value} does not name activities",
+                hint="--activity is for objections and restrictions",
+            )
         request = SubjectRequest(
             id=store.new_id(),
             kind=request_kind,
@@ -218,15 +225,19 @@ class SubjectRequests:
                     restrict.record_objection(connection, request.id, who, marketing)
         return request
 
+    def known_activities(self, given: builtins.list[str]) -> builtins.list[str]:
+        """``given`` without repeats; raise RequestError naming any the register lacks."""
+        unknown = [a for a in given if a not in self.register.activities]
+        if unknown:
+            raise RequestError(
+                f"the register has no activity {', '.join(unknown)}",
+                hint=f"name activities by their id: {', '.join(self.register.activities)}",
+            )
+        return list(dict.fromkeys(given))
+
     def _objection_activities(self, given: list[str] | None) -> list[str]:
         if given:
-            unknown = [a for a in given if a not in self.register.activities]
-            if unknown:
-                raise RequestError(
-                    f"the register has no activity {', '.join(unknown)}",
-                    hint="name activities by their id in the register",
-                )
-            return list(dict.fromkeys(given))
+            return self.known_activities(given)
         chosen = restrict.direct_marketing(self.register) or restrict.objectable(self.register)
         if not chosen:
             raise RequestError(
@@ -341,7 +352,38 @@ class SubjectRequests:
 
     def execute(self, request_id: str, *, step_size: int = erase.STEP_SIZE) -> SubjectRequest:
         """Carry out a verified request; a request found nowhere completes and says so."""
+        request = self.get(request_id)
+        if request.kind in (RequestKind.restriction, RequestKind.objection):
+            return restrict.execute(self, request)
         return execution.execute(self, request_id, step_size)
+
+    def lift(self, request_id: str, reason: str) -> SubjectRequest:
+        """Lift a restriction (Art. 18(3)): the letter telling the person is written first."""
+        request = self.get(request_id)
+        restrict.check_lift(request)
+        if not reason.strip():
+            raise RequestError("lifting a restriction needs its reason", hint="--reason TEXT")
+        letter = letters.lift_letter(self.register, request, reason, self.today())
+        path = self.write_letter(request, "lift", letter.render())
+        at = self.now()
+        with write_transaction(self.state.engine) as connection:
+            self.audit_in(connection, "restriction.lifted", request, reason=reason)
+            restrict.lift_restriction(connection, request.id, at)
+            result = {
+                **(request.result or {}),
+                "lifted_at": at.isoformat(),
+                "lift_reason": reason,
+                "lift_letter": str(path),
+            }
+            return store.transition(
+                connection,
+                request,
+                "lift",
+                RequestState.done,
+                self.actor,
+                {"reason": reason},
+                result=result,
+            )
 
     # -- listing and exports --------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from registre._exceptions import RequestError
 from registre.register.model import Lang
-from registre.requests.lifecycle import RequestKind, RequestState
+from registre.requests.lifecycle import CLOSED, RequestKind, RequestState
 from registre.state.db import UTCDateTime, read_connection, utcnow, write_transaction
 
 metadata = sa.MetaData()
@@ -232,7 +232,7 @@ def update(
     now = utcnow()
     if "result" in values and values["result"] is not None:
         values["result"] = json.dumps(values["result"], sort_keys=True, default=str)
-    if to_state in (RequestState.done, RequestState.refused, RequestState.forwarded):
+    if to_state in CLOSED and from_state not in CLOSED:
         values.setdefault("closed_at", now)
     changed = connection.execute(
         _MOVE,

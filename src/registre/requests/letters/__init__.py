@@ -7,7 +7,12 @@ Names come from the register through :mod:`registre.documents`: no id reaches a 
 same input gives the same bytes.
 """
 
-from registre.requests.letters.answers import forward_letter, outcome_letter, refusal_letter
+from registre.requests.letters.answers import (
+    forward_letter,
+    lift_letter,
+    outcome_letter,
+    refusal_letter,
+)
 from registre.requests.letters.disclosure import controllers
 from registre.requests.letters.layout import Letter, base_letter, extension_paragraph
 
@@ -17,6 +22,7 @@ __all__ = [
     "controllers",
     "extension_paragraph",
     "forward_letter",
+    "lift_letter",
     "outcome_letter",
     "refusal_letter",
 ]

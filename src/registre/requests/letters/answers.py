@@ -19,7 +19,12 @@ from registre.register.model import Lang, Register
 from registre.requests import scope
 from registre.requests.erase import Outcome
 from registre.requests.find import Finder, Found
-from registre.requests.letters.disclosure import activity_blocks, involved, rights_section
+from registre.requests.letters.disclosure import (
+    activity_blocks,
+    controllers,
+    involved,
+    rights_section,
+)
 from registre.requests.letters.layout import (
     KIND_WORDS,
     Letter,
@@ -114,18 +119,30 @@ def outcome_letter(
             )
         )
     elif kind == "restriction":
+        scope = [n.quoted(n.activity(a)) for a in request.options.get("activities") or []]
+        used = (
+            n.say(
+                "Vos données sont désormais conservées sans être utilisées",
+                "Your data is now stored without being used",
+            )
+            if not scope
+            else n.say(
+                "Vos données restent conservées mais ne sont plus utilisées pour "
+                + and_list(scope, lang),
+                "Your data is still stored but no longer used for " + and_list(scope, lang),
+            )
+        )
         letter.sections.append(
             Section(
                 n.say("Limitation du traitement", "Restriction"),
                 [
-                    n.say(
-                        "Vos données sont désormais conservées sans être utilisées, sauf "
-                        "avec votre consentement, pour la défense de droits en justice ou "
-                        "pour un motif important d’intérêt public. Nous vous informerons "
+                    used
+                    + n.say(
+                        ", sauf avec votre consentement, pour la défense de droits en justice "
+                        "ou pour un motif important d’intérêt public. Nous vous informerons "
                         "avant de lever cette limitation.",
-                        "Your data is now stored without being used, except with your "
-                        "consent, for legal claims or for important reasons of public "
-                        "interest. We will tell you before lifting this restriction.",
+                        ", except with your consent, for legal claims or for important reasons "
+                        "of public interest. We will tell you before lifting this restriction.",
                     )
                 ],
             )
@@ -177,13 +194,23 @@ def outcome_items(
         if outcome.action != action:
             continue
         mapping = finder.graphs_by_id[outcome.store].mapping(outcome.table)
-        categories = list(dict.fromkeys(mapping.columns.values()))
+        columns = list(mapping.columns)
+        if action == "anonymized" and outcome.columns:
+            # a row partly anonymized (the rest held for a controller): what was
+            columns = [c for c in columns if c in outcome.columns] or columns
+        elif action == "forwarded":
+            held = [c for c in columns if scope.held_for_controller(register, mapping, c)]
+            columns = held or columns
+        categories = list(dict.fromkeys(mapping.columns[c] for c in columns))
         what = n.categories(categories) if categories else n.say("Données", "Data")
         line = f"{upper_first(what)}{n.say(' : ', ': ')}{records(outcome.count, lang)}"
         if action == "kept":
             line += n.say(" ; ", "; ") + _why(register, finder, lang, outcome, until or {})
         elif action == "forwarded":
-            activity_id = scope.table_activities(register, mapping)[0]
+            activity_id = (
+                scope.processor_activities(register, mapping)
+                or scope.table_activities(register, mapping)
+            )[0]
             controller = n.controller(register.activities[activity_id].controller)
             line += n.say(
                 f" ; nous traitons ces données pour le compte {de(controller)}, "
@@ -212,6 +239,11 @@ def _why(
             "kept as they are because of pending proceedings or an open claim (legal hold), "
             "until it is closed",
         )
+    if outcome.reason == "unlinked":
+        return n.say(
+            "conservées, mais sans plus aucun lien avec vous",
+            "kept, but no longer linked to you",
+        )
     if outcome.reason == "shared":
         return n.say(
             "conservées car elles concernent aussi d’autres personnes ; les informations qui "
@@ -225,7 +257,7 @@ def _why(
         text = describe_rule(register, rule, lang).rstrip(".")
         reference = f" ({n.text(rule.reference)})" if rule.reference else ""
         reasons.append(text + reference)
-    day = until.get((outcome.store, outcome.table))
+    day = outcome.until or until.get((outcome.store, outcome.table))
     when = (
         n.say(
             f", soit jusqu’au {date_words(day, lang)}", f", that is until {date_words(day, lang)}"
@@ -251,6 +283,7 @@ def _outcome(data: dict[str, Any]) -> Outcome:
         data.get("reason", ""),
         list(data.get("columns", [])),
         [(a, r) for a, r in rules],
+        until=_day(data.get("until")),
     )
 
 
@@ -336,6 +369,56 @@ def forward_letter(
         ),
     ]
     section = Section(n.say("Données concernées", "Data concerned"))
-    section.blocks = activity_blocks(register, lang, involved(register, finder, processed))
+    ours = set(controllers(register, finder, processed))
+    section.blocks = activity_blocks(
+        register,
+        lang,
+        {a: c for a, c in involved(register, finder, processed).items() if a in ours},
+    )
     letter.sections.append(section)
+    return letter
+
+
+def lift_letter(register: Register, request: Any, reason: str, day: date) -> Letter:
+    """Telling the person, before it happens, that their restriction is lifted (Art. 18(3))."""
+    lang: Lang = request.lang
+    n = Namer(register, lang)
+    received = date_words(request.received_at.date(), lang)
+    letter = Letter(
+        register,
+        lang,
+        n.say(
+            "Levée de la limitation du traitement de vos données",
+            "Lifting of the restriction of processing of your data",
+        ),
+        request.id,
+        day,
+    )
+    letter.opening.append(
+        n.say(
+            f"À la suite de votre demande du {received}, nous avons limité le traitement de vos "
+            "données : elles sont depuis conservées sans être utilisées.",
+            f"Following your request of {received}, we restricted the processing of your data: "
+            "since then it has been stored without being used.",
+        )
+    )
+    letter.sections.append(
+        Section(
+            n.say("Levée de la limitation", "Lifting of the restriction"),
+            [
+                n.say(
+                    f"Nous vous informons que cette limitation est levée à compter du "
+                    f"{date_words(day, lang)}, pour la raison suivante : {sentence(reason)}",
+                    f"We are informing you that this restriction is lifted from "
+                    f"{date_words(day, lang)}, for the following reason: {sentence(reason)}",
+                ),
+                n.say(
+                    "Vos données seront de nouveau traitées comme le décrit notre politique de "
+                    "confidentialité.",
+                    "Your data will again be processed as our privacy policy describes.",
+                ),
+            ],
+        )
+    )
+    letter.sections.append(rights_section(register, lang))
     return letter
