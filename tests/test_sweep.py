@@ -12,6 +12,7 @@ second sweep changes nothing.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import sys
@@ -473,6 +474,41 @@ def _check_batch_digests(
         assert (details["count"], details["keys_md5"]) == (len(gone), digest), details
         checked += 1
     assert checked
+
+
+@pytest.mark.parametrize("key", ["", "a long secret"], ids=["sha256", "hmac"])
+def test_a_person_hold_names_the_person_in_the_trail_only_by_a_digest(
+    server: str, run_cli: Any, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    """Key spans record their statement's parameters: a held person's address as a digest."""
+    monkeypatch.setenv("REGISTRE_HMAC_KEY", key)
+    with loaded(server, EXAMPLE, subjects=60) as url:
+        rows = read_all(url)
+        deleted = {k for k, r in rows["accounts"].items() if r["deleted_at"]}
+        email = min(
+            r["email"] for r in rows["account_holders"].values() if r["account_id"] in deleted
+        ).lower()
+        with open_state() as state:
+            state.holds.place(reason="litigation", identity={"email": email.upper()})
+        code, _out, err = run_cli("sweep", str(REGISTER), "--url", url, "--at", AT, "--yes")
+        assert code == 0, err
+        with open_state() as state:
+            entries = list(state.audit.entries())
+    announced = [
+        e.details["parameters"]
+        for e in entries
+        if e.action == "sweep.delete" and e.details["table"] == "account_holders"
+    ]
+    assert announced, "account holders are deleted by key spans"
+    if key:
+        digest = "hmac-sha256:" + hmac.new(key.encode(), email.encode(), "sha256").hexdigest()
+    else:
+        digest = "sha256:" + hashlib.sha256(email.encode()).hexdigest()
+    for parameters in announced:
+        people = {v for n, v in parameters.items() if n.startswith("held_person_")}
+        assert people == {digest}  # on the holder's row and on their account's address
+        assert any(str(v).startswith("2026-04-30") for v in parameters.values())  # the cutoff
+    assert all(email not in json.dumps(e.details).lower() for e in entries)
 
 
 def test_a_mapping_that_does_not_match_is_refused_before_any_write(

@@ -4,7 +4,8 @@ For a plain ``delete`` rule (no count cap) on an integer primary key, a batch is
 ``(after, to]`` of key values chosen from the density of actionable rows seen so far, not a
 range ending at the N-th actionable row: no query reads the range before the write does. The
 audit entry committed before the write names the rule, the table, the exact span, the instant
-and the statement; with the plan (register, instant, holds) they fully determine which rows
+and the statement with its parameters (a held person's identity only by its digest: see
+:func:`audited_value`); with the plan (register, instant, holds) they fully determine which rows
 the write may touch. The ``DELETE`` then runs in one short transaction, and the number of
 rows it removed is committed in a ``sweep.deleted`` entry right after. A sweep killed between
 the two entries leaves a span announced and possibly done: the next run evaluates the due
@@ -22,13 +23,17 @@ due key; when there is none, the item is done.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from registre.engine.anonymize import hmac_key
 from registre.engine.plan import WorkItem
+from registre.engine.sql import identity_parameter
 from registre.register.taxonomy import Action
 
 if TYPE_CHECKING:
@@ -63,12 +68,31 @@ class _SpanStatements:
         self.delete = sp.sql.write(item, None).where(*bounds)
         compiled = self.delete.compile(dialect=sp.engine.dialect)
         self.statement = str(compiled)
-        # the cutoffs, the instant and any held keys: with the span, every value the write uses
+        # the cutoffs, the instant and any held keys: with the span, every value the write uses;
+        # a held person's identity only by its digest, the audit trail is never erased
         self.parameters = {
-            name: None if value is None else str(value)
+            name: audited_value(name, value)
             for name, value in sorted(compiled.params.items())
             if name not in ("after", "to")
         }
+
+
+def audited_value(name: str, value: Any) -> str | None:
+    """A statement parameter as the audit trail records it: identities by their digest.
+
+    ``hmac-sha256:`` of the value under ``REGISTRE_HMAC_KEY`` when it is set (a dictionary of
+    addresses cannot be tried against it), ``sha256:`` of the value otherwise. Cutoffs,
+    instants and record keys stay readable: they are what a reader checks the write against.
+    """
+    if value is None:
+        return None
+    text = str(value)
+    if not identity_parameter(name):
+        return text
+    key = hmac_key(required=False)
+    if key:
+        return "hmac-sha256:" + hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def sweep_spans(

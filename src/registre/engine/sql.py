@@ -30,6 +30,9 @@ from registre.engine.anonymize import recognizer, sql_value
 from registre.engine.plan import ClockCheck, Hop, Path, Plan, WorkItem
 from registre.register.taxonomy import Action
 
+IDENTITY_PARAMETER = "held_person_"
+"""Prefix of the bound parameters that carry a held person's identity (an email, a phone)."""
+
 Condition = ColumnElement[bool]
 Scope = Callable[[sa.FromClause], Condition]
 """A restriction of an item to part of its table (the groups of a count cap)."""
@@ -96,10 +99,13 @@ class PlanSql:
         people = scope.restricted if restricted_only else scope.identity + scope.restricted
         for kind, column, value in people:
             live = t.c[column]
+            # named, so that whoever records a statement's parameters can tell a person's
+            # identity from a cutoff (see identity_parameter)
+            person = sa.bindparam(f"{IDENTITY_PARAMETER}{kind}", value, unique=True)
             # NULL-safe: a NOT over an unknown would silently skip the row
             conditions.append(
                 sa.and_(
-                    live.is_not(None), (sa.func.lower(live) if kind == "email" else live) == value
+                    live.is_not(None), (sa.func.lower(live) if kind == "email" else live) == person
                 )
             )
         for hop in scope.parents:
@@ -389,6 +395,11 @@ class PlanSql:
                 day += timedelta(days=1)
             return day
         return moment.replace(tzinfo=None)
+
+
+def identity_parameter(name: str) -> bool:
+    """Whether a compiled statement's parameter is a held person's identity value."""
+    return name.startswith(IDENTITY_PARAMETER)
 
 
 def _holdable_tables(plan: Plan) -> set[str]:
