@@ -190,7 +190,11 @@ devices = Table(
     Column("name", String(100), nullable=True),
     Column("ip", String(45), nullable=True),
     Column("enrolled_at", DateTime, nullable=False),
-    Column("reset_at", DateTime, nullable=True, index=True),
+    Column("reset_at", DateTime, nullable=True),
+    # web history and geolocation points are due when their device was reset: every batch of
+    # their sweeps asks which devices were reset before the instant, answered from this index
+    # alone (without ``id`` in it, each batch reads the devices' heap pages)
+    Index("ix_devices_reset_at", "reset_at", "id"),
 )
 
 shared_contacts = Table(
