@@ -101,7 +101,9 @@ class PlanSql:
             live = t.c[column]
             # named, so that whoever records a statement's parameters can tell a person's
             # identity from a cutoff (see identity_parameter)
-            person = sa.bindparam(f"{IDENTITY_PARAMETER}{kind}", value, unique=True)
+            person: sa.BindParameter[str] = sa.bindparam(
+                f"{IDENTITY_PARAMETER}{kind}", value, unique=True
+            )
             # NULL-safe: a NOT over an unknown would silently skip the row
             conditions.append(
                 sa.and_(
