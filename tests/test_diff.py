@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from registre.diff import ChangeKind, diff_registers, render_text
+from registre.diff import ChangeKind, diff_registers, must_bump, render_text
 from registre.register.model import Register
 from registre.register.references import check_references
 
@@ -501,6 +501,57 @@ def test_report_for_a_dpo() -> None:
     )
 
 
+LONGER_DEADLINE = ("rights.response_deadline", "2 months")
+RENAMED = (f"{ORDERS}.name", t("Achats", "Purchases"))
+
+
+@pytest.mark.parametrize(
+    ("edits", "bump", "en", "fr"),
+    [
+        (
+            [LONGER_DEADLINE],
+            ["version", "date"],
+            "Before publishing, give the policy a new version and date: 1.0 and January 1, 2026 "
+            "are those of the previous policy (policy.version, policy.date).",
+            "Avant publication, donnez à la politique une nouvelle version et une nouvelle "
+            "date\u00a0: 1.0 et 1er\u00a0janvier\u00a02026 sont celles de la politique "
+            "précédente (policy.version, policy.date).",
+        ),
+        (
+            [LONGER_DEADLINE, ("policy.version", "1.1")],
+            ["date"],
+            "Before publishing, give the policy a new date: January 1, 2026 is that of the "
+            "previous policy (policy.date).",
+            "Avant publication, donnez à la politique une nouvelle date\u00a0: "
+            "1er\u00a0janvier\u00a02026 est celle de la politique précédente (policy.date).",
+        ),
+        (
+            [LONGER_DEADLINE, ("policy.date", "2026-07-01")],
+            ["version"],
+            "Before publishing, give the policy a new version: 1.0 is that of the previous "
+            "policy (policy.version).",
+            "Avant publication, donnez à la politique une nouvelle version\u00a0: 1.0 est celle "
+            "de la politique précédente (policy.version).",
+        ),
+        ([LONGER_DEADLINE, ("policy.version", "1.1"), ("policy.date", "2026-07-01")], [], "", ""),
+        ([RENAMED], [], "", ""),  # editorial: the same version may be corrected in place
+    ],
+    ids=["neither bumped", "date not bumped", "version not bumped", "both bumped", "editorial"],
+)
+def test_rights_change_asks_for_a_new_version_and_date(
+    edits: list[tuple[str, Any]], bump: list[str], en: str, fr: str
+) -> None:
+    old, new = build([]), build(edits)
+    changes = diff_registers(old, new)
+    assert must_bump(old, new, changes) == bump
+    for lang, notice in (("en", en), ("fr", fr)):
+        report = render_text(changes, old, new, lang)
+        if notice:
+            assert notice in report.splitlines(), report
+        else:
+            assert "Before publishing" not in report and "Avant publication" not in report
+
+
 def test_no_change_report() -> None:
     register = build([])
     assert render_text([], register, register, "en").endswith("\nNo change.\n")
@@ -545,14 +596,19 @@ def test_diff_json_and_language(tmp_path: Path) -> None:
     write(tmp_path / "old.yaml", [])
     write(tmp_path / "new.yaml", [("rights.response_deadline", "2 months")])
     result = run("diff", "old.yaml", "new.yaml", "--format", "json", "--lang", "en", cwd=tmp_path)
-    assert json.loads(result.stdout) == [
-        {
-            "kind": "deadline_longer",
-            "affects_rights": True,
-            "location": ["rights", "response_deadline"],
-            "description": "Time to answer requests: 2 months (formerly 1 month).",
-        }
-    ]
+    assert json.loads(result.stdout) == {
+        "old": {"version": "1.0", "date": "2026-01-01"},
+        "new": {"version": "1.0", "date": "2026-01-01"},
+        "must_bump": ["version", "date"],
+        "changes": [
+            {
+                "kind": "deadline_longer",
+                "affects_rights": True,
+                "location": ["rights", "response_deadline"],
+                "description": "Time to answer requests: 2 months (formerly 1 month).",
+            }
+        ],
+    }
     french = run("diff", "old.yaml", "new.yaml", cwd=tmp_path)  # the policy's first language
     assert "Délai de réponse aux demandes\u00a0: 2\u00a0mois" in french.stdout
 
@@ -563,3 +619,13 @@ def test_diff_of_a_register_that_does_not_load(tmp_path: Path) -> None:
     result = run("diff", "old.yaml", "new.yaml", cwd=tmp_path)
     assert result.returncode == 1
     assert "new.yaml:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_diff_reports_the_problems_of_both_versions(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text("registre: 1\npolicy: {date: 2026-02-30}\n")
+    (tmp_path / "new.yaml").write_text("organization: [\n", encoding="utf-8")
+    result = run("diff", "old.yaml", "new.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "new.yaml:2:1: YAML syntax error" in result.stderr
+    assert "old.yaml:2:16: policy.date: '2026-02-30' is not a date that exists" in result.stderr

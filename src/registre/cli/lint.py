@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from registre.cli import EXIT_PROBLEMS, app
+
+if TYPE_CHECKING:
+    from registre.register.model import Register
 
 LINT_DOCS = "docs/lint.md"
 
@@ -212,30 +215,45 @@ def diff(
     ),
 ) -> None:
     """Show what changed between two versions, and which changes people must be told about."""
-    from registre.diff import diff_registers, render_text
-    from registre.register.loader import load_register
+    from registre.diff import diff_registers, must_bump, render_text
 
-    before = load_register(old)
-    after = load_register(new)
+    before, after = _load_both(old, new)
     language = lang.value if lang is not None else after.policy.languages[0]
     changes = diff_registers(before, after)
     if output == DiffFormat.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "kind": c.kind.value,
-                        "affects_rights": c.affects_rights,
-                        "location": list(c.location),
-                        "description": c.describe(language),
-                    }
-                    for c in changes
-                ],
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        report = {
+            "old": {"version": before.policy.version, "date": before.policy.date.isoformat()},
+            "new": {"version": after.policy.version, "date": after.policy.date.isoformat()},
+            "must_bump": must_bump(before, after, changes),
+            "changes": [
+                {
+                    "kind": c.kind.value,
+                    "affects_rights": c.affects_rights,
+                    "location": list(c.location),
+                    "description": c.describe(language),
+                }
+                for c in changes
+            ],
+        }
+        print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         print(render_text(changes, before, after, language), end="")
     if fail_on_rights_change and any(c.affects_rights for c in changes):
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _load_both(old: Path, new: Path) -> tuple[Register, Register]:
+    """Both versions, or the problems of both at once."""
+    from registre._exceptions import RegisterError
+    from registre.register.loader import load_register
+
+    loaded = []
+    problems = []
+    for path in (old, new):
+        try:
+            loaded.append(load_register(path))
+        except RegisterError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise RegisterError(problems)
+    return loaded[0], loaded[1]

@@ -11,15 +11,26 @@ a DPO reviews a false alarm in a minute, a missed notice is a breach of the prom
 Each change carries its description in French and English, written with the register's own
 names, never its ids. The ``stores`` section (the mapping to databases) is not compared: it does
 not change what people are told.
+
+A change to people's rights is published as a new, dated version of the policy: people tell
+versions apart by ``policy.version`` and ``policy.date``. :func:`must_bump` names those of the
+two that still hold the previous policy's value, so the report can say to bump them first.
 """
 
 from registre.diff.activities import ActivityDiffer
 from registre.diff.change import Change, ChangeKind
-from registre.diff.report import render_text
+from registre.diff.report import must_bump, render_text
 from registre.diff.sections import SectionDiffer
 from registre.register.model import Register
 
-__all__ = ["Change", "ChangeKind", "diff_registers", "render_text", "rights_changes"]
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "diff_registers",
+    "must_bump",
+    "render_text",
+    "rights_changes",
+]
 
 
 class _Differ(ActivityDiffer, SectionDiffer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from registre.diff.change import Change
 from registre.diff.words import NBSP
@@ -16,6 +17,40 @@ def _date(day: dt.date, lang: Lang) -> str:
     if lang == "fr" and day.day == 1:
         text = "1er" + text[1:]  # French writes the first of the month as an ordinal
     return text.replace(" ", NBSP) if lang == "fr" else text
+
+
+PolicyField = Literal["version", "date"]
+
+
+def must_bump(old: Register, new: Register, changes: list[Change]) -> list[PolicyField]:
+    """The policy fields still holding the old value although people's rights change."""
+    if not any(c.affects_rights for c in changes):
+        return []
+    fields: tuple[PolicyField, ...] = ("version", "date")
+    return [field for field in fields if getattr(old.policy, field) == getattr(new.policy, field)]
+
+
+def _bump_notice(fields: list[PolicyField], new: Register, lang: Lang) -> str:
+    """Say which of the version and date to change before the new policy is published."""
+    values = {"version": new.policy.version, "date": _date(new.policy.date, lang)}
+    keys = ", ".join(f"policy.{field}" for field in fields)
+    both = len(fields) == 2
+    if lang == "fr":
+        wanted = " et ".join(
+            {"version": "une nouvelle version", "date": "une nouvelle date"}[f] for f in fields
+        )
+        held = " et ".join(values[f] for f in fields)
+        verb = "sont" if both else "est"
+        return (
+            f"Avant publication, donnez à la politique {wanted}{NBSP}: {held} {verb} "
+            f"celle{'s' if both else ''} de la politique précédente ({keys})."
+        )
+    wanted = " and ".join(fields)
+    held = " and ".join(values[f] for f in fields)
+    return (
+        f"Before publishing, give the policy a new {wanted}: {held} "
+        f"{'are those' if both else 'is that'} of the previous policy ({keys})."
+    )
 
 
 def render_text(changes: list[Change], old: Register, new: Register, lang: Lang) -> str:
@@ -50,6 +85,9 @@ def render_text(changes: list[Change], old: Register, new: Register, lang: Lang)
             )
             if new.policy.notify_changes_by_email:
                 lines.append("The policy promises to tell them by email.")
+        bump = must_bump(old, new, changes)
+        if bump:
+            lines.append(_bump_notice(bump, new, lang))
         lines.extend(f"  - {c.describe(lang)}" for c in rights)
         lines.append("")
     if editorial:

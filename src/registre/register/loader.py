@@ -397,6 +397,7 @@ _SYNTAX_HINTS = {
     "expected ',' or '}'": "inside { }, quote a text that contains ':' or ','",
     "expected ',' or ']'": "close the [ list ] on the line it starts, or quote the text",
     "end of stream": "a quote, bracket or brace is not closed",
+    "'<stream end>'": "the file ends where a value is expected: close the [ or {, or finish it",
 }
 
 
