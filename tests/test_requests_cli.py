@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 import registre.cli.requests  # noqa: F401  (registers the commands)
+from registre._exceptions import RequestError
 from registre.cli import app
 from registre.requests import has_objected, is_restricted
 from registre.requests.export import write_export
@@ -134,6 +135,61 @@ def test_data_held_as_a_processor_is_forwarded_not_erased(cli: Any, data_url: st
     letter = Path(done["result"]["forward_letter"]).read_text(encoding="utf-8")
     assert "responsable du traitement" in letter and email in letter
     assert email_of(data_url, "directory_users", 4) == email  # nothing erased
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("account_holders", "only data we control"),
+        (None, "no data at all about this person"),
+    ],
+)
+def test_a_request_about_no_data_held_as_a_processor_is_not_forwarded(
+    cli: Any, data_url: str, table: str | None, message: str
+) -> None:
+    email = email_of(data_url, table, 8) if table else "personne@nulle-part.fr"
+    request = cli("open", "access", "--email", email, "--json")
+    refused = cli("forward", request["id"], ok=False).exception
+    assert isinstance(refused, RequestError) and message in refused.message
+    assert "answer it yourself" in (refused.hint or "") and "execute" in (refused.hint or "")
+    assert cli("show", request["id"], "--json")["state"] == "received"
+    assert not (Path(cli.env["REGISTRE_STATE_URL"][10:]).parent / "out" / request["id"]).exists()
+
+
+def test_a_request_about_processed_data_is_forwarded(cli: Any, data_url: str) -> None:
+    request = cli("open", "erasure", "--email", email_of(data_url, "directory_users", 6), "--json")
+    forwarded = cli("forward", request["id"], "--json")
+    assert forwarded["state"] == "forwarded" and forwarded["result"]["rows"]
+
+
+def test_a_request_also_about_our_data_is_executed_not_forwarded(tmp_path: Path) -> None:
+    from registre.requests import SubjectRequests
+
+    url = f"sqlite:///{tmp_path / 'dm.db'}"
+    load_dm(url)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:  # a manager who is also in the client's directory
+            email, account = connection.execute(
+                sa.text("SELECT email, account_id FROM managers ORDER BY id LIMIT 1")
+            ).one()
+            connection.execute(
+                sa.text(
+                    "INSERT INTO directory_users (id, account_id, email, name, created_at) "
+                    "VALUES (99999, :account, :email, 'Camille Martin', '2026-01-05')"
+                ),
+                {"account": account, "email": email},
+            )
+        with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+            desk = SubjectRequests(dm_register(), state, {"console": engine}, out_dir=tmp_path)
+            request = desk.open("access", {"email": email})
+            with pytest.raises(RequestError, match="also about data we control"):
+                desk.forward(request.id)
+            desk.verify(request.id, method="reply from the account's address")
+            done = desk.execute(request.id)
+    finally:
+        engine.dispose()
+    assert done.state.value == "done" and done.result["forwarded"]["rows"]
 
 
 def test_refusal_gives_the_reason_and_the_right_to_complain(cli: Any) -> None:

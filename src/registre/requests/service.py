@@ -48,7 +48,7 @@ from registre.requests import (
     restrict,
     store,
 )
-from registre.requests.find import Finder
+from registre.requests.find import Finder, Found
 from registre.requests.identity import Identity, as_identity
 from registre.requests.lifecycle import RequestKind, RequestState
 from registre.requests.store import SubjectRequest, export_table
@@ -345,9 +345,37 @@ class SubjectRequests:
         """Forward the request to the controller(s) of the data we hold as a processor."""
         request = self.get(request_id)
         lifecycle.check_transition(request.id, request.state, "forward")
-        _, processed = forwarding.split(
+        mine, processed = forwarding.split(
             self.register, self.finder, self.finder.find(request.identity)
         )
+        execute = f"`registre request execute {request.id}`"
+        if request.state in (RequestState.received, RequestState.identity_to_verify):
+            execute = (
+                f"verify the identity (`registre request verify {request.id} --method TEXT`), "
+                f"then {execute}"
+            )
+        if processed.empty:
+            found = (
+                "no data at all about this person"
+                if mine.empty
+                else f"only data we control ({_rows(mine)})"
+            )
+            raise RequestError(
+                f"request {request.id} cannot be forwarded: registre finds {found}, nothing "
+                "held as a processor for a client; nothing was sent",
+                hint=f"answer it yourself: {execute}"
+                + (
+                    " (the letter tells the person we hold no data about them)"
+                    if mine.empty
+                    else ""
+                ),
+            )
+        if not mine.empty:
+            raise RequestError(
+                f"request {request.id} is also about data we control ({_rows(mine)}): "
+                "forwarding would leave that part unanswered; nothing was sent",
+                hint=f"{execute} answers our part and forwards the rest to the controller",
+            )
         return forwarding.forward(self, request, processed)
 
     def execute(self, request_id: str, *, step_size: int = erase.STEP_SIZE) -> SubjectRequest:
@@ -444,6 +472,11 @@ class SubjectRequests:
             (purged.deleted if where.path else purged.missing).append(details["path"])
             purged.letters += details["letters"]
         return purged
+
+
+def _rows(found: Found) -> str:
+    tables = sorted(rows.table for rows in found if rows.rows)
+    return f"{found.total} row(s) in {', '.join(tables)}"
 
 
 @dataclass
