@@ -80,6 +80,15 @@ SCHEMA_CASES = [
         ["ALTER TABLE devices ADD COLUMN owner_email VARCHAR(200)"],
         "column 'owner_email': the column is not mapped",
     ),
+    (
+        "unmapped table pointing at a mapped one",
+        [
+            "CREATE TABLE support_tickets (id INTEGER PRIMARY KEY, email VARCHAR(200), "
+            "device_id INTEGER REFERENCES devices (id))"
+        ],
+        "table 'support_tickets': the table is not mapped, but its foreign key "
+        "support_tickets.device_id -> devices.id points at mapped tables",
+    ),
 ]
 
 
@@ -171,3 +180,72 @@ def test_demo_data_loads_then_refuses_to_overwrite_without_drop(
     code, out, _ = run(capsys, monkeypatch, "check", str(REGISTER), "--connect", "--url", url)
     assert code == 0
     assert "matches the mapping" in out
+
+
+def test_a_sweep_refuses_to_orphan_the_rows_of_an_unmapped_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # SQLite does not enforce foreign keys: deleting a reset device would leave its ticket
+    # pointing at nothing
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    code, _, _ = run(
+        capsys, monkeypatch, "demo-data", str(EXAMPLE), "--url", url, "--subjects", "60"
+    )
+    assert code == 0
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE support_tickets (id INTEGER PRIMARY KEY, email VARCHAR(200), "
+                "device_id INTEGER REFERENCES devices (id))"
+            )
+        )
+        device = conn.execute(
+            text("SELECT min(id) FROM devices WHERE reset_at < '2026-10-01'")
+        ).scalar_one()
+        conn.execute(
+            text("INSERT INTO support_tickets VALUES (1, 'jeanne@example.fr', :d)"), {"d": device}
+        )
+    monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'state.db'}")
+
+    code, _, err = run(
+        capsys, monkeypatch, "sweep", str(REGISTER), "--url", url, "--at", "2026-11-01", "--yes"
+    )
+
+    assert code == 1
+    assert "table 'support_tickets': the table is not mapped" in err
+    assert "nothing was written" in err
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT count(*) FROM devices WHERE id = :d"), {"d": device})
+        assert kept.scalar_one() == 1
+    engine.dispose()
+
+
+def test_the_check_names_a_rule_bound_to_no_table_at_its_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    schema_url: str,
+    tmp_path: Path,
+) -> None:
+    text_ = REGISTER.read_text(encoding="utf-8")
+    assert text_.count("rules: [shared-contacts]") == 1
+    register = tmp_path / "register.yaml"
+    register.write_text(text_.replace("rules: [shared-contacts]", "rules: []"), encoding="utf-8")
+
+    code, _, err = run(
+        capsys, monkeypatch, "check", str(register), "--connect", "--url", schema_url
+    )
+
+    assert code == 1
+    [line] = [line for line in err.splitlines() if "bound to no table" in line]
+    number = next(
+        i for i, row in enumerate(text_.splitlines(), 1) if row.strip() == "shared-contacts:"
+    )
+    assert f"register.yaml:{number}:" in line
+    assert "rule 'shared-contacts'" in line
+    assert (
+        "add 'shared-contacts' under 'rules:' of the table holding its data: shared_contacts"
+        in (line)
+    )
+    # the table's columns are that rule's data: one gap, one report
+    assert "kept forever" not in err

@@ -399,3 +399,199 @@ def _to_text(table: str, column: str, backend: str) -> list[str]:
         f"ALTER TABLE {table} DROP COLUMN {column}",
         f"ALTER TABLE {table} ADD COLUMN {column} TEXT",
     ]
+
+
+# -- foreign keys and coverage ------------------------------------------------------------------
+
+
+def _without_reference(table: str, name: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        del _table(data, table)["references"][name]
+
+    return change
+
+
+def _add_not_personal(table: str, column: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        _table(data, table)["not_personal"].append(column)
+
+    return change
+
+
+LINK_CASES: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, Any, Any], str, Any]] = [
+    # (case, change to the mapping, (table, column, rule), words, where the CLI points)
+    (
+        "foreign key left out of the references",
+        _without_reference("devices", "user"),
+        ("devices", "user_id", None),
+        "foreign key devices.user_id -> directory_users.id that the mapping does not declare",
+        ("stores", STORE, "tables", "devices", "references"),
+    ),
+    (
+        "foreign key column called not personal instead",
+        _sequence(_without_reference("devices", "user"), _add_not_personal("devices", "user_id")),
+        ("devices", "user_id", None),
+        "does not declare",
+        ("stores", STORE, "tables", "devices", "references"),
+    ),
+    (
+        "reference naming another table than the foreign key",
+        _set("devices", "references", {"account": "account_id -> managers"}),
+        ("devices", "account_id", None),
+        "reference 'account' says account_id -> managers.id, but the database's foreign key is "
+        "devices.account_id -> accounts.id",
+        ("stores", STORE, "tables", "devices", "references", "account"),
+    ),
+    (
+        "rule bound to no table",
+        _set("shared_contacts", "rules", []),
+        ("shared_contacts", None, "shared-contacts"),
+        "bound to no table",
+        ("activities", "device_management", "retention", "shared-contacts"),
+    ),
+    (
+        "rule bound to the wrong table",
+        _sequence(
+            _set("web_history", "rules", []),
+            _set("geolocation_points", "rules", {
+                "geolocation-points": {"per": "device_id", "order_by": "recorded_at"},
+                "web-history": {}}),
+        ),
+        ("web_history", "url", None),
+        "nothing deletes or anonymizes the personal data in column url, which is kept forever",
+        ("stores", STORE, "tables", "web_history", "columns", "url"),
+    ),
+    (
+        "delete rule left out next to an anonymize rule",
+        _set("invoices", "rules", {"invoice-personal-data": {
+            "anonymize": {"billing_name": "redact", "billing_email": "null",
+                          "billing_address": "redact"}}}),
+        ("invoices", None, "invoices"),
+        "bound to no table",
+        ("activities", "invoicing", "retention", "invoices"),
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "words", "loc"),
+    [pytest.param(*case[1:], id=case[0]) for case in LINK_CASES],
+)
+def test_a_link_or_a_rule_the_mapping_misses_is_reported_once(
+    live_schema: LiveSchema,
+    change: Callable[[dict[str, Any]], None],
+    where: tuple[str, Any, Any],
+    words: str,
+    loc: Any,
+) -> None:
+    problems = mapping_problems(_edit_register(change), STORE, live_schema, coverage=True)
+
+    found = [p for p in problems if (p.table, p.column, p.rule) == where and words in p.message]
+    assert len(found) == 1, "\n".join(map(str, problems)) or "no problem reported"
+    assert found[0].loc == loc
+    assert found[0].hint
+    # nothing else about the same column or rule: one gap, one report
+    table, column, rule = where
+    others = [p for p in problems if p is not found[0] and p.table == table]
+    assert not [p for p in others if (column and p.column == column) or (rule and p.rule == rule)]
+    assert not [p for p in others if "kept forever" in p.message]
+
+
+def test_the_hint_for_an_undeclared_foreign_key_is_the_line_to_add(
+    live_schema: LiveSchema,
+) -> None:
+    [problem] = mapping_problems(
+        _edit_register(_without_reference("devices", "user")), STORE, live_schema
+    )
+    assert "'user: user_id -> directory_users'" in problem.hint
+    # user_id is nullable, so unlinking is offered too
+    assert "{column: user_id, table: directory_users, on_delete: unlink}" in problem.hint
+
+
+def test_an_unbound_rule_is_reported_by_the_store_holding_its_data_only(
+    live_schema: LiveSchema,
+) -> None:
+    def second_store(data: dict[str, Any]) -> None:
+        data["stores"] = {
+            "billing": {"url_env": "BILLING_URL", "tables": {}},
+            **data["stores"],
+        }
+        _table(data, "web_history")["rules"] = []
+
+    register = _edit_register(second_store)
+    here = mapping_problems(register, STORE, live_schema, coverage=True)
+    assert [(p.table, p.rule) for p in here if "bound to no table" in p.message] == [
+        ("web_history", "web-history")
+    ]
+    billing = mapping_problems(register, "billing", LiveSchema(frozenset()), coverage=True)
+    assert [p for p in billing if "bound to no table" in p.message] == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [pytest.param(case[1], id=case[0]) for case in LINK_CASES if case[4][0] == "activities"]
+    + [pytest.param(_set("web_history", "rules", []), id="table without rules")],
+)
+def test_coverage_gaps_fail_the_check_but_do_not_refuse_a_sweep(
+    live_schema: LiveSchema, change: Callable[[dict[str, Any]], None]
+) -> None:
+    # the sweep's gate is check_mapping without coverage: refusing the sweep would keep the
+    # data of every bound rule past its date too
+    register = _edit_register(change)
+    assert mapping_problems(register, STORE, live_schema, coverage=True)
+    assert mapping_problems(register, STORE, live_schema) == []
+
+
+SUPPORT_TICKETS = (
+    "CREATE TABLE support_tickets (id INTEGER PRIMARY KEY, email VARCHAR(200), "
+    "device_id INTEGER, FOREIGN KEY (device_id) REFERENCES devices (id))"
+)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_foreign_keys_are_read_on_every_backend(register: Register, backend: str) -> None:
+    app = load_app(EXAMPLE)
+    undeclared = _edit_register(
+        _sequence(_without_reference("devices", "user"), _add_not_personal("devices", "user_id"))
+    )
+    with scratch_database(server(backend)) as url:
+        engine = create_engine(url)
+        try:
+            app.metadata.create_all(engine)
+            assert check_mapping(register, STORE, engine) == []
+            assert [(p.table, p.column) for p in check_mapping(undeclared, STORE, engine)] == [
+                ("devices", "user_id")
+            ]
+            with engine.begin() as conn:
+                conn.execute(text(SUPPORT_TICKETS))
+            problems = check_mapping(register, STORE, engine)
+        finally:
+            engine.dispose()
+    assert [(p.table, p.column, p.loc) for p in problems] == [
+        ("support_tickets", None, ("stores", STORE, "tables"))
+    ]
+    assert "support_tickets.device_id -> devices.id points at mapped tables" in problems[0].message
+    assert "'support_tickets: {references: {device: device_id -> devices}, columns: {email: " in (
+        problems[0].hint
+    )
+
+
+def test_an_unmapped_table_that_points_at_no_mapped_table_is_left_alone(
+    register: Register,
+) -> None:
+    app = load_app(EXAMPLE)
+    with scratch_database("sqlite://") as url:
+        engine = create_engine(url)
+        try:
+            app.metadata.create_all(engine)
+            with engine.begin() as conn:
+                conn.execute(text("CREATE TABLE app_settings (id INTEGER PRIMARY KEY, v TEXT)"))
+                conn.execute(
+                    text(
+                        "CREATE TABLE setting_history (id INTEGER PRIMARY KEY, "
+                        "setting_id INTEGER REFERENCES app_settings (id))"
+                    )
+                )
+            assert check_mapping(register, STORE, engine) == []
+        finally:
+            engine.dispose()

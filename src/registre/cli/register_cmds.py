@@ -71,7 +71,7 @@ def _check_stores(path: Path, register: Any, url: str | None, only: str | None) 
     for store_id in store_ids:
         engine = connect(register, store_id, url)
         try:
-            problems = check_mapping(register, store_id, engine)
+            problems = check_mapping(register, store_id, engine, coverage=True)
         finally:
             engine.dispose()
         for problem in problems:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import Inspector
 from sqlalchemy.types import Date, DateTime, TypeEngine
 
 Loc = tuple[str | int, ...]
@@ -26,11 +27,37 @@ class LiveTable:
 
 
 @dataclass(frozen=True)
+class LiveForeignKey:
+    """A foreign key as the database declares it: ``table(columns) -> referred(columns)``."""
+
+    table: str
+    columns: tuple[str, ...]
+    referred_table: str
+    referred_columns: tuple[str, ...]
+
+    def __str__(self) -> str:
+        own = ", ".join(self.columns)
+        target = ", ".join(self.referred_columns)
+        if len(self.columns) == 1:
+            return f"{self.table}.{own} -> {self.referred_table}.{target}"
+        return f"{self.table}({own}) -> {self.referred_table}({target})"
+
+
+@dataclass(frozen=True)
 class LiveSchema:
-    """The tables of a database; ``tables`` holds the columns of the tables that were read."""
+    """The tables of a database; ``tables`` holds the columns of the tables that were read.
+
+    ``foreign_keys`` are those of every table of the database, so that a table the mapping
+    does not name is seen when it points at one it does.
+    """
 
     table_names: frozenset[str]
     tables: dict[str, LiveTable] = field(default_factory=dict)
+    foreign_keys: tuple[LiveForeignKey, ...] = ()
+
+    def foreign_keys_of(self, table: str) -> list[LiveForeignKey]:
+        """The foreign keys declared on ``table``."""
+        return [fk for fk in self.foreign_keys if fk.table == table]
 
 
 @dataclass(frozen=True)
@@ -47,7 +74,7 @@ class MappingProblem:
     """Where in the register the mapping says it: ('stores', store, 'tables', table, ...)."""
 
     def __str__(self) -> str:
-        where = f"store '{self.store}', table '{self.table}'"
+        where = f"store '{self.store}'" + (f", table '{self.table}'" if self.table else "")
         if self.column:
             where += f", column '{self.column}'"
         if self.rule:
@@ -57,10 +84,16 @@ class MappingProblem:
 
 
 def reflect_schema(engine: Engine, tables: set[str] | None = None) -> LiveSchema:
-    """Read the names of all tables, and the columns of ``tables`` (all when None)."""
+    """Read the names and foreign keys of all tables, and the columns of ``tables``.
+
+    All columns when ``tables`` is None; otherwise those of ``tables`` and of the tables whose
+    foreign keys point into them (a check names their columns in its hint).
+    """
     inspector = inspect(engine)
     names = frozenset(inspector.get_table_names())
+    foreign_keys = _foreign_keys(inspector, names)
     wanted = names if tables is None else names & tables
+    wanted |= {fk.table for fk in foreign_keys if fk.referred_table in wanted}
     live: dict[str, LiveTable] = {}
     for name in sorted(wanted):
         columns = {
@@ -73,7 +106,32 @@ def reflect_schema(engine: Engine, tables: set[str] | None = None) -> LiveSchema
         }
         primary = inspector.get_pk_constraint(name).get("constrained_columns") or []
         live[name] = LiveTable(columns, tuple(primary))
-    return LiveSchema(names, live)
+    return LiveSchema(names, live, foreign_keys)
+
+
+def _foreign_keys(inspector: Inspector, names: frozenset[str]) -> tuple[LiveForeignKey, ...]:
+    """The foreign keys between tables of the default schema (others cannot be mapped)."""
+    if not names:
+        return ()
+    local = {None, inspector.default_schema_name}
+    found = []
+    for (_, table), keys in sorted(inspector.get_multi_foreign_keys().items(), key=_by_table):
+        for key in keys:
+            if key.get("referred_schema") not in local or table not in names:
+                continue
+            found.append(
+                LiveForeignKey(
+                    table,
+                    tuple(key["constrained_columns"]),
+                    key["referred_table"],
+                    tuple(str(c) for c in key["referred_columns"]),
+                )
+            )
+    return tuple(found)
+
+
+def _by_table(item: tuple[tuple[str | None, str], object]) -> str:
+    return item[0][1]
 
 
 def _type_name(kind: TypeEngine[object]) -> str:

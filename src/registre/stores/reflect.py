@@ -4,7 +4,13 @@
 a pure function of the register and that schema, so the sweeper and request runner can call it
 before each run and tests can feed it any schema. Every problem names the store, the table, the
 column and the rule concerned, and says what to do. Tables, columns, references, events and
-tenants are checked here; rules in :mod:`registre.stores.rule_check`.
+tenants are checked here; rules in :mod:`registre.stores.rule_check`, the database's foreign keys
+in :mod:`registre.stores.links`, and what no rule covers in :mod:`registre.stores.coverage`.
+
+Coverage gaps (a rule bound to no table, personal columns no rule limits) are asked for with
+``coverage=True``, as ``registre check --connect`` does: they make the check fail but do not
+refuse a sweep, which still enforces the rules that are bound; refusing it would keep more data
+past its date, not less.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from sqlalchemy import Engine
 
 from registre.register.mapping import DataStore, TableMapping
 from registre.register.model import Register
+from registre.stores.coverage import CoverageChecks
+from registre.stores.links import LinkChecks
 from registre.stores.live import (
     LiveColumn,
     LiveSchema,
@@ -29,24 +37,34 @@ from registre.stores.rule_check import RuleChecks
 __all__ = ["LiveSchema", "MappingProblem", "check_mapping", "mapping_problems", "reflect_schema"]
 
 
-def check_mapping(register: Register, store_id: str, engine: Engine) -> list[MappingProblem]:
-    """Reflect the store's database and return every mismatch with its mapping."""
+def check_mapping(
+    register: Register, store_id: str, engine: Engine, *, coverage: bool = False
+) -> list[MappingProblem]:
+    """Reflect the store's database and return every mismatch with its mapping.
+
+    With ``coverage``, also what the mapping leaves without a retention rule.
+    """
     store = register.stores[store_id]
     wanted = set(store.tables) | ({store.tenants.table} if store.tenants else set())
-    return mapping_problems(register, store_id, reflect_schema(engine, wanted))
+    return mapping_problems(register, store_id, reflect_schema(engine, wanted), coverage=coverage)
 
 
-def mapping_problems(register: Register, store_id: str, schema: LiveSchema) -> list[MappingProblem]:
+def mapping_problems(
+    register: Register, store_id: str, schema: LiveSchema, *, coverage: bool = False
+) -> list[MappingProblem]:
     """Every mismatch between the mapping of ``store_id`` and ``schema``, in table order."""
-    return list(_Checker(register, store_id, schema).run())
+    return list(_Checker(register, store_id, schema, coverage=coverage).run())
 
 
-class _Checker(RuleChecks):
-    def __init__(self, register: Register, store_id: str, schema: LiveSchema) -> None:
+class _Checker(RuleChecks, LinkChecks, CoverageChecks):
+    def __init__(
+        self, register: Register, store_id: str, schema: LiveSchema, *, coverage: bool
+    ) -> None:
         self.register = register
         self.store_id = store_id
         self.store: DataStore = register.stores[store_id]
         self.schema = schema
+        self.coverage = coverage
 
     def problem(
         self,
@@ -70,8 +88,14 @@ class _Checker(RuleChecks):
                 continue
             yield from self._columns(name, mapping, live)
             yield from self._references(name, mapping, live)
+            yield from self._foreign_keys(name, mapping)
             yield from self._events(name, mapping)
             yield from self._rules(name, mapping, live)
+            if self.coverage:
+                yield from self._coverage(name, mapping)
+        yield from self._unmapped_dependants()
+        if self.coverage:
+            yield from self._unbound_rules()
 
     # -- tables and columns ---------------------------------------------------------------------
 
@@ -111,7 +135,7 @@ class _Checker(RuleChecks):
                 self._column_hint(column, name),
                 at=at,
             )
-        mapped = self._mapped(mapping, live)
+        mapped = self._mapped(mapping, live) | self._linked_columns(name)
         for column in live.columns:
             if column not in mapped:
                 yield self.problem(
