@@ -295,3 +295,73 @@ def test_policy_command_writes_what_the_library_renders(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["policy", str(example), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert result.stdout == render_policy(load_register(example), "en", "md")
+
+
+# -- consent -----------------------------------------------------------------------------------
+
+
+def section(markdown: str, title: str) -> str:
+    """The text of the level-2 section ``title`` of a Markdown policy."""
+    start = markdown.index(f"## {title}\n")
+    end = markdown.find("\n## ", start + 1)
+    return markdown[start : end if end != -1 else None]
+
+
+ANY_TIME = (
+    "Lorsqu’un traitement repose sur votre consentement, vous pouvez le retirer à tout moment."
+)
+LAWFUL = "Le retrait de votre consentement ne remet pas en cause la licéité du traitement"
+
+
+@pytest.mark.parametrize(
+    ("text", "any_time", "lawful"),
+    [
+        pytest.param(None, True, True, id="no text of its own: both facts"),
+        pytest.param("Lien de désinscription.", True, True, id="only how: both facts"),
+        pytest.param(
+            "Vous pouvez retirer votre consentement à tout moment depuis votre compte.",
+            False,
+            True,
+            id="says 'at any time': not twice",
+        ),
+        pytest.param(
+            "Vous pouvez retirer votre consentement à tout moment depuis votre compte. Le retrait "
+            "ne remet pas en cause la licéité du traitement effectué avant lui.",
+            False,
+            False,
+            id="says both: ours left out",
+        ),
+        pytest.param(
+            "Vous pouvez désactiver la localisation à tout moment.",
+            True,
+            True,
+            id="'at any time' about something else: ours kept",
+        ),
+    ],
+)
+def test_consent_withdrawal_says_each_fact_once(
+    text: str | None, any_time: bool, lawful: bool
+) -> None:
+    register = load_register(ROOT / "examples/device-management/register.yaml")
+    data = register.model_dump(mode="json")
+    data["rights"]["consent_withdrawal"] = None if text is None else {"fr": text, "en": text}
+    consent = section(
+        render_policy(Register.model_validate(data), "fr", "md"), "Retrait de votre consentement"
+    )
+    assert (ANY_TIME in consent) is any_time
+    assert (LAWFUL in consent) is lawful
+    if text is not None:
+        assert consent.count(text) == 1
+
+
+def test_consent_lists_only_the_activities_we_are_controller_of() -> None:
+    register = load_register(ROOT / "examples/device-management/register.yaml")
+    data = register.model_dump(mode="json")
+    data["activities"]["service_accounts"]["legal_basis"] = ["consent"]
+    assert data["activities"]["geolocation"]["role"] == "processor"
+    assert "consent" in data["activities"]["geolocation"]["legal_basis"]
+    consent = section(
+        render_policy(Register.model_validate(data), "fr", "md"), "Retrait de votre consentement"
+    )
+    assert "«\u00a0Gestion des comptes clients\u00a0»" in consent
+    assert "Géolocalisation" not in consent

@@ -15,7 +15,7 @@ from registre.documents.blocks import (
     url_link,
 )
 from registre.documents.naming import Namer
-from registre.documents.typography import de, sentence, upper_first
+from registre.documents.typography import de, sentence, typeset, upper_first
 from registre.documents.wording import (
     and_list,
     cookie_category_name,
@@ -25,6 +25,10 @@ from registre.documents.wording import (
 )
 from registre.register.model import Authority, RightsChannels
 from registre.register.taxonomy import LegalBasis, Right, Role
+
+# The consent section points at the cookie table by these words.
+COOKIES_TITLE = ("Cookies et traceurs", "Cookies and trackers")
+CONSENT_REQUIRED = ("Requis", "Required")
 
 
 def cookies(n: Namer) -> list[Section]:
@@ -39,9 +43,7 @@ def cookies(n: Namer) -> list[Section]:
             line(sentence(n.text(c.purpose))),
             line(duration(c.lifetime, n.lang)),
             line(
-                n.say("Requis", "Required")
-                if c.needs_consent
-                else n.say("Non requis", "Not required")
+                n.say(*CONSENT_REQUIRED) if c.needs_consent else n.say("Non requis", "Not required")
             ),
         )
         for c in reg.cookies.values()
@@ -67,7 +69,7 @@ def cookies(n: Namer) -> list[Section]:
             rows,
         ),
     ]
-    return [Section(n.say("Cookies et traceurs", "Cookies and trackers"), 2, blocks)]
+    return [Section(n.say(*COOKIES_TITLE), 2, blocks)]
 
 
 def rights(n: Namer) -> list[Section]:
@@ -173,23 +175,18 @@ def _complaint(n: Namer, authority: Authority) -> list[Para | Bullets | Table]:
 
 def consent(n: Namer) -> list[Section]:
     reg = n.register
+    # As a processor, the consent is the controller's to collect and to withdraw: the rights
+    # section already sends people to it.
     based = [
         n.quoted(n.text(a.name))
         for a in reg.activities.values()
-        if LegalBasis.consent in a.legal_basis
+        if LegalBasis.consent in a.legal_basis and a.role is not Role.processor
     ]
     with_cookies = any(c.needs_consent for c in reg.cookies.values())
     if not (based or with_cookies or Right.withdraw_consent in reg.rights.offered):
         return []
-    blocks: list[Para | Bullets | Table] = [
-        n.para(
-            "Lorsqu’un traitement repose sur votre consentement, vous pouvez le retirer à tout "
-            "moment. Le retrait ne remet pas en cause la licéité du traitement effectué avant "
-            "celui-ci.",
-            "When processing relies on your consent, you can withdraw it at any time. Withdrawing "
-            "it does not affect the lawfulness of the processing carried out before.",
-        )
-    ]
+    withdrawal = reg.rights.consent_withdrawal
+    blocks: list[Para | Bullets | Table] = []
     concerned = ""
     if based:
         concerned = n.say(
@@ -197,17 +194,52 @@ def consent(n: Namer) -> list[Section]:
             "the activities " if len(based) > 1 else "the activity ",
         ) + and_list(based, n.lang)
     if with_cookies:
-        cookies = n.say("les cookies soumis à consentement", "the cookies that require consent")
+        required, title = n.quoted(n.say(*CONSENT_REQUIRED)), n.quoted(n.say(*COOKIES_TITLE))
+        cookies = n.say(
+            f"les cookies marqués {required} dans la section {title}",
+            f"the cookies marked {required} in {title}",
+        )
         # « les traitements A et B, ainsi que les cookies »: one « et » per sentence.
         concerned = (
-            n.say(f"{concerned}, ainsi que {cookies}", f"{concerned}, as well as {cookies}")
+            n.say(
+                f"{concerned}, ainsi que pour {cookies}", f"{concerned}, as well as for {cookies}"
+            )
             if concerned
             else cookies
         )
     if concerned:
-        blocks.append(n.para(f"Cela concerne {concerned}.", f"This concerns {concerned}."))
-    if reg.rights.consent_withdrawal is not None:
-        blocks.append(Para(line(sentence(n.text(reg.rights.consent_withdrawal)))))
+        blocks.append(
+            n.para(
+                f"Nous vous demandons votre consentement pour {concerned}.",
+                f"We ask for your consent for {concerned}.",
+            )
+        )
+    # Art. 13(2)(c): consent can be withdrawn at any time, without affecting the processing done
+    # before. The register's text says how; when it also says one of these, ours is left out
+    # rather than said twice. A phrasing missed here only repeats a fact, never drops one.
+    own = typeset(n.text(withdrawal), n.lang).lower() if withdrawal is not None else ""
+    says = n.say("retir", "withdraw") in own and n.say("à tout moment", "at any time") in own
+    said: list[str] = []
+    if not says:
+        said.append(
+            n.say(
+                "Lorsqu’un traitement repose sur votre consentement, vous pouvez le retirer à tout "
+                "moment.",
+                "When processing relies on your consent, you can withdraw it at any time.",
+            )
+        )
+    if withdrawal is not None:
+        said.append(sentence(n.text(withdrawal)))
+    if n.say("licéité", "lawful") not in own:
+        said.append(
+            n.say(
+                "Le retrait de votre consentement ne remet pas en cause la licéité du traitement "
+                "effectué avant celui-ci.",
+                "Withdrawing your consent does not affect the lawfulness of the processing "
+                "carried out before.",
+            )
+        )
+    blocks.append(Para(line(" ".join(said))))
     return [Section(n.say("Retrait de votre consentement", "Withdrawing your consent"), 2, blocks)]
 
 
