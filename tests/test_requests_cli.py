@@ -202,13 +202,13 @@ def test_refusal_gives_the_reason_and_the_right_to_complain(cli: Any) -> None:
 
 def test_extension_during_the_first_period_only(cli: Any) -> None:
     request = cli("open", "access", "--email", "a@b.fr", "--received", "2026-01-31", "--json")
-    assert request["due"] == "2026-03-02"  # the example answers within 30 days
+    assert request["due"] == "2026-02-28"  # one calendar month
     late = cli("extend", request["id"], "--reason", "complexe", "--at", "2026-03-03", ok=False)
     assert late.exit_code != 0
     extended = cli(
         "extend", request["id"], "--reason", "demande complexe", "--at", "2026-02-10", "--json"
     )
-    assert extended["due"] == "2026-05-02" and extended["extended"] is True
+    assert extended["due"] == "2026-04-30" and extended["extended"] is True
 
 
 def test_list_puts_late_requests_first(cli: Any) -> None:
@@ -445,7 +445,7 @@ def test_a_doubtful_identity_waits_and_the_period_restarts(cli: Any) -> None:
         "2026-01-12",
         "--json",
     )
-    assert waiting["state"] == "identity_to_verify" and waiting["due"] == "2026-02-09"
+    assert waiting["state"] == "identity_to_verify" and waiting["due"] == "2026-02-10"
     verified = cli(
         "verify",
         request["id"],
@@ -455,7 +455,7 @@ def test_a_doubtful_identity_waits_and_the_period_restarts(cli: Any) -> None:
         "2026-01-20",
         "--json",
     )
-    assert verified["state"] == "in_progress" and verified["due"] == "2026-02-19"
+    assert verified["state"] == "in_progress" and verified["due"] == "2026-02-20"
 
 
 def test_letters_in_english(cli: Any, data_url: str) -> None:

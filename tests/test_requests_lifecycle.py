@@ -34,7 +34,13 @@ PARIS = ZoneInfo("Europe/Paris")
         (date(2026, 3, 31), MONTH, date(2026, 4, 30)),
         (date(2026, 12, 15), MONTH, date(2027, 1, 15)),
         (date(2026, 2, 28), MONTH, date(2026, 3, 28)),
-        (date(2026, 1, 31), Duration(30, "days"), date(2026, 3, 2)),
+        # Art. 12(3) says one month: a longer deadline in the register is cut to it
+        (date(2026, 1, 31), Duration(30, "days"), date(2026, 2, 28)),
+        (date(2026, 1, 31), Duration(6, "weeks"), date(2026, 2, 28)),
+        (date(2026, 3, 1), Duration(45, "days"), date(2026, 4, 1)),
+        # a shorter one stays shorter
+        (date(2026, 1, 31), Duration(15, "days"), date(2026, 2, 15)),
+        (date(2026, 2, 1), Duration(30, "days"), date(2026, 3, 1)),  # February has 28 days
     ],
 )
 def test_due_date_is_one_calendar_month_after_receipt(
@@ -54,6 +60,22 @@ def test_due_date_is_one_calendar_month_after_receipt(
 def test_an_extension_adds_two_months_to_the_first(received: date, due: date) -> None:
     extended = deadline(received, MONTH, TWO_MONTHS)
     assert (extended.first_due, extended.due) == (deadline(received, MONTH).due, due)
+
+
+@pytest.mark.parametrize(
+    ("response", "extension", "due"),
+    [
+        (Duration(30, "days"), TWO_MONTHS, date(2026, 4, 28)),  # two months after 28 February
+        (MONTH, Duration(3, "months"), date(2026, 4, 30)),  # three months in all, at most
+        (Duration(30, "days"), Duration(90, "days"), date(2026, 4, 30)),
+        (MONTH, MONTH, date(2026, 3, 31)),  # a shorter extension stays shorter
+    ],
+)
+def test_an_extension_never_runs_past_three_months_from_receipt(
+    response: Duration, extension: Duration, due: date
+) -> None:
+    extended = deadline(date(2026, 1, 31), response, extension)
+    assert extended.first_due == date(2026, 2, 28) and extended.due == due
 
 
 @pytest.mark.parametrize(

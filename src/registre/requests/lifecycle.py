@@ -2,9 +2,11 @@
 
 A request is answered within the register's ``rights.response_deadline`` (one month by
 default), counted in calendar months from the day it was received, in the organization's time
-zone: received on 31 January, it is due on 28 February (29 in a leap year). The deadline may be
-extended once, by ``rights.extension`` (two months), and only while the first period runs; the
-reason is recorded. When identity was in doubt, the period runs from the day the missing
+zone: received on 31 January, it is due on 28 February (29 in a leap year). Art. 12(3) says
+"within one month": a register's deadline never takes it further (``30 days`` from 31 January
+is 2 March, so the request is due on 28 February), and a shorter one stays shorter. The deadline
+may be extended once, by ``rights.extension`` (two months), and only while the first period
+runs, to three months from receipt at most; the reason is recorded. When identity was in doubt, the period runs from the day the missing
 information arrived (EDPB Guidelines 01/2022, point 159).
 
 Everything here is pure: no I/O, no clock. The caller passes ``now``.
@@ -132,20 +134,28 @@ class Deadline:
         return "on_time"
 
 
+LEGAL_RESPONSE = Duration(1, "months")
+"""Art. 12(3): information is provided "within one month of receipt of the request"."""
+LEGAL_TOTAL = Duration(3, "months")
+"""Art. 12(3): the month "may be extended by two further months"."""
+
+
 def deadline(starts: date, response: Duration, extension: Duration | None = None) -> Deadline:
     """The deadline of a request whose period starts on ``starts``.
 
-    With an extension, the total is counted from the start when both periods share a unit
-    (received 31 January: one month then two more is 30 April, not 28 April), and chained
-    otherwise.
+    The first period ends at the earlier of ``response`` and one calendar month; with an
+    extension, the total is counted from the start when both periods share a unit (received
+    31 January: one month then two more is 30 April, not 28 April), chained otherwise, and
+    never ends later than three calendar months from the start.
     """
-    first = response.add_to(starts)
+    first = min(response.add_to(starts), LEGAL_RESPONSE.add_to(starts))
     if extension is None:
         return Deadline(starts, first, first, extended=False)
     if response.unit == extension.unit:
         due = Duration(response.amount + extension.amount, response.unit).add_to(starts)
     else:
         due = extension.add_to(first)
+    due = min(due, LEGAL_TOTAL.add_to(starts))
     return Deadline(starts, first, max(due, first), extended=True)
 
 
