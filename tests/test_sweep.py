@@ -559,26 +559,76 @@ def test_without_a_terminal_the_sweep_asks_for_yes(run_cli: Any, tmp_path: Path)
 def test_a_second_sweep_of_the_same_database_is_refused(
     server: str, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import fcntl
+
     from registre.engine import sweep
 
-    if server.startswith("sqlite"):
-        pytest.skip("SQLite serialises writers itself: there is no sweep lock to take")
     monkeypatch.setattr(sweep, "LOCK_WAIT_SECONDS", 0.3)
     with loaded(server, EXAMPLE, subjects=30) as url:
         before = checksums(read_all(url))
         holder = sa.create_engine(url)
         with holder.connect() as other:  # another sweep, as the database sees it
-            if holder.dialect.name == "postgresql":
+            if holder.dialect.name == "sqlite":  # SQLite has no lock: a file beside it
+                lock = open(f"{holder.url.database}{sweep.LOCK_FILE_SUFFIX}", "a")  # noqa: SIM115
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            elif holder.dialect.name == "postgresql":
                 other.execute(sa.select(sa.func.pg_advisory_lock(sweep._PG_LOCK)))
             else:
                 name = f"{sweep.LOCK_NAME}:{holder.url.database}"
                 other.execute(sa.select(sa.func.get_lock(name, 0)))
             code, _out, err = run_cli("sweep", str(REGISTER), "--url", url, "--at", AT, "--yes")
+            if holder.dialect.name == "sqlite":
+                lock.close()  # as a killed sweep's process would
         holder.dispose()
         assert code == 1 and "another registre sweep is running" in err
         assert checksums(read_all(url)) == before
         code, _out, err = run_cli("sweep", str(REGISTER), "--url", url, "--at", AT, "--yes")
         assert code == 0, err
+
+
+def test_a_sweep_of_one_database_leaves_a_running_sweep_of_another_alone(
+    server: str, run_cli: Any
+) -> None:
+    """One state database, two application databases: only a dead run of its own is resumed."""
+    from registre.engine.sweep import exclusive, prepare
+    from registre.state import register_digest
+
+    register = load_register(REGISTER)
+    at = datetime.fromisoformat(AT).replace(tzinfo=ZoneInfo(register.policy.timezone))
+    with loaded(server, EXAMPLE, subjects=30) as first, loaded(server, EXAMPLE, subjects=30) as b:
+        running, dead = (
+            prepare(register, "console", at, url=first),
+            prepare(register, "console", at, url=b),
+        )
+        try:
+            with open_state() as state:
+                started = {
+                    sp.target: state.runs.start(
+                        "sweep",
+                        register_version=register.policy.version,
+                        register_digest=register_digest(register),
+                        at=at,
+                        options={"stores": ["console"], "targets": [sp.target]},
+                    ).id
+                    for sp in (dead, running)  # the live one is the latest
+                }
+            assert running.target != dead.target
+            with exclusive(running):  # a sweep of the first database is at work
+                code, _out, err = run_cli("sweep", str(REGISTER), "--url", b, "--at", AT, "--yes")
+                assert code == 0, err
+                assert err.count("was interrupted") == 1
+                assert f"Run #{started[dead.target]} was interrupted" in err
+                with open_state() as state:
+                    alive = state.runs.get(started[running.target])
+                    assert alive is not None and alive.status == "running"
+                    # and it can finish as it would have
+                    state.runs.finish(alive.id, status="done", summary={})
+                    resumed = state.runs.get(started[dead.target])
+                    assert resumed is not None and resumed.status == "failed"
+                    assert resumed.summary is not None and resumed.summary["interrupted"]
+        finally:
+            running.engine.dispose()
+            dead.engine.dispose()
 
 
 def test_a_sweep_cannot_run_ahead_of_time(run_cli: Any, tmp_path: Path) -> None:

@@ -144,3 +144,4 @@ def test_a_killed_sweep_run_again_ends_like_an_uninterrupted_one(
         killed, resumed = sorted(state.runs.list(), key=lambda r: r.id)
         assert (killed.status, resumed.status) == ("failed", "done")
         assert killed.summary == {"interrupted": True, "resumed_by": resumed.id}
+        assert killed.options["targets"] == resumed.options["targets"]  # the same database

@@ -87,13 +87,16 @@ def _prepare(
 ) -> tuple[Register, datetime, list[Any]]:
     from registre.engine.sweep import holds_from_state, prepare, restrictions_from_state
     from registre.register.loader import load_register
-    from registre.state import open_state
+    from registre.state import existing_state
 
     register = load_register(path)
     at = _instant(at_text, register)
     stores = _store_ids(register, url)
-    with open_state(state_url) as state:
-        holds = holds_from_state(state.holds.active()) + restrictions_from_state(state)
+    holds: list[Any] = []
+    state = existing_state(state_url)  # a plan is a dry run: it creates no state database
+    if state is not None:
+        with state:
+            holds = holds_from_state(state.holds.active()) + restrictions_from_state(state)
     plans = []
     try:
         for store_id in stores:
@@ -252,20 +255,25 @@ def sweep(
             for sp in plans:
                 locks.enter_context(exclusive(sp))
             actor = _actor()
-            interrupted = state.runs.unfinished("sweep")
+            # a run still marked running on one of these databases is dead: alive, it would
+            # hold the lock we now hold (runs on other databases are none of this sweep's)
+            targets = sorted({sp.target for sp in plans})
+            interrupted = state.runs.running("sweep", targets=targets)
             run = state.runs.start(
                 "sweep",
                 register_version=register.policy.version,
                 register_digest=register_digest(register),
                 at=moment,
-                options={"batch_size": batch_size, "stores": [sp.store for sp in plans]},
+                options={
+                    "batch_size": batch_size,
+                    "stores": [sp.store for sp in plans],
+                    "targets": targets,
+                },
             )
-            if interrupted is not None:
-                err.print(f"Run #{interrupted.id} was interrupted; this sweep finishes its work.")
+            for dead in interrupted:
+                err.print(f"Run #{dead.id} was interrupted; this sweep finishes its work.")
                 state.runs.finish(
-                    interrupted.id,
-                    status="failed",
-                    summary={"interrupted": True, "resumed_by": run.id},
+                    dead.id, status="failed", summary={"interrupted": True, "resumed_by": run.id}
                 )
             state.audit.append(
                 "sweep.started",
@@ -275,7 +283,7 @@ def sweep(
                     "at": moment.isoformat(),
                     "batch_size": batch_size,
                     "due": total,
-                    "resumes": interrupted.id if interrupted else None,
+                    "resumes": interrupted[0].id if interrupted else None,
                 },
             )
 

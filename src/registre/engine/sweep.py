@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,6 +80,22 @@ class StorePlan:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def target(self) -> str:
+        """The database this store reaches, without credentials: what a sweep run is about.
+
+        The backend, host, port and database name (SQLite: the file's absolute path), so that
+        two URLs of one database with other users or passwords name it alike; two spellings of
+        a host (``localhost`` and ``127.0.0.1``) do not.
+        """
+        url = self.engine.url
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            path = _sqlite_path(self.engine)
+            return f"sqlite:///{path}" if path else "sqlite://"
+        port = url.port or _DEFAULT_PORTS.get(backend)
+        return f"{backend}://{(url.host or 'localhost').lower()}:{port}/{url.database}"
 
     def counts(self) -> list[ItemCount]:
         """Per item, what the sweep will find when it reaches it (see :mod:`.forecast`)."""
@@ -202,7 +219,18 @@ def _tenant_months(
 
 LOCK_NAME = "registre-sweep"
 LOCK_WAIT_SECONDS = 5
+LOCK_FILE_SUFFIX = ".registre-sweep.lock"
+"""Beside a SQLite database file, the file whose lock the sweep of that database holds."""
 _PG_LOCK = 0x7377_6565_70  # "sweep"; any constant other applications do not use
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
+
+
+def _sqlite_path(engine: Engine) -> Path | None:
+    """The absolute path of a SQLite database file; None in memory."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).resolve()
 
 
 @contextmanager
@@ -210,9 +238,15 @@ def exclusive(sp: StorePlan) -> Iterator[None]:
     """Hold the store's sweep lock: a second sweep of the same database is refused.
 
     A session lock on PostgreSQL (advisory) and MySQL/MariaDB (``GET_LOCK``), released on exit
-    or when the process dies, so a killed sweep never blocks the next one. SQLite allows one
-    writer at a time anyway; nothing is taken there.
+    or when the process dies, so a killed sweep never blocks the next one. SQLite has no such
+    lock: the sweep takes an exclusive ``flock`` on a file beside the database
+    (:data:`LOCK_FILE_SUFFIX`), which the system releases when the process dies too. An
+    in-memory database is private to its process: nothing is taken there.
     """
+    if sp.dialect == "sqlite":
+        with _file_lock(sp):
+            yield
+        return
     if sp.dialect not in ("postgresql", "mysql", "mariadb"):
         yield
         return
@@ -248,6 +282,36 @@ def exclusive(sp: StorePlan) -> Iterator[None]:
                 connection.commit()
             except exc.DBAPIError:
                 pass  # the session is gone, and its lock with it
+
+
+@contextmanager
+def _file_lock(sp: StorePlan) -> Iterator[None]:
+    path = _sqlite_path(sp.engine)
+    if path is None:
+        yield
+        return
+    import fcntl
+
+    lock = path.with_name(path.name + LOCK_FILE_SUFFIX)
+    try:
+        handle = open(lock, "a")  # noqa: SIM115  (closed below, after the lock is released)
+    except OSError as error:
+        raise StoreError(
+            f"store '{sp.store}': cannot open the sweep lock file {lock}: {error.strerror}",
+            hint="the sweep needs to write beside the database file, as SQLite does",
+        ) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"store '{sp.store}': another registre sweep is running on this database",
+                hint="wait for it to finish; nothing was changed by this one",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def require_keys(sp: StorePlan) -> None:

@@ -3,7 +3,8 @@
 A run records the register version it enforces (``policy.version`` and
 :func:`register_digest`), the reference time ``at`` it computes cut-offs from, its options, and
 per-key progress counters (one per rule and table, say) so that a run interrupted by a crash can
-be found with :meth:`Runs.unfinished` and resumed where it stopped.
+be found with :meth:`Runs.running` (on the same targets: the databases it works on) and
+resumed where it stopped.
 
 Runs are not audited by this module: the job that starts one records what it does in the audit
 trail itself, with ``run_id``.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -120,6 +122,28 @@ class Runs:
         with read_connection(self._engine) as connection:
             run_id = connection.execute(query).scalar()
             return None if run_id is None else _load(connection, run_id)
+
+    def running(self, kind: str, *, targets: Iterable[str]) -> list[Run]:
+        """The runs of that kind still marked running on any of ``targets``, newest first.
+
+        A run's targets are the ``targets`` of its options: what it works on (the databases
+        a sweep writes to, say); a run that recorded none is on no target. A run marked
+        running may be alive: only a caller that holds the targets' locks, which a live run
+        would hold, may take it for interrupted.
+        """
+        wanted = set(targets)
+        query = (
+            sa.select(run.c.id, run.c.options)
+            .where(run.c.kind == kind, run.c.status == "running")
+            .order_by(run.c.id.desc())
+        )
+        with read_connection(self._engine) as connection:
+            ids = [
+                run_id
+                for run_id, options in connection.execute(query).all()
+                if wanted & set(json.loads(options).get("targets") or ())
+            ]
+            return [found for found in (_load(connection, i) for i in ids) if found]
 
     def progress(self, run_id: int, key: str, done: int) -> None:
         """Checkpoint: ``done`` items of ``key`` are finished in this run."""
