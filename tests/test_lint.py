@@ -366,7 +366,7 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
     ("essential cookie without consent", cookie("essential", consent_required=False), set()),
     # contacts
     ("DPO without contact details", [("organization.dpo", {"name": "Claire Moreau"})], {"CTC001"}),
-    ("no DPO, nothing sensitive", [("organization.dpo", None)], set()),
+    ("no DPO, nothing sensitive", [("organization.dpo", None)], {"CTC003"}),
     (
         "no DPO with health data",
         [
@@ -467,6 +467,49 @@ def test_a_finding_says_where_what_and_why() -> None:
     assert found.severity is Severity.error
     assert "“Orders”" in found.message and "“As long as needed”" in found.message
     assert found.reference.startswith("GDPR Art. 13(2)(a)")
+
+
+@pytest.mark.parametrize(
+    ("bases", "said"),
+    [
+        (["consent", "contract"], "relies on consent and a contract at once:"),
+        (
+            ["consent", "legitimate_interests", "legal_obligation"],
+            "relies on consent, legitimate interests and a legal obligation at once:",
+        ),
+        (["public_task", "consent"], "relies on consent and a task in the public interest at"),
+    ],
+)
+def test_consent_with_other_bases_names_them_in_a_sentence(bases: list[str], said: str) -> None:
+    edits = [*LI, (f"{ORDERS}.legal_basis", bases), *CONSENT_RIGHTS]
+    [found] = [f for f in lint(build(edits)) if f.code == "CNS003"]
+    assert said in found.message
+
+
+def test_a_statement_repeated_under_several_rules_is_quoted_once() -> None:
+    vague = {"statement": t("Tant que nécessaire.", "As long as needed.")}
+    legal = {"statement": t("Durée légale.", "The legal period.")}
+    second = {
+        "name": t("Factures", "Invoices"),
+        "purpose": t("Facturer.", "Invoice."),
+        "legal_basis": "legal_obligation",
+        "subjects": ["customer"],
+        "data": ["identity"],
+        "retention": {"r2": vague, "r3": legal, "r4": legal},
+    }
+    register = build([(f"{ORDERS}.retention.r1", vague), ("activities.invoices", second)])
+    messages = {f.location[-2]: f.message for f in lint(register) if f.code == "RET003"}
+    assert set(messages) == {"r1", "r2", "r3", "r4"}
+    assert "“As long as needed”" in messages["r1"]
+    assert "“The legal period”" in messages["r3"]
+    assert messages["r2"] == (
+        "The retention of “Invoices” is stated only in the same words as that of “Orders”, "
+        "which is not a period: give it clocks too."
+    )
+    assert messages["r4"] == (
+        "The retention of “Invoices” is stated only in the same words as another of its "
+        "rules, which is not a period: give it clocks too."
+    )
 
 
 def test_findings_are_sorted_by_location_then_code() -> None:

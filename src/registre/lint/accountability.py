@@ -60,6 +60,15 @@ def check_contacts(register: Register) -> Iterator[Finding]:
             "is mandatory when this is done on a large scale; appoint one under "
             "'organization.dpo', or record why it is not large-scale.",
         )
+        return
+    # The rights contact itself cannot be missing: the model requires one channel at least.
+    yield finding(
+        "CTC003",
+        ("organization",),
+        "No DPO is declared: if one is appointed, give their contact details under "
+        "'organization.dpo'; if not, people's privacy questions go to the rights contact in "
+        "'organization.contact'.",
+    )
 
 
 def check_breaches(register: Register) -> Iterator[Finding]:

@@ -324,6 +324,16 @@ _RULES = [
         "profiling) makes a DPO mandatory. Appoint one and declare it under "
         "'organization.dpo', or record why the processing is not large-scale.",
     ),
+    Rule(
+        "CTC003",
+        N,
+        "No DPO declared",
+        "GDPR Art. 13(1)(b) and 37",
+        "When a DPO is appointed, the policy must give their contact details. A DPO is "
+        "mandatory for public bodies and some large-scale processing, and the CNIL recommends "
+        "one otherwise. Declare it under 'organization.dpo', or keep privacy questions going "
+        "to the rights contact in 'organization.contact'.",
+    ),
     # -- breaches -------------------------------------------------------------------------------
     Rule(
         "BRH001",

@@ -45,6 +45,7 @@ def is_location(register: Register, category_id: str) -> bool:
 
 
 def check_retention(register: Register) -> Iterator[Finding]:
+    stated: dict[str, str] = {}  # an unmeasurable statement -> the activity it was first seen in
     for activity_id, activity in register.activities.items():
         at = ("activities", activity_id)
         label = activity_name(register, activity_id)
@@ -68,16 +69,31 @@ def check_retention(register: Register) -> Iterator[Finding]:
                         "'data', or add a rule for it.",
                     )
         for rule_id, rule in activity.retention.items():
-            yield from _check_rule(register, activity_id, rule_id, rule)
+            yield from _check_rule(register, activity_id, rule_id, rule, stated)
 
 
 def _check_rule(
-    register: Register, activity_id: str, rule_id: str, rule: RetentionRule
+    register: Register,
+    activity_id: str,
+    rule_id: str,
+    rule: RetentionRule,
+    stated: dict[str, str],
 ) -> Iterator[Finding]:
     at = ("activities", activity_id, "retention", rule_id)
     label = activity_name(register, activity_id)
     if not rule.measurable:
         said = text(rule.statement).rstrip(".")
+        # One boilerplate sentence pasted under every activity is quoted once, not each time.
+        first = stated.setdefault(said, label)
+        if first is not label:
+            same = f"that of {first}" if first != label else "another of its rules"
+            yield finding(
+                "RET003",
+                (*at, "statement"),
+                f"The retention of {label} is stated only in the same words as {same}, "
+                "which is not a period: give it clocks too.",
+            )
+            return
         yield finding(
             "RET003",
             (*at, "statement"),

@@ -16,6 +16,15 @@ from registre.register.model import ProcessingActivity, Register
 from registre.register.taxonomy import LegalBasis, Right, Role, SpecialCondition
 
 BASIC_RIGHTS = (Right.access, Right.rectification, Right.erasure, Right.restriction)
+# The legal bases as they read in a sentence ("relies on ..."), after Art. 6(1).
+BASES = {
+    LegalBasis.consent: "consent",
+    LegalBasis.contract: "a contract",
+    LegalBasis.legal_obligation: "a legal obligation",
+    LegalBasis.vital_interests: "vital interests",
+    LegalBasis.public_task: "a task in the public interest",
+    LegalBasis.legitimate_interests: "legitimate interests",
+}
 ONE_MONTH = Duration(1, "months")
 TWO_MONTHS = Duration(2, "months")
 
@@ -149,13 +158,11 @@ def check_consent(register: Register) -> Iterator[Finding]:
         label = activity_name(register, activity_id)
         at = ("activities", activity_id, "legal_basis")
         if len(activity.legal_basis) > 1:
-            others = names(
-                [b.value.replace("_", " ") for b in activity.legal_basis if b != LegalBasis.consent]
-            )
+            others = [BASES[b] for b in activity.legal_basis if b != LegalBasis.consent]
             yield finding(
                 "CNS003",
                 at,
-                f"Activity {label} relies on consent or on {others}: a "
+                f"Activity {label} relies on {names(['consent', *others])} at once: a "
                 "purpose has one basis, and one cannot fall back on another when "
                 "consent is withdrawn; split the activity by purpose or keep one basis.",
             )
