@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,18 @@ def test_extension_during_the_first_period_only(cli: Any) -> None:
         "extend", request["id"], "--reason", "demande complexe", "--at", "2026-02-10", "--json"
     )
     assert extended["due"] == "2026-04-30" and extended["extended"] is True
+
+
+def test_dates_are_shown_in_the_policy_time_zone(cli: Any) -> None:
+    # 00:30 in Paris on 1 November is still 31 October in UTC
+    request = cli("open", "access", "--email", "a@b.fr", "--received", "2026-11-01T00:30", "--json")
+    received = datetime.fromisoformat(cli("show", request["id"], "--json")["received_at"])
+    assert received == datetime(2026, 10, 31, 23, 30, tzinfo=UTC)
+    refused = cli("refuse", request["id"], "--reason", "demande en double", "--json")
+    letter = Path(refused["result"]["letter"]).read_text(encoding="utf-8")
+    assert "votre demande du 1er\u00a0novembre 2026" in letter and "31\u00a0octobre" not in letter
+    listed = cli("list", "--at", "2026-11-02").output
+    assert "2026-11-01" in listed and "2026-10-31" not in listed
 
 
 def test_list_puts_late_requests_first(cli: Any) -> None:

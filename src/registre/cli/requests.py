@@ -420,8 +420,11 @@ def list_(
     as_json: AsJson = False,
 ) -> None:
     """Requests by due date, late first."""
+    from registre.durations import local_date
+
     with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
         listed = desk.list()
+        tz = desk.tz
     if as_json:
         for item in listed:
             print(json.dumps(item.as_json(), sort_keys=True, ensure_ascii=False))
@@ -435,7 +438,7 @@ def list_(
             r.id,
             r.kind.value,
             r.state.value.replace("_", " "),
-            r.received_at.date().isoformat(),
+            local_date(r.received_at, tz).isoformat(),  # the policy's day, not UTC's
             r.due.isoformat(),
             item.status.replace("_", " "),
         )

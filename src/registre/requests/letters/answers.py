@@ -31,6 +31,7 @@ from registre.requests.letters.layout import (
     Section,
     base_letter,
     opening,
+    received_day,
     records,
 )
 
@@ -348,7 +349,7 @@ def forward_letter(
         request.id,
         day,
     )
-    received = date_words(request.received_at.date(), lang)
+    received = date_words(received_day(register, request), lang)
     who = ", ".join(f"{v}" for k, v in sorted(request.identity.items()))
     letter.opening += [
         n.say(
@@ -383,7 +384,7 @@ def lift_letter(register: Register, request: Any, reason: str, day: date) -> Let
     """Telling the person, before it happens, that their restriction is lifted (Art. 18(3))."""
     lang: Lang = request.lang
     n = Namer(register, lang)
-    received = date_words(request.received_at.date(), lang)
+    received = date_words(received_day(register, request), lang)
     letter = Letter(
         register,
         lang,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
@@ -20,6 +21,7 @@ from registre.documents.naming import Namer
 from registre.documents.typography import typeset
 from registre.documents.wording import date as date_words
 from registre.documents.wording import duration
+from registre.durations import local_date
 from registre.register.model import Lang, Register
 
 _ENV = jinja2.Environment(
@@ -134,9 +136,14 @@ def records(count: int, lang: Lang) -> str:
     return f"{count} record" + ("s" if count != 1 else "")
 
 
+def received_day(register: Register, request: Any) -> date:
+    """The day the request was received, in the register's time zone (as the person saw it)."""
+    return local_date(request.received_at, ZoneInfo(register.policy.timezone))
+
+
 def opening(register: Register, request: Any) -> str:
     n = Namer(register, request.lang)
-    received = date_words(request.received_at.date(), request.lang)
+    received = date_words(received_day(register, request), request.lang)
     return n.say(
         f"Nous avons bien reçu votre demande du {received} et y répondons ci-dessous.",
         f"We received your request of {received} and answer it below.",
