@@ -365,3 +365,34 @@ def test_consent_lists_only_the_activities_we_are_controller_of() -> None:
     )
     assert "«\u00a0Gestion des comptes clients\u00a0»" in consent
     assert "Géolocalisation" not in consent
+
+
+# -- who we are --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "form", "fr", "en"),
+    [
+        ("Créneo SAS", {"fr": "SAS", "en": "SAS"}, "Créneo SAS", "Créneo SAS"),
+        ("Créneo sas", {"fr": "SAS", "en": "SAS"}, "Créneo sas", "Créneo sas"),
+        ("Parcmobile", {"fr": "SAS", "en": "SAS"}, "Parcmobile (SAS)", "Parcmobile (SAS)"),
+        ("Basas", {"fr": "SAS", "en": "SAS"}, "Basas (SAS)", "Basas (SAS)"),
+        (
+            "Rendivo SAS",
+            {"fr": "SAS au capital de 20 000 euros", "en": "company with a capital of EUR 20,000"},
+            "Rendivo SAS (SAS au capital de 20 000 euros)",
+            "Rendivo SAS (company with a capital of EUR 20,000)",
+        ),
+        ("Imprim Solidaire", None, "Imprim Solidaire", "Imprim Solidaire"),
+    ],
+)
+def test_legal_form_in_each_language_and_never_twice(
+    name: str, form: dict[str, str] | None, fr: str, en: str
+) -> None:
+    register = load_register(ROOT / "examples/device-management/register.yaml")
+    data = register.model_dump(mode="json")
+    data["organization"]["name"] = name
+    data["organization"]["legal_form"] = form
+    changed = Register.model_validate(data)
+    assert f"- Dénomination\u202f: {fr}\n" in render_policy(changed, "fr", "md")
+    assert f"- Name: {en}\n" in render_policy(changed, "en", "md")

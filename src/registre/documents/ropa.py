@@ -91,7 +91,7 @@ def _organization(n: Namer) -> RopaTable:
     ]
     rows = [
         (n.say("Nom de l’organisme", "Name of the organization"), org.name),
-        (n.say("Forme juridique", "Legal form"), org.legal_form or ""),
+        (n.say("Forme juridique", "Legal form"), n.text(org.legal_form) if org.legal_form else ""),
         (n.say("Immatriculation", "Registration"), registration),
         (n.say("Adresse", "Address"), n.address(org.address)),
         (n.say("Site web", "Website"), org.website or ""),

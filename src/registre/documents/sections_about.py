@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from registre.documents.blocks import (
     Block,
     Bullets,
@@ -31,10 +33,7 @@ from registre.register.taxonomy import Action, LegalBasis, Role
 def who_we_are(n: Namer) -> list[Section]:
     org = n.register.organization
     facts = [
-        line(
-            n.label("Dénomination", "Name"),
-            f"{org.name} ({org.legal_form})" if org.legal_form else org.name,
-        ),
+        line(n.label("Dénomination", "Name"), _name_and_form(n)),
         line(n.label("Siège", "Registered office"), n.address(org.address)),
     ]
     if org.registration is not None:
@@ -64,6 +63,17 @@ def who_we_are(n: Namer) -> list[Section]:
         facts.append(line(*parts))
     main = Section(n.say("Qui sommes-nous ?", "Who we are"), 2, [Bullets(tuple(facts))])
     return [main, Section(n.say("Nos rôles", "Our roles"), 3, _roles(n))]
+
+
+def _name_and_form(n: Namer) -> str:
+    """'Rendivo SAS (SAS au capital de 20 000 euros)', but 'Créneo SAS' rather than '… (SAS)'."""
+    org = n.register.organization
+    if org.legal_form is None:
+        return org.name
+    form = n.text(org.legal_form).strip()
+    if re.search(rf"(^|[\s,]){re.escape(form)}$", org.name.strip(), re.IGNORECASE):
+        return org.name
+    return f"{org.name} ({form})"
 
 
 def _grouped(kind: str, number: str) -> str:

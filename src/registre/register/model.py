@@ -199,8 +199,10 @@ class Hosting(Strict):
 class Organization(Strict):
     name: str
     """Legal name of the organization."""
-    legal_form: str | None = None
-    """SAS, SARL, association loi 1901..."""
+    legal_form: Text | None = None
+    """The legal form in each language, such as {fr: SAS au capital de 20 000 euros, en: SAS with a
+    share capital of EUR 20,000}; the policy leaves it out when the name already ends with it.
+    """
     registration: Registration | None = None
     """Company or association registration number."""
     address: PostalAddress
