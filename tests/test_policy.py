@@ -396,3 +396,12 @@ def test_legal_form_in_each_language_and_never_twice(
     changed = Register.model_validate(data)
     assert f"- Dénomination\u202f: {fr}\n" in render_policy(changed, "fr", "md")
     assert f"- Name: {en}\n" in render_policy(changed, "en", "md")
+
+
+def test_no_cookie_section_is_made_up_from_silence() -> None:
+    # An empty `cookies` may mean none or not stated (see sections_rights.cookies).
+    register = load_register(ROOT / "examples/scheduling-assistant/register.yaml")
+    assert register.cookies == {}
+    for lang in ("fr", "en"):
+        text = render_policy(register, lang, "md").lower()  # type: ignore[arg-type]
+        assert "cookie" not in text

@@ -34,6 +34,10 @@ CONSENT_REQUIRED = ("Requis", "Required")
 def cookies(n: Namer) -> list[Section]:
     reg = n.register
     if not reg.cookies:
+        # The model cannot tell « we use none » from « not stated »: `cookies` defaults to an
+        # empty mapping, and an explicit `cookies: {}` is lost in any dump and reload. Writing
+        # « nous n'utilisons aucun cookie » on the register's silence could publish something
+        # false, so the section is left out until the format has a way to state none.
         return []
     rows = tuple(
         (
