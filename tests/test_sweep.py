@@ -390,18 +390,27 @@ def _sweep_and_compare(
     # the plan shown before the sweep: what each rule will change when the sweep reaches it
     code, out, err = run_cli("plan", str(path), "--url", example_db, "--at", AT, "--json")
     assert code == 0, err
-    planned = {(i["rule"], i["table"]): i["due"] for i in json.loads(out)["stores"][0]["items"]}
+    shown = json.loads(out)["stores"][0]["items"]
+    planned = {(i["rule"], i["table"]): i["due"] for i in shown}
+    skipped = {(i["rule"], i["table"]): (i["held"], i["blocked"]) for i in shown}
 
     code, out, err = run_cli(
         "sweep", str(path), "--url", example_db, "--at", AT, "--yes", "--batch-size", "400"
     )
     assert code == 0, err
+    assert "Held back" in out and "Blocked" in out  # in the final table too
     after = read_all(example_db)
     assert checksums(after) == checksums(expected)
     with open_state() as state:
         (run,) = state.runs.list()
         assert run.status == "done"
         done = {(i["rule"], i["table"]): i["changed"] for i in run.summary["items"]}
+        # what the sweep left, recorded with what it did
+        assert {
+            (i["rule"], i["table"]): (i["held"], i["blocked"]) for i in run.summary["items"]
+        } == skipped
+        (finished,) = state.audit.entries(action_prefix="sweep.finished")
+        assert finished.details == run.summary
         checkpoints = run.progress
         entries = list(state.audit.entries(action_prefix="sweep."))
     # a batch's count is in its entry (ranges chosen by reading them) or, for key spans, in

@@ -342,22 +342,26 @@ def sweep(
                 state.audit.append("sweep.failed", details=failure, actor=actor, run_id=run.id)
                 state.runs.finish(run.id, status="failed", summary=failure)
                 raise
-            summary: dict[str, Any] = {
-                "changed": sum(r.changed for _, r in results),
-                "items": [
-                    {
-                        "store": s,
-                        "rule": r.item.rule,
-                        "table": r.item.table,
-                        "action": r.item.action.value,
-                        "changed": r.changed,
-                        "unlinked": r.unlinked,
-                        "batches": r.batches,
-                        "longest_batch_seconds": round(r.longest_batch, 3),
-                    }
-                    for s, r in results
-                ],
-            }
+            # what each item left, as counted before the sweep (the counts shown above)
+            skipped = {(s, c.item.key): c for s, found in counts.items() for c in found}
+            items = [
+                {
+                    "store": s,
+                    "rule": r.item.rule,
+                    "table": r.item.table,
+                    "action": r.item.action.value,
+                    "changed": r.changed,
+                    "held": skipped[s, r.item.key].held,
+                    "restricted": skipped[s, r.item.key].restricted,
+                    "blocked": skipped[s, r.item.key].blocked,
+                    "unlinked": r.unlinked,
+                    "batches": r.batches,
+                    "longest_batch_seconds": round(r.longest_batch, 3),
+                }
+                for s, r in results
+            ]
+            # held and blocked per item only: a row two rules would change counts for both
+            summary: dict[str, Any] = {"changed": sum(i["changed"] for i in items), "items": items}
             state.audit.append("sweep.finished", details=summary, actor=actor, run_id=run.id)
             state.runs.finish(run.id, status="done", summary=summary)
     finally:
@@ -368,14 +372,20 @@ def sweep(
 
 def _print_summary(summary: dict[str, Any], run_id: int) -> None:
     table = Table(title=f"Sweep #{run_id} done", title_justify="left")
-    for name in ("Rule", "Table", "Action", "Rows changed", "Batches", "Longest batch"):
-        table.add_column(name, justify="right" if name[0] in "RBL" and name != "Rule" else "left")
+    columns = ("Rule", "Table", "Action", "Rows changed", "Held back", "Blocked", "Batches")
+    for name in (*columns, "Longest batch"):
+        table.add_column(name, justify="left" if name in columns[:3] else "right")
     for entry in summary["items"]:
+        held = f"{entry['held']:,}"
+        if entry["restricted"]:
+            held += f" ({entry['restricted']:,} restricted)"
         table.add_row(
             entry["rule"],
             entry["table"],
             entry["action"],
             f"{entry['changed']:,}",
+            held,
+            f"{entry['blocked']:,}",
             str(entry["batches"]),
             f"{entry['longest_batch_seconds']:.3f} s",
         )
