@@ -128,14 +128,49 @@ def test_a_person_found_nowhere_completes_and_says_so(cli: Any) -> None:
     assert "nous ne détenons aucune donnée vous concernant" in letter
 
 
-def test_data_held_as_a_processor_is_forwarded_not_erased(cli: Any, data_url: str) -> None:
+def client_of(url: str, email: str) -> tuple[str, str, str]:
+    """The company name, SIREN and accounting email of a directory user's client."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return tuple(  # type: ignore[return-value]
+                connection.execute(
+                    sa.text(
+                        "SELECT a.company_name, a.siren, a.accounting_email FROM accounts a "
+                        "JOIN directory_users u ON u.account_id = a.id WHERE u.email = :e"
+                    ),
+                    {"e": email},
+                ).one()
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_data_held_as_a_processor_is_forwarded_to_its_named_controller(
+    cli: Any, data_url: str, lang: str
+) -> None:
     email = email_of(data_url, "directory_users", 4)
-    request_id = opened(cli, "erasure", "--email", email)
-    done = cli("execute", request_id, "--yes", "--json")
-    assert done["state"] == "forwarded"
-    letter = Path(done["result"]["forward_letter"]).read_text(encoding="utf-8")
-    assert "responsable du traitement" in letter and email in letter
+    company, siren, contact = client_of(data_url, email)
+    request = cli("open", "erasure", "--email", email, "--lang", lang, "--json")
+    cli("verify", request["id"], "--method", "reply from the account's address")
+    done = cli("execute", request["id"], "--yes", "--json")
+    assert done["state"] == "forwarded" and done["result"]["controllers"] == [company]
     assert email_of(data_url, "directory_users", 4) == email  # nothing erased
+    to_controller = Path(done["result"]["forward_letter"]).read_text(encoding="utf-8")
+    to_person = Path(done["result"]["letter"]).read_text(encoding="utf-8")
+    # the controller is named, with what the data holds to reach it, and spoken to
+    for words in (company, siren, contact, email):
+        assert words in to_controller
+    for words in ("Données vous concernant", "Data about you", "Vous-même", "duquel"):
+        assert words not in to_controller
+    assert ("Origine des données" if lang == "fr" else "Source of the data") in to_controller
+    assert ("Vous, notre client" if lang == "fr" else "You, our client") in to_controller
+    # the person is told which controller their request went to
+    assert (
+        company in to_person
+        and ("responsable du traitement" if lang == "fr" else "controller") in to_person
+    )
 
 
 @pytest.mark.parametrize(
@@ -191,6 +226,9 @@ def test_a_request_also_about_our_data_is_executed_not_forwarded(tmp_path: Path)
     finally:
         engine.dispose()
     assert done.state.value == "done" and done.result["forwarded"]["rows"]
+    company = done.result["forwarded"]["controllers"][0]
+    assert company in Path(done.result["letter"]).read_text(encoding="utf-8")
+    assert company in Path(done.result["forwarded"]["forward_letter"]).read_text(encoding="utf-8")
 
 
 def test_refusal_gives_the_reason_and_the_right_to_complain(cli: Any) -> None:

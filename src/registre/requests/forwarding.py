@@ -2,7 +2,8 @@
 
 The controller (the client company the data is processed for) answers the request; we send it
 a letter naming the request and the data concerned, and a JSON summary with the client ids the
-rows belong to (Art. 28(3)(e)).
+rows belong to (Art. 28(3)(e)). When the person's rows belong to several clients, each gets its
+own letter with its own rows only. The person is told which controller their request went to.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sqlalchemy as sa
 
 from registre.register.model import Register
 from registre.requests import letters, scope, store
+from registre.requests.controllers import Controller
+from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Finder, Found
 from registre.requests.lifecycle import RequestState
 from registre.requests.store import SubjectRequest
@@ -38,9 +41,24 @@ def split(register: Register, finder: Finder, found: Found) -> tuple[Found, Foun
 
 
 def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) -> SubjectRequest:
-    """Send the package to the controller and close the request as forwarded, audited."""
+    """Send the package to the controller and close the request as forwarded, audited.
+
+    The person gets a letter too, saying which controller their request went to.
+    """
     entries: AuditEntries = []
-    result = package(desk, request, processed, entries)
+    held_for = controllers_of(desk.finder, processed)
+    result = package(desk, request, processed, entries, held_for)
+    letter = letters.outcome_letter(
+        desk.register,
+        desk.finder,
+        request,
+        Found(request.identity),
+        processed,
+        {},
+        desk.today(),
+        held_for=held_for,
+    )
+    result["letter"] = str(desk.write_letter(request, request.kind.value, letter.render()))
     with write_transaction(desk.state.engine) as connection:
         desk.audit_many_in(connection, request, entries)
         return store.transition(
@@ -55,13 +73,33 @@ def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) ->
 
 
 def package(
-    desk: SubjectRequests, request: SubjectRequest, processed: Found, entries: AuditEntries
+    desk: SubjectRequests,
+    request: SubjectRequest,
+    processed: Found,
+    entries: AuditEntries,
+    held_for: list[Controller] | None = None,
 ) -> dict[str, Any]:
-    """Write the controller's letter and summary; add the audit entry to ``entries``."""
-    controllers = letters.controllers(desk.register, desk.finder, processed)
-    entries.append(("forwarded", {"rows": processed.summary(), "controllers": controllers}))
-    letter = letters.forward_letter(desk.register, desk.finder, request, processed, desk.today())
-    path = desk.write_letter(request, "forward", letter.render())
+    """Write a letter for each controller and the summary; add the audit entry to ``entries``."""
+    if held_for is None:
+        held_for = controllers_of(desk.finder, processed)
+    activities = letters.controllers(desk.register, desk.finder, processed)
+    entries.append(
+        (
+            "forwarded",
+            {
+                "rows": processed.summary(),
+                "controllers": activities,
+                "tenants": [c.key for c in held_for],
+            },
+        )
+    )
+    paths = []
+    for number, controller in enumerate(held_for, 1):
+        letter = letters.forward_letter(
+            desk.register, desk.finder, request, controller, desk.today()
+        )
+        name = "forward" if len(held_for) == 1 else f"forward-{number}"
+        paths.append(str(desk.write_letter(request, name, letter.render())))
     found_tenants = tenants(desk.finder, processed)
     summary = {
         "request": request.id,
@@ -71,17 +109,22 @@ def package(
         "due": request.due.isoformat(),
         "rows": processed.summary(),
         "tenants": found_tenants,
+        "controllers": [c.as_json() for c in held_for],
     }
     summary_path = desk.out_dir / request.id / "forward.json"
     summary_path.write_text(
-        json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
         encoding="utf-8",
     )
     return {
-        "forward_letter": str(path),
+        "forward_letter": paths[0],
+        "forward_letters": paths,
         "forward_summary": str(summary_path),
         "rows": processed.summary(),
         "tenants": found_tenants,
+        "controllers": [
+            letters.controller_name(desk.register, desk.finder, request.lang, c) for c in held_for
+        ],
     }
 
 

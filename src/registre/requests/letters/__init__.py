@@ -8,6 +8,7 @@ same input gives the same bytes.
 """
 
 from registre.requests.letters.answers import (
+    controller_name,
     forward_letter,
     lift_letter,
     outcome_letter,
@@ -19,6 +20,7 @@ from registre.requests.letters.layout import Letter, base_letter, extension_para
 __all__ = [
     "Letter",
     "base_letter",
+    "controller_name",
     "controllers",
     "extension_paragraph",
     "forward_letter",

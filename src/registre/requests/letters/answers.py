@@ -17,8 +17,11 @@ from registre.documents.wording import and_list
 from registre.documents.wording import date as date_words
 from registre.register.model import Lang, Register
 from registre.requests import scope
+from registre.requests.controllers import Controller
+from registre.requests.controllers import controllers as controllers_of
 from registre.requests.erase import Outcome
 from registre.requests.find import Finder, Found
+from registre.requests.identity import TENANT
 from registre.requests.letters.disclosure import (
     activity_blocks,
     controllers,
@@ -34,6 +37,7 @@ from registre.requests.letters.layout import (
     received_day,
     records,
 )
+from registre.requests.lifecycle import LEGAL_RESPONSE
 
 
 def outcome_letter(
@@ -44,8 +48,13 @@ def outcome_letter(
     processed: Found,
     result: dict[str, Any],
     day: date,
+    *,
+    held_for: list[Controller] | None = None,
 ) -> Letter:
-    """The answer to an executed request, for each kind of request."""
+    """The answer to an executed request, for each kind of request.
+
+    ``held_for``: the controllers of ``processed`` when the caller has them already.
+    """
     lang: Lang = request.lang
     n = Namer(register, lang)
     kind = request.kind.value
@@ -61,7 +70,9 @@ def outcome_letter(
                 "about you.",
             )
         )
-    elif kind in ("access", "portability") and not mine.empty:
+    elif mine.empty:
+        pass  # only data we hold for clients: the sections below say where the request went
+    elif kind in ("access", "portability"):
         section = Section(n.say("Les données que nous détenons", "The data we hold"))
         if kind == "portability":
             section.paragraphs.append(
@@ -162,22 +173,79 @@ def outcome_letter(
             )
         )
     if not processed.empty:
-        outcomes = [
-            Outcome(r.store, r.table, "forwarded", len(r.rows), "processor")
-            for r in processed
-            if r.rows
-        ]
-        letter.sections.append(
-            Section(
-                n.say(
-                    "Données traitées pour le compte de nos clients",
-                    "Data processed on behalf of our clients",
-                ),
-                items=outcome_items(register, finder, lang, outcomes, "forwarded"),
-            )
-        )
+        if held_for is None:
+            held_for = controllers_of(finder, processed)
+        letter.sections += forwarded_sections(register, finder, lang, held_for)
     letter.sections.append(rights_section(register, lang))
     return letter
+
+
+def forwarded_sections(
+    register: Register, finder: Finder, lang: Lang, held_for: list[Controller]
+) -> list[Section]:
+    """To the person: which controller each part of their request went to, and its data."""
+    n = Namer(register, lang)
+    sections = []
+    for controller in held_for:
+        found = controller.found or Found({})
+        name = controller_name(register, finder, lang, controller)
+        outcomes = [
+            Outcome(r.store, r.table, "forwarded", len(r.rows), "processor")
+            for r in found
+            if r.rows
+        ]
+        sections.append(
+            Section(
+                n.say(
+                    f"Données traitées pour le compte {de(name)}",
+                    f"Data processed on behalf of {name}",
+                ),
+                [
+                    n.say(
+                        f"Nous traitons les données ci-dessous en qualité de sous-traitant ; "
+                        f"{name} en est le responsable du traitement. Nous avons transmis votre "
+                        "demande à ce "
+                        "responsable du traitement, à qui il revient d’y répondre pour ces "
+                        "données.",
+                        f"We process the data below as a processor; {name} is its controller. We "
+                        "have forwarded your request to this controller, who is to answer it "
+                        "for this data.",
+                    )
+                ],
+                outcome_items(register, finder, lang, outcomes, "forwarded"),
+            )
+        )
+    return sections
+
+
+def controller_name(register: Register, finder: Finder, lang: Lang, controller: Controller) -> str:
+    """The controller as the data names it, else as the register describes it."""
+    if controller.name:
+        return controller.name
+    n = Namer(register, lang)
+    for rows in controller.found or []:
+        mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
+        for activity_id in scope.processor_activities(register, mapping):
+            return n.controller(register.activities[activity_id].controller)
+    return n.controller(None)
+
+
+def controller_address(
+    register: Register, finder: Finder, lang: Lang, controller: Controller
+) -> str:
+    """The controller as a letter is addressed to it: name, registration, client id, contacts."""
+    n = Namer(register, lang)
+    details = []
+    if controller.registration:
+        details.append(" ".join(controller.registration))
+    if controller.key is not None:
+        details.append(n.say(f"client n°\u00a0{controller.key}", f"client no. {controller.key}"))
+    text = upper_first(controller_name(register, finder, lang, controller))
+    if details:
+        text += f" ({n.say(' ; ', '; ').join(details)})"
+    if controller.contacts:
+        text += n.say(" — ", ", ") + n.say(" ; ", "; ").join(controller.contacts)
+    return text
 
 
 def outcome_items(
@@ -207,18 +275,6 @@ def outcome_items(
         line = f"{upper_first(what)}{n.say(' : ', ': ')}{records(outcome.count, lang)}"
         if action == "kept":
             line += n.say(" ; ", "; ") + _why(register, finder, lang, outcome, until or {})
-        elif action == "forwarded":
-            activity_id = (
-                scope.processor_activities(register, mapping)
-                or scope.table_activities(register, mapping)
-            )[0]
-            controller = n.controller(register.activities[activity_id].controller)
-            line += n.say(
-                f" ; nous traitons ces données pour le compte {de(controller)}, "
-                "à qui nous transmettons votre demande",
-                f"; we process this data on behalf of {controller}, "
-                "to whom we forward your request",
-            )
         items.append(sentence(line))
     return items
 
@@ -336,11 +392,15 @@ def refusal_letter(register: Register, request: Any, reason: str, day: date) -> 
 
 
 def forward_letter(
-    register: Register, finder: Finder, request: Any, processed: Found, day: date
+    register: Register, finder: Finder, request: Any, controller: Controller, day: date
 ) -> Letter:
-    """To the controller: the request, who made it, and which of its data we hold for it."""
+    """To one controller: the request, who made it, and which of its data we hold for it.
+
+    Only that controller's rows: another client's are none of its business.
+    """
     lang: Lang = request.lang
     n = Namer(register, lang)
+    processed = controller.found or Found({})
     fr_kind, en_kind = KIND_WORDS[request.kind.value]
     letter = Letter(
         register,
@@ -349,9 +409,17 @@ def forward_letter(
         request.id,
         day,
     )
-    received = date_words(received_day(register, request), lang)
-    who = ", ".join(f"{v}" for k, v in sorted(request.identity.items()))
+    addressee = controller_address(register, finder, lang, controller)
+    received_on = received_day(register, request)
+    received = date_words(received_on, lang)
+    answer_by = date_words(LEGAL_RESPONSE.add_to(received_on), lang)
+    who = ", ".join(
+        f"{_identity_kind(n, kind)} {value}"
+        for kind, value in sorted(request.identity.items())
+        if kind != TENANT
+    )
     letter.opening += [
+        n.say(f"À l’attention de : {addressee}", f"For the attention of: {addressee}"),
         n.say(
             f"Le {received}, nous avons reçu une demande {fr_kind} de la personne identifiée "
             f"par : {who}. Elle concerne des données que nous traitons pour votre compte, en "
@@ -362,22 +430,50 @@ def forward_letter(
             "controller, it is for you to answer it.",
         ),
         n.say(
-            "Le délai de réponse d’un mois court à compter de la réception de la demande. Nous "
-            "vous assistons pour y répondre (article 28.3.e du RGPD) : indiquez-nous les "
-            "opérations à effectuer sur ces données.",
-            "The one-month time limit runs from the receipt of the request. We assist you in "
-            "answering it (Article 28(3)(e) GDPR): tell us what to do with this data.",
+            f"Nous avons vérifié son identité ainsi : {sentence(request.identity_method)}",
+            f"We verified their identity as follows: {sentence(request.identity_method)}",
+        )
+        if request.identity_method
+        else n.say(
+            "Nous n’avons pas vérifié l’identité de cette personne.",
+            "We have not verified this person's identity.",
+        ),
+        n.say(
+            "Le délai de réponse d’un mois court à compter de la réception de la demande, soit "
+            f"jusqu’au {answer_by}. Nous vous assistons pour y répondre (article 28.3.e du "
+            "RGPD) : indiquez-nous les opérations à effectuer sur ces données ; nous ne les "
+            "modifions pas sans vos instructions.",
+            "The one-month time limit runs from the receipt of the request, that is until "
+            f"{answer_by}. We assist you in answering it (Article 28(3)(e) GDPR): tell us what "
+            "to do with this data; we do not change it without your instructions.",
         ),
     ]
     section = Section(n.say("Données concernées", "Data concerned"))
+    section.paragraphs.append(
+        n.say(
+            "Voici les données de cette personne que nous traitons pour votre compte, et ce que "
+            "prévoit pour elles notre registre des activités de traitement.",
+            "Here is the data about this person that we process on your behalf, and what our "
+            "record of processing activities provides for it.",
+        )
+    )
     ours = set(controllers(register, finder, processed))
     section.blocks = activity_blocks(
         register,
         lang,
         {a: c for a, c in involved(register, finder, processed).items() if a in ours},
+        to_controller=True,
     )
     letter.sections.append(section)
     return letter
+
+
+def _identity_kind(n: Namer, kind: str) -> str:
+    if kind == "email":
+        return n.say("adresse e-mail", "email address")
+    if kind == "phone":
+        return n.say("téléphone", "phone")
+    return kind.replace("_", " ")
 
 
 def lift_letter(register: Register, request: Any, reason: str, day: date) -> Letter:

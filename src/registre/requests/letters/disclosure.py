@@ -19,6 +19,7 @@ from registre.documents.wording import (
     source_name,
 )
 from registre.register.model import Lang, Register
+from registre.register.taxonomy import RecipientKind, Source
 from registre.requests import scope
 from registre.requests.find import Finder, Found
 from registre.requests.letters.layout import Block, Section, records
@@ -46,14 +47,22 @@ def controllers(register: Register, finder: Finder, processed: Found) -> list[st
     for rows in processed:
         if rows.rows:
             mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
-            out += scope.table_activities(register, mapping)
+            out += scope.processor_activities(register, mapping)
     return [a for a in register.activities if a in set(out)]
 
 
 def activity_blocks(
-    register: Register, lang: Lang, activities: dict[str, dict[str, int]]
+    register: Register,
+    lang: Lang,
+    activities: dict[str, dict[str, int]],
+    *,
+    to_controller: bool = False,
 ) -> list[Block]:
-    """Art. 15(1)(a) to (h) for each activity, in the register's words."""
+    """Art. 15(1)(a) to (h) for each activity, in the register's words.
+
+    Said to the person, or, with ``to_controller``, to the controller we process the data for:
+    then the person is « la personne concernée » and the controller « vous ».
+    """
     n = Namer(register, lang)
     blocks = []
     for activity_id, categories in activities.items():
@@ -67,14 +76,22 @@ def activity_blocks(
                 ),
             ),
             (
-                n.say("Données vous concernant", "Data about you"),
+                n.say("Données de la personne", "Data about the person")
+                if to_controller
+                else n.say("Données vous concernant", "Data about you"),
                 n.say("; ", "; ").join(
                     f"{n.category(c)}{n.say(' : ', ': ')}{records(count, lang)}"
                     for c, count in categories.items()
                 ),
             ),
         ]
-        if activity.recipients:
+        # the controller is not told that it receives its own data
+        recipients = [
+            r
+            for r in activity.recipients
+            if not (to_controller and _is_the_controller(register, r))
+        ]
+        if recipients:
             facts.append(
                 (
                     n.say("Destinataires", "Recipients"),
@@ -83,7 +100,7 @@ def activity_blocks(
                             n.recipient_with_kind(r)
                             if i == 0
                             else lower_first(n.recipient_with_kind(r))
-                            for i, r in enumerate(activity.recipients)
+                            for i, r in enumerate(recipients)
                         ],
                         lang,
                     ),
@@ -102,7 +119,7 @@ def activity_blocks(
                 upper_first(
                     and_list(
                         [
-                            source_name(s.kind, lang)
+                            _source(n, s.kind, to_controller)
                             + (f" ({n.text(s.detail)})" if s.detail else "")
                             for s in activity.sources
                         ],
@@ -128,19 +145,33 @@ def activity_blocks(
                 else n.say("Aucune.", "None."),
             )
         )
-        if activity.role.value == "processor":
+        if activity.role.value == "processor" and not to_controller:
             facts.append(
                 (
                     n.say("Responsable du traitement", "Controller"),
                     upper_first(n.controller(activity.controller))
                     + n.say(
-                        ", pour le compte duquel nous traitons ces données.",
-                        ", on whose behalf we process this data.",
+                        " (nous traitons ces données pour son compte).",
+                        " (we process this data on its behalf).",
                     ),
                 )
             )
         blocks.append(Block(n.activity(activity_id), facts))
     return blocks
+
+
+def _is_the_controller(register: Register, recipient_id: str) -> bool:
+    recipient = register.recipients.get(recipient_id)
+    return recipient is not None and recipient.kind in (
+        RecipientKind.client,
+        RecipientKind.controller,
+    )
+
+
+def _source(n: Namer, kind: Source, to_controller: bool) -> str:
+    if to_controller and kind is Source.client:
+        return n.say("vous, notre client", "you, our client")
+    return source_name(kind, n.lang, to_the_person=not to_controller)
 
 
 def _transfers(register: Register, lang: Lang, recipients: list[str]) -> str:

@@ -1,0 +1,156 @@
+"""The controllers of the data we hold as a processor: who they are, as our data knows them.
+
+In a multi-client service each client company is the controller of its own users' data; a
+request about that data goes to that client (Art. 28(3)(e)), and the person is told which one.
+The client of each row is read through the table's ``tenant`` (a column, or a path such as
+``device.account_id``), then the client's own row in the store's ``tenants`` table gives its
+name, its registration number and whatever contact it holds (emails, phone numbers, addresses),
+recognised by their column names. The rows of each client are kept apart: a client's letter
+never shows what another client holds about the same person.
+
+Reads only: one query per table of the person's processed rows, one per table of clients.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from registre.requests.find import Finder, Found, Key, TableRows
+
+NAME_COLUMNS = ("company_name", "legal_name", "name", "display_name", "organization_name")
+"""Columns naming a client, in order of preference (else the first column with 'name')."""
+REGISTRATION_COLUMNS = {"siren": "SIREN", "siret": "SIRET", "vat_number": "VAT", "vat": "VAT"}
+CONTACT_HINTS = ("email", "phone", "address")
+
+
+@dataclass
+class Controller:
+    """One client company or professional, controller of part of the person's data."""
+
+    store: str | None
+    key: Any
+    """Its key in the table of clients; None when the rows' client is unknown."""
+    name: str | None = None
+    registration: tuple[str, str] | None = None
+    """(label, number), such as ("SIREN", "812345676")."""
+    contacts: list[str] = field(default_factory=list)
+    found: Found | None = None
+    """The person's rows that belong to this client."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "tenant": self.key,
+            "name": self.name,
+            "registration": list(self.registration) if self.registration else None,
+            "contacts": self.contacts,
+            "rows": self.found.summary() if self.found else {},
+        }
+
+
+def controllers(finder: Finder, processed: Found) -> list[Controller]:
+    """The clients the processed rows belong to, each with its share of the rows.
+
+    Rows whose client cannot be told (a table without ``tenant``) go to one controller whose
+    key is None, described by the register alone.
+    """
+    groups: dict[tuple[str | None, Any], dict[tuple[str, str], list[Key]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for rows in processed:
+        if not rows.rows:
+            continue
+        for key, tenant in _row_tenants(finder, rows).items():
+            group = (rows.store, tenant) if tenant is not None else (None, None)
+            groups[group][(rows.store, rows.table)].append(key)
+    out = []
+    for (store, tenant), tables in sorted(groups.items(), key=lambda g: repr(g[0])):
+        found = Found(processed.identity)
+        for (store_id, table), keys in tables.items():
+            found.tables[(store_id, table)] = _subset(processed.tables[(store_id, table)], keys)
+        controller = Controller(store, tenant, found=found)
+        if store is not None:
+            _describe(finder, controller)
+        out.append(controller)
+    return out
+
+
+def _subset(rows: TableRows, keys: list[Key]) -> TableRows:
+    part = TableRows(rows.store, rows.table, rows.columns)
+    part.rows = {k: rows.rows[k] for k in keys}
+    part.shared = {k: v for k, v in rows.shared.items() if k in part.rows}
+    return part
+
+
+def _row_tenants(finder: Finder, rows: TableRows) -> dict[Key, Any]:
+    """Each row's client key (None when the table does not say)."""
+    graph = finder.graphs_by_id[rows.store]
+    mapping = graph.mapping(rows.table)
+    if not mapping.tenant or graph.store.tenants is None:
+        return dict.fromkeys(rows.rows)
+    tables = finder.tables(graph)
+    table = tables[rows.table]
+    pk = table.c[mapping.primary_key]
+    expression = _tenant_expression(finder, rows.store, rows.table, mapping.tenant)
+    query = sa.select(pk, expression).where(pk.in_(sa.bindparam("keys", expanding=True)))
+    keys = sorted(rows.rows, key=repr)
+    out: dict[Key, Any] = {}
+    with finder.engine(rows.store).connect() as connection:
+        for start in range(0, len(keys), finder.batch):
+            chunk = keys[start : start + finder.batch]
+            out.update({k: t for k, t in connection.execute(query, {"keys": chunk})})
+    return {k: out.get(k) for k in rows.rows}
+
+
+def _tenant_expression(finder: Finder, store: str, table: str, path: str) -> Any:
+    """The SQL expression of a row's client: a column, or a subquery along ``a.b.column``."""
+    graph = finder.graphs_by_id[store]
+    tables = finder.tables(graph)
+    head, _, rest = path.partition(".")
+    if not rest:
+        return tables[table].c[head]
+    reference = graph.mapping(table).references[head]
+    parent = tables[reference.table]
+    target = reference.target or graph.mapping(reference.table).primary_key
+    inner = _tenant_expression(finder, store, reference.table, rest)
+    return (
+        sa.select(inner)
+        .where(parent.c[target] == tables[table].c[reference.column])
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _describe(finder: Finder, controller: Controller) -> None:
+    """Fill in the client's name, registration and contacts from its row, when it has one."""
+    graph = finder.graphs_by_id[controller.store or ""]
+    tenants = graph.store.tenants
+    if tenants is None or controller.key is None:
+        return
+    table = finder.tables(graph).get(tenants.table)
+    if table is None:
+        table = sa.Table(tenants.table, sa.MetaData(), autoload_with=finder.engine(graph.store_id))
+    with finder.engine(graph.store_id).connect() as connection:
+        row = (
+            connection.execute(sa.select(table).where(table.c[tenants.key] == controller.key))
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return
+    names = [c for c in NAME_COLUMNS if c in row] + [c for c in row if "name" in c.lower()]
+    controller.name = next((str(row[c]).strip() for c in names if row[c]), None)
+    controller.registration = next(
+        ((label, str(row[c])) for c, label in REGISTRATION_COLUMNS.items() if row.get(c)),
+        None,
+    )
+    controller.contacts = [
+        str(row[c]).strip()
+        for hint in CONTACT_HINTS
+        for c in row
+        if hint in c.lower() and row[c] and str(row[c]).strip()
+    ]
