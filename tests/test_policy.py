@@ -268,6 +268,7 @@ def test_french_typography(example: Path, lang: str, fmt: str) -> None:
     assert not re.search(r"\w[;!?](\s|$)", prose), "no space before ; ! ?"
     assert not re.search(r"«(?!\u00a0)|(?<!\u00a0)»", prose), "« » without no-break spaces"
     assert "'" not in prose
+    assert not re.search(r"\d[ \u00a0]?%", prose), "« 20 % » takes a narrow no-break space"
     assert not re.search(r"\b1 (ans|mois|jours)\b|\b[2-9]\d* (an|jour)\b", prose)
 
 
@@ -380,7 +381,7 @@ def test_consent_lists_only_the_activities_we_are_controller_of() -> None:
         (
             "Rendivo SAS",
             {"fr": "SAS au capital de 20 000 euros", "en": "company with a capital of EUR 20,000"},
-            "Rendivo SAS (SAS au capital de 20 000 euros)",
+            "Rendivo SAS (SAS au capital de 20\u202f000 euros)",
             "Rendivo SAS (company with a capital of EUR 20,000)",
         ),
         ("Imprim Solidaire", None, "Imprim Solidaire", "Imprim Solidaire"),

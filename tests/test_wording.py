@@ -329,12 +329,18 @@ def test_periods(period: str, fr: str, en: str) -> None:
     [
         ("1 month", "un~mois", "one month"),
         ("1 week", "une~semaine", "one week"),
-        ("2 months", "2~mois", "2 months"),
+        ("2 months", "deux~mois", "two months"),
+        ("3 weeks", "trois~semaines", "three weeks"),
+        ("1 year", "un~an", "one year"),
+        ("10 days", "dix~jours", "ten days"),
+        ("11 months", "11~mois", "11 months"),
+        ("30 days", "30~jours", "30 days"),
+        ("immediately", "immédiatement", "immediately"),
     ],
 )
 def test_periods_spelled_in_prose(period: str, fr: str, en: str) -> None:
-    assert duration(Duration.parse(period), "fr", spell_one=True) == spaces(fr)
-    assert duration(Duration.parse(period), "en", spell_one=True) == en
+    assert duration(Duration.parse(period), "fr", spell=True) == spaces(fr)
+    assert duration(Duration.parse(period), "en", spell=True) == en
 
 
 @pytest.mark.parametrize(
@@ -375,6 +381,23 @@ def test_country_names_never_codes(code: str, fr: str, en: str) -> None:
         ("fr", "l'abonnement", "l’abonnement"),
         ("fr", "https://exemple.fr/page?x=1 à 10:30", "https://exemple.fr/page?x=1 à 10:30"),
         ("fr", "déjà^: typographié^; ok", "déjà^: typographié^; ok"),
+        (
+            "fr",
+            "20 % des appareils, 20% des utilisateurs",
+            "20^% des appareils, 20^% des utilisateurs",
+        ),
+        ("fr", "https://exemple.fr/a%20b?p=20%2C5", "https://exemple.fr/a%20b?p=20%2C5"),
+        (
+            "fr",
+            "capital de 20 000 euros, 1~250~000 lignes",
+            "capital de 20^000 euros, 1^250^000 lignes",
+        ),
+        (
+            "fr",
+            "en 2026 100 appareils, 4 derniers chiffres",
+            "en 2026 100 appareils, 4 derniers chiffres",
+        ),
+        ("en", "20 % of devices", "20% of devices"),
         ("en", "Provide the service : login", "Provide the service: login"),
         ("en", "the clients' employees", "the clients’ employees"),
         ("en", 'the "session" cookie', "the “session” cookie"),

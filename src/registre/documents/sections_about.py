@@ -17,7 +17,7 @@ from registre.documents.blocks import (
 )
 from registre.documents.naming import Namer
 from registre.documents.retention import describe_rules, retention_lines
-from registre.documents.typography import NBSP, sentence, upper_first
+from registre.documents.typography import NNBSP, sentence, upper_first
 from registre.documents.wording import (
     REGISTRATION_KINDS,
     legal_basis_name,
@@ -77,9 +77,9 @@ def _name_and_form(n: Namer) -> str:
 
 
 def _grouped(kind: str, number: str) -> str:
-    """SIREN and SIRET numbers as they are printed: '812 345 676'."""
+    """SIREN and SIRET numbers as they are printed, in groups of three: '812 345 676'."""
     if kind in ("siren", "siret") and number.isdigit():
-        return NBSP.join(p for p in (number[:3], number[3:6], number[6:9], number[9:]) if p)
+        return NNBSP.join(p for p in (number[:3], number[3:6], number[6:9], number[9:]) if p)
     return number
 
 

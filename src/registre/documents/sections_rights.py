@@ -106,8 +106,8 @@ def rights(n: Namer) -> list[Section]:
             f"Vous pouvez aussi écrire à {who}, à l’adresse ", f"You can also write to {who}, at "
         )
         how.append(Para(line(write_to, email_link(dpo.email), ".")))
-    deadline = duration(reg.rights.response_deadline, n.lang, spell_one=True)
-    extension = duration(reg.rights.extension, n.lang, spell_one=True)
+    deadline = duration(reg.rights.response_deadline, n.lang, spell=True)
+    extension = duration(reg.rights.extension, n.lang, spell=True)
     how.append(
         n.para(
             f"Nous vous répondons dans un délai {de(deadline)} à compter de la réception de votre "

@@ -27,6 +27,10 @@ _FR_HIGH_PUNCT = re.compile(rf"(?<=[^\s{NBSP}{NNBSP}]){_SPACES}*([;!?])(?=\s|$|[
 _FR_OPEN_QUOTE = re.compile(rf"«{_SPACES}*")
 _FR_CLOSE_QUOTE = re.compile(rf"{_SPACES}*»")
 _EN_SPACE_BEFORE_PUNCT = re.compile(rf"(?<=\S){_SPACES}+([;:!?])(?=\s|$)")
+# « 20 % », but not the %20 of an encoded URL.
+_PERCENT = re.compile(rf"(?<=\d){_SPACES}?%(?![0-9A-Fa-f]{{2}})")
+# « 20 000 »: the groups of a number, as CLDR prints French numbers (never inside a longer number).
+_FR_THOUSANDS = re.compile(rf"(?<![\d.,])\d{{1,3}}(?:{_SPACES}\d{{3}})+(?![\d])")
 _VOWEL_START = re.compile(r"^[aeiouyàâäéèêëîïôöùûüœæh]", re.IGNORECASE)
 # Words starting with an h that does not elide (h aspiré) in the phrases registers use.
 _H_ASPIRE = ("hache", "haut", "handicap", "hasard", "hausse", "héros", "hiérarchie", "honte")
@@ -41,9 +45,12 @@ def typeset(text: str, lang: Lang) -> str:
         text = _FR_CLOSE_QUOTE.sub(f"{NBSP}»", text)
         text = _FR_COLON.sub(f"{NNBSP}:", text)
         text = _FR_HIGH_PUNCT.sub(lambda m: f"{NNBSP}{m.group(1)}", text)
+        text = _PERCENT.sub(f"{NNBSP}%", text)
+        text = _FR_THOUSANDS.sub(lambda m: re.sub(_SPACES, NNBSP, m.group(0)), text)
     else:
         text = _DOUBLE_QUOTED.sub(lambda m: f"“{m.group(1)}”", text)
         text = _EN_SPACE_BEFORE_PUNCT.sub(lambda m: m.group(1), text)
+        text = _PERCENT.sub("%", text)
     return text
 
 

@@ -40,15 +40,25 @@ def pick(lang: Lang, fr: str, en: str) -> str:
     return fr if lang == "fr" else en
 
 
-def duration(period: Duration, lang: Lang, *, spell_one: bool = False) -> str:
-    """'6 mois', '1 an', '2 ans', '15 days'; 'un mois' / 'one month' with ``spell_one``."""
+# Babel spells no numbers out; prose only needs the small ones (« prolongé de deux mois »).
+SMALL_NUMBERS: dict[Lang, tuple[str, ...]] = {
+    "fr": ("un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix"),
+    "en": ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+}
+
+
+def duration(period: Duration, lang: Lang, *, spell: bool = False) -> str:
+    """'6 mois', '1 an', '2 ans', '15 days'; with ``spell``, 'deux mois' / 'two months' to ten."""
     if period.is_zero:
         return pick(lang, "immédiatement", "immediately")
     text = format_unit(
         period.amount, f"duration-{period.unit[:-1]}", length="long", locale=LOCALES[lang]
     )
-    if spell_one and period.amount == 1:
-        text = text.replace("1", pick(lang, "une" if period.unit == "weeks" else "un", "one"), 1)
+    if spell and 1 <= period.amount <= len(SMALL_NUMBERS[lang]):
+        word = SMALL_NUMBERS[lang][period.amount - 1]
+        if lang == "fr" and period.amount == 1 and period.unit == "weeks":
+            word = "une"
+        text = text.replace(str(period.amount), word, 1)
     # CLDR puts a no-break space in « 1 an » but not in « 2 ans »: one rule for all.
     return text.replace(" ", NBSP) if lang == "fr" else text
 
