@@ -55,6 +55,7 @@ def cli(data_url: str, tmp_path: Path) -> Iterator[Any]:
         return json.loads(text) if "--json" in args and ok else result
 
     run.env = env  # type: ignore[attr-defined]
+    run.out = tmp_path / "out"  # type: ignore[attr-defined]
     yield run
 
 
@@ -248,6 +249,9 @@ def test_extension_during_the_first_period_only(cli: Any) -> None:
         "extend", request["id"], "--reason", "demande complexe", "--at", "2026-02-10", "--json"
     )
     assert extended["due"] == "2026-04-30" and extended["extended"] is True
+    letter = (cli.out / request["id"] / "extension-fr.html").read_text(encoding="utf-8")
+    assert "Prolongation du délai de réponse à votre demande d’accès" in letter
+    assert "demande complexe.</p>" in letter  # with its full stop
 
 
 def test_dates_are_shown_in_the_policy_time_zone(cli: Any) -> None:
@@ -525,6 +529,56 @@ def test_letters_in_english(cli: Any, data_url: str) -> None:
         "lodge a complaint",
     ):
         assert words in letter
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_access_letter_reads_right_in_each_language(cli: Any, data_url: str, lang: str) -> None:
+    # a manager: their account's security, and the fleet the client manages (Google, OVH)
+    request = cli(
+        "open", "access", "--email", email_of(data_url, "managers", 5), "--lang", lang, "--json"
+    )
+    cli("verify", request["id"], "--method", "reply from the account's address")
+    letter = Path(cli("execute", request["id"], "--json")["result"]["letter"]).read_text()
+    # company names keep their capital inside a list of recipients
+    assert "Google LLC" in letter and "google LLC" not in letter
+    assert ("et OVH SAS" if lang == "fr" else "and OVH SAS") in letter
+    # the transfer's legal reference in the letter's language
+    assert (
+        "Décision d’exécution (UE) 2021/914" in letter
+        if lang == "fr"
+        else (
+            "Commission Implementing Decision (EU) 2021/914" in letter and "Décision" not in letter
+        )
+    )
+    # retention only for the kinds of data the manager has
+    for other in (
+        ("Contacts partagés", "Utilisateurs") if lang == "fr" else ("Shared contacts", "Users (")
+    ):
+        assert other not in letter
+    # « duquel » agreed with « l’entreprise », or rather not needed
+    assert "duquel" not in letter and "on whose behalf" not in letter
+
+
+def test_the_erasure_letter_names_what_is_kept_once(tmp_path: Path) -> None:
+    from registre.requests import SubjectRequests
+
+    url = f"sqlite:///{tmp_path / 'dm.db'}"
+    load_dm(url)
+    engine = sa.create_engine(url)
+    try:
+        email = email_of(url, "account_holders", 3)  # invoices kept for 10 years
+        with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+            desk = SubjectRequests(dm_register(), state, {"console": engine}, out_dir=tmp_path)
+            request = desk.open("erasure", {"email": email})
+            desk.verify(request.id, method="reply from the account's address")
+            done = desk.execute(request.id)
+    finally:
+        engine.dispose()
+    letter = Path(done.result["letter"]).read_text(encoding="utf-8")
+    kept = letter[letter.index("Données conservées") :]
+    kept = kept[: kept.index("</ul>")]
+    assert "Factures" in kept and kept.count("Factures") == 1, kept
+    assert "obligation légale\u202f:" in kept
 
 
 def test_an_objection_to_direct_marketing_applies_at_once(data_url: str, tmp_path: Path) -> None:

@@ -311,12 +311,7 @@ class SubjectRequests:
                 extension_reason=reason,
                 due=due.due,
             )
-        letter = letters.base_letter(
-            self.register, request.lang, request.kind.value, request.id, self.today()
-        )
-        letter.opening.append(
-            letters.extension_paragraph(self.register, request.lang, due.due, reason)
-        )
+        letter = letters.extension_letter(self.register, request, due.due, reason, self.today())
         self.write_letter(request, "extension", letter.render())
         return request
 

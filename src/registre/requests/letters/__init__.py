@@ -9,6 +9,7 @@ same input gives the same bytes.
 
 from registre.requests.letters.answers import (
     controller_name,
+    extension_letter,
     forward_letter,
     lift_letter,
     outcome_letter,
@@ -22,6 +23,7 @@ __all__ = [
     "base_letter",
     "controller_name",
     "controllers",
+    "extension_letter",
     "extension_paragraph",
     "forward_letter",
     "lift_letter",

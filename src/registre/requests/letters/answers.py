@@ -29,10 +29,11 @@ from registre.requests.letters.disclosure import (
     rights_section,
 )
 from registre.requests.letters.layout import (
-    KIND_WORDS,
+    REQUEST_WORDS,
     Letter,
     Section,
     base_letter,
+    extension_paragraph,
     opening,
     received_day,
     records,
@@ -316,17 +317,21 @@ def _why(
         reasons.append(text + reference)
     day = outcome.until or until.get((outcome.store, outcome.table))
     when = (
-        n.say(
-            f", soit jusqu’au {date_words(day, lang)}", f", that is until {date_words(day, lang)}"
-        )
+        n.say(f" jusqu’au {date_words(day, lang)}", f" until {date_words(day, lang)}")
         if day
         else ""
     )
-    fields = n.categories(list(dict.fromkeys(kept_fields)))
-    return n.say(
-        f"conservées pour respecter une obligation légale ({fields}){when} : "
-        + " ; ".join(reasons),
-        f"kept to comply with a legal obligation ({fields}){when}: " + "; ".join(reasons),
+    why = n.say(
+        f"conservées{when} pour respecter une obligation légale : " + " ; ".join(reasons),
+        f"kept{when} to comply with a legal obligation: " + "; ".join(reasons),
+    )
+    kept = list(dict.fromkeys(kept_fields))
+    if set(kept) == set(mapping.columns.values()):
+        return why  # the line already names them all
+    return why + n.say(
+        f" ; seules sont conservées ces informations : {n.categories(kept)} ; le reste a été "
+        "anonymisé",
+        f"; only this information is kept: {n.categories(kept)}; the rest was anonymised",
     )
 
 
@@ -401,11 +406,11 @@ def forward_letter(
     lang: Lang = request.lang
     n = Namer(register, lang)
     processed = controller.found or Found({})
-    fr_kind, en_kind = KIND_WORDS[request.kind.value]
+    fr_request, en_request = REQUEST_WORDS[request.kind.value]
     letter = Letter(
         register,
         lang,
-        n.say(f"Transmission d’une demande {fr_kind}", f"Forwarding of a {en_kind} request"),
+        n.say(f"Transmission {de(fr_request)}", f"Forwarding of {en_request}"),
         request.id,
         day,
     )
@@ -421,11 +426,11 @@ def forward_letter(
     letter.opening += [
         n.say(f"À l’attention de : {addressee}", f"For the attention of: {addressee}"),
         n.say(
-            f"Le {received}, nous avons reçu une demande {fr_kind} de la personne identifiée "
+            f"Le {received}, nous avons reçu {fr_request} de la personne identifiée "
             f"par : {who}. Elle concerne des données que nous traitons pour votre compte, en "
             "qualité de sous-traitant : en tant que responsable du traitement, il vous "
             "appartient d’y répondre.",
-            f"On {received} we received a {en_kind} request from the person identified by: "
+            f"On {received} we received {en_request} from the person identified by: "
             f"{who}. It concerns data we process on your behalf as a processor: as the "
             "controller, it is for you to answer it.",
         ),
@@ -519,3 +524,35 @@ def lift_letter(register: Register, request: Any, reason: str, day: date) -> Let
     )
     letter.sections.append(rights_section(register, lang))
     return letter
+
+
+def extension_letter(register: Register, request: Any, due: date, reason: str, day: date) -> Letter:
+    """Telling the person, within the first month, that we need more time and why (Art. 12(3))."""
+    lang: Lang = request.lang
+    n = Namer(register, lang)
+    fr_request, en_request = REQUEST_WORDS[request.kind.value]
+    letter = Letter(
+        register,
+        lang,
+        n.say(
+            f"Prolongation du délai de réponse à {_yours(fr_request)}",
+            f"Extension of the time to answer {_yours(en_request)}",
+        ),
+        request.id,
+        day,
+    )
+    received = date_words(received_day(register, request), lang)
+    letter.opening += [
+        n.say(
+            f"Nous avons bien reçu votre demande du {received}.",
+            f"We received your request of {received}.",
+        ),
+        extension_paragraph(register, lang, due, reason),
+    ]
+    return letter
+
+
+def _yours(phrase: str) -> str:
+    """« une demande d’accès » -> « votre demande d’accès »; “an objection” -> “your objection”."""
+    article, _, rest = phrase.partition(" ")
+    return ("votre " if article == "une" else "your ") + rest

@@ -8,12 +8,15 @@ from the register through :mod:`registre.documents`: no id reaches a letter.
 
 from __future__ import annotations
 
+import re
+
 from registre.documents.naming import Namer
 from registre.documents.retention import describe_rule
-from registre.documents.typography import lower_first, sentence, upper_first
+from registre.documents.typography import sentence, upper_first
 from registre.documents.wording import (
     and_list,
     legal_basis_name,
+    pick,
     right_description,
     safeguard_name,
     source_name,
@@ -92,27 +95,14 @@ def activity_blocks(
             if not (to_controller and _is_the_controller(register, r))
         ]
         if recipients:
+            names = [n.recipient_with_kind(r) for r in recipients]
             facts.append(
                 (
                     n.say("Destinataires", "Recipients"),
-                    and_list(
-                        [
-                            n.recipient_with_kind(r)
-                            if i == 0
-                            else lower_first(n.recipient_with_kind(r))
-                            for i, r in enumerate(recipients)
-                        ],
-                        lang,
-                    ),
+                    and_list(names[:1] + [_within(name) for name in names[1:]], lang),
                 )
             )
-        for rule_id, rule in activity.retention.items():
-            covered = register.rule_categories(activity_id, rule)
-            label = n.say("Durée de conservation", "Retention")
-            if len(activity.retention) > 1 and rule.data:
-                label += f" ({n.categories(covered)})"
-            facts.append((label, upper_first(describe_rule(register, rule, lang))))
-            del rule_id
+        facts += _retention(register, lang, activity_id, categories)
         facts.append(
             (
                 n.say("Origine des données", "Source of the data"),
@@ -160,6 +150,52 @@ def activity_blocks(
     return blocks
 
 
+_ARTICLES = frozenset(
+    {"le", "la", "les", "l’", "l'", "un", "une", "des", "nos", "notre", "the", "a", "an", "our"}
+)
+
+
+def _within(name: str) -> str:
+    """A name inside a sentence: « Les équipes… » becomes « les équipes… » after « et ».
+
+    Only a name that starts with an article is lowered: any other may be a company's
+    (« Google LLC », « Sendinblue SAS ») and keeps its capital.
+    """
+    first = name.split(" ", 1)[0].lower()
+    if first in _ARTICLES or first[:2] in ("l’", "l'"):
+        return name[:1].lower() + name[1:]
+    return name
+
+
+def _retention(
+    register: Register, lang: Lang, activity_id: str, categories: dict[str, int]
+) -> list[tuple[str, str]]:
+    """How long the person's data is kept: only the rules covering categories found.
+
+    Rules covering the same categories found (deleted at a reset, anonymized later) share one
+    line; the categories are named when there are several lines.
+    """
+    n = Namer(register, lang)
+    activity = register.activities[activity_id]
+    lines: dict[tuple[str, ...], list[str]] = {}
+    for rule in activity.retention.values():
+        covered = register.rule_categories(activity_id, rule)
+        shown = tuple(c for c in covered if c in categories) if rule.data else ()
+        if rule.data and not shown:
+            continue  # the person has no data of this rule's categories
+        lines.setdefault(shown, []).append(
+            sentence(upper_first(describe_rule(register, rule, lang)))
+        )
+    label = n.say("Durée de conservation", "Retention")
+    return [
+        (
+            label + (f" ({n.categories(list(shown))})" if shown and len(lines) > 1 else ""),
+            " ".join(texts),
+        )
+        for shown, texts in lines.items()
+    ]
+
+
 def _is_the_controller(register: Register, recipient_id: str) -> bool:
     recipient = register.recipients.get(recipient_id)
     return recipient is not None and recipient.kind in (
@@ -187,7 +223,7 @@ def _transfers(register: Register, lang: Lang, recipients: list[str]) -> str:
             else n.say("sans garantie déclarée", "with no declared safeguard")
         )
         reference = (
-            f" ({holder.transfer.reference})"
+            f" ({eu_act(holder.transfer.reference, lang)})"
             if holder.transfer and holder.transfer.reference
             else ""
         )
@@ -196,6 +232,41 @@ def _transfers(register: Register, lang: Lang, recipients: list[str]) -> str:
             f"{safeguard}{reference}"
         )
     return sentence(n.say(" ; ", "; ").join(parts)) if parts else ""
+
+
+_EU_ACT = re.compile(
+    r"^(?:commission\s+)?(?P<implementing>implementing\s+)?"
+    r"(?P<kind>d[ée]cision|decision|r[èe]glement|regulation|directive)"
+    r"(?P<execution>\s+d[’']ex[ée]cution)?(?:\s+de\s+la\s+commission)?"
+    r"\s*\((?:UE|EU)\)\s*(?:n[°o]\s*)?(?P<number>\d{4}/\d+)$",
+    re.IGNORECASE,
+)
+_ACT_NAMES = {
+    "decision": ("Décision", "Decision"),
+    "regulation": ("Règlement", "Regulation"),
+    "directive": ("Directive", "Directive"),
+}
+
+
+def eu_act(reference: str, lang: Lang) -> str:
+    """A transfer's reference in the letter's language when it names an EU act; else as written.
+
+    The register holds one text for both languages, usually the author's: « Décision
+    d’exécution (UE) 2021/914 » becomes “Commission Implementing Decision (EU) 2021/914” in
+    an English letter. Anything else is quoted as written.
+    """
+    match = _EU_ACT.match(reference.strip())
+    if match is None:
+        return reference
+    kind = match["kind"].lower().replace("é", "e").replace("è", "e")
+    kind = {"reglement": "regulation"}.get(kind, kind)
+    fr, en = _ACT_NAMES[kind]
+    number = match["number"]
+    if match["implementing"] or match["execution"]:
+        return pick(
+            lang, f"{fr} d’exécution (UE) {number}", f"Commission Implementing {en} (EU) {number}"
+        )
+    return pick(lang, f"{fr} (UE) {number}", f"{en} (EU) {number}")
 
 
 def rights_section(register: Register, lang: Lang) -> Section:
@@ -208,7 +279,7 @@ def rights_section(register: Register, lang: Lang) -> Section:
     ]
     contact = register.organization.contact
     channel = contact.email or contact.web_form or ""
-    section.paragraphs.append(
+    section.after.append(
         n.say(
             f"Pour exercer ces droits, écrivez-nous à {channel}.",
             f"To exercise these rights, write to us at {channel}.",
@@ -221,5 +292,5 @@ def rights_section(register: Register, lang: Lang) -> Section:
         f"If you believe your rights are not respected, you can lodge a complaint with "
         f"{n.text(authority.name)}",
     )
-    section.paragraphs.append(sentence(complaint + (f" ({where})" if where else "")))
+    section.after.append(sentence(complaint + (f" ({where})" if where else "")))
     return section

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from registre.documents.naming import Namer
-from registre.documents.typography import typeset
+from registre.documents.typography import sentence, typeset
 from registre.documents.wording import date as date_words
 from registre.documents.wording import duration
 from registre.durations import local_date
@@ -56,14 +56,18 @@ _KIND_TITLES = {
 }
 
 
-KIND_WORDS = {
-    "access": ("d’accès", "access"),
-    "portability": ("de portabilité", "data portability"),
-    "erasure": ("d’effacement", "erasure"),
-    "rectification": ("de rectification", "rectification"),
-    "restriction": ("de limitation du traitement", "restriction of processing"),
-    "objection": ("d’opposition", "objection"),
+REQUEST_WORDS = {
+    "access": ("une demande d’accès", "an access request"),
+    "portability": ("une demande de portabilité", "a data portability request"),
+    "erasure": ("une demande d’effacement", "an erasure request"),
+    "rectification": ("une demande de rectification", "a rectification request"),
+    "restriction": (
+        "une demande de limitation du traitement",
+        "a request for restriction of processing",
+    ),
+    "objection": ("une opposition", "an objection"),
 }
+"""A request of each kind, with its article: « une demande d’accès », “an erasure request”."""
 
 
 @dataclass
@@ -78,6 +82,8 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+    """Paragraphs after the items and blocks (« Pour exercer ces droits… » after the rights)."""
 
 
 @dataclass
@@ -117,6 +123,7 @@ class Letter:
                     [t(p) for p in s.paragraphs],
                     [t(i) for i in s.items],
                     [Block(t(b.title), [(t(k), t(v)) for k, v in b.facts]) for b in s.blocks],
+                    [t(p) for p in s.after],
                 )
                 for s in self.sections
             ],
@@ -163,9 +170,9 @@ def extension_paragraph(register: Register, lang: Lang, due: date, reason: str) 
     months = duration(register.rights.extension, lang)
     return n.say(
         f"Le délai de réponse est prolongé de {months}, jusqu’au {date_words(due, lang)}, pour la "
-        f"raison suivante : {reason}",
+        f"raison suivante : {sentence(reason)}",
         f"The time to answer is extended by {months}, until {date_words(due, lang)}, for the "
-        f"following reason: {reason}",
+        f"following reason: {sentence(reason)}",
     )
 
 
