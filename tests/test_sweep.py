@@ -640,6 +640,38 @@ def test_a_sweep_of_one_database_leaves_a_running_sweep_of_another_alone(
             dead.engine.dispose()
 
 
+@pytest.mark.parametrize("columns", [None, "60"], ids=["a pipe", "a narrow terminal"])
+def test_tables_cut_no_name_short(columns: str | None, registre_cli: str, tmp_path: Path) -> None:
+    """Written to a pipe or a log, the plan's and the sweep's tables keep every name whole;
+    narrower than their content, they fold names over lines, never cut them."""
+    import subprocess
+
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    engine = sa.create_engine(url)
+    load_demo_data(load_app(EXAMPLE), engine, subjects=30, seed=1)
+    engine.dispose()
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["REGISTRE_STATE_URL"] = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    if columns:
+        env["COLUMNS"] = columns
+    register = load_register(REGISTER)
+    at = datetime.fromisoformat(AT).replace(tzinfo=ZoneInfo(register.policy.timezone))
+    items = plan_store(register, "console", at).items
+    names = {i.rule for i in items} | {i.table for i in items}
+    for command in (["plan"], ["sweep", "--yes"]):
+        shown = subprocess.run(
+            [registre_cli, *command, str(REGISTER), "--url", url, "--at", AT],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "…" not in shown
+        if not columns:
+            cells = {cell.strip() for line in shown.splitlines() for cell in line.split("│")}
+            assert names <= cells, command
+
+
 def test_a_sweep_cannot_run_ahead_of_time(run_cli: Any, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'app.sqlite'}"
     engine = sa.create_engine(url)

@@ -7,6 +7,7 @@ where errors are turned into messages for people. No traceback reaches a user: a
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -21,8 +22,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+WIDE = 160
+"""Columns of the output when it goes to a pipe or a log, where Rich would assume 80 and cut
+names short in tables; ``COLUMNS`` overrides it."""
+
+
+def _console(*, stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream
+        terminal = False
+    width = None if terminal or os.environ.get("COLUMNS") else WIDE
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+
+
+err = _console(stderr=True)
+out = _console(stderr=False)
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2

@@ -118,10 +118,11 @@ def _plan_table(register: Register, at: datetime, sp: Any, counts: list[Any]) ->
         f"{register.policy.timezone}",
         title_justify="left",
     )
-    for name in ("Rule", "Table", "Action", "Fields", "Due"):
-        table.add_column(name, justify="right" if name == "Due" else "left")
-    table.add_column("Held back", justify="right")
-    table.add_column("Blocked", justify="right")
+    # names and numbers are folded, never cut, on a narrow terminal
+    for name in ("Rule", "Table", "Action", "Fields"):
+        table.add_column(name, overflow="fold")
+    for name in ("Due", "Held back", "Blocked"):
+        table.add_column(name, justify="right", overflow="fold")
     for found in counts:
         item = found.item
         table.add_row(
@@ -374,7 +375,8 @@ def _print_summary(summary: dict[str, Any], run_id: int) -> None:
     table = Table(title=f"Sweep #{run_id} done", title_justify="left")
     columns = ("Rule", "Table", "Action", "Rows changed", "Held back", "Blocked", "Batches")
     for name in (*columns, "Longest batch"):
-        table.add_column(name, justify="left" if name in columns[:3] else "right")
+        # folded, never cut, as in the plan's table
+        table.add_column(name, justify="left" if name in columns[:3] else "right", overflow="fold")
     for entry in summary["items"]:
         held = f"{entry['held']:,}"
         if entry["restricted"]:
