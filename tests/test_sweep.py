@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
@@ -426,6 +427,9 @@ def _sweep_and_compare(
             assert before_write.action == "sweep.delete"
             assert before_write.details["range"] == entry.details["range"]
             assert "count" not in before_write.details
+    # docs/enforcement.md says what each of them holds
+    documented = re.findall(r"`(sweep\.[a-z_]+)`", (ROOT / "docs" / "enforcement.md").read_text())
+    assert {e.action for e in entries} <= set(documented)
     if with_holds:  # device-management: web history is a plain age rule on integer keys
         assert any(
             e.action == "sweep.deleted" and e.details["table"] == "web_history" for e in entries
