@@ -291,6 +291,25 @@ def test_rectification_everywhere_the_value_is_copied(cli: Any, data_url: str) -
     assert invalid.exit_code != 0
 
 
+@pytest.mark.parametrize(
+    ("args", "message", "hint"),
+    [
+        (("rectification", "--set", "foo=bar"), "no mapped table has the field foo", "last_name"),
+        (("access", "--id", "foo=1"), "identifies people by foo", "customer_id"),
+        (("access", "--received", "2099-01-01"), "later than now", "--received"),
+        (("access", "--set", "email=x@y.fr"), "changes no value", "--set"),
+        (("erasure", "--activity", "invoicing"), "does not name activities", "--activity"),
+    ],
+)
+def test_bad_input_is_refused_when_the_request_is_opened(
+    cli: Any, args: tuple[str, ...], message: str, hint: str
+) -> None:
+    refused = cli("open", *args, "--email", "a@b.fr", ok=False).exception
+    assert isinstance(refused, RequestError) and message in refused.message
+    assert hint in (refused.hint or "")
+    assert cli("list", "--json", ok=False).output.strip() == ""  # nothing recorded
+
+
 def test_restriction_and_objection_are_asked_through_the_library(cli: Any, data_url: str) -> None:
     email = email_of(data_url, "managers", 8)
     restricted = opened(cli, "restriction", "--email", email)

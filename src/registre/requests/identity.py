@@ -115,3 +115,15 @@ def variants(kind: str, value: str) -> list[str]:
             )
         )
     return sorted(forms)
+
+
+def check_kinds(identity: Mapping[str, str], known: Iterable[str]) -> None:
+    """Refuse an identity kind that no mapped table declares (a typo finds nobody, silently)."""
+    accepted = {"email", "phone", TENANT, *known}
+    unknown = sorted(set(identity) - accepted)
+    if unknown:
+        raise RequestError(
+            f"no mapped table identifies people by {', '.join(unknown)}",
+            hint=f"use --email, --phone or --id KIND=VALUE with KIND one of: "
+            f"{', '.join(sorted(accepted - {'email', 'phone'}))}",
+        )

@@ -95,6 +95,17 @@ def plan_rectification(
     return updates
 
 
+def check_fields(register: Register, changes: dict[str, str]) -> None:
+    """Refuse, when the request is opened, a change to a field no mapped table has."""
+    known = _known_names(register)
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise RequestError(
+            f"no mapped table has the field {', '.join(unknown)}; nothing was recorded",
+            hint=f"name an identity kind or a mapped column: {', '.join(sorted(known))}",
+        )
+
+
 def _known_names(register: Register) -> set[str]:
     names: set[str] = set()
     for store in register.stores.values():

@@ -49,7 +49,7 @@ from registre.requests import (
     store,
 )
 from registre.requests.find import Finder, Found
-from registre.requests.identity import Identity, as_identity
+from registre.requests.identity import Identity, as_identity, check_kinds
 from registre.requests.lifecycle import RequestKind, RequestState
 from registre.requests.store import SubjectRequest, export_table
 from registre.state import identity_digest
@@ -172,7 +172,24 @@ class SubjectRequests:
                 f"{kind!r} is not a kind of request", hint=f"use one of {kinds}"
             ) from None
         who: Identity = as_identity(identity)
+        check_kinds(
+            who,
+            (
+                kind
+                for store_ in self.register.stores.values()
+                for mapping in store_.tables.values()
+                for kind in mapping.identity
+            ),
+        )
         received = received_at or self.now()
+        if received.tzinfo is None:  # a wall-clock time where the organization is
+            received = received.replace(tzinfo=self.tz)
+        if received > self.now():
+            raise RequestError(
+                f"the request cannot have been received on {received.isoformat()}: that is "
+                "later than now",
+                hint="--received is the day the request arrived, such as 2026-11-01",
+            )
         starts = lifecycle.start_day(received, self.tz)
         due = self._deadline(starts, extended=False)
         options = dict(options or {})
@@ -185,10 +202,17 @@ class SubjectRequests:
             options["changes"] = rectify.parse_changes(
                 f"{k}={v}" for k, v in options["changes"].items()
             )
+            rectify.check_fields(self.register, options["changes"])
+        elif options.get("changes"):
+            raise RequestError(
+                f"a request for {request_kind.value} changes no value",
+                hint="--set is for rectification requests",
+            )
         if request_kind is RequestKind.objection:
             options["activities"] = self._objection_activities(options.get("activities"))
-        elif request_kind is RequestKind.restriction and options.get("activities"):
-            options["activities"] = self.known_activities(options["activities"])
+        elif request_kind is RequestKind.restriction:
+            if options.get("activities"):
+                options["activities"] = self.known_activities(options["activities"])
         elif options.get("activities"):
             raise RequestError(
                 f"a request for {request_kind.value} does not name activities",
