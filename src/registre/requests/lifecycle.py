@@ -6,8 +6,9 @@ zone: received on 31 January, it is due on 28 February (29 in a leap year). Art.
 "within one month": a register's deadline never takes it further (``30 days`` from 31 January
 is 2 March, so the request is due on 28 February), and a shorter one stays shorter. The deadline
 may be extended once, by ``rights.extension`` (two months), and only while the first period
-runs, to three months from receipt at most; the reason is recorded. When identity was in doubt, the period runs from the day the missing
-information arrived (EDPB Guidelines 01/2022, point 159).
+runs, to three months from receipt at most; the reason is recorded. When identity was in
+doubt, the period runs from the day the missing information arrived (EDPB Guidelines 01/2022,
+point 159).
 
 Everything here is pure: no I/O, no clock. The caller passes ``now``.
 """
