@@ -1,8 +1,14 @@
-"""Databases for the request tests: the device-management example, and a small CRM with shared rows.
+"""Databases for the request tests: the device-management and booking-platform examples, and a
+small CRM with shared rows; and, for each, a person's rows computed independently of the finder.
 
-The CRM is built for what the example lacks: an address two customers share, meetings with
+The CRM is built for what the examples lack: an address two customers share, meetings with
 several attendees and their notes, orders whose lines are reachable only through them, and
 references that loop (a customer's manager, an order's parent order).
+
+The expected rows are computed with plain SQL, one table at a time, from what the data means (a
+user's devices are those assigned to them, a meeting is the person's when they organise or
+attend it); the finder walks the mapping's graph instead. The tests compare the two, and the
+erasure tests check every row outside the expected set byte for byte.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +31,14 @@ from registre.stores.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DM = ROOT / "examples" / "device-management"
+BOOKING = ROOT / "examples" / "booking-platform"
 BACKENDS = ["sqlite", "postgresql", "mariadb"]
 VARIABLES = {"postgresql": "REGISTRE_TEST_POSTGRES_URL", "mariadb": "REGISTRE_TEST_MARIADB_URL"}
 DM_SUBJECTS = 60
 DM_SEED = 3
+BOOKING_SUBJECTS = 60
+ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
+"""The examples' data is anchored on this instant: erasures run at it, whatever today is."""
 
 
 def server_url(backend: str) -> str:
@@ -47,6 +58,18 @@ def load_dm(url: str) -> None:
     engine = sa.create_engine(url)
     try:
         load_demo_data(load_app(DM), engine, subjects=DM_SUBJECTS, seed=DM_SEED)
+    finally:
+        engine.dispose()
+
+
+def booking_register() -> Register:
+    return load_register(BOOKING / "register.yaml")
+
+
+def load_booking(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        load_demo_data(load_app(BOOKING), engine, subjects=BOOKING_SUBJECTS, seed=DM_SEED)
     finally:
         engine.dispose()
 
@@ -146,10 +169,17 @@ CRM_STORE = {
 }
 
 
-def crm_register() -> Register:
-    """The device-management register with the CRM as its only store (controller activities)."""
-    base = dm_register()
-    return base.model_copy(update={"stores": {"crm": DataStore.model_validate(CRM_STORE)}})
+def crm_register(*, forwarded_notes: bool = False) -> Register:
+    """The device-management register with the CRM as its only store (controller activities).
+
+    ``forwarded_notes``: the meetings' notes are held for a client, bound to a rule of a
+    processor activity (device management's), so that an erasure forwards them.
+    """
+    tables: dict[str, Any] = dict(CRM_STORE["tables"])  # type: ignore[call-overload]
+    if forwarded_notes:
+        tables["notes"] = {**tables["notes"], "rules": ["shared-contacts"]}
+    store = DataStore.model_validate({**CRM_STORE, "tables": tables})
+    return dm_register().model_copy(update={"stores": {"crm": store}})
 
 
 def crm_rows(people: int = 30, lines_for_alice: int = 40) -> dict[str, list[dict[str, Any]]]:
@@ -237,6 +267,14 @@ def crm_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def booking_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A booking-platform database per backend for the whole session (tests only read it)."""
+    with scratch_database(server_url(request.param), "registre_rq") as url:
+        load_booking(url)
+        yield url
+
+
 @pytest.fixture(params=BACKENDS)
 def fresh_server(request: pytest.FixtureRequest) -> str:
     """The server URL of a backend, for tests that create their own databases."""
@@ -274,3 +312,151 @@ def text_hits(engine: sa.Engine, register: Register, store: str, needles: list[s
                     if any(n in str(value).lower() for n in lowered):
                         hits.add(f"{table.name}.{column.name}")
     return hits
+
+
+# -- a person's rows, computed from what the data means -----------------------------------------
+
+Rows = dict[str, set[Any]]
+
+
+def _keys(connection: Any, sql: str, **params: Any) -> set[Any]:
+    rows = connection.execute(sa.text(sql), params).all()
+    return {row[0] for row in rows}
+
+
+def _in(values: set[Any]) -> str:
+    return "(" + ",".join(str(int(v)) for v in sorted(values)) + ")" if values else "(NULL)"
+
+
+def _nonempty(rows: Rows) -> Rows:
+    return {table: keys for table, keys in rows.items() if keys}
+
+
+def expected_crm(connection: Any, person: int) -> tuple[Rows, Rows]:
+    """The person's rows and which of them are shared, per table."""
+    rows: Rows = {"people": {person}}
+    rows["orders"] = _keys(connection, "SELECT id FROM orders WHERE person_id = :p", p=person)
+    rows["order_lines"] = _keys(
+        connection, f"SELECT id FROM order_lines WHERE order_id IN {_in(rows['orders'])}"
+    )
+    rows["attendees"] = _keys(connection, "SELECT id FROM attendees WHERE person_id = :p", p=person)
+    rows["meetings"] = _keys(
+        connection, "SELECT id FROM meetings WHERE organizer_id = :p", p=person
+    ) | _keys(connection, f"SELECT meeting_id FROM attendees WHERE id IN {_in(rows['attendees'])}")
+    rows["notes"] = _keys(
+        connection, f"SELECT id FROM notes WHERE meeting_id IN {_in(rows['meetings'])}"
+    )
+    rows["addresses"] = _keys(
+        connection, "SELECT address_id FROM people WHERE id = :p", p=person
+    ) | _keys(connection, f"SELECT address_id FROM orders WHERE id IN {_in(rows['orders'])}")
+    shared: Rows = {}
+    shared["addresses"] = _keys(
+        connection,
+        f"SELECT address_id FROM people WHERE id <> :p AND address_id IN {_in(rows['addresses'])}",
+        p=person,
+    ) | _keys(
+        connection,
+        f"SELECT address_id FROM orders WHERE person_id <> :p AND address_id IN "
+        f"{_in(rows['addresses'])}",
+        p=person,
+    )
+    shared["orders"] = _keys(
+        connection,
+        f"SELECT parent_id FROM orders WHERE person_id <> :p AND parent_id IN "
+        f"{_in(rows['orders'])}",
+        p=person,
+    )
+    shared["meetings"] = _keys(
+        connection,
+        f"SELECT meeting_id FROM attendees WHERE person_id <> :p AND meeting_id IN "
+        f"{_in(rows['meetings'])}",
+        p=person,
+    ) | _keys(
+        connection,
+        f"SELECT id FROM meetings WHERE organizer_id <> :p AND id IN {_in(rows['meetings'])}",
+        p=person,
+    )
+    shared["notes"] = _keys(
+        connection, f"SELECT id FROM notes WHERE meeting_id IN {_in(shared['meetings'])}"
+    )
+    shared["order_lines"] = _keys(
+        connection, f"SELECT id FROM order_lines WHERE order_id IN {_in(shared['orders'])}"
+    )
+    return _nonempty(rows), _nonempty(shared)
+
+
+def expected_dm(connection: Any, email: str) -> Rows:
+    """Rows about the person with this email in the device-management schema."""
+    q = lambda sql, **p: _keys(connection, sql, **p)  # noqa: E731
+    users = q("SELECT id FROM directory_users WHERE email = :e", e=email)
+    devices = q(f"SELECT id FROM devices WHERE user_id IN {_in(users)}")
+    managers = q("SELECT id FROM managers WHERE email = :e", e=email)
+    holder_accounts = q("SELECT account_id FROM account_holders WHERE email = :e", e=email)
+    billed_accounts = q("SELECT id FROM accounts WHERE accounting_email = :e", e=email)
+    accounts = holder_accounts | billed_accounts
+    return _nonempty(
+        {
+            "directory_users": users,
+            "devices": devices,
+            "web_history": q(f"SELECT id FROM web_history WHERE device_id IN {_in(devices)}"),
+            "geolocation_points": q(
+                f"SELECT id FROM geolocation_points WHERE device_id IN {_in(devices)}"
+            ),
+            "managers": managers,
+            "dashboard_logs": q(
+                f"SELECT id FROM dashboard_logs WHERE manager_id IN {_in(managers)}"
+            ),
+            "account_holders": q("SELECT id FROM account_holders WHERE email = :e", e=email)
+            | q(f"SELECT id FROM account_holders WHERE account_id IN {_in(billed_accounts)}"),
+            "accounts": accounts,
+            "payment_methods": q(
+                f"SELECT id FROM payment_methods WHERE account_id IN {_in(accounts)}"
+            ),
+            "invoices": q(f"SELECT id FROM invoices WHERE account_id IN {_in(accounts)}"),
+            "shared_contacts": q("SELECT id FROM shared_contacts WHERE email = :e", e=email),
+        }
+    )
+
+
+def expected_booking(connection: Any, email: str) -> Rows:
+    """Rows about the person with this email on the booking platform.
+
+    A professional's record is theirs, not their clients' nor the visits of their booking
+    site (those are the clients'); a client's record is theirs with their appointments, the
+    messages about them and their visits.
+    """
+    q = lambda sql, **p: _keys(connection, sql, **p)  # noqa: E731
+    clients = q("SELECT id FROM clients WHERE email = :e", e=email)
+    appointments = q(f"SELECT id FROM appointments WHERE client_id IN {_in(clients)}")
+    return _nonempty(
+        {
+            "professionals": q("SELECT id FROM professionals WHERE email = :e", e=email),
+            "clients": clients,
+            "appointments": appointments,
+            "notifications": q(
+                f"SELECT id FROM notifications WHERE appointment_id IN {_in(appointments)}"
+            ),
+            "access_logs": q(f"SELECT id FROM access_logs WHERE client_id IN {_in(clients)}"),
+        }
+    )
+
+
+def expected_pinned(engine: sa.Engine, rows: Rows) -> Rows:
+    """The person's rows that rows outside their set reference, by the schema's foreign keys."""
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    out: Rows = {}
+    with engine.connect() as connection:
+        for child in meta.sorted_tables:
+            for key in child.foreign_keys:
+                parent = key.column.table.name
+                if not rows.get(parent):
+                    continue
+                column = key.parent
+                query = sa.select(column).distinct().where(column.in_(sorted(rows[parent])))
+                pk = next(iter(child.primary_key.columns))
+                theirs = sorted(rows.get(child.name, set()))
+                if theirs:
+                    query = query.where(pk.not_in(theirs))
+                out.setdefault(parent, set()).update(connection.execute(query).scalars())
+    return _nonempty(out)
