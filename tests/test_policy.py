@@ -120,6 +120,10 @@ def renamed(register: Register) -> tuple[Register, set[str]]:
     for activity in data["activities"].values():
         activity["subjects"] = [ref("subject", s) for s in activity["subjects"]]
         activity["data"] = [ref("data", c) for c in activity["data"]]
+        activity["data_by_subject"] = {
+            ref("subject", subject): [ref("data", c) for c in categories]
+            for subject, categories in activity["data_by_subject"].items()
+        }
         activity["recipients"] = [ref("recipient", r) for r in activity["recipients"]]
         rules = {}
         for rule_id, rule in activity["retention"].items():
@@ -406,3 +410,44 @@ def test_no_cookie_section_is_made_up_from_silence() -> None:
     for lang in ("fr", "en"):
         text = render_policy(register, lang, "md").lower()  # type: ignore[arg-type]
         assert "cookie" not in text
+
+
+# -- what we collect ---------------------------------------------------------------------------
+
+
+def test_each_group_of_people_is_shown_only_its_own_data() -> None:
+    register = load_register(ROOT / "examples/scheduling-assistant/register.yaml")
+    collected = section(render_policy(register, "fr", "md"), "Les données que nous collectons")
+    users, attendees = collected.split("### Participants aux événements des agendas connectés")
+    assert "Jeton d’accès" in users
+    assert "Jeton d’accès" not in attendees
+    assert "Événements de l’agenda" in attendees
+
+
+def test_without_data_by_subject_everyone_is_shown_all_the_data() -> None:
+    register = load_register(ROOT / "examples/scheduling-assistant/register.yaml")
+    data = register.model_dump(mode="json")
+    del data["activities"]["scheduling"]["data_by_subject"]
+    everyone = Register.model_validate(data)
+    collected = section(render_policy(everyone, "fr", "md"), "Les données que nous collectons")
+    assert collected.count("Jeton d’accès") == 2
+
+
+@pytest.mark.parametrize(
+    ("data_by_subject", "message"),
+    [
+        ({"stranger": ["calendar_events"]}, "'stranger', which is not in this activity's subjects"),
+        ({"attendee": ["location"]}, "'location', not in this activity's data"),
+        ({"attendee": []}, "gives 'attendee' no data category"),
+    ],
+)
+def test_data_by_subject_stays_within_the_activity(
+    data_by_subject: dict[str, list[str]], message: str
+) -> None:
+    from pydantic import ValidationError
+
+    register = load_register(ROOT / "examples/scheduling-assistant/register.yaml")
+    data = register.model_dump(mode="json")
+    data["activities"]["scheduling"]["data_by_subject"] = data_by_subject
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        Register.model_validate(data)

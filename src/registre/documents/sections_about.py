@@ -153,7 +153,11 @@ def what_we_collect(n: Namer) -> list[Section]:
     ]
     for subject_id in n.register.subjects:
         items = [
-            line(Strong(n.text(activity.name)), n.colon(), sentence(n.categories(activity.data)))
+            line(
+                Strong(n.text(activity.name)),
+                n.colon(),
+                sentence(n.categories(activity.data_of(subject_id))),
+            )
             for activity in n.register.activities.values()
             if subject_id in activity.subjects
         ]

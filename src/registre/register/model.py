@@ -479,6 +479,10 @@ class ProcessingActivity(Strict):
     """Ids of the categories of people concerned."""
     data: list[Id] = Field(min_length=1)
     """Ids of the data categories processed."""
+    data_by_subject: dict[Id, list[Id]] = Field(default_factory=dict)
+    """Which of 'data' concern each category of people, by subject id, when not all of them do,
+    such as {attendee: [calendar_events]}; a category of people left out is concerned by all.
+    """
     sources: list[SourceEntry] = Field(
         default_factory=lambda: [SourceEntry(kind=Source.data_subject)]
     )
@@ -502,6 +506,32 @@ class ProcessingActivity(Strict):
         if isinstance(value, list):
             return [{"kind": v} if isinstance(v, str) else v for v in value]
         return value
+
+    @model_validator(mode="after")
+    def _data_by_subject_within(self) -> ProcessingActivity:
+        for subject, categories in self.data_by_subject.items():
+            if subject not in self.subjects:
+                raise ValueError(
+                    f"data_by_subject names {subject!r}, which is not in this activity's "
+                    "subjects: add it there, or remove it here"
+                )
+            if not categories:
+                raise ValueError(
+                    f"data_by_subject gives {subject!r} no data category: list at least one, "
+                    "or remove it to mean all of 'data'"
+                )
+            outside = [c for c in categories if c not in self.data]
+            if outside:
+                raise ValueError(
+                    f"data_by_subject gives {subject!r} {', '.join(map(repr, outside))}, not in "
+                    "this activity's data: add it there, or remove it here"
+                )
+        return self
+
+    def data_of(self, subject_id: str) -> list[str]:
+        """The data categories of this activity that concern one category of people."""
+        given = self.data_by_subject.get(subject_id)
+        return list(self.data) if given is None else [c for c in self.data if c in given]
 
     @model_validator(mode="after")
     def _interest_stated(self) -> ProcessingActivity:
