@@ -4,32 +4,45 @@ For each row found for the person, in this order of precedence:
 
 * a table we hold only as a processor is not touched: the request goes to the controller;
 * a row under a legal hold is kept as it is;
-* a row an activity under a legal obligation needs (invoices) is kept; its personal columns
-  that the obligation does not cover are anonymized;
+* a row a legal obligation still requires at the request's instant (invoices for 10 years,
+  see :mod:`registre.requests.duty`) is kept; the obligation's columns are kept, its columns
+  past their anonymization clock are anonymized with the register's methods, and its other
+  personal columns are anonymized; a row past the obligation's deletion clocks is erased;
 * a row shared with other people is kept; only the columns holding the person's identity are
   anonymized;
+* a row linked to the person only through references declared ``on_delete: unlink`` (a
+  manager's actions in the account's logs) is kept and unlinked, as deleting the person's
+  record would leave it;
 * a row the register anonymizes (every rule bound to its table says ``anonymize``) is
   anonymized with the mapping's methods;
 * any other row is deleted, unless a row that stays still references it: then its personal
   columns are anonymized instead, so no reference is left dangling.
 
+A table that a processor activity shares with a controller activity (the console's managers:
+their account is the client's, their connection logs ours) is never deleted from: the columns
+only our own activities process are erased (anonymized), and the rows go to the controller
+with the request, which decides on the rest.
+
 The plan is stored, then executed step by step, each step audited first: see
-:mod:`registre.requests.erase_steps`. Pure but for the reads of :func:`kept_until`.
+:mod:`registre.requests.erase_steps`. Pure: what the obligation requires of each row is read
+before, by :func:`registre.requests.duty.evaluate`.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from registre.register.model import Register
 from registre.requests import scope
-from registre.requests.find import Finder, Found, Key, Reading, TableRows
+from registre.requests.duty import Duties
+from registre.requests.find import Finder, Found, Key, TableRows
+from registre.requests.graph import StoreGraph
 from registre.requests.identity import variants
 
 STEP_SIZE = 500
@@ -44,6 +57,15 @@ class Step:
     columns: dict[str, str] = field(default_factory=dict)
 
 
+class Decision(NamedTuple):
+    """What happens to one row."""
+
+    action: str  # delete | anonymize | kept | forwarded
+    reason: str
+    columns: dict[str, str]
+    until: date | None = None
+
+
 @dataclass
 class Outcome:
     """What happens to the rows of one table, for the letter and the request's result."""
@@ -52,10 +74,13 @@ class Outcome:
     table: str
     action: str  # deleted | anonymized | kept | forwarded
     count: int
-    reason: str = ""  # legal_obligation | hold | shared | referenced | register | processor
+    reason: str = ""  # legal_obligation | hold | shared | unlinked | referenced | register |
+    # processor
     columns: list[str] = field(default_factory=list)
     rules: list[tuple[str, str]] = field(default_factory=list)
     holds: list[str] = field(default_factory=list)
+    until: date | None = None
+    """The last day rows kept under a legal obligation are kept (None when not known)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +92,7 @@ class Outcome:
             "columns": self.columns,
             "rules": [f"{a}/{r}" for a, r in self.rules],
             "holds": self.holds,
+            "until": self.until.isoformat() if self.until else None,
         }
 
 
@@ -77,36 +103,65 @@ class ErasurePlan:
 
 
 def plan_erasure(
-    register: Register, finder: Finder, found: Found, holds: list[Any], step_size: int = STEP_SIZE
+    register: Register,
+    finder: Finder,
+    found: Found,
+    holds: list[Any],
+    step_size: int = STEP_SIZE,
+    duties: Duties | None = None,
 ) -> ErasurePlan:
-    """Decide what happens to each of the person's rows (see the module docstring)."""
+    """Decide what happens to each of the person's rows (see the module docstring).
+
+    ``duties``: what a legal obligation still requires of each row, from
+    :func:`registre.requests.duty.evaluate`; a table missing from it is kept whole.
+    """
     plan = ErasurePlan()
-    decisions: dict[tuple[str, str], dict[Key, tuple[str, str, dict[str, str]]]] = {}
+    decisions: dict[tuple[str, str], dict[Key, Decision]] = {}
     for rows in found:
         if not rows.rows:
             continue
-        mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
-        table = finder.tables(finder.graphs_by_id[rows.store])[rows.table]
         decisions[(rows.store, rows.table)] = _decide(
-            register, rows, mapping, table, found, holds, plan
+            register, finder, rows, found, holds, duties or {}
         )
     _pin(finder, found, decisions)
     for (store, table_name), by_key in decisions.items():
+        graph = finder.graphs_by_id[store]
+        mapping = graph.mapping(table_name)
+        personal = _personal_columns(mapping, finder.tables(graph)[table_name])
         grouped: dict[tuple[str, str, str], list[Key]] = defaultdict(list)
-        for key, (action, reason, columns) in by_key.items():
-            grouped[(action, reason, json.dumps(columns, sort_keys=True))].append(key)
+        for key, decision in by_key.items():
+            columns_text = json.dumps(decision.columns, sort_keys=True)
+            grouped[(decision.action, decision.reason, columns_text)].append(key)
         for (action, reason, columns_text), keys in sorted(grouped.items()):
             columns = json.loads(columns_text)
             if action in ("delete", "anonymize") and (action == "delete" or columns):
-                for start in range(0, len(keys), step_size):
-                    chunk = sorted(keys, key=repr)[start : start + step_size]
+                ordered = sorted(keys, key=repr)
+                for start in range(0, len(ordered), step_size):
+                    chunk = ordered[start : start + step_size]
                     plan.steps.append(Step(store, table_name, action, chunk, columns))
             outcome_action = {"delete": "deleted", "anonymize": "anonymized"}.get(action, action)
-            if action == "anonymize" and reason in ("legal_obligation", "shared"):
+            kept = [c for c in personal if c not in columns]
+            if action == "anonymize" and reason in ("legal_obligation", "shared") and kept:
                 outcome_action = "kept"
+            if action == "anonymize" and reason == "unlinked":
+                outcome_action = "kept"
+            until = None
+            if reason == "legal_obligation":
+                days = [by_key[k].until for k in keys]
+                until = None if None in days else max(d for d in days if d is not None)
             plan.outcomes.append(
-                Outcome(store, table_name, outcome_action, len(keys), reason, sorted(columns))
+                Outcome(
+                    store,
+                    table_name,
+                    outcome_action,
+                    len(keys),
+                    reason,
+                    sorted(columns),
+                    until=until,
+                )
             )
+        if scope.partly_processor(register, mapping):
+            plan.outcomes.append(Outcome(store, table_name, "forwarded", len(by_key), "processor"))
     plan.steps += _unlink_self_references(finder, decisions, step_size)
     plan.steps = _children_first(finder, plan.steps)
     _attach_rules(register, finder, plan)
@@ -115,17 +170,19 @@ def plan_erasure(
 
 def _decide(
     register: Register,
+    finder: Finder,
     rows: TableRows,
-    mapping: Any,
-    table: sa.Table,
     found: Found,
     holds: list[Any],
-    plan: ErasurePlan,
-) -> dict[Key, tuple[str, str, dict[str, str]]]:
-    out: dict[Key, tuple[str, str, dict[str, str]]] = {}
+    duties: Duties,
+) -> dict[Key, Decision]:
+    graph = finder.graphs_by_id[rows.store]
+    mapping = graph.mapping(rows.table)
+    table = finder.tables(graph)[rows.table]
+    out: dict[Key, Decision] = {}
     if scope.processor_only(register, mapping):
         for key in rows.rows:
-            out[key] = ("forwarded", "processor", {})
+            out[key] = Decision("forwarded", "processor", {})
         return out
     bindings: dict[str, str] = {}
     rule_refs = scope.table_rules(register, mapping)
@@ -135,17 +192,22 @@ def _decide(
         ref.rule.action == "anonymize" for ref in rule_refs
     )
     duty = scope.legal_duty_rules(register, mapping)
+    table_duties = duties.get((rows.store, rows.table))
     personal = _personal_columns(mapping, table)
     person_holds = [h for h in holds if h.kind == "person" and h.covers_person(found.identity)]
     for key in rows.rows:
+        status = table_duties.get(key) if table_duties is not None else None
         if person_holds or any(
             h.kind == "record" and h.covers_record(rows.store, rows.table, key) for h in holds
         ):
-            out[key] = ("kept", "hold", {})
-        elif duty:
-            needed = scope.kept_columns(register, mapping, duty)
-            columns = _methods([c for c in personal if c not in needed], bindings, table)
-            out[key] = ("anonymize", "legal_obligation", columns)
+            out[key] = Decision("kept", "hold", {})
+        elif duty and (table_duties is None or status is not None):
+            keeping = list(status.keeping) if status else duty
+            past = dict(status.anonymize) if status else {}
+            needed = scope.kept_columns(register, mapping, keeping) - set(past)
+            columns = _methods([c for c in personal if c not in needed], bindings | past, table)
+            until = status.until if status else None
+            out[key] = Decision("anonymize", "legal_obligation", columns, until)
         elif key in rows.shared:
             mine = [
                 column
@@ -154,22 +216,77 @@ def _decide(
                 and column != mapping.primary_key
                 and rows.value(key, column) in set(variants(kind, found.identity[kind]))
             ]
-            out[key] = ("anonymize", "shared", _methods(mine, bindings, table))
+            out[key] = Decision("anonymize", "shared", _methods(mine, bindings, table))
+        elif (unlinked := _unlinked(graph, found, rows, key)) is not None:
+            out[key] = Decision("anonymize", "unlinked", unlinked)
         elif register_anonymizes and bindings:
-            out[key] = ("anonymize", "register", dict(sorted(bindings.items())))
+            out[key] = Decision("anonymize", "register", dict(sorted(bindings.items())))
         else:
-            out[key] = ("delete", "", {})
+            out[key] = Decision("delete", "", {})
+    held = _held_for_controller(register, mapping, personal)
+    if held:
+        for key, decision in out.items():
+            out[key] = _ours_only(decision, held, personal, bindings, table)
     return out
 
 
+def _held_for_controller(register: Register, mapping: Any, personal: list[str]) -> set[str]:
+    """Personal columns a processor activity processes: their controller decides on them."""
+    if not scope.partly_processor(register, mapping):
+        return set()
+    return {c for c in personal if scope.held_for_controller(register, mapping, c)}
+
+
+def _ours_only(
+    decision: Decision,
+    held: set[str],
+    personal: list[str],
+    bindings: dict[str, str],
+    table: sa.Table,
+) -> Decision:
+    """A decision on a row we hold partly for a controller: only our own columns change.
+
+    The row is never deleted (it is the controller's to delete); its references are left as
+    they are (the controller's too).
+    """
+    if decision.action == "delete":
+        columns = _methods([c for c in personal if c not in held], bindings, table)
+        reason = "processor"
+    elif decision.action == "anonymize":
+        columns = {c: m for c, m in decision.columns.items() if c in personal and c not in held}
+        reason = decision.reason
+    else:
+        return decision
+    if not columns:
+        return Decision("forwarded", "processor", {})
+    return Decision("anonymize", reason, columns, decision.until)
+
+
+def _unlinked(graph: StoreGraph, found: Found, rows: TableRows, key: Key) -> dict[str, str] | None:
+    """The references to clear when the row is the person's only through ``unlink`` ones.
+
+    A row found through the person's own identity, or also linked to one of their rows
+    through a reference that blocks, is theirs: None. References to the client's record
+    (``tenants``) link a row to a company, not to a person.
+    """
+    if rows.via[key] == "identity":
+        return None
+    unlink: list[str] = []
+    for edge in graph.parents(rows.table):
+        if edge.parent == graph.tenant_table:
+            continue
+        parent = found.tables.get((graph.store_id, edge.parent))
+        value = rows.value(key, edge.column)
+        if parent is None or value is None or value not in parent.value_set(edge.target):
+            continue
+        if not edge.unlink:
+            return None
+        unlink.append(edge.column)
+    return {column: "null" for column in sorted(unlink)} or None
+
+
 def _personal_columns(mapping: Any, table: sa.Table) -> list[str]:
-    references = {ref.column for ref in mapping.references.values()}
-    names = list(mapping.columns) + list(mapping.identity.values())
-    return [
-        c
-        for c in dict.fromkeys(names)
-        if c != mapping.primary_key and c not in references and c in table.c
-    ]
+    return [c for c in scope.personal_columns(mapping) if c in table.c]
 
 
 def _methods(columns: list[str], bindings: dict[str, str], table: sa.Table) -> dict[str, str]:
@@ -185,7 +302,9 @@ def _methods(columns: list[str], bindings: dict[str, str], table: sa.Table) -> d
     return dict(sorted(out.items()))
 
 
-def _pin(finder: Finder, found: Found, decisions: dict[tuple[str, str], dict[Key, Any]]) -> None:
+def _pin(
+    finder: Finder, found: Found, decisions: dict[tuple[str, str], dict[Key, Decision]]
+) -> None:
     """Rows to delete that a staying row references are anonymized instead, to a fixpoint."""
     changed = True
     while changed:
@@ -197,7 +316,7 @@ def _pin(finder: Finder, found: Found, decisions: dict[tuple[str, str], dict[Key
             mapping = graph.mapping(table_name)
             table = finder.tables(graph)[table_name]
             for key, decision in list(by_key.items()):
-                if decision[0] != "delete":
+                if decision.action != "delete":
                     continue
                 if key in rows.pinned or any(
                     rows.value(key, target) in values for target, values in staying.items()
@@ -206,7 +325,7 @@ def _pin(finder: Finder, found: Found, decisions: dict[tuple[str, str], dict[Key
                     for binding in mapping.rules.values():
                         bindings.update(binding.anonymize)
                     columns = _methods(_personal_columns(mapping, table), bindings, table)
-                    by_key[key] = ("anonymize", "referenced", columns)
+                    by_key[key] = Decision("anonymize", "referenced", columns)
                     changed = True
 
 
@@ -220,7 +339,12 @@ def _staying_targets(graph: Any, found: Found, decisions: Any, table: str) -> di
         child_decisions = decisions.get((graph.store_id, edge.child), {})
         index = child.columns.index(edge.column)
         for child_key, values in child.rows.items():
-            if child_decisions.get(child_key, ("",))[0] != "delete" and values[index] is not None:
+            decision = child_decisions.get(child_key)
+            if decision is not None and (
+                decision.action == "delete" or decision.columns.get(edge.column) == "null"
+            ):
+                continue  # deleted, or its reference cleared first
+            if values[index] is not None:
                 out[edge.target].add(values[index])
     return out
 
@@ -237,7 +361,7 @@ def _unlink_self_references(
     for (store, table_name), by_key in decisions.items():
         graph = finder.graphs_by_id[store]
         table = finder.tables(graph)[table_name]
-        keys = sorted((k for k, d in by_key.items() if d[0] == "delete"), key=repr)
+        keys = sorted((k for k, d in by_key.items() if d.action == "delete"), key=repr)
         for edge in graph.parents(table_name):
             if edge.parent == table_name and keys and table.c[edge.column].nullable:
                 for start in range(0, len(keys), step_size):
@@ -277,83 +401,3 @@ def _attach_rules(register: Register, finder: Finder, plan: ErasurePlan) -> None
             else scope.table_rules(register, mapping)
         )
         outcome.rules = [(ref.activity_id, ref.rule_id) for ref in refs]
-
-
-def kept_until(
-    register: Register,
-    finder: Finder,
-    found: Found,
-    outcomes: list[Outcome],
-    tz: Any,
-    reading: Reading | None = None,
-) -> dict[tuple[str, str], Any]:
-    """The last day rows kept under a legal obligation are kept, when their clocks started.
-
-    A rule is due at its earliest clock; a clock counts only when every kept row has its
-    event (the account's deletion). Events are read from the row or one reference away.
-    """
-    from registre.durations import local_date
-
-    out: dict[tuple[str, str], Any] = {}
-    for outcome in outcomes:
-        if outcome.reason != "legal_obligation":
-            continue
-        graph = finder.graphs_by_id[outcome.store]
-        mapping = graph.mapping(outcome.table)
-        keys = sorted(found.keys(outcome.store, outcome.table))
-        days = []
-        for activity_id, rule_id in outcome.rules:
-            rule = register.activities[activity_id].retention[rule_id]
-            for clock in rule.after:
-                path = mapping.events.get(clock.event)
-                latest = (
-                    _latest_event(finder, graph, outcome.table, path, keys, reading)
-                    if path
-                    else None
-                )
-                if latest is not None:
-                    days.append(clock.period.add_to(local_date(latest, tz)))
-        out[(outcome.store, outcome.table)] = min(days) if days else None
-    return out
-
-
-def _latest_event(
-    finder: Finder,
-    graph: Any,
-    table_name: str,
-    path: str,
-    keys: list[Key],
-    reading: Reading | None = None,
-) -> Any:
-    """The latest event time among the rows; None when one of them has none."""
-    tables = finder.tables(graph)
-    table = tables[table_name]
-    mapping = graph.mapping(table_name)
-    pk = table.c[mapping.primary_key]
-    head, _, rest = path.partition(".")
-    source: Any
-    if rest and "." not in rest:
-        reference = mapping.references[head]
-        parent = tables[reference.table]
-        target = reference.target or graph.mapping(reference.table).primary_key
-        column = parent.c[rest]
-        source = table.join(parent, table.c[reference.column] == parent.c[target], isouter=True)
-    elif not rest:
-        column = table.c[head]
-        source = table
-    else:
-        return None
-    latest = None
-    with ExitStack() as stack:
-        if reading is None:
-            reading = stack.enter_context(finder.reading())
-        connection = reading.connection(graph.store_id)
-        for start in range(0, len(keys), finder.batch):
-            chunk = keys[start : start + finder.batch]
-            query = sa.select(sa.func.max(column), sa.func.count() - sa.func.count(column))
-            row = connection.execute(query.select_from(source).where(pk.in_(chunk))).one()
-            if row[1]:
-                return None
-            if row[0] is not None and (latest is None or row[0] > latest):
-                latest = row[0]
-    return latest

@@ -5,6 +5,10 @@ is changed, then each step is written to the audit trail, executed in its own tr
 marked done. Killed midway, the next run resumes the stored plan; a step run twice gives the
 same result (keyed anonymizations are drawn from the request and the row, not from the
 current value).
+
+With the steps, the plan records the rows found for the person (``found``) and the rows held
+for a controller (``forward``), as steps that run nothing: a resumed erasure answers from
+them, since what it finds once the first rows are gone is no longer what there was.
 """
 
 from __future__ import annotations
@@ -18,10 +22,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from registre.engine import anonymize
-from registre.requests.erase import ErasurePlan
-from registre.requests.find import Finder, Key
+from registre.requests.erase import STEP_SIZE, ErasurePlan
+from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.store import erasure_step
 from registre.state.db import read_connection, utcnow, write_transaction
+
+WRITES = ("delete", "anonymize")
+"""Actions of the steps that change the data; the others record what was found."""
+RECORDS = ("found", "forward")
 
 
 def store_plan(
@@ -30,10 +38,16 @@ def store_plan(
     plan: ErasurePlan,
     details: dict[str, Any],
     before: Callable[[Connection], None] | None = None,
+    *,
+    found: Found | None = None,
+    forwarded: Found | None = None,
+    step_size: int = STEP_SIZE,
 ) -> None:
     """Persist the plan and audit it, in one transaction; a stored plan is never replaced.
 
     ``before`` writes the caller's own audit entries first, in the same transaction.
+    ``found`` and ``forwarded``: the person's rows we control and those we hold for a
+    controller, recorded with the plan (see :func:`stored_found`).
     """
     with write_transaction(state.engine) as connection:
         exists = connection.execute(
@@ -58,6 +72,52 @@ def store_plan(
                     columns=json.dumps(step.columns, sort_keys=True),
                 )
             )
+        seq = len(plan.steps)
+        now = utcnow()
+        for action, rows_found in (("found", found), ("forward", forwarded)):
+            for rows in rows_found or []:
+                keys = sorted(rows.rows, key=repr)
+                for start in range(0, len(keys), step_size):
+                    connection.execute(
+                        erasure_step.insert().values(
+                            request_id=request_id,
+                            seq=seq,
+                            store=rows.store,
+                            table_name=rows.table,
+                            action=action,
+                            keys=json.dumps(keys[start : start + step_size]),
+                            columns="{}",
+                            done_at=now,  # a record: nothing to run
+                        )
+                    )
+                    seq += 1
+
+
+def stored_found(
+    state: Any, finder: Finder, request_id: str, identity: dict[str, str]
+) -> tuple[Found, Found]:
+    """The rows found for the person and those held for a controller, as the plan recorded.
+
+    Only their keys: enough to count them and to forward them.
+    """
+    out = {action: Found(identity) for action in RECORDS}
+    with read_connection(state.engine) as connection:
+        records = connection.execute(
+            sa.select(erasure_step)
+            .where(erasure_step.c.request_id == request_id, erasure_step.c.action.in_(RECORDS))
+            .order_by(erasure_step.c.seq)
+        ).all()
+    for record in records:
+        tables = out[record.action].tables
+        if (record.store, record.table_name) not in tables:
+            mapping = finder.graphs_by_id[record.store].mapping(record.table_name)
+            tables[(record.store, record.table_name)] = TableRows(
+                record.store, record.table_name, [mapping.primary_key]
+            )
+        rows = tables[(record.store, record.table_name)]
+        for key in json.loads(record.keys):
+            rows.keep((key,))
+    return out["found"], out["forward"]
 
 
 def has_plan(state: Any, request_id: str) -> bool:
@@ -82,7 +142,11 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
     with read_connection(state.engine) as connection:
         pending = connection.execute(
             sa.select(erasure_step)
-            .where(erasure_step.c.request_id == request_id, erasure_step.c.done_at.is_(None))
+            .where(
+                erasure_step.c.request_id == request_id,
+                erasure_step.c.done_at.is_(None),
+                erasure_step.c.action.in_(WRITES),
+            )
             .order_by(erasure_step.c.seq)
         ).all()
     keyed = any(set(json.loads(r.columns).values()) & anonymize.KEYED for r in pending)

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from registre.requests import (
+    duty,
     erase,
     erase_steps,
     forwarding,
@@ -29,6 +30,7 @@ from registre.requests import (
     lifecycle,
     rectify,
     restrict,
+    scope,
     store,
 )
 from registre.requests.export import write_export
@@ -57,7 +59,11 @@ def execute(desk: SubjectRequests, request_id: str, step_size: int) -> SubjectRe
             and erase_steps.has_plan_in(connection, request.id)
         )
     if resuming:
-        return _finish_erasure(desk, request, None, _stored_outcomes(desk, request.id))
+        # what the first run found and decided, not what is left of it
+        mine, processed = erase_steps.stored_found(
+            desk.state, desk.finder, request.id, request.identity
+        )
+        return _finish_erasure(desk, request, mine, processed, _stored_outcomes(desk, request.id))
     lifecycle.check_transition(request.id, request.state, "execute")
     with desk.finder.reading() as reading:
         return _execute(desk, request, reading, step_size)
@@ -213,16 +219,20 @@ def _erasure(
     step_size: int,
     reading: Reading,
 ) -> SubjectRequest:
+    """Plan the erasure at the request's instant, store the plan, then carry it out.
+
+    Everything the answer needs (the outcomes with their dates, the rows found, the rows to
+    forward) is stored with the plan before the first write, so that a resumed erasure gives
+    the same answer as an uninterrupted one.
+    """
+    duties = duty.evaluate(desk.register, desk.finder, found, desk.now(), reading)
     plan = erase.plan_erasure(
-        desk.register, desk.finder, found, desk.state.holds.active(), step_size
+        desk.register, desk.finder, found, desk.state.holds.active(), step_size, duties
     )
-    until = erase.kept_until(desk.register, desk.finder, found, plan.outcomes, desk.tz, reading)
     # no read transaction left open on the stores while their rows change
     reading.release()
-    outcomes = []
-    for outcome in plan.outcomes:
-        day = until.get((outcome.store, outcome.table))
-        outcomes.append({**outcome.as_json(), "until": day.isoformat() if day else None})
+    outcomes = [outcome.as_json() for outcome in plan.outcomes]
+    mine, processed = _erasure_split(desk, found)
     erase_steps.store_plan(
         desk.state,
         request.id,
@@ -233,21 +243,35 @@ def _erasure(
             "outcomes": outcomes,
         },
         before=lambda c: desk.audit_in(c, "execute", request, rows=found.summary()),
+        found=mine,
+        forwarded=processed,
+        step_size=step_size,
     )
-    return _finish_erasure(desk, request, found, outcomes)
+    return _finish_erasure(desk, request, mine, processed, outcomes)
+
+
+def _erasure_split(desk: SubjectRequests, found: Found) -> tuple[Found, Found]:
+    """The rows we control, and those we hold for a controller, which goes the request.
+
+    A table we control but hold some columns of for a controller (a console's managers) is
+    in both: we erase our columns, the controller decides on the rest.
+    """
+    mine, processed = forwarding.split(desk.register, desk.finder, found)
+    for key, rows in mine.tables.items():
+        mapping = desk.finder.graphs_by_id[rows.store].mapping(rows.table)
+        if rows.rows and scope.partly_processor(desk.register, mapping):
+            processed.tables[key] = rows
+    return mine, processed
 
 
 def _finish_erasure(
     desk: SubjectRequests,
     request: SubjectRequest,
-    found: Found | None,
+    mine: Found,
+    processed: Found,
     outcomes: list[dict[str, Any]],
 ) -> SubjectRequest:
     last = erase_steps.run_plan(desk.state, desk.finder, request.id)
-    mine = Found(request.identity)
-    processed = Found(request.identity)
-    if found is not None:
-        mine, processed = forwarding.split(desk.register, desk.finder, found)
     writes: list[StateWrite] = []
     if last is not None:
         writes.append(lambda c: erase_steps.mark_done(c, request.id, last))

@@ -35,6 +35,8 @@ class Edge:
     column: str
     parent: str
     target: str
+    unlink: bool = False
+    """``on_delete: unlink``: deleting the parent keeps the child, its column set to NULL."""
 
 
 @dataclass
@@ -135,6 +137,7 @@ def build_graphs(register: Register) -> list[StoreGraph]:
                 if reference.table not in store.tables:
                     continue  # an unmapped table holds no personal data we know of
                 target = reference.target or store.tables[reference.table].primary_key
-                graph.edges.append(Edge(table, reference.column, reference.table, target))
+                unlink = reference.on_delete == "unlink"
+                graph.edges.append(Edge(table, reference.column, reference.table, target, unlink))
         graphs.append(graph)
     return graphs

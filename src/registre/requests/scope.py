@@ -73,12 +73,18 @@ def portable_columns(register: Register, mapping: TableMapping) -> list[str]:
 
 
 def legal_duty_rules(register: Register, mapping: TableMapping) -> list[RuleRef]:
-    """Rules of activities carried out under a legal obligation: their data must be kept."""
-    return [
-        ref
-        for ref in table_rules(register, mapping)
-        if LegalBasis.legal_obligation in register.activities[ref.activity_id].legal_basis
-    ]
+    """Rules that keep data to comply with a legal obligation (Art. 17(3)(b)).
+
+    Every rule of an activity carried out under a legal obligation alone; in an activity with
+    other bases too (a contract *and* a legal obligation), only the rules that name their data:
+    a rule naming none covers the whole activity, which the obligation does not need.
+    """
+    out = []
+    for ref in table_rules(register, mapping):
+        bases = set(register.activities[ref.activity_id].legal_basis)
+        if LegalBasis.legal_obligation in bases and (len(bases) == 1 or ref.rule.data):
+            out.append(ref)
+    return out
 
 
 def kept_columns(register: Register, mapping: TableMapping, duty: list[RuleRef]) -> set[str]:
@@ -87,6 +93,43 @@ def kept_columns(register: Register, mapping: TableMapping, duty: list[RuleRef])
     for ref in duty:
         categories |= set(register.rule_categories(ref.activity_id, ref.rule))
     return {column for column, category in mapping.columns.items() if category in categories}
+
+
+def processor_activities(register: Register, mapping: TableMapping) -> list[str]:
+    """The table's activities that we carry out as a processor, for a controller."""
+    return [
+        a
+        for a in table_activities(register, mapping)
+        if register.activities[a].role == Role.processor
+    ]
+
+
+def held_for_controller(register: Register, mapping: TableMapping, column: str) -> bool:
+    """Whether a processor activity processes the column: then its controller decides on it."""
+    return any(
+        register.activities[a].role == Role.processor
+        for a in column_activities(register, mapping, column)
+    )
+
+
+def personal_columns(mapping: TableMapping) -> list[str]:
+    """The mapped columns about a person: data and identity, not the key nor references."""
+    references = {ref.column for ref in mapping.references.values()}
+    names = list(mapping.columns) + list(mapping.identity.values())
+    return [c for c in dict.fromkeys(names) if c != mapping.primary_key and c not in references]
+
+
+def partly_processor(register: Register, mapping: TableMapping) -> bool:
+    """A table we control but hold some columns of for a controller (a console's managers).
+
+    Only a table bound to rules of both kinds of activity: a data category that a processor
+    activity lists among others is not enough to take a table out of our hands.
+    """
+    return (
+        bool(mapping.rules)
+        and not processor_only(register, mapping)
+        and any(held_for_controller(register, mapping, c) for c in personal_columns(mapping))
+    )
 
 
 def processor_only(register: Register, mapping: TableMapping) -> bool:

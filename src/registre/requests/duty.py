@@ -1,0 +1,200 @@
+"""What a legal obligation still requires of a person's rows at the instant of their erasure.
+
+Art. 17(3)(b) lets us keep what a legal obligation requires, and only for as long as it
+requires it. For each of the person's rows in a table bound to rules of a legal obligation
+(:func:`registre.requests.scope.legal_duty_rules`), every such rule is evaluated at the
+request's instant with the sweep's own predicates (:class:`registre.engine.sql.PlanSql`), so
+that an erasure and a sweep never disagree on what is due:
+
+* a row past every deletion rule of the obligation is no longer kept: it is erased like any
+  other row of the person;
+* an anonymization rule past its clock no longer keeps its columns: they are anonymized now,
+  with the register's methods;
+* a kept row is kept until the latest of the days its deletion rules keep it to, a rule's day
+  being its earliest started clock (the day before the row is due); unknown while one of those
+  rules has no started clock (the account is not deleted yet).
+
+Reads only, on the search's connections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from registre.durations import local_date
+from registre.engine.plan import Path, Plan, WorkItem, plan_store
+from registre.engine.sql import PlanSql
+from registre.register.model import Register
+from registre.register.taxonomy import Action
+from registre.requests import scope
+from registre.requests.find import BATCH, Finder, Found, Key, Reading, TableRows
+from registre.requests.graph import StoreGraph
+from registre.requests.scope import RuleRef
+
+
+@dataclass(frozen=True)
+class RowDuty:
+    """What the obligation still requires of one kept row."""
+
+    keeping: tuple[RuleRef, ...]
+    """The obligation's rules not yet past for the row: their data is kept."""
+    anonymize: tuple[tuple[str, str], ...]
+    """Columns of the rules past their anonymization clock, with the register's methods."""
+    until: date | None
+    """The last day the row is kept; None when not known yet."""
+
+
+Duties = dict[tuple[str, str], dict[Key, RowDuty | None]]
+"""Per table under a legal obligation, per row: what is still required; None when nothing."""
+
+
+def evaluate(
+    register: Register, finder: Finder, found: Found, at: datetime, reading: Reading
+) -> Duties:
+    """The duties of every row of the person under a legal obligation, at ``at``."""
+    tz = ZoneInfo(register.policy.timezone)
+    plans: dict[str, PlanSql] = {}
+    out: Duties = {}
+    for rows in found:
+        graph = finder.graphs_by_id[rows.store]
+        mapping = graph.mapping(rows.table)
+        duty = scope.legal_duty_rules(register, mapping)
+        if not rows.rows or not duty or scope.processor_only(register, mapping):
+            continue
+        connection = reading.connection(rows.store)
+        if rows.store not in plans:
+            plans[rows.store] = _plan_sql(register, finder, graph, at, connection)
+        out[(rows.store, rows.table)] = _table_duties(
+            plans[rows.store], connection, rows, duty, mapping, tz
+        )
+    return out
+
+
+def _plan_sql(
+    register: Register, finder: Finder, graph: StoreGraph, at: datetime, connection: Any
+) -> PlanSql:
+    """The sweep's plan of the store at ``at`` (no holds: the erasure weighs those itself)."""
+    tables = dict(finder.tables(graph))
+    tenants = graph.store.tenants
+    if tenants is not None and tenants.table not in tables:
+        tables[tenants.table] = sa.Table(tenants.table, sa.MetaData(), autoload_with=connection)
+    months: list[int] = []
+    agreed = any(rule.client_agreed for _, _, rule in register.rules())
+    if agreed and tenants is not None and tenants.retention_months is not None:
+        column = tables[tenants.table].c[tenants.retention_months]
+        values = connection.execute(sa.select(column).distinct().where(column.is_not(None)))
+        months = sorted({int(v) for v in values.scalars()})
+    plan: Plan = plan_store(register, graph.store_id, at, tenant_months=months)
+    return PlanSql(plan, tables, connection.dialect.name)
+
+
+def _table_duties(
+    sql: PlanSql,
+    connection: Any,
+    rows: TableRows,
+    duty: list[RuleRef],
+    mapping: Any,
+    tz: ZoneInfo,
+) -> dict[Key, RowDuty | None]:
+    t = sql.tables[rows.table]
+    pk = t.c[mapping.primary_key]
+    keys = sorted(rows.rows, key=repr)
+    items = {item.rule: item for item in sql.plan.items if item.table == rows.table}
+    due: dict[str, set[Key]] = {}
+    days: dict[str, dict[Key, date]] = {}
+    for ref in duty:
+        item = items.get(ref.rule_id)
+        if item is None:
+            # a promise no clock measures ('statement'): never past
+            due[ref.rule_id], days[ref.rule_id] = set(), {}
+            continue
+        # the clocks alone: whether the row was anonymized already does not matter here
+        clocks = replace(item, action=Action.delete, deleted_first=())
+        due[ref.rule_id] = _keys_where(connection, pk, keys, sql.base(clocks, t))
+        if ref.rule.action == Action.delete:
+            days[ref.rule_id] = _last_days(sql, connection, t, pk, keys, item, tz)
+    out: dict[Key, RowDuty | None] = {}
+    deletions = [ref for ref in duty if ref.rule.action == Action.delete]
+    for key in rows.rows:
+        if deletions and all(key in due[ref.rule_id] for ref in deletions):
+            out[key] = None
+            continue
+        keeping = tuple(ref for ref in duty if key not in due[ref.rule_id])
+        methods: dict[str, str] = {}
+        for ref in duty:
+            if ref.rule.action == Action.anonymize and key in due[ref.rule_id]:
+                methods.update(mapping.rules[ref.rule_id].anonymize)
+        out[key] = RowDuty(keeping, tuple(sorted(methods.items())), _until(keeping, days, key))
+    return out
+
+
+def _until(keeping: tuple[RuleRef, ...], days: dict[str, dict[Key, date]], key: Key) -> date | None:
+    """The latest last day among the deletion rules that keep the row; None if one is unknown."""
+    found = []
+    for ref in keeping:
+        if ref.rule.action != Action.delete:
+            continue
+        day = days[ref.rule_id].get(key)
+        if day is None:
+            return None
+        found.append(day)
+    return max(found) if found else None
+
+
+def _keys_where(connection: Any, pk: Any, keys: list[Key], condition: Any) -> set[Key]:
+    out: set[Key] = set()
+    for start in range(0, len(keys), BATCH):
+        chunk = keys[start : start + BATCH]
+        out.update(connection.execute(sa.select(pk).where(pk.in_(chunk), condition)).scalars())
+    return out
+
+
+def _last_days(
+    sql: PlanSql,
+    connection: Any,
+    t: sa.Table,
+    pk: Any,
+    keys: list[Key],
+    item: WorkItem,
+    tz: ZoneInfo,
+) -> dict[Key, date]:
+    """Per row, the last day the rule keeps it: its earliest clock whose event happened.
+
+    A rule agreed per client is dated with the register's period.
+    """
+    out: dict[Key, date] = {}
+    for clock in item.clocks:
+        for key, event in _values(sql, connection, t, pk, keys, clock.path).items():
+            if event is None:
+                continue
+            day = local_date(event, tz) if isinstance(event, datetime) else event
+            if not isinstance(day, date):
+                continue
+            last = clock.period.add_to(day)
+            if key not in out or last < out[key]:
+                out[key] = last
+    return out
+
+
+def _values(
+    sql: PlanSql, connection: Any, t: sa.Table, pk: Any, keys: list[Key], path: Path
+) -> dict[Key, Any]:
+    """The value at the end of ``path`` for each row (through its references, outer joins)."""
+    source: sa.FromClause = t
+    current: sa.FromClause = t
+    for number, hop in enumerate(path.hops):
+        target = sql.tables[hop.target_table].alias(f"hop_{number}")
+        source = source.outerjoin(target, current.c[hop.column] == target.c[hop.target_column])
+        current = target
+    column = current.c[path.column]
+    out: dict[Key, Any] = {}
+    for start in range(0, len(keys), BATCH):
+        chunk = keys[start : start + BATCH]
+        query = sa.select(pk, column).select_from(source).where(pk.in_(chunk))
+        out.update({key: value for key, value in connection.execute(query)})
+    return out
