@@ -375,6 +375,40 @@ def test_a_restriction_may_concern_some_activities_only(cli: Any, data_url: str)
     assert cli("is-restricted", "--email", email, "--activity", "invoicing", ok=False).exit_code
 
 
+@pytest.mark.parametrize(
+    ("table", "objected", "words"),
+    [
+        # a manager's account is secured on legitimate interests: they may object to that
+        (
+            "managers",
+            ["account_security"],
+            "ne sont plus traitées pour «\u00a0Sécurité des comptes",
+        ),
+        # an account holder's data rests on a contract and a legal obligation: nothing to object to
+        (
+            "account_holders",
+            [],
+            "le droit d’opposition (article 21 du RGPD) ne s’y applique pas",
+        ),
+    ],
+)
+def test_an_objection_without_activity_concerns_the_person_own_processing(
+    cli: Any, data_url: str, table: str, objected: list[str], words: str
+) -> None:
+    email = email_of(data_url, table, 9 if table == "account_holders" else 10)
+    done = cli("execute", opened(cli, "objection", "--email", email), "--json")
+    assert done["result"]["activities"] == objected
+    with open_state(cli.env["REGISTRE_STATE_URL"]) as state:
+        assert has_objected(state, email, "account_security") is bool(objected)
+    assert words in Path(done["result"]["letter"]).read_text(encoding="utf-8")
+
+
+def test_an_objection_to_an_activity_that_allows_none_is_refused(cli: Any) -> None:
+    refused = cli("open", "objection", "--email", "a@b.fr", "--activity", "invoicing", ok=False)
+    assert isinstance(refused.exception, RequestError)
+    assert "no one can object to invoicing" in refused.exception.message
+
+
 def test_has_objected_answers_scripts_by_its_exit_code(cli: Any, data_url: str) -> None:
     email = email_of(data_url, "managers", 9)
     request_id = opened(cli, "objection", "--email", email, "--activity", "account_security")

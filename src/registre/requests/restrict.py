@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from registre._exceptions import RequestError
 from registre.register.model import Register
-from registre.register.taxonomy import LegalBasis
+from registre.register.taxonomy import LegalBasis, Role
 from registre.requests import forwarding, lifecycle
 from registre.requests.find import Finder, Found
 from registre.requests.identity import TENANT, as_identity, normalize
@@ -208,6 +208,26 @@ def objectable(register: Register) -> list[str]:
     ]
 
 
+def concerned(register: Register, finder: Finder, mine: Found) -> list[str]:
+    """The activities an objection with no activity named is about, from the person's data.
+
+    Those about the person's categories of people (the subjects of the tables where their own
+    rows were found) that we carry out as controller and whose legal basis allows objection:
+    an account holder's objection is not about the security of the managers' accounts.
+    """
+    subjects: set[str] = set()
+    for rows in mine:
+        mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
+        if mapping.subject and any(rows.via[k] != "parent" for k in rows.rows):
+            subjects.add(mapping.subject)
+    return [
+        a
+        for a in objectable(register)
+        if register.activities[a].role is not Role.processor
+        and subjects & set(register.activities[a].subjects)
+    ]
+
+
 # -- executing and lifting -------------------------------------------------------------------
 
 
@@ -236,6 +256,9 @@ def execute(desk: SubjectRequests, request: SubjectRequest) -> SubjectRequest:
 
     else:
         activities = list(request.options["activities"])
+        if request.options.get("chosen_at_execution"):
+            activities += concerned(desk.register, desk.finder, mine)
+            activities = list(dict.fromkeys(activities))
         entries.append(("objection.recorded", {"identities": kinds, "activities": activities}))
         result = {"activities": activities}
 

@@ -209,6 +209,7 @@ class SubjectRequests:
                 hint="--set is for rectification requests",
             )
         if request_kind is RequestKind.objection:
+            options["chosen_at_execution"] = not options.get("activities")
             options["activities"] = self._objection_activities(options.get("activities"))
         elif request_kind is RequestKind.restriction:
             if options.get("activities"):
@@ -259,14 +260,25 @@ class SubjectRequests:
             )
         return list(dict.fromkeys(given))
 
-    def _objection_activities(self, given: list[str] | None) -> list[str]:
-        if given:
-            return self.known_activities(given)
-        chosen = restrict.direct_marketing(self.register) or restrict.objectable(self.register)
-        if not chosen:
+    def _objection_activities(self, given: builtins.list[str] | None) -> builtins.list[str]:
+        """The activities named, each one a person may object to; else direct marketing.
+
+        Without names, direct marketing is objected to at once (Art. 21(3)), and the other
+        activities are chosen when the request is executed, from the person's data: those
+        about the person's categories of people whose legal basis allows objection
+        (:func:`registre.requests.restrict.concerned`).
+        """
+        if not given:
+            return restrict.direct_marketing(self.register)
+        chosen = self.known_activities(given)
+        allowed = set(restrict.objectable(self.register))
+        refused = [a for a in chosen if a not in allowed]
+        if refused:
             raise RequestError(
-                "no activity of the register can be objected to",
-                hint="name the activities with --activity ID",
+                f"no one can object to {', '.join(refused)}: Art. 21 covers processing on "
+                "legitimate interests, a public task or direct marketing",
+                hint=f"name one of {', '.join(sorted(allowed)) or '(none in this register)'}, "
+                "or answer the person with `registre request refuse ID --reason TEXT`",
             )
         return chosen
 

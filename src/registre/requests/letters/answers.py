@@ -161,18 +161,26 @@ def outcome_letter(
             )
         )
     elif kind == "objection":
-        names = [n.quoted(n.activity(a)) for a in request.options.get("activities", [])]
-        letter.sections.append(
-            Section(
-                n.say("Votre opposition", "Your objection"),
-                [
-                    n.say(
-                        f"Vos données ne sont plus traitées pour {and_list(names, lang)}.",
-                        f"Your data is no longer processed for {and_list(names, lang)}.",
-                    )
-                ],
+        activities = result.get("activities", request.options.get("activities", []))
+        names = [n.quoted(n.activity(a)) for a in activities]
+        answer = (
+            n.say(
+                f"Vos données ne sont plus traitées pour {and_list(names, lang)}.",
+                f"Your data is no longer processed for {and_list(names, lang)}.",
+            )
+            if names
+            else n.say(
+                "Aucun des traitements de vos données ne repose sur notre intérêt légitime, sur "
+                "une mission d’intérêt public ou sur la prospection : le droit d’opposition "
+                "(article 21 du RGPD) ne s’y applique pas. Vous pouvez en revanche demander "
+                "l’effacement de vos données ou la limitation de leur traitement.",
+                "None of the processing of your data rests on our legitimate interests, a task "
+                "in the public interest or direct marketing: the right to object (Article 21 "
+                "GDPR) does not apply to it. You may, however, ask for your data to be erased "
+                "or for its processing to be restricted.",
             )
         )
+        letter.sections.append(Section(n.say("Votre opposition", "Your objection"), [answer]))
     if not processed.empty:
         if held_for is None:
             held_for = controllers_of(finder, processed)
