@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -467,3 +468,31 @@ def test_audit_log_as_a_table(
     assert "test.step1" in out and "test.step2" in out
     code, out, _ = run_cli("audit", "log", "--since", "2", "--state-url", state_url)
     assert (code, out) == (0, "no audit entries after seq 2\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "verify"],
+        ["audit", "log"],
+        ["hold", "list"],
+        ["hold", "release", "1", "--reason", "settled"],
+    ],
+    ids=" ".join,
+)
+def test_reading_commands_in_a_directory_without_a_trail_say_so_and_create_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run_cli: Callable[..., tuple[int, str, str]],
+    command: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REGISTRE_STATE_URL", raising=False)
+    code, out, err = run_cli(*command)
+    assert code == 1
+    assert f"no audit trail at {tmp_path / 'registre-state.sqlite'}: nothing has been swept" in (
+        err
+    )
+    assert "REGISTRE_STATE_URL" in err
+    assert "intact" not in out
+    assert list(tmp_path.iterdir()) == []

@@ -249,3 +249,65 @@ def test_the_check_names_a_rule_bound_to_no_table_at_its_line(
     )
     # the table's columns are that rule's data: one gap, one report
     assert "kept forever" not in err
+
+
+@pytest.fixture
+def demo_url(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> str:
+    """A SQLite database of the example holding a little generated data."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    code, _, _ = run(
+        capsys, monkeypatch, "demo-data", str(EXAMPLE), "--url", url, "--subjects", "60"
+    )
+    assert code == 0
+    return url
+
+
+def test_a_plan_writes_no_state(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    demo_url: str,
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.delenv("REGISTRE_STATE_URL", raising=False)
+
+    code, out, _ = run(
+        capsys, monkeypatch, "plan", str(REGISTER), "--url", demo_url, "--at", "2026-11-01"
+    )
+
+    assert code == 0
+    assert "Store console (sqlite) at 2026-11-01" in out
+    assert list(here.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["plan", str(REGISTER), "--at", "2026-11-01"],
+        ["sweep", str(REGISTER), "--at", "2026-11-01", "--yes"],
+        ["check", str(REGISTER), "--connect"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_a_mistyped_sqlite_store_is_an_error_and_no_file_is_created(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    demo_url: str,
+    command: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REGISTRE_STATE_URL", raising=False)
+    before = sorted(tmp_path.iterdir())
+
+    code, _, err = run(capsys, monkeypatch, *command, "--url", "sqlite:///ap.db")
+
+    assert code == 1
+    assert (
+        f"store 'console': the SQLite file {tmp_path / 'ap.db'} cannot be opened: it does " in err
+    )
+    assert sorted(tmp_path.iterdir()) == before

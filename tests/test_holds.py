@@ -239,7 +239,7 @@ def test_hold_add_list_release(state_url: str, run_cli: Cli) -> None:
     ],
 )  # fmt: skip
 def test_hold_commands_refuse_bad_input_without_a_traceback(
-    state_url: str, run_cli: Cli, arguments: list[str], code: int, says: str
+    state: EngineState, state_url: str, run_cli: Cli, arguments: list[str], code: int, says: str
 ) -> None:
     got, out, err = run_cli(*arguments, "--state-url", state_url)
     assert got == code
@@ -247,7 +247,9 @@ def test_hold_commands_refuse_bad_input_without_a_traceback(
     assert "Traceback" not in out + err
 
 
-def test_hold_list_says_when_there_is_none(state_url: str, run_cli: Cli) -> None:
+def test_hold_list_says_when_there_is_none(
+    state: EngineState, state_url: str, run_cli: Cli
+) -> None:
     assert run_cli("hold", "list", "--state-url", state_url) == (
         0,
         "no legal hold in force\n",

@@ -27,7 +27,7 @@ from alembic.script import ScriptDirectory
 
 from registre import StateError, load_register
 from registre.cli import main
-from registre.state import EngineState, open_state, register_digest
+from registre.state import EngineState, existing_state, open_state, register_digest
 from registre.state.db import MIGRATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,6 +180,43 @@ def test_the_url_comes_from_the_environment_then_the_working_directory(
     with open_state() as state:
         assert list(state.audit.entries()) == []
     assert (tmp_path / "from-env.sqlite").exists()
+
+
+@with_mariadb
+def test_opening_to_read_creates_nothing(state_url: str, tmp_path: Path) -> None:
+    with pytest.raises(StateError, match=r"^no audit trail at ") as raised:
+        open_state(state_url, create=False)
+    assert "REGISTRE_STATE_URL" in raised.value.hint
+    assert existing_state(state_url) is None
+    if state_url.startswith("sqlite"):
+        assert str(tmp_path / "state.sqlite") in raised.value.message
+        assert list(tmp_path.iterdir()) == []
+    else:
+        engine = sa.create_engine(state_url)
+        try:
+            assert not set(sa.inspect(engine).get_table_names()) & TABLES
+        finally:
+            engine.dispose()
+
+    with open_state(state_url) as state:
+        state.audit.append("test.written", details={})
+    opened = existing_state(state_url)
+    assert opened is not None
+    with opened, open_state(state_url, create=False) as again:
+        assert [e.action for e in opened.audit.entries()] == ["test.written"]
+        assert again.audit.head() == opened.audit.head()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_state_has_nothing_to_read(url: str) -> None:
+    assert existing_state(url) is None
+
+
+def test_an_empty_sqlite_file_is_not_a_state_and_stays_empty(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    path.touch()
+    assert existing_state(f"sqlite:///{path}") is None
+    assert path.stat().st_size == 0
 
 
 @pytest.mark.parametrize(

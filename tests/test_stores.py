@@ -57,7 +57,12 @@ def _server_variant(backend: str, **changes: Any) -> str:
 CONNECT_FAILURES: list[tuple[str, Callable[[], str], str]] = [
     ("not a URL", lambda: "not a url", "is not a database URL"),
     ("unknown dialect", lambda: "nosuchdb://host/db", "no SQLAlchemy dialect"),
-    ("SQLite folder missing", lambda: "sqlite:////no/such/folder/app.db", "cannot be opened"),
+    (
+        "SQLite folder missing",
+        lambda: "sqlite:////no/such/folder/app.db",
+        "the SQLite file /no/such/folder/app.db cannot be opened: it does not exist, nor does its "
+        "folder /no/such/folder",
+    ),
     (
         "PostgreSQL unreachable",
         lambda: _server_variant("postgresql", port=1, password="s3cret-pw"),
@@ -116,12 +121,28 @@ def test_the_url_comes_from_the_variable_the_register_names(
         connect(register, STORE)
     assert f"export {variable}=" in caught.value.hint
 
+    (tmp_path / "app.db").touch()
     monkeypatch.setenv(variable, f"sqlite:///{tmp_path / 'app.db'}")
     engine = connect(register, STORE)
     try:
         assert engine.url.database == str(tmp_path / "app.db")
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("path", ["app.db", "file:app.db?uri=true"], ids=["path", "URI filename"])
+def test_a_sqlite_store_that_does_not_exist_is_an_error_not_a_new_file(
+    register: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError) as caught:
+        connect(register, STORE, f"sqlite:///{path}")
+    assert caught.value.message == (
+        f"store '{STORE}': the SQLite file {tmp_path / 'app.db'} cannot be opened: "
+        "it does not exist"
+    )
+    assert "registre never creates a store's database" in caught.value.hint
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unknown_store_lists_the_declared_ones(register: Register) -> None:

@@ -43,8 +43,9 @@ HASH_PREFIX = 12
 
 
 @contextmanager
-def _state(url: str | None) -> Iterator[EngineState]:
-    state = open_state(url)
+def _state(url: str | None, *, create: bool = False) -> Iterator[EngineState]:
+    """The state database; only a command that writes (``hold add``) creates it."""
+    state = open_state(url, create=create)
     try:
         yield state
     finally:
@@ -150,7 +151,7 @@ def hold_add(
     if not reason.strip():
         raise typer.BadParameter("the reason must not be empty", param_hint="--reason")
     last_day = _parse_date(until) if until else None
-    with _state(state_url) as state:
+    with _state(state_url, create=True) as state:
         try:
             hold = state.holds.place(
                 reason=reason,

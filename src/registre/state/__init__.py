@@ -9,7 +9,10 @@
         problems = state.audit.verify()
 
 :func:`open_state` brings the database to the latest schema (Alembic ``upgrade head``, run
-from the migrations shipped inside the package) before returning. SQLite and PostgreSQL are
+from the migrations shipped inside the package) before returning. Commands that only read
+(``plan``, ``audit verify``, ``hold list``...) open it with ``create=False`` or
+:func:`existing_state`: a state registre never wrote is then reported, or None, and no file or
+table is created (a state written by an older registre is still migrated). SQLite and PostgreSQL are
 tested throughout, MariaDB on the schema, the chain, tampering, concurrency and holds. Every
 database failure surfaces as :class:`~registre.StateError`, naming the URL with its password
 masked; a broken audit chain that prevents appending raises
@@ -19,13 +22,15 @@ Additions after the first version: ``EngineState.close()`` and use as a context 
 ``EngineState.url`` (masked), ``AuditTrail.append_in``, ``AuditTrail.append_many_in`` and
 ``AuditTrail.head()``, ``AuditEntry.as_json()``, ``Hold``/``Run`` ``as_json()``, the hold
 look-ups listed in :mod:`registre.state.holds`, :func:`identity_digest`, and
-``Runs.progress_in`` (a checkpoint in the same transaction as an audit entry).
+``Runs.progress_in`` (a checkpoint in the same transaction as an audit entry), ``create=False``
+and :func:`existing_state`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -35,7 +40,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import exc
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from registre._exceptions import StateError
 from registre.state.audit import AuditEntry, AuditTrail
@@ -59,6 +64,7 @@ __all__ = [
     "LegalHolds",
     "Run",
     "Runs",
+    "existing_state",
     "identity_digest",
     "open_state",
     "register_digest",
@@ -99,15 +105,90 @@ class EngineState:
         self.close()
 
 
-def open_state(url: str | None = None) -> EngineState:
-    """Open the state database at ``url`` (or ``REGISTRE_STATE_URL``) and migrate it."""
-    engine = create_state_engine(resolve_url(url))
+def open_state(url: str | None = None, *, create: bool = True) -> EngineState:
+    """Open the state database at ``url`` (or ``REGISTRE_STATE_URL``) and migrate it.
+
+    With ``create=False``, a state registre never wrote there is a :class:`StateError` saying
+    so, and nothing is created: neither the SQLite file nor the tables.
+    """
+    resolved = resolve_url(url)
+    state = _open(resolved, create=create)
+    if state is None:
+        raise StateError(
+            f"no audit trail at {_where(resolved)}: nothing has been swept, held or "
+            "requested with this state database",
+            hint="run the command where registre ran, or point at the state database it used "
+            "with --state-url or REGISTRE_STATE_URL",
+        )
+    return state
+
+
+def existing_state(url: str | None = None) -> EngineState | None:
+    """The state database at ``url`` if registre has written one there, else None.
+
+    For commands that only read it: nothing is created. A state written by an older version
+    of registre is migrated, as :func:`open_state` does.
+    """
+    return _open(resolve_url(url), create=False)
+
+
+def _open(url: str, *, create: bool) -> EngineState | None:
+    if not create and not _sqlite_file_exists(url):
+        return None  # connecting would create the file
+    engine = create_state_engine(url)
     try:
+        if not create and _revision(engine) is None:
+            engine.dispose()
+            return None
         migrate(engine)
     except BaseException:
         engine.dispose()
         raise
     return EngineState(engine)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for other databases and for in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database.startswith("file:"):  # a URI filename (uri=true)
+        database = database[len("file:") :]
+    if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def _sqlite_file_exists(url: str) -> bool:
+    """False for a SQLite file that does not exist or an in-memory SQLite; True otherwise."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        return True  # create_state_engine reports it
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    path = _sqlite_path(url)
+    return path is not None and path.is_file()
+
+
+def _where(url: str) -> str:
+    try:
+        path = _sqlite_path(url)
+    except exc.ArgumentError:
+        path = None
+    return str(path.resolve()) if path is not None else masked(url)
+
+
+def _revision(engine: Engine) -> str | None:
+    """The schema revision of the state database; None when registre never migrated it."""
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            connection.rollback()
+    except exc.DBAPIError as error:
+        raise _unusable(engine, error) from None
+    return current
 
 
 def migrate(engine: Engine) -> None:

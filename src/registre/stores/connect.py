@@ -2,11 +2,16 @@
 
 The URL comes from the command line or from the environment variable the register names
 (``url_env``): secrets never sit in the register. Messages never show the password.
+
+A store's SQLite file must exist: SQLite creates a missing file on connecting, so a mistyped
+path would otherwise be an empty database that matches nothing (or, worse, that a check
+reports as a wholly missing schema). Only ``demo-data`` creates one (``create=True``).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
@@ -89,10 +94,11 @@ def store_url(register: Register, store_id: str, url: str | None = None) -> str:
     return value
 
 
-def open_engine(url: str, *, label: str = "") -> Engine:
+def open_engine(url: str, *, label: str = "", create: bool = True) -> Engine:
     """An engine on ``url`` whose first connection has succeeded; StoreError otherwise.
 
-    ``label`` (such as "store 'console'") starts the error messages.
+    ``label`` (such as "store 'console'") starts the error messages. With ``create=False`` a
+    SQLite file that does not exist is an error instead of a new, empty database.
     """
     prefix = f"{label}: " if label else ""
     try:
@@ -103,6 +109,8 @@ def open_engine(url: str, *, label: str = "") -> Engine:
             hint="write it as dialect+driver://user:password@host:port/dbname, such "
             "as postgresql+psycopg://app@localhost/app or sqlite:///app.db",
         ) from None
+    if not create:
+        _require_sqlite_file(parsed, prefix)
     connect_args: dict[str, object] = {}
     if parsed.get_backend_name() in ("postgresql", "mysql", "mariadb") and (
         "connect_timeout" not in parsed.query
@@ -130,8 +138,36 @@ def open_engine(url: str, *, label: str = "") -> Engine:
 
 
 def connect(register: Register, store_id: str, url: str | None = None) -> Engine:
-    """An engine on one of the register's stores, checked by a first connection."""
-    return open_engine(store_url(register, store_id, url), label=f"store '{store_id}'")
+    """An engine on one of the register's stores, checked by a first connection.
+
+    A SQLite store whose file does not exist is a StoreError: it is never created.
+    """
+    return open_engine(
+        store_url(register, store_id, url), label=f"store '{store_id}'", create=False
+    )
+
+
+def _require_sqlite_file(url: URL, prefix: str) -> None:
+    if url.get_backend_name() != "sqlite":
+        return
+    database = url.database or ""
+    if database.startswith("file:"):  # a URI filename (uri=true)
+        database = database[len("file:") :]
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return  # nothing on disk to find or to create
+    path = Path(database)
+    if path.is_file():
+        return
+    if path.exists():
+        raise StoreError(
+            f"{prefix}{path} is not a SQLite file", hint="check the path at the end of the URL"
+        )
+    folder = "" if path.parent.is_dir() else f", nor does its folder {path.parent}"
+    raise StoreError(
+        f"{prefix}the SQLite file {path.resolve()} cannot be opened: it does not exist{folder}",
+        hint="check the path in the URL: sqlite:///relative/to/here.db or "
+        "sqlite:////absolute/path.db; registre never creates a store's database",
+    )
 
 
 def _diagnose(exc: DBAPIError, url: URL, prefix: str) -> StoreError:
