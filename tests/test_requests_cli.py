@@ -497,6 +497,34 @@ def test_a_relative_path_not_found_from_here_is_left_for_a_later_purge(
     assert purged["deleted"] == [str(then / relative)] and not (then / relative).exists()
 
 
+def test_history_and_closing_are_dated_at_the_desk_instant(cli: Any) -> None:
+    request = cli("open", "access", "--email", "a@b.fr", "--at", "2026-01-10T09:00", "--json")
+    cli("verify", request["id"], "--method", "email reply", "--at", "2026-01-12T10:00")
+    cli("refuse", request["id"], "--reason", "doublon", "--at", "2026-01-20T11:00")
+    shown = cli("show", request["id"], "--json")
+    assert shown["closed_at"] == "2026-01-20T10:00:00+00:00"  # 11:00 in Paris
+    history = shown["history"]
+    assert [(e["action"], e["at"]) for e in history] == [
+        ("open", "2026-01-10T08:00:00+00:00"),
+        ("verify", "2026-01-12T09:00:00+00:00"),
+        ("refuse", "2026-01-20T10:00:00+00:00"),
+    ]
+
+
+def test_export_retention_is_an_option_of_execute(cli: Any, data_url: str) -> None:
+    request_id = opened(cli, "access", "--email", email_of(data_url, "managers", 7))
+    done = cli(
+        "execute", request_id, "--export-retention", "7 days", "--at", "2026-11-01", "--json"
+    )
+    package = Path(done["result"]["export"])
+    expires = datetime.fromisoformat(done["result"]["expires_at"])
+    assert expires == datetime(2026, 11, 7, 23, 0, tzinfo=UTC)  # 8 November in Paris
+    assert cli("purge-exports", "--at", "2026-11-07", "--json")["deleted"] == []
+    assert cli("purge-exports", "--at", "2026-11-08", "--json")["deleted"] == [str(package)]
+    wrong = cli("execute", request_id, "--export-retention", "soon", ok=False)
+    assert wrong.exit_code == 2 and "is not a duration" in wrong.output
+
+
 def test_the_same_data_gives_the_same_bytes(data_url: str, tmp_path: Path) -> None:
     engine = sa.create_engine(data_url)
     try:

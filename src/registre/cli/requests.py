@@ -92,6 +92,7 @@ def _desk(
     out_dir: Path,
     *,
     stores: bool = True,
+    export_retention: str | None = None,
 ) -> Iterator[Any]:
     from registre.register.loader import load_register
     from registre.requests import SubjectRequests
@@ -111,11 +112,28 @@ def _desk(
     try:
         now = _instant(at, ZoneInfo(register.policy.timezone))
         actor = _login()
-        yield SubjectRequests(register, state, engines, out_dir=out_dir, now=now, actor=actor)
+        options: dict[str, Any] = {}
+        if export_retention is not None:
+            options["export_retention"] = _duration(export_retention, "--export-retention")
+        yield SubjectRequests(
+            register, state, engines, out_dir=out_dir, now=now, actor=actor, **options
+        )
     finally:
         state.close()
         for engine in engines.values():
             engine.dispose()
+
+
+def _duration(text: str, option: str) -> Any:
+    from registre.durations import Duration
+
+    try:
+        period = Duration.parse(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint=option) from None
+    if period.is_zero:
+        raise typer.BadParameter("an export must be kept long enough to send it", param_hint=option)
+    return period
 
 
 def _login() -> str:
@@ -227,6 +245,15 @@ def verify(
 def execute(
     request_id: Annotated[str, typer.Argument(help="The request id.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before an erasure.")] = False,
+    export_retention: Annotated[
+        str,
+        typer.Option(
+            "--export-retention",
+            envvar="REGISTRE_EXPORT_RETENTION",
+            help="How long an access or portability package is kept on disk before "
+            "`purge-exports` deletes it, such as '30 days' or '2 weeks'.",
+        ),
+    ] = "30 days",
     register: RegisterOpt = None,
     url: Url = None,
     at: At = None,
@@ -235,7 +262,7 @@ def execute(
     as_json: AsJson = False,
 ) -> None:
     """Carry out a verified request: export, erase, rectify, restrict or record an objection."""
-    with _desk(register, url, at, state_url, out_dir) as desk:
+    with _desk(register, url, at, state_url, out_dir, export_retention=export_retention) as desk:
         request = desk.get(request_id)
         if request.kind.value == "erasure" and not yes and not as_json:
             typer.confirm(f"Erase the data of request {request_id}?", abort=True)

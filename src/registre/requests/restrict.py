@@ -32,8 +32,14 @@ from registre.requests import forwarding, lifecycle
 from registre.requests.find import Finder, Found
 from registre.requests.identity import TENANT, as_identity, normalize
 from registre.requests.lifecycle import RequestKind
-from registre.requests.store import SubjectRequest, objection, request_table, restriction
-from registre.state.db import read_connection, utcnow
+from registre.requests.store import (
+    SubjectRequest,
+    clock,
+    objection,
+    request_table,
+    restriction,
+)
+from registre.state.db import read_connection
 
 if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
@@ -139,7 +145,7 @@ def record_restriction(
             )
         )
     }
-    placed = at or utcnow()
+    placed = at or clock()
     rows = [
         {"request_id": request_id, "kind": k, "value": v, "placed_at": placed}
         for k, v in _given(identity)
@@ -155,7 +161,7 @@ def lift_restriction(connection: Any, request_id: str, at: datetime | None = Non
         connection.execute(
             restriction.update()
             .where(restriction.c.request_id == request_id, restriction.c.lifted_at.is_(None))
-            .values(lifted_at=at or utcnow())
+            .values(lifted_at=at or clock())
         ).rowcount
     )
 
@@ -180,7 +186,7 @@ def record_objection(
         )
     }
     before = {a for _, _, a in existing}
-    now = at or utcnow()
+    now = at or clock()
     wanted = list(dict.fromkeys(activities))
     rows = [
         {"request_id": request_id, "kind": k, "value": v, "activity_id": a, "at": now}

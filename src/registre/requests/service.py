@@ -24,11 +24,12 @@ own initiative. Execution lives in :mod:`registre.requests.execution`, forwardin
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -56,6 +57,11 @@ from registre.state import identity_digest
 from registre.state.db import read_connection, utcnow, write_transaction
 
 EXPORT_RETENTION = Duration(30, "days")
+"""How long an export package stays on disk, by default: long enough to send it, short enough
+not to become a second copy of the person's data. Set per desk (``export_retention``), or with
+``registre request execute --export-retention`` / ``REGISTRE_EXPORT_RETENTION``: an operational
+setting of the organization's tooling, not a promise of the privacy policy, so not a register
+field. Each package records its own expiry when it is written."""
 
 
 @dataclass
@@ -65,6 +71,23 @@ class Listed:
 
     def as_json(self) -> dict[str, Any]:
         return {**self.request.as_json(), "status": self.status}
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _on_desk_clock(
+    method: Callable[Concatenate[SubjectRequests, P], R],
+) -> Callable[Concatenate[SubjectRequests, P], R]:
+    """Record the request's history and closing at the desk's instant (``--at``)."""
+
+    @functools.wraps(method)
+    def acting(desk: SubjectRequests, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with store.acting_at(desk.now):
+            return method(desk, *args, **kwargs)
+
+    return acting
 
 
 class SubjectRequests:
@@ -154,6 +177,7 @@ class SubjectRequests:
 
     # -- life of a request ----------------------------------------------------------------------
 
+    @_on_desk_clock
     def open(
         self,
         kind: str,
@@ -285,6 +309,7 @@ class SubjectRequests:
     def get(self, request_id: str) -> SubjectRequest:
         return store.get(self.state.engine, request_id)
 
+    @_on_desk_clock
     def verify(self, request_id: str, method: str, *, doubt: str | None = None) -> SubjectRequest:
         """Record how identity was proven; with ``doubt``, the request waits for more."""
         action = "doubt" if doubt else "verify"
@@ -320,6 +345,7 @@ class SubjectRequests:
                 **values,
             )
 
+    @_on_desk_clock
     def extend(self, request_id: str, reason: str) -> SubjectRequest:
         """Extend the deadline by ``rights.extension`` (once, during the first period)."""
         with write_transaction(self.state.engine) as connection:
@@ -351,6 +377,7 @@ class SubjectRequests:
         self.write_letter(request, "extension", letter.render())
         return request
 
+    @_on_desk_clock
     def refuse(self, request_id: str, reason: str) -> SubjectRequest:
         """Refuse with the reason; the letter states the right to complain (Art. 12(4))."""
         request = self.get(request_id)
@@ -372,6 +399,7 @@ class SubjectRequests:
                 result={"letter": str(path)},
             )
 
+    @_on_desk_clock
     def forward(self, request_id: str) -> SubjectRequest:
         """Forward the request to the controller(s) of the data we hold as a processor."""
         request = self.get(request_id)
@@ -409,6 +437,7 @@ class SubjectRequests:
             )
         return forwarding.forward(self, request, processed)
 
+    @_on_desk_clock
     def execute(self, request_id: str, *, step_size: int = erase.STEP_SIZE) -> SubjectRequest:
         """Carry out a verified request; a request found nowhere completes and says so."""
         request = self.get(request_id)
@@ -416,6 +445,7 @@ class SubjectRequests:
             return restrict.execute(self, request)
         return execution.execute(self, request_id, step_size)
 
+    @_on_desk_clock
     def lift(self, request_id: str, reason: str) -> SubjectRequest:
         """Lift a restriction (Art. 18(3)): the letter telling the person is written first."""
         request = self.get(request_id)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +24,28 @@ from registre._exceptions import RequestError
 from registre.register.model import Lang
 from registre.requests.lifecycle import CLOSED, RequestKind, RequestState
 from registre.state.db import UTCDateTime, read_connection, utcnow, write_transaction
+
+_CLOCK: ContextVar[Callable[[], datetime]] = ContextVar("registre_request_clock", default=utcnow)
+
+
+def clock() -> datetime:
+    """The instant a request's history records: the desk's (``--at``), else the wall clock."""
+    return _CLOCK.get()()
+
+
+@contextmanager
+def acting_at(now: Callable[[], datetime]) -> Iterator[None]:
+    """Record history, closing and update times with ``now`` inside the block.
+
+    A context variable rather than a parameter: the modules that close a request (execution,
+    forwarding) call :func:`transition` without a clock, and the desk's ``--at`` must reach it.
+    """
+    token = _CLOCK.set(now)
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
+
 
 metadata = sa.MetaData()
 
@@ -193,7 +218,7 @@ def new_id() -> str:
 
 
 def insert(connection: Connection, request: SubjectRequest, actor: str) -> None:
-    now = utcnow()
+    now = clock()
     # constant statements, values as parameters: compiled once per process
     connection.execute(
         request_table.insert(),
@@ -229,7 +254,7 @@ def update(
 
     Returns the columns written, as :func:`get` would read them back.
     """
-    now = utcnow()
+    now = clock()
     if "result" in values and values["result"] is not None:
         values["result"] = json.dumps(values["result"], sort_keys=True, default=str)
     if to_state in CLOSED and from_state not in CLOSED:
@@ -279,7 +304,7 @@ def record_event(
         request_event.insert(),
         {
             "request_id": request_id,
-            "at": utcnow(),
+            "at": clock(),
             "action": action,
             "from_state": from_state.value if from_state else None,
             "to_state": to_state.value,
