@@ -504,12 +504,15 @@ def lift_letter(register: Register, request: Any, reason: str, day: date) -> Let
         request.id,
         day,
     )
+    scope = [n.quoted(n.activity(a)) for a in request.options.get("activities") or []]
     letter.opening.append(
         n.say(
             f"À la suite de votre demande du {received}, nous avons limité le traitement de vos "
-            "données : elles sont depuis conservées sans être utilisées.",
+            "données : elles sont depuis conservées sans être utilisées"
+            + (f" pour {and_list(scope, 'fr')}." if scope else "."),
             f"Following your request of {received}, we restricted the processing of your data: "
-            "since then it has been stored without being used.",
+            "since then it has been stored without being used"
+            + (f" for {and_list(scope, 'en')}." if scope else "."),
         )
     )
     letter.sections.append(
