@@ -4,15 +4,20 @@ every placement and release recorded in the audit trail."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 import test_state
 from registre import StateError
+from registre.demo.loader import load_app, load_demo_data
 from registre.state import EngineState, identity_digest
+from registre.stores.scratch import scratch_database
 
 # The fixtures shared with test_state.py and test_audit.py.
 state_url = test_state.state_url
@@ -21,6 +26,47 @@ run_cli = test_state.run_cli
 with_mariadb = test_state.with_mariadb
 
 Cli = Callable[..., tuple[int, str, str]]
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "device-management"
+SERVERS = {"postgresql": "REGISTRE_TEST_POSTGRES_URL", "mariadb": "REGISTRE_TEST_MARIADB_URL"}
+
+
+def _server(backend: str) -> str:
+    if backend == "sqlite":
+        return "sqlite://"
+    url = os.environ.get(SERVERS[backend])
+    if not url:
+        pytest.skip(f"{SERVERS[backend]} is not set")
+    return url
+
+
+@contextmanager
+def _example_database(backend: str) -> Iterator[str]:
+    with scratch_database(_server(backend)) as url:
+        engine = sa.create_engine(url)
+        try:
+            load_demo_data(load_app(EXAMPLE), engine, subjects=60, seed=1)
+        finally:
+            engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def example(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The device-management example on SQLite, its register and URL in the environment."""
+    with _example_database("sqlite") as url:
+        monkeypatch.setenv("PARCMOBILE_DATABASE_URL", url)
+        monkeypatch.setenv("REGISTRE_REGISTER", str(EXAMPLE / "register.yaml"))
+        yield url
+
+
+def _first(url: str, query: str) -> int:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(sa.text(query)).scalars().first())
+    finally:
+        engine.dispose()
 
 
 @with_mariadb
@@ -184,17 +230,17 @@ def test_a_hold_and_its_audit_entry_commit_together(state: EngineState) -> None:
 # --- the commands ---------------------------------------------------------------------------
 
 
-def test_hold_add_list_release(state_url: str, run_cli: Cli) -> None:
+def test_hold_add_list_release(state_url: str, run_cli: Cli, example: str) -> None:
     code, out, err = run_cli(
         "hold", "add", "--reason", "contentieux", "--email", "A@B.fr",
         "--until", "2099-12-31", "--actor", "dpo", "--state-url", state_url,
     )  # fmt: skip
     assert (code, out, err) == (0, "legal hold 1 placed on email a@b.fr until 2099-12-31\n", "")
     code, out, _ = run_cli(
-        "hold", "add", "--reason", "audit", "--store", "crm", "--table", "customer",
-        "--key", "42", "--state-url", state_url,
+        "hold", "add", "--reason", "audit", "--store", "console", "--table", "accounts",
+        "--key", "3", "--state-url", state_url,
     )  # fmt: skip
-    assert (code, out) == (0, "legal hold 2 placed on crm.customer #42\n")
+    assert (code, out) == (0, "legal hold 2 placed on console.accounts #3\n")
 
     code, out, _ = run_cli("hold", "list", "--json", "--state-url", state_url)
     listed = [json.loads(line) for line in out.splitlines()]
@@ -207,7 +253,7 @@ def test_hold_add_list_release(state_url: str, run_cli: Cli) -> None:
     code, out, _ = run_cli("hold", "release", "1", "--reason", "settled", "--state-url", state_url)
     assert (code, out) == (0, "legal hold 1 on email a@b.fr released\n")
     code, out, _ = run_cli("hold", "list", "--state-url", state_url)
-    assert code == 0 and "crm.customer #42" in out and "a@b.fr" not in out
+    assert code == 0 and "console.accounts #3" in out and "a@b.fr" not in out
     code, out, _ = run_cli("hold", "list", "--all", "--json", "--state-url", state_url)
     assert [json.loads(line)["id"] for line in out.splitlines()] == [1, 2]
 
@@ -222,7 +268,7 @@ def test_hold_add_list_release(state_url: str, run_cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("arguments", "code", "says"),
     [
-        (["hold", "add", "--reason", "r"], 2, "give --email or --phone"),
+        (["hold", "add", "--reason", "r"], 2, "give --email, --phone or --identity"),
         (["hold", "add", "--reason", "r", "--store", "crm", "--table", "t"], 2, "all of --store"),
         (
             ["hold", "add", "--reason", "r", "--email", "a@b.fr", "--store", "s", "--table", "t",
@@ -239,7 +285,13 @@ def test_hold_add_list_release(state_url: str, run_cli: Cli) -> None:
     ],
 )  # fmt: skip
 def test_hold_commands_refuse_bad_input_without_a_traceback(
-    state: EngineState, state_url: str, run_cli: Cli, arguments: list[str], code: int, says: str
+    state: EngineState,
+    state_url: str,
+    run_cli: Cli,
+    example: str,
+    arguments: list[str],
+    code: int,
+    says: str,
 ) -> None:
     got, out, err = run_cli(*arguments, "--state-url", state_url)
     assert got == code
@@ -255,3 +307,112 @@ def test_hold_list_says_when_there_is_none(
         "no legal hold in force\n",
         "",
     )
+
+
+# --- what a hold protects ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["--store", "nosuch", "--table", "devices", "--key", "1"],
+         "the register declares no store 'nosuch': the hold would protect nothing"),
+        (["--store", "console", "--table", "device", "--key", "1"],
+         "store 'console' maps no table 'device': the hold would protect nothing"),
+        (["--store", "console", "--table", "devices", "--key", "abc"],
+         "the key of 'devices' (id) is a whole number, and 'abc' is not one"),
+        (["--store", "console", "--table", "devices", "--key", "4_2"],
+         "the key of 'devices' (id) is a whole number, and '4_2' is not one"),
+        (["--store", "console", "--table", "devices", "--key", "999999"],
+         "store 'console' has no row of 'devices' with id 999999"),
+        (["--identity", "badge=17"],
+         "no table of the register's mapping has a 'badge' identity"),
+        (["--identity", "customer_id=ACME"],
+         "'customer_id' is a whole number in every table that declares it, and 'ACME' is not"),
+    ],
+    ids=["unknown store", "unmapped table", "text key", "underscored key", "missing row",
+         "undeclared identity kind", "text customer id"],
+)  # fmt: skip
+def test_a_hold_that_would_protect_nothing_is_refused_and_nothing_is_written(
+    run_cli: Cli, example: str, tmp_path: Path, arguments: list[str], says: str
+) -> None:
+    state = tmp_path / "state.sqlite"
+    code, out, err = run_cli(
+        "hold", "add", "--reason", "r", *arguments, "--state-url", f"sqlite:///{state}"
+    )
+    assert (code, out) == (1, "")
+    assert says in err
+    assert "hint: " in err and "Traceback" not in err
+    assert not state.exists()
+
+
+@pytest.mark.parametrize(
+    ("environment", "arguments", "says"),
+    [
+        ({}, ["--email", "a@b.fr"], "which register?"),
+        ({"REGISTRE_REGISTER": "set"}, ["--identity", "customer_id"], "KIND=VALUE"),
+        ({"REGISTRE_REGISTER": "set"},
+         ["--identity", "customer_id=1", "--identity", "customer_id=2"], "two values"),
+    ],
+    ids=["no register", "identity without a value", "two values of one kind"],
+)  # fmt: skip
+def test_hold_add_usage_errors(
+    run_cli: Cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    arguments: list[str],
+    says: str,
+) -> None:
+    monkeypatch.delenv("REGISTRE_REGISTER", raising=False)
+    for name in environment:
+        monkeypatch.setenv(name, str(EXAMPLE / "register.yaml"))
+    code, _, err = run_cli(
+        "hold", "add", "--reason", "r", *arguments, "--state-url", f"sqlite:///{tmp_path / 's'}"
+    )
+    assert code == 2
+    assert says in err
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_holds_by_customer_id_and_by_key_keep_the_rows_a_plan_would_change(
+    run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    state_url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    register = str(EXAMPLE / "register.yaml")
+    with _example_database(backend) as url:
+        # a device due now (deleted at reset), and the client account of another one
+        due = "SELECT {} FROM devices WHERE reset_at < '2026-10-01' {} ORDER BY id"
+        device = _first(url, due.format("id", ""))
+        own = _first(url, f"SELECT account_id FROM devices WHERE id = {device}")
+        account = _first(url, due.format("account_id", f"AND account_id <> {own}"))
+
+        def held() -> dict[str, int]:
+            code, out, err = run_cli(
+                "plan", register, "--url", url, "--at", "2026-11-01", "--json",
+                "--state-url", state_url,
+            )  # fmt: skip
+            assert code == 0, err
+            items = json.loads(out)["stores"][0]["items"]
+            return {i["rule"]: i["held"] for i in items if i["held"]}
+
+        assert held() == {}
+        code, out, _ = run_cli(
+            "hold", "add", "--reason", "r", "--store", "console", "--table", "devices",
+            "--key", f"00{device}", "--register", register, "--url", url,
+            "--state-url", state_url,
+        )  # fmt: skip
+        assert (code, out) == (0, f"legal hold 1 placed on console.devices #{device}\n")
+        by_key = held()
+        assert by_key.get("devices-reset") == 1
+
+        code, out, _ = run_cli(
+            "hold", "add", "--reason", "r", "--identity", f"customer_id=0{account}",
+            "--register", register, "--url", url, "--state-url", state_url,
+        )  # fmt: skip
+        assert (code, out) == (0, f"legal hold 2 placed on customer_id {account}\n")
+        by_account = held()
+    # the account's own rows and, through their references, its devices and their data
+    assert by_account["devices-reset"] > by_key["devices-reset"]
+    assert sum(by_account.values()) > sum(by_key.values())

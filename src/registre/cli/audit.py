@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from registre.cli import EXIT_PROBLEMS, app, out
 from registre.state import EngineState, Hold, open_state
+from registre.state.holds import normalize_identity
 
 audit_app = typer.Typer(help="Check and read the audit trail.", no_args_is_help=True)
 hold_app = typer.Typer(
@@ -31,6 +33,25 @@ StateUrl = Annotated[
         help="SQLAlchemy URL of registre's state database "
         "[default: $REGISTRE_STATE_URL, else sqlite:///registre-state.sqlite]",
         show_default=False,
+    ),
+]
+RegisterPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--register",
+        envvar="REGISTRE_REGISTER",
+        show_default=False,
+        help="The register.yaml (or folder) whose mapping the hold is checked against "
+        "[default: $REGISTRE_REGISTER].",
+    ),
+]
+Url = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        show_default=False,
+        help="Database URL of the store, in place of its url_env variable "
+        "(registers with a single store).",
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
@@ -127,30 +148,67 @@ def hold_add(
     reason: Annotated[str, typer.Option("--reason", help="Why the data must be kept.")],
     email: Annotated[str | None, typer.Option("--email", help="Hold a person's data.")] = None,
     phone: Annotated[str | None, typer.Option("--phone", help="Hold a person's data.")] = None,
+    identity: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--identity",
+            metavar="KIND=VALUE",
+            help="Hold a person's data by any identity kind the mapping declares, such as "
+            "customer_id=42 (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     store: Annotated[str | None, typer.Option("--store", help="Store id of a record.")] = None,
     table: Annotated[str | None, typer.Option("--table", help="Table of a record.")] = None,
     key: Annotated[str | None, typer.Option("--key", help="Primary key value.")] = None,
     until: Annotated[
         str | None, typer.Option("--until", help="Last day of the hold, YYYY-MM-DD.")
     ] = None,
+    register_path: RegisterPath = None,
+    url: Url = None,
     actor: Actor = None,
     state_url: StateUrl = None,
 ) -> None:
-    """Place a legal hold on a person (--email or --phone) or a record (--store --table --key)."""
-    identity = {name: value for name, value in (("email", email), ("phone", phone)) if value}
+    """Place a legal hold on a person (--email, --phone, --identity) or a record (--store
+    --table --key), checked against the register's mapping and the database first."""
+    from registre.register.loader import load_register
+    from registre.stores.hold_targets import person_identity, record_key
+
+    person = _identity(email, phone, identity or [])
     record = (store, table, key)
-    if identity and any(record):
+    if person and any(record):
         raise typer.BadParameter(
-            "hold either a person (--email/--phone) or a record (--store --table --key)"
+            "hold either a person (--email/--phone/--identity) or a record (--store --table --key)"
         )
-    if not identity and not all(record):
+    if not person and not all(record):
         raise typer.BadParameter(
-            "give --email or --phone for a person, or all of --store, --table and --key "
-            "for a record"
+            "give --email, --phone or --identity for a person, or all of --store, --table "
+            "and --key for a record"
         )
     if not reason.strip():
         raise typer.BadParameter("the reason must not be empty", param_hint="--reason")
     last_day = _parse_date(until) if until else None
+    try:  # what the options cannot say alone, before anything is opened: a bad phone number
+        person = normalize_identity(person)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    if register_path is None:
+        raise typer.BadParameter(
+            "which register? a hold is checked against its mapping, so that it protects "
+            "something: pass --register PATH or set REGISTRE_REGISTER",
+            param_hint="--register",
+        )
+    register = load_register(register_path)
+    if url and len(register.stores) > 1:
+        raise typer.BadParameter(
+            f"--url names one database, and the register has {len(register.stores)} stores; "
+            "set each store's url_env variable instead",
+            param_hint="--url",
+        )
+    if store and table and key:
+        key = record_key(register, store, table, key, url=url)
+    else:
+        person = person_identity(register, person, url=url)
     with _state(state_url, create=True) as state:
         try:
             hold = state.holds.place(
@@ -158,13 +216,31 @@ def hold_add(
                 store=store,
                 table=table,
                 key=key,
-                identity=identity or None,
+                identity=person or None,
                 until=last_day,
                 actor=_actor(actor),
             )
-        except ValueError as error:  # what the options cannot say alone: a bad phone number
+        except ValueError as error:  # an empty identity value, a last day already past
             raise typer.BadParameter(str(error)) from None
     out.print(f"legal hold {hold.id} placed on {escape(hold.describe())}{_until(hold)}")
+
+
+def _identity(email: str | None, phone: str | None, pairs: list[str]) -> dict[str, str]:
+    person = {name: value for name, value in (("email", email), ("phone", phone)) if value}
+    for pair in pairs:
+        kind, equals, value = pair.partition("=")
+        kind = kind.strip()
+        if not equals or not kind:
+            raise typer.BadParameter(
+                f"{pair!r}: write the identity as KIND=VALUE, such as customer_id=42",
+                param_hint="--identity",
+            )
+        if kind in person and person[kind] != value:
+            raise typer.BadParameter(
+                f"two values for '{kind}': a hold is on one person", param_hint="--identity"
+            )
+        person[kind] = value
+    return person
 
 
 @hold_app.command("list")

@@ -99,10 +99,15 @@ class PlanSql:
         people = scope.restricted if restricted_only else scope.identity + scope.restricted
         for kind, column, value in people:
             live = t.c[column]
+            # in the column's type, as record keys: an integer customer id never equals text
+            # on PostgreSQL, and a value that is no number matches no row of an integer column
+            typed = self._typed_keys(live, (value,))
+            if not typed:
+                continue
             # named, so that whoever records a statement's parameters can tell a person's
             # identity from a cutoff (see identity_parameter)
-            person: sa.BindParameter[str] = sa.bindparam(
-                f"{IDENTITY_PARAMETER}{kind}", value, unique=True
+            person: sa.BindParameter[Any] = sa.bindparam(
+                f"{IDENTITY_PARAMETER}{kind}", typed[0], type_=live.type, unique=True
             )
             # NULL-safe: a NOT over an unknown would silently skip the row
             conditions.append(
