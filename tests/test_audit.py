@@ -496,3 +496,63 @@ def test_reading_commands_in_a_directory_without_a_trail_say_so_and_create_nothi
     assert "REGISTRE_STATE_URL" in err
     assert "intact" not in out
     assert list(tmp_path.iterdir()) == []
+
+
+def rewind_head(connection: Connection, entries: list[AuditEntry]) -> None:
+    # remove the last two entries and the head record's trace of them: the chain is intact
+    sql(connection, "DELETE FROM registre_audit_entry WHERE seq >= 4")
+    sql(
+        connection,
+        "UPDATE registre_audit_head SET seq = 3, hash = :hash",
+        hash=entries[2].hash,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kept", "appended", "rewound", "code", "says"),
+    [
+        ("head", 0, False, 0, "is entry 5; 0 entries appended since"),
+        ("head", 2, False, 0, "is entry 5; 2 entries appended since"),
+        ("full head", 1, False, 0, "is entry 5; 1 entry appended since"),
+        ("head", 0, True, 1, "audit trail rewound: the head you kept, {kept}, is not in the trail"),
+        ("head", 2, True, 1, "audit trail rewound"),
+        ("genesis", 0, False, 0, "is entry 0; 5 entries appended since"),
+    ],
+    ids=["unchanged", "grown", "all 64 characters", "tail removed", "tail removed then grown",
+         "kept before the first entry"],
+)  # fmt: skip
+def test_audit_verify_with_the_head_you_kept_detects_a_rewound_trail(
+    state: EngineState,
+    state_url: str,
+    run_cli: Callable[..., tuple[int, str, str]],
+    kept: str,
+    appended: int,
+    rewound: bool,
+    code: int,
+    says: str,
+) -> None:
+    entries = fill(state)
+    published = {"head": entries[-1].hash[:12], "full head": entries[-1].hash}.get(kept, "0" * 12)
+    if rewound:
+        with state.engine.begin() as connection:
+            rewind_head(connection, entries)
+        # without the kept head, nothing shows it
+        assert run_cli("audit", "verify", "--state-url", state_url)[0] == 0
+    for n in range(appended):
+        state.audit.append("test.later", details={"n": n})
+
+    got, out, _ = run_cli(
+        "audit", "verify", "--expect-head", published.upper(), "--state-url", state_url
+    )
+
+    assert got == code
+    assert says.format(kept=published[:12]) in out
+
+
+@pytest.mark.parametrize("text", ["abc123", "z" * 12, "0" * 65])
+def test_audit_verify_refuses_a_head_that_is_no_hash(
+    state: EngineState, state_url: str, run_cli: Callable[..., tuple[int, str, str]], text: str
+) -> None:
+    code, _, err = run_cli("audit", "verify", "--expect-head", text, "--state-url", state_url)
+    assert code == 2
+    assert "is not a head hash" in err

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from registre.cli import EXIT_PROBLEMS, app, out
 from registre.state import EngineState, Hold, open_state
+from registre.state.chain import GENESIS
 from registre.state.holds import normalize_identity
 
 audit_app = typer.Typer(help="Check and read the audit trail.", no_args_is_help=True)
@@ -83,11 +84,26 @@ def _actor(actor: str | None) -> str:
 
 
 @audit_app.command("verify")
-def verify(state_url: StateUrl = None) -> None:
+def verify(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            metavar="HASH",
+            help="A head hash published earlier (at least the 12 characters verify prints): "
+            "fail unless that entry is still in the trail, so that entries removed from its "
+            "end, head record included, are detected.",
+            show_default=False,
+        ),
+    ] = None,
+    state_url: StateUrl = None,
+) -> None:
     """Check that no audit entry was altered, reordered, inserted or removed."""
+    expected = _head_prefix(expect_head) if expect_head is not None else None
     with _state(state_url) as state:
         problems = state.audit.verify()
         head = state.audit.head()
+        published = _published_seq(state, expected, head) if expected and not problems else None
     if problems:
         for problem in problems:
             out.print(escape(str(problem)))
@@ -96,7 +112,51 @@ def verify(state_url: StateUrl = None) -> None:
         raise typer.Exit(EXIT_PROBLEMS)
     # Intact means numbered 1..head without a gap, so the head's seq is the count.
     count, head_hash = head if head is not None else (0, "")
+    if expected is not None and published is None:
+        out.print(
+            f"[red]audit trail rewound: the head you kept, {expected[:HASH_PREFIX]}, is not in "
+            f"the trail, whose head is now {head_hash[:HASH_PREFIX]} ({count} entries): entries "
+            "were removed from its end, or it was rewritten[/red]"
+        )
+        raise typer.Exit(EXIT_PROBLEMS)
     out.print(f"audit trail intact: {count} entries, head {head_hash[:HASH_PREFIX]}")
+    if expected is not None and published is not None:
+        since = count - published
+        out.print(
+            f"the head you kept, {expected[:HASH_PREFIX]}, is entry {published}; "
+            f"{since} {'entry' if since == 1 else 'entries'} appended since"
+        )
+
+
+def _head_prefix(text: str) -> str:
+    prefix = text.strip().lower()
+    if not HASH_PREFIX <= len(prefix) <= 64 or any(c not in "0123456789abcdef" for c in prefix):
+        raise typer.BadParameter(
+            f"{text!r} is not a head hash: give at least the {HASH_PREFIX} hexadecimal "
+            "characters `registre audit verify` printed, or all 64",
+            param_hint="--expect-head",
+        )
+    return prefix
+
+
+def _published_seq(state: EngineState, prefix: str, head: tuple[int, str] | None) -> int | None:
+    """The seq of the entry whose hash starts with ``prefix``, up to the head; None if none.
+
+    0 for the head of an empty trail. An intact chain through the current head that contains
+    the kept head means nothing was removed since it was published.
+    """
+    if head is not None and head[1].startswith(prefix):
+        return head[0]
+    if GENESIS.startswith(prefix):
+        return 0
+    found = [e.seq for e in state.audit.entries() if e.hash.startswith(prefix)]
+    if len(found) > 1:
+        raise typer.BadParameter(
+            f"{len(found)} entries have a hash starting with {prefix}: give more characters",
+            param_hint="--expect-head",
+        )
+    limit = head[0] if head is not None else 0
+    return found[0] if found and found[0] <= limit else None
 
 
 @audit_app.command("log")
