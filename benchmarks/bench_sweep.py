@@ -28,6 +28,7 @@ import time
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -52,52 +53,32 @@ HAND_WRITTEN = {
 }
 
 
-def measure(url: str, twin: str, rule: str, batch_size: int) -> dict[str, object]:
-    """Sweep ``rule`` on ``url`` with the engine, and by hand on ``twin``; one process."""
+def measure(url: str, twin: str, rule: str, batch_size: int, hand_first: bool) -> dict[str, object]:
+    """Sweep ``rule`` on ``url`` with the engine, and by hand on ``twin``; one process.
+
+    ``hand_first`` runs the hand-written statement first: the driver alternates the order, so
+    that neither side always meets the server's caches and background writes as the other
+    left them.
+    """
     from registre import load_register
-    from registre.durations import cutoff
-    from registre.engine.sweep import prepare, sweep_item
-    from registre.state import open_state
+    from registre.engine.sweep import prepare
 
     register = load_register(EXAMPLE / "register.yaml")
     sp = prepare(register, "console", AT, url=url)
     (item,) = [i for i in sp.plan.items if i.rule == rule]
-    _, retention = register.rule(rule)
-    moment = cutoff(AT, retention.after[0].period, ZoneInfo(register.policy.timezone))
-    with tempfile.TemporaryDirectory() as folder, open_state(f"sqlite:///{folder}/s.db") as state:
-        run = state.runs.start(
-            "sweep", register_version="bench", register_digest="bench", at=AT, options={}
-        )
-        started = time.perf_counter()
-        result = sweep_item(
-            sp,
-            item,
-            batch_size=batch_size,
-            audit=lambda action, details: state.audit.append(
-                action, details=details, run_id=run.id
-            ),
-            progress=lambda n: state.runs.progress(run.id, rule, n),
-        )
-        engine_seconds = time.perf_counter() - started
+    if hand_first:
+        hand_rows, hand_seconds = _by_hand(register, rule, twin)
+        result, engine_seconds = _by_engine(sp, item, batch_size)
+    else:
+        result, engine_seconds = _by_engine(sp, item, batch_size)
+        hand_rows, hand_seconds = _by_hand(register, rule, twin)
     sp.engine.dispose()
-
-    hand = sa.create_engine(twin)
-    with hand.begin() as connection:
-        started = time.perf_counter()
-        hand_rows = connection.execute(
-            sa.text(HAND_WRITTEN[rule]),
-            {
-                "cutoff": moment.replace(tzinfo=None),
-                "at": AT.astimezone(ZoneInfo("UTC")).replace(tzinfo=None),
-            },
-        ).rowcount
-        hand_seconds = time.perf_counter() - started
-    hand.dispose()
     table = item.table
     same = _digest(url, table) == _digest(twin, table)
     return {
         "rule": rule,
         "table": table,
+        "first": "hand" if hand_first else "engine",
         "rows": result.changed,
         "hand_rows": hand_rows,
         "same_result": same,
@@ -111,6 +92,72 @@ def measure(url: str, twin: str, rule: str, batch_size: int) -> dict[str, object
         "longest_batch_s": round(result.longest_batch, 3),
         "peak_rss_mb": _peak_rss_mb(),
     }
+
+
+def _by_engine(sp: Any, item: Any, batch_size: int) -> tuple[Any, float]:
+    """``sweep_item``, the code behind `registre sweep`, journaled as the command does."""
+    from registre.engine.journal import Journal
+    from registre.engine.sweep import sweep_item
+    from registre.state import open_state
+
+    with tempfile.TemporaryDirectory() as folder, open_state(f"sqlite:///{folder}/s.db") as state:
+        run = state.runs.start(
+            "sweep", register_version="bench", register_digest="bench", at=AT, options={}
+        )
+        # announcements committed before each write, reports and checkpoints riding in the
+        # next commit
+        journal = Journal(state, run.id, "bench")
+        done = [0]
+
+        def progress(changed: int) -> None:
+            done[0] += changed
+            journal.checkpoint(item.rule, done[0])
+
+        _checkpoint(sp.engine.url.render_as_string(hide_password=False))
+        started = time.perf_counter()
+        result = sweep_item(
+            sp,
+            item,
+            batch_size=batch_size,
+            audit=journal.announce,
+            record=journal.record,
+            progress=progress,
+        )
+        journal.flush()
+        return result, time.perf_counter() - started
+
+
+def _by_hand(register: Any, rule: str, twin: str) -> tuple[int, float]:
+    """The hand-written statement in one transaction, its COMMIT included in the time."""
+    from registre.durations import cutoff
+
+    _, retention = register.rule(rule)
+    moment = cutoff(AT, retention.after[0].period, ZoneInfo(register.policy.timezone))
+    hand = sa.create_engine(twin)
+    with hand.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))  # connected before the clock starts
+        connection.commit()
+        _checkpoint(twin)
+        started = time.perf_counter()
+        rows = connection.execute(
+            sa.text(HAND_WRITTEN[rule]),
+            {
+                "cutoff": moment.replace(tzinfo=None),
+                "at": AT.astimezone(ZoneInfo("UTC")).replace(tzinfo=None),
+            },
+        ).rowcount
+        connection.commit()
+        seconds = time.perf_counter() - started
+    hand.dispose()
+    return rows, seconds
+
+
+def _checkpoint(url: str) -> None:
+    """Flush the server's dirty pages, so neither run pays for the other's writes."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("CHECKPOINT"))
+    engine.dispose()
 
 
 def _peak_rss_mb() -> float:
@@ -144,11 +191,19 @@ def main() -> None:
     )
     parser.add_argument("--load-only", action="store_true", help="load (with --keep) and stop")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="runs of each rule and batch size; the order engine/hand alternates between runs",
+    )
+    parser.add_argument(
         "--measure", nargs=3, metavar=("URL", "TWIN", "RULE"), help=argparse.SUPPRESS
     )
+    parser.add_argument("--hand-first", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(*args.measure, batch_size=args.batch_size[0])))
+        figures = measure(*args.measure, batch_size=args.batch_size[0], hand_first=args.hand_first)
+        print(json.dumps(figures))
         return
 
     from registre.stores.scratch import scratch_database
@@ -164,7 +219,8 @@ def main() -> None:
             print(f"{url} holds {total:,} rows", file=sys.stderr)
             return
         source = sa.make_url(url)
-        for rule, batch_size in [(r, b) for r in args.rules for b in args.batch_size]:
+        runs = [(r, b, n) for r in args.rules for b in args.batch_size for n in range(args.repeat)]
+        for rule, batch_size, n in runs:
             # both copies are fresh clones of the loaded database, so neither run warms the other
             with (
                 scratch_database(args.server, prefix="registre_bench_a") as a,
@@ -191,6 +247,7 @@ def main() -> None:
                         a,
                         b,
                         rule,
+                        *(["--hand-first"] if n % 2 else []),
                     ],
                     check=True,
                     capture_output=True,

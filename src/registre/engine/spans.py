@@ -7,9 +7,14 @@ audit entry committed before the write names the rule, the table, the exact span
 and the statement with its parameters (a held person's identity only by its digest: see
 :func:`audited_value`); with the plan (register, instant, holds) they fully determine which rows
 the write may touch. The ``DELETE`` then runs in one short transaction, and the number of
-rows it removed is committed in a ``sweep.deleted`` entry right after. A sweep killed between
-the two entries leaves a span announced and possibly done: the next run evaluates the due
-predicate again, so it ends exactly where an uninterrupted one does.
+rows it removed goes in a ``sweep.deleted`` entry, committed with the next span's
+announcement. A sweep killed between the two leaves a span announced and possibly done: the
+next run evaluates the due predicate again, so it ends exactly where an uninterrupted one does.
+
+With no keys to digest, a span is bounded by the time its write holds its locks
+(:data:`~registre.engine.sweep.TARGET_SECONDS`), up to a million rows, not by
+:data:`~registre.engine.sweep.MAX_BATCH`: fewer spans, fewer evaluations of the clocks read
+through references (the devices reset before the instant, say) and fewer commits.
 
 No digest of the deleted keys: on PostgreSQL, ``DELETE ... RETURNING`` into an ordered
 ``md5(string_agg(...))`` made the sweep slower than reading each range twice (0.39x of one
@@ -44,21 +49,34 @@ GROWTH = 8
 
 
 def span_eligible(sp: StorePlan, item: WorkItem) -> bool:
-    """Whether the item is swept by key spans: a delete without count cap, on integer keys."""
+    """Whether the item is swept by spans: a delete without count cap, on PostgreSQL 14 and
+    later (by pages, :mod:`registre.engine.pages`) or on integer keys (by key ranges)."""
+    from registre.engine.pages import pages_eligible
+
     if item.action != Action.delete or item.count_cap is not None:
         return False
+    if pages_eligible(sp):
+        return True
     return isinstance(sp.tables[item.table].c[item.primary_key].type, sa.Integer)
 
 
-class _SpanStatements:
-    """The statements of one span-swept item, built once with bound parameters."""
+class SpanStatements:
+    """The statements of one span-swept item, built once with bound parameters.
 
-    def __init__(self, sp: StorePlan, item: WorkItem) -> None:
+    ``bounds`` are the span's conditions on ``after`` and ``to``: by default a range of the
+    primary key, ``after < key <= to``; :mod:`registre.engine.pages` gives ranges of pages.
+    """
+
+    def __init__(
+        self, sp: StorePlan, item: WorkItem, bounds: list[sa.ColumnElement[bool]] | None = None
+    ) -> None:
         t = sp.tables[item.table]
         pk = t.c[item.primary_key]
         actionable = sp.sql.actionable(item, t)
-        bounds = [pk > sa.bindparam("after"), pk <= sa.bindparam("to")]
+        if bounds is None:
+            bounds = [pk > sa.bindparam("after"), pk <= sa.bindparam("to")]
         self.first_key = sa.select(sa.func.min(pk)).where(actionable)
+        self.any_due = sa.select(sa.literal(1)).select_from(t).where(actionable).limit(1)
         self.next_key = self.first_key.where(pk > sa.bindparam("after"))
         self.top_key = sa.select(sa.func.max(pk))
         self.unlinks = tuple(
@@ -102,10 +120,11 @@ def sweep_spans(
     pace: Pace,
     result: ItemResult,
     audit: Audit,
+    record: Audit,
     progress: Callable[[int], None],
 ) -> None:
     """Sweep one eligible item by key spans; see the module docstring."""
-    s = _SpanStatements(sp, item)
+    s = SpanStatements(sp, item)
     span: float = pace.size
     after = _next_after(connection, s, None)
     top = _top(connection, s)
@@ -118,7 +137,7 @@ def sweep_spans(
         # never past the largest key: a span must fit the key's type (int4 on PostgreSQL)
         to = min(after + max(1, int(span)), top)
         params = {"after": after, "to": to}
-        audit(f"sweep.{item.action.value}", _details(sp, item, s, after, to))
+        audit(f"sweep.{item.action.value}", span_details(sp, item, s, after, to))
         started = time.perf_counter()
         with connection.begin():
             for statement in s.unlinks:
@@ -129,8 +148,9 @@ def sweep_spans(
         result.batches += 1
         result.changed += count
         result.longest_batch = max(result.longest_batch, held_for)
-        audit(
-            "sweep.deleted", {**_details(sp, item, s, after, to, statement=False), "count": count}
+        record(
+            "sweep.deleted",
+            {**span_details(sp, item, s, after, to, statement=False), "count": count},
         )
         progress(count)
         if count:
@@ -141,7 +161,7 @@ def sweep_spans(
             after = _next_after(connection, s, to)
 
 
-def _next_after(connection: sa.Connection, s: _SpanStatements, after: int | None) -> int | None:
+def _next_after(connection: sa.Connection, s: SpanStatements, after: int | None) -> int | None:
     """The ``after`` of the span starting at the next actionable key, None when none is left."""
     if after is None:
         found = connection.execute(s.first_key).scalar()
@@ -151,14 +171,20 @@ def _next_after(connection: sa.Connection, s: _SpanStatements, after: int | None
     return None if found is None else int(found) - 1
 
 
-def _top(connection: sa.Connection, s: _SpanStatements) -> int:
+def _top(connection: sa.Connection, s: SpanStatements) -> int:
     found = connection.execute(s.top_key).scalar()
     connection.commit()
     return -1 if found is None else int(found)
 
 
-def _details(
-    sp: StorePlan, item: WorkItem, s: _SpanStatements, after: int, to: int, statement: bool = True
+def span_details(
+    sp: StorePlan,
+    item: WorkItem,
+    s: SpanStatements,
+    after: Any,
+    to: Any,
+    statement: bool = True,
+    column: str | None = None,
 ) -> dict[str, Any]:
     details: dict[str, Any] = {
         "store": sp.store,
@@ -166,8 +192,9 @@ def _details(
         "rule": item.rule,
         "table": item.table,
         "action": item.action.value,
-        # the write deletes the actionable rows with range.after < column <= range.to
-        "range": {"column": item.primary_key, "after": str(after), "to": str(to)},
+        # the write deletes the actionable rows with range.after < column <= range.to (for
+        # ``ctid``, the rows stored in the pages from range.after up to, not including, range.to)
+        "range": {"column": column or item.primary_key, "after": str(after), "to": str(to)},
         "unlinks": [f"{hop.table}.{hop.column}" for hop in item.unlinks],
         "at": sp.plan.at.isoformat(),
     }

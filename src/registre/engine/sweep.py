@@ -10,10 +10,12 @@ with the next audit entry (and audited on its own when it differs from the annou
 Because the due predicate is evaluated again in the write, a sweep killed anywhere and run
 again ends exactly where an uninterrupted one does.
 
-N adapts: it doubles while writes take well under :data:`TARGET_SECONDS` and shrinks when one
-takes longer, between ``--batch-size`` and :data:`MAX_BATCH`.
+N adapts: it grows while writes take under half of :data:`TARGET_SECONDS` (four times at a
+time while they take under an eighth) and shrinks when one takes longer, between
+``--batch-size`` and :data:`MAX_BATCH`.
 
-Plain deletes on integer keys skip the choosing read: see :mod:`registre.engine.spans`.
+Plain deletes skip the choosing read: see :mod:`registre.engine.spans` (integer keys) and
+:mod:`registre.engine.pages` (PostgreSQL).
 
 Count caps are swept by ranges of their ``per`` column (a few thousand devices at a time), so
 the window that ranks the records only ever covers the groups of the current batch.
@@ -37,6 +39,7 @@ from sqlalchemy.engine import Engine
 from registre._exceptions import MappingError, StoreError
 from registre.engine.anonymize import KEYED, hmac_key, python_value
 from registre.engine.forecast import Forecast
+from registre.engine.pages import pages_eligible, sweep_pages
 from registre.engine.plan import Hold, PersonHold, Plan, RecordHold, WorkItem, plan_store
 from registre.engine.spans import span_eligible, sweep_spans
 from registre.engine.sql import PlanSql, Scope, compile_literal
@@ -322,16 +325,19 @@ def require_keys(sp: StorePlan) -> None:
 
 
 Audit = Callable[[str, dict[str, Any]], None]
-"""Commits an audit entry (action, details) before the action it describes."""
+"""Writes an audit entry (action, details): committed before the action it announces, or, for
+what a write already did, with the next such commit (:class:`registre.engine.journal.Journal`)."""
 
 MAX_BATCH = 100_000
-"""The largest batch the adaptive size grows to."""
+"""The largest batch the adaptive size grows to when the batch's keys are digested."""
+MAX_SPAN_BATCH = 1_000_000
+"""The largest span of a plain delete: no keys are digested, so only the time bounds it."""
 TARGET_SECONDS = 0.3
 """How long a batch's write transaction may hold its locks before the batch size shrinks."""
 
 
 class Pace:
-    """The batch size: doubles while writes stay well under the target, shrinks past it."""
+    """The batch size: grows while writes stay well under the target, shrinks past it."""
 
     def __init__(self, minimum: int, maximum: int = MAX_BATCH) -> None:
         self.minimum = minimum
@@ -343,8 +349,10 @@ class Pace:
             # aim below the target: the next range may hold slower rows
             scaled = int(self.size * 0.7 * TARGET_SECONDS / seconds)
             self.size = max(self.minimum, min(self.size // 2 or 1, scaled))
-        elif seconds < TARGET_SECONDS / 3:
-            self.size = min(self.maximum, self.size * 2)
+        elif seconds < TARGET_SECONDS / 2:
+            # far under the target, grow faster: the first batches are small on purpose
+            factor = 4 if seconds < TARGET_SECONDS / 8 else 2
+            self.size = min(self.maximum, self.size * factor)
 
 
 @dataclass
@@ -365,18 +373,28 @@ class Batch:
 
 
 def sweep_item(
-    sp: StorePlan, item: WorkItem, *, batch_size: int, audit: Audit, progress: Callable[[int], None]
+    sp: StorePlan,
+    item: WorkItem,
+    *,
+    batch_size: int,
+    audit: Audit,
+    progress: Callable[[int], None],
+    record: Audit | None = None,
 ) -> ItemResult:
     """Sweep one item to the end; ``progress`` gets the rows changed by each batch.
 
-    ``batch_size`` is where the adaptive size starts and the least it shrinks to. A batch whose
-    write changes another number of rows than its audit entry announced (rows changed in
-    between by the application) gets a ``sweep.batch_differed`` entry with both numbers.
+    ``audit`` commits the entry announcing a batch before its write; ``record`` (``audit`` if
+    not given) writes the entries that report what a write did. ``batch_size`` is where the
+    adaptive size starts and the least it shrinks to. A batch whose write changes another
+    number of rows than its audit entry announced (rows changed in between by the
+    application) gets a ``sweep.batch_differed`` entry with both numbers.
     """
+    report = audit if record is None else record
     result = ItemResult(item)
     python_rows = item.action == Action.anonymize and not sp.sql.in_sql(item)
     key = hmac_key(required=any(m in KEYED for _, m in item.anonymize)) if python_rows else b""
-    pace = Pace(batch_size)
+    spans = span_eligible(sp, item)
+    pace = Pace(batch_size, MAX_SPAN_BATCH if spans else MAX_BATCH)
     try:
         # one connection for the whole item: a checkout per batch costs a ping round trip
         with sp.engine.connect() as connection:
@@ -388,8 +406,9 @@ def sweep_item(
                 # the digest sorts up to MAX_BATCH keys: in memory, not in a temporary file
                 connection.execute(sa.text("SET work_mem = '64MB'"))
                 connection.commit()
-            if span_eligible(sp, item):
-                sweep_spans(sp, item, connection, pace, result, audit, progress)
+            if spans:
+                by = sweep_pages if pages_eligible(sp) else sweep_spans
+                by(sp, item, connection, pace, result, audit, report, progress)
                 return result
             statements = _Statements(sp, item, python_rows)
             for batch in _batches(sp, item, connection, statements, pace):
@@ -409,7 +428,7 @@ def sweep_item(
                 result.changed += changed
                 result.longest_batch = max(result.longest_batch, held_for)
                 if changed != batch.count:
-                    audit(
+                    report(
                         "sweep.batch_differed",
                         {**_batch_details(sp, item, batch), "changed": changed},
                     )
