@@ -27,7 +27,7 @@ from alembic.script import ScriptDirectory
 
 from registre import StateError, load_register
 from registre.cli import main
-from registre.state import EngineState, existing_state, open_state, register_digest
+from registre.state import EngineState, db, existing_state, open_state, register_digest
 from registre.state.db import MIGRATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -274,6 +274,31 @@ def test_cli_errors_reach_the_user_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "error: cannot open the state database at postgresql+psycopg://u:***@" in result.stderr
+
+
+@pytest.mark.parametrize("state_url", ["postgresql", "mariadb"], indirect=True)
+@pytest.mark.parametrize("idle", [0.0, 3600.0])
+def test_a_connection_the_server_dropped_is_replaced_only_when_it_was_idle(
+    state_url: str, idle: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # connections used back to back are not pinged; one idle past the threshold is
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", idle)
+    backend = {"postgresql": "SELECT pg_backend_pid()", "mariadb": "SELECT CONNECTION_ID()"}
+    kill = {"postgresql": "SELECT pg_terminate_backend({})", "mariadb": "KILL CONNECTION {}"}
+    with open_state(state_url) as state:
+        name = "postgresql" if state.engine.dialect.name == "postgresql" else "mariadb"
+        with state.engine.connect() as connection:
+            dropped = connection.execute(sa.text(backend[name])).scalar_one()
+        admin = sa.create_engine(state.engine.url)
+        with admin.begin() as connection:
+            connection.execute(sa.text(kill[name].format(int(dropped))))
+        admin.dispose()
+        if idle:
+            with pytest.raises(sa.exc.DBAPIError), state.engine.connect() as connection:
+                connection.execute(sa.text(backend[name]))
+        else:
+            with state.engine.connect() as connection:
+                assert connection.execute(sa.text(backend[name])).scalar_one() != dropped
 
 
 # --- runs -----------------------------------------------------------------------------------

@@ -443,7 +443,7 @@ class SubjectRequests:
         request = self.get(request_id)
         if request.kind in (RequestKind.restriction, RequestKind.objection):
             return restrict.execute(self, request)
-        return execution.execute(self, request_id, step_size)
+        return execution.execute(self, request, step_size)
 
     @_on_desk_clock
     def lift(self, request_id: str, reason: str) -> SubjectRequest:

@@ -315,7 +315,7 @@ def record_event(
 
 
 def get(engine: Engine, request_id: str) -> SubjectRequest:
-    with read_connection(engine) as connection:
+    with read_connection(engine, single=True) as connection:
         return get_in(connection, request_id)
 
 

@@ -49,6 +49,16 @@ from registre.state.db import (
 )
 
 HEAD_ID = 1
+
+# Constant statements, values bound at execution: building and hashing a statement per entry
+# costs about as much client time as the database takes to run it.
+_HEAD_FOR_UPDATE = (
+    sa.select(audit_head.c.seq, audit_head.c.hash)
+    .where(audit_head.c.id == HEAD_ID)
+    .with_for_update()
+)
+_MOVE_HEAD = audit_head.update().where(audit_head.c.id == HEAD_ID)
+_INSERT_ENTRY = audit_entry.insert()
 # Entries read per query when streaming the trail.
 PAGE = 1000
 
@@ -130,11 +140,7 @@ class AuditTrail:
             raise ValueError("an audit action must not be empty")
         details_text = canonical_json(details)
         stored_details = json.loads(details_text)
-        head = connection.execute(
-            sa.select(audit_head.c.seq, audit_head.c.hash)
-            .where(audit_head.c.id == HEAD_ID)
-            .with_for_update()
-        ).first()
+        head = connection.execute(_HEAD_FOR_UPDATE).first()
         if head is None:
             raise AuditError(
                 "the audit trail's head record is missing, so the trail cannot be extended",
@@ -154,17 +160,18 @@ class AuditTrail:
         )
         try:
             connection.execute(
-                audit_entry.insert().values(
-                    seq=seq,
-                    at=at,
-                    action=action,
-                    actor=actor,
-                    run_id=run_id,
-                    request_id=request_id,
-                    details=details_text,
-                    prev_hash=head.hash,
-                    hash=digest,
-                )
+                _INSERT_ENTRY,
+                {
+                    "seq": seq,
+                    "at": at,
+                    "action": action,
+                    "actor": actor,
+                    "run_id": run_id,
+                    "request_id": request_id,
+                    "details": details_text,
+                    "prev_hash": head.hash,
+                    "hash": digest,
+                },
             )
         except exc.IntegrityError:
             raise AuditError(
@@ -172,9 +179,7 @@ class AuditTrail:
                 f"(seq {head.seq}): it was inserted by hand",
                 hint="run `registre audit verify` and investigate before registre writes again",
             ) from None
-        connection.execute(
-            audit_head.update().where(audit_head.c.id == HEAD_ID).values(seq=seq, hash=digest)
-        )
+        connection.execute(_MOVE_HEAD, {"seq": seq, "hash": digest})
         return AuditEntry(
             seq, at, action, actor, run_id, request_id, stored_details, head.hash, digest
         )
@@ -198,11 +203,7 @@ class AuditTrail:
             return []
         if not all(action for action, _ in entries):
             raise ValueError("an audit action must not be empty")
-        head = connection.execute(
-            sa.select(audit_head.c.seq, audit_head.c.hash)
-            .where(audit_head.c.id == HEAD_ID)
-            .with_for_update()
-        ).first()
+        head = connection.execute(_HEAD_FOR_UPDATE).first()
         if head is None:
             raise AuditError(
                 "the audit trail's head record is missing, so the trail cannot be extended",
@@ -246,16 +247,14 @@ class AuditTrail:
             )
             previous = digest
         try:
-            connection.execute(audit_entry.insert(), rows)
+            connection.execute(_INSERT_ENTRY, rows)
         except exc.IntegrityError:
             raise AuditError(
                 f"an audit entry with seq {head.seq + 1} to {seq} already exists beyond the head "
                 f"record (seq {head.seq}): it was inserted by hand",
                 hint="run `registre audit verify` and investigate before registre writes again",
             ) from None
-        connection.execute(
-            audit_head.update().where(audit_head.c.id == HEAD_ID).values(seq=seq, hash=previous)
-        )
+        connection.execute(_MOVE_HEAD, {"seq": seq, "hash": previous})
         return appended
 
     def entries(self, since_seq: int = 0, action_prefix: str | None = None) -> Iterator[AuditEntry]:

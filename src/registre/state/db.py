@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -173,13 +174,43 @@ def create_state_engine(url: str) -> Engine:
             engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
             _manual_begin(engine)
         else:
-            engine = sa.create_engine(parsed, pool_pre_ping=True)
+            engine = sa.create_engine(parsed)
+            _ping_when_idle(engine)
     except (exc.NoSuchModuleError, ImportError, exc.ArgumentError) as error:
         raise StateError(
             f"cannot use the state database at {masked(parsed)}: {_first_line(error)}",
             hint="install the database driver named in the URL, or use a sqlite:/// URL",
         ) from None
     return engine
+
+
+# A pooled connection idle longer than this is pinged before use (seconds).
+PING_AFTER_IDLE = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    # pool_pre_ping pings on every check-out: one round trip each, and a request checks out a
+    # connection for each of its few short transactions, back to back. A connection used less
+    # than a second ago was alive then; one idle longer (a long-running API process between
+    # requests, a server restarted meanwhile) is pinged, and replaced by the pool if dead.
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _idle(_dbapi_connection: Any, record: Any) -> None:
+        record.info["registre_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("registre_idle_since")
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if not engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise exc.DisconnectionError("the state database connection was closed")
 
 
 def _manual_begin(engine: Engine) -> None:
@@ -218,9 +249,17 @@ def writer_connection(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def read_connection(engine: Engine) -> Iterator[Connection]:
-    """A connection for reading, with database errors turned into :class:`StateError`."""
+def read_connection(engine: Engine, *, single: bool = False) -> Iterator[Connection]:
+    """A connection for reading, with database errors turned into :class:`StateError`.
+
+    With ``single``, for one statement read on its own: on PostgreSQL it runs outside a
+    transaction, without the BEGIN before it and the ROLLBACK after it, two round trips of
+    three. (psycopg switches to autocommit without asking the server; other drivers would ask
+    it twice, and SQLite here begins its transactions itself.)
+    """
     with guard(engine), engine.connect() as connection:
+        if single and engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
 
 
