@@ -22,14 +22,13 @@ waits for the next sweep, as a row written after a sweep does.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from registre.engine.plan import WorkItem
-from registre.engine.spans import GROWTH, SpanStatements, span_details
+from registre.engine.spans import GROWTH, SpanStatements, span_details, write_span
 
 if TYPE_CHECKING:
     from registre.engine.sweep import Audit, ItemResult, Pace, StorePlan
@@ -96,16 +95,7 @@ def sweep_pages(
             f"sweep.{item.action.value}",
             span_details(sp, item, s, params["after"], params["to"], column="ctid"),
         )
-        started = time.perf_counter()
-        with connection.begin():
-            for statement in s.unlinks:
-                result.unlinked += connection.execute(statement, params).rowcount
-            count = connection.execute(s.delete, params).rowcount
-        held_for = time.perf_counter() - started
-        pace.update(held_for)
-        result.batches += 1
-        result.changed += count
-        result.longest_batch = max(result.longest_batch, held_for)
+        count, held_for = write_span(s, connection, params, pace, result)
         details = span_details(
             sp, item, s, params["after"], params["to"], statement=False, column="ctid"
         )

@@ -138,16 +138,7 @@ def sweep_spans(
         to = min(after + max(1, int(span)), top)
         params = {"after": after, "to": to}
         audit(f"sweep.{item.action.value}", span_details(sp, item, s, after, to))
-        started = time.perf_counter()
-        with connection.begin():
-            for statement in s.unlinks:
-                result.unlinked += connection.execute(statement, params).rowcount
-            count = connection.execute(s.delete, params).rowcount
-        held_for = time.perf_counter() - started
-        pace.update(held_for)
-        result.batches += 1
-        result.changed += count
-        result.longest_batch = max(result.longest_batch, held_for)
+        count, _ = write_span(s, connection, params, pace, result)
         record(
             "sweep.deleted",
             {**span_details(sp, item, s, after, to, statement=False), "count": count},
@@ -159,6 +150,27 @@ def sweep_spans(
             after = to
         else:
             after = _next_after(connection, s, to)
+
+
+def write_span(
+    s: SpanStatements,
+    connection: sa.Connection,
+    params: dict[str, Any],
+    pace: Pace,
+    result: ItemResult,
+) -> tuple[int, float]:
+    """Unlink and delete one announced span in one transaction: (rows deleted, seconds held)."""
+    started = time.perf_counter()
+    with connection.begin():
+        for statement in s.unlinks:
+            result.unlinked += connection.execute(statement, params).rowcount
+        count = connection.execute(s.delete, params).rowcount
+    held_for = time.perf_counter() - started
+    pace.update(held_for)
+    result.batches += 1
+    result.changed += count
+    result.longest_batch = max(result.longest_batch, held_for)
+    return count, held_for
 
 
 def _next_after(connection: sa.Connection, s: SpanStatements, after: int | None) -> int | None:

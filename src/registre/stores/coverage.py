@@ -22,30 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from registre.register.mapping import DataStore, TableMapping
-from registre.register.model import Register
+from registre.register.mapping import TableMapping
 from registre.register.taxonomy import Action
-from registre.stores.live import Loc, MappingProblem
+from registre.stores.live import Checks, MappingProblem
 
 
-class CoverageChecks:
+class CoverageChecks(Checks):
     """Checks that the mapping binds every rule and every personal column; mixed in."""
-
-    register: Register
-    store_id: str
-    store: DataStore
-
-    def problem(
-        self,
-        table: str,
-        column: str | None,
-        message: str,
-        hint: str,
-        *,
-        rule: str | None = None,
-        at: Loc = (),
-    ) -> MappingProblem:
-        raise NotImplementedError
 
     def _coverage(self, name: str, mapping: TableMapping) -> Iterator[MappingProblem]:
         deletes = False

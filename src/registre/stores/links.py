@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from registre.register.mapping import DataStore, Reference, TableMapping
-from registre.stores.live import LiveForeignKey, LiveSchema, Loc, MappingProblem
+from registre.register.mapping import Reference, TableMapping
+from registre.stores.live import Checks, LiveForeignKey, MappingProblem
 
 CONSEQUENCE = (
     "a sweep deleting '{parent}' rows does not see these rows, so the database refuses the "
@@ -27,24 +27,8 @@ CONSEQUENCE = (
 )
 
 
-class LinkChecks:
+class LinkChecks(Checks):
     """Checks of the database's foreign keys against the mapping; mixed into the checker."""
-
-    store_id: str
-    store: DataStore
-    schema: LiveSchema
-
-    def problem(
-        self,
-        table: str,
-        column: str | None,
-        message: str,
-        hint: str,
-        *,
-        rule: str | None = None,
-        at: Loc = (),
-    ) -> MappingProblem:
-        raise NotImplementedError
 
     def _linked_columns(self, name: str) -> set[str]:
         """Columns of ``name`` in a foreign key to a mapped table: reported here, not unmapped."""

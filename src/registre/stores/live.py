@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import Inspector
 from sqlalchemy.types import Date, DateTime, TypeEngine
+
+if TYPE_CHECKING:
+    from registre.register.mapping import DataStore
+    from registre.register.model import Register
 
 Loc = tuple[str | int, ...]
 
@@ -81,6 +86,28 @@ class MappingProblem:
             where += f", rule '{self.rule}'"
         text = f"{where}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
+
+
+class Checks:
+    """What the halves of the mapping check share: what they check, and how they report it."""
+
+    register: Register
+    store_id: str
+    store: DataStore
+    schema: LiveSchema
+
+    def problem(
+        self,
+        table: str,
+        column: str | None,
+        message: str,
+        hint: str,
+        *,
+        rule: str | None = None,
+        at: Loc = (),
+    ) -> MappingProblem:
+        base: Loc = ("stores", self.store_id, "tables", table)
+        return MappingProblem(self.store_id, table, column, rule, message, hint, (*base, *at))
 
 
 def reflect_schema(engine: Engine, tables: set[str] | None = None) -> LiveSchema:

@@ -66,19 +66,6 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks):
         self.schema = schema
         self.coverage = coverage
 
-    def problem(
-        self,
-        table: str,
-        column: str | None,
-        message: str,
-        hint: str,
-        *,
-        rule: str | None = None,
-        at: Loc = (),
-    ) -> MappingProblem:
-        base: Loc = ("stores", self.store_id, "tables", table)
-        return MappingProblem(self.store_id, table, column, rule, message, hint, (*base, *at))
-
     def run(self) -> Iterator[MappingProblem]:
         yield from self._tenants()
         for name, mapping in self.store.tables.items():

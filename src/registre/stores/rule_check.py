@@ -9,33 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import get_args
 
-from registre.register.mapping import AnonymizeMethod, DataStore, RuleBinding, TableMapping
-from registre.register.model import Register, RetentionRule
-from registre.stores.live import LiveSchema, LiveTable, Loc, MappingProblem
+from registre.register.mapping import AnonymizeMethod, RuleBinding, TableMapping
+from registre.register.model import RetentionRule
+from registre.stores.live import Checks, LiveTable, Loc, MappingProblem
 
 METHODS: tuple[str, ...] = get_args(AnonymizeMethod)
 NOT_RECOGNISABLE = frozenset({"hash", "fake_name"})
 """Anonymization methods whose output looks like real data: the row needs an anonymized_at mark."""
 
 
-class RuleChecks:
+class RuleChecks(Checks):
     """Checks of the rules bound to a table; mixed into the mapping checker."""
-
-    register: Register
-    store: DataStore
-    schema: LiveSchema
-
-    def problem(
-        self,
-        table: str,
-        column: str | None,
-        message: str,
-        hint: str,
-        *,
-        rule: str | None = None,
-        at: Loc = (),
-    ) -> MappingProblem:
-        raise NotImplementedError
 
     def _rules(self, name: str, mapping: TableMapping, live: LiveTable) -> Iterator[MappingProblem]:
         for rule_id, binding in mapping.rules.items():
