@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from registre import MappingError, Register
+from registre.durations import cutoff, is_due
 from registre.engine.plan import PersonHold, RecordHold, plan_store
 from registre.engine.sweep import StorePlan, prepare, sweep_item
 from registre.stores.scratch import scratch_database
@@ -404,6 +408,56 @@ def test_due_rows_then_swept(
         again = prepare(register, "app", AT, url=url)
         assert _due_keys(again) == {"r": set()}
         again.engine.dispose()
+    finally:
+        sp.engine.dispose()
+
+
+PARIS = ZoneInfo("Europe/Paris")
+# instants around month ends, leap days and both daylight-saving changes, in Paris
+INSTANTS = st.sampled_from(
+    [
+        datetime(2024, 2, 29, 0, 0),
+        datetime(2024, 3, 1, 0, 30),
+        datetime(2025, 3, 30, 3, 0),
+        datetime(2025, 10, 26, 2, 30),
+        datetime(2026, 1, 31, 23, 59),
+        datetime(2026, 11, 1, 0, 0),
+    ]
+).map(lambda moment: moment.replace(tzinfo=PARIS))
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    period=st.sampled_from(["1 day", "15 days", "1 month", "6 months", "1 year", "2 years"]),
+    at=INSTANTS,
+    # events stored as naive UTC, as the example applications store them, within three days
+    # either side of the first instant that is not due yet, by the minute
+    minutes=st.lists(st.integers(-3 * 24 * 60, 3 * 24 * 60), min_size=1, max_size=12, unique=True),
+)
+def test_the_database_makes_due_what_the_calendar_says(
+    db: tuple[str, sa.Engine], period: str, at: datetime, minutes: list[int]
+) -> None:
+    """The rule's SQL on each dialect agrees with :func:`registre.durations.is_due`."""
+    url, engine = db
+    with engine.begin() as connection:
+        connection.execute(items.delete())
+    register = register_for(
+        {"after": f"{period} after account_deleted"}, {"events": {"account_deleted": "deleted_at"}}
+    )
+    _, retention = register.rule("r")
+    boundary = cutoff(at, retention.after[0].period, PARIS).replace(tzinfo=None)
+    events = {n + 1: boundary + timedelta(minutes=m) for n, m in enumerate(minutes)}
+    _insert(engine, [{"id": key, "deleted_at": event} for key, event in events.items()])
+    expected = {
+        key
+        for key, event in events.items()
+        if is_due(event.replace(tzinfo=UTC), retention.after[0].period, at, PARIS)
+    }
+    sp = prepare(register, "app", at, url=url)
+    try:
+        assert _due_keys(sp) == {"r": expected}
     finally:
         sp.engine.dispose()
 
