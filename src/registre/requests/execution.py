@@ -7,8 +7,8 @@ the package is deleted again. (Killed between writing the package and committing
 stays on disk unrecorded; executing the request again overwrites it.)
 
 Erasure and rectification change the data: each change is audited and committed first (see
-:mod:`registre.requests.erase`). Restriction and objection are recorded in the state database in
-the same transaction as their audit entries.
+:mod:`registre.requests.erase`). Restriction and objection are executed by
+:mod:`registre.requests.restrict`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from registre.requests import (
     letters,
     lifecycle,
     rectify,
-    restrict,
     scope,
     store,
 )
@@ -94,28 +93,8 @@ def _execute(
     if request.kind is RequestKind.rectification:
         desk.audit("execute", request, rows=found.summary())
         return close(desk, request, mine, processed, _rectification(desk, request, mine), [])
-    if request.kind is RequestKind.restriction:
-        entries.append(("restriction.recorded", {}))
-        return close(
-            desk,
-            request,
-            mine,
-            processed,
-            {"restricted": True},
-            entries,
-            [lambda c: restrict.record_restriction(c, request.id, request.identity)],
-        )
-    activities = request.options["activities"]
-    entries.append(("objection.recorded", {"activities": activities}))
-    return close(
-        desk,
-        request,
-        mine,
-        processed,
-        {"activities": activities},
-        entries,
-        [lambda c: restrict.record_objection(c, request.id, request.identity, activities)],
-    )
+    # restrictions and objections are executed by registre.requests.restrict
+    raise AssertionError(f"no execution for a request of kind {request.kind.value}")
 
 
 def close(
