@@ -17,6 +17,7 @@ separator, no fraction) compares wrongly by up to a day; map such columns only a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from itertools import count
@@ -381,13 +382,8 @@ class PlanSql:
     @staticmethod
     def _typed_keys(column: ColumnElement[Any], keys: tuple[str, ...]) -> list[Any]:
         """Held keys in the key column's type: text never equals an integer key everywhere."""
-        try:
-            python_type = column.type.python_type
-        except NotImplementedError:
-            return list(keys)
-        if python_type is int:
-            return [int(k) for k in keys if k.strip().lstrip("-").isdigit()]
-        return list(keys)
+        typed = (typed_value(column, key) for key in keys)
+        return [value for value in typed if value is not None]
 
     def _bound(self, column: ColumnElement[Any], moment: datetime, *, ceil: bool = True) -> Any:
         """``moment`` (aware UTC) as a value of the column's type."""
@@ -425,3 +421,21 @@ def _holdable_tables(plan: Plan) -> set[str]:
 def compile_literal(statement: sa.ClauseElement, engine_dialect: sa.Dialect) -> str:
     """The statement as a person can read and run it: values inlined for the dialect."""
     return str(statement.compile(dialect=engine_dialect, compile_kwargs={"literal_binds": True}))
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def typed_value(column: ColumnElement[Any], value: str) -> Any:
+    """``value`` (a held key or identity, as text) as ``column`` holds it; None if it cannot be.
+
+    An int for an integer column (spaces around it ignored; ``int()`` would also take
+    ``'4_2'``), the text as given otherwise.
+    """
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    if python_type is int:
+        return int(value) if _WHOLE.fullmatch(value.strip()) else None
+    return value

@@ -13,7 +13,6 @@ also keeps what arrives later.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,10 +22,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from registre._exceptions import StoreError
+from registre.engine.sql import typed_value
 from registre.register.model import Register
 from registre.stores.connect import connect
-
-_WHOLE = re.compile(r"[+-]?[0-9]+")
 
 TEXT_KINDS = frozenset({"email", "phone"})
 """Identity kinds whose values are text whatever the column: normalized by the holds."""
@@ -53,7 +51,7 @@ def record_key(
     column = store.tables[table].primary_key
     with _engine(register, store_id, url) as engine:
         key_column = _column(engine, store_id, table, column)
-        value = _typed(key_column, key.strip())
+        value = typed_value(key_column, key.strip())
         if value is None:
             raise StoreError(
                 f"the key of '{table}' ({column}) is a whole number, and {key!r} is not one: "
@@ -119,7 +117,7 @@ def _typed_in_some(
     for store_id in sorted({store for store, _, _ in places}):
         with _engine(register, store_id, url) as engine:
             for _, table, column in (p for p in places if p[0] == store_id):
-                typed = _typed(_column(engine, store_id, table, column), value)
+                typed = typed_value(_column(engine, store_id, table, column), value)
                 if typed is not None:
                     return typed
     return None
@@ -151,18 +149,6 @@ def _column(engine: Engine, store_id: str, table: str, column: str) -> sa.Column
             hint="run `registre check --connect` to compare the mapping with the database",
         )
     return live.c[column]
-
-
-def _typed(column: sa.Column[Any], value: str) -> Any:
-    """``value`` as the column holds it: an int for integer columns, None if it is not one."""
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        return value
-    if python_type is int:
-        # int() would also take '4_2' and ' 42 '
-        return int(value) if _WHOLE.fullmatch(value) else None
-    return value
 
 
 def _failed(store_id: str, error: DBAPIError) -> StoreError:
