@@ -6,6 +6,8 @@ data means; the finder walks the mapping's graph instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 
@@ -70,6 +72,26 @@ def test_crm_phone_in_another_spelling_finds_the_same_person(crm_url: str) -> No
     assert by_email == by_phone and by_email["crm"]["people"] == 1
 
 
+def _search(
+    url: str, store: str, register: Any, expected_for: Any, table: str, offset: int
+) -> tuple[Any, Any, Any]:
+    """Find the person at ``offset`` in ``table`` by email: (found, expected rows, pinned)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            email = connection.execute(
+                sa.text(
+                    f"SELECT email FROM {table} WHERE email IS NOT NULL ORDER BY id "
+                    f"LIMIT 1 OFFSET {offset}"
+                )
+            ).scalar_one()
+            expected = expected_for(connection, email)
+        found = Finder(register, {store: engine}).find({"email": email})
+        return found, expected, expected_pinned(engine, expected)
+    finally:
+        engine.dispose()
+
+
 PEOPLE = [
     ("directory_users", 0),
     ("directory_users", 7),
@@ -84,20 +106,7 @@ PEOPLE = [
 
 @pytest.mark.parametrize(("table", "offset"), PEOPLE)
 def test_device_management_rows_match_the_data(dm_url: str, table: str, offset: int) -> None:  # noqa: F811
-    engine = sa.create_engine(dm_url)
-    try:
-        with engine.connect() as connection:
-            email = connection.execute(
-                sa.text(
-                    f"SELECT email FROM {table} WHERE email IS NOT NULL ORDER BY id "
-                    f"LIMIT 1 OFFSET {offset}"
-                )
-            ).scalar_one()
-            expected = expected_dm(connection, email)
-        found = Finder(dm_register(), {"console": engine}).find({"email": email})
-        pinned = expected_pinned(engine, expected)
-    finally:
-        engine.dispose()
+    found, expected, pinned = _search(dm_url, "console", dm_register(), expected_dm, table, offset)
     assert _found(found, "rows") == expected
     # rows other people's data uses: pinned; shared content only outside the records
     assert _found(found, "pinned") == pinned
@@ -118,20 +127,9 @@ BOOKING_PEOPLE = [
 
 @pytest.mark.parametrize(("table", "offset"), BOOKING_PEOPLE)
 def test_booking_platform_rows_match_the_data(booking_url: str, table: str, offset: int) -> None:  # noqa: F811
-    engine = sa.create_engine(booking_url)
-    try:
-        with engine.connect() as connection:
-            email = connection.execute(
-                sa.text(
-                    f"SELECT email FROM {table} WHERE email IS NOT NULL ORDER BY id "
-                    f"LIMIT 1 OFFSET {offset}"
-                )
-            ).scalar_one()
-            expected = expected_booking(connection, email)
-        found = Finder(booking_register(), {"platform": engine}).find({"email": email})
-        pinned = expected_pinned(engine, expected)
-    finally:
-        engine.dispose()
+    found, expected, pinned = _search(
+        booking_url, "platform", booking_register(), expected_booking, table, offset
+    )
     assert _found(found, "rows") == expected
     if table == "professionals":
         # their clients' records and appointments point at the professional's record

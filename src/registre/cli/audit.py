@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from registre.cli import EXIT_PROBLEMS, app, out
+from registre.cli.options import StateUrl, Url
 from registre.state import EngineState, Hold, open_state
 from registre.state.chain import GENESIS
 from registre.state.holds import normalize_identity
@@ -27,15 +28,6 @@ hold_app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 app.add_typer(hold_app, name="hold")
 
-StateUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--state-url",
-        help="SQLAlchemy URL of registre's state database "
-        "[default: $REGISTRE_STATE_URL, else sqlite:///registre-state.sqlite]",
-        show_default=False,
-    ),
-]
 RegisterPath = Annotated[
     Path | None,
     typer.Option(
@@ -44,15 +36,6 @@ RegisterPath = Annotated[
         show_default=False,
         help="The register.yaml (or folder) whose mapping the hold is checked against "
         "[default: $REGISTRE_REGISTER].",
-    ),
-]
-Url = Annotated[
-    str | None,
-    typer.Option(
-        "--url",
-        show_default=False,
-        help="Database URL of the store, in place of its url_env variable "
-        "(registers with a single store).",
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]

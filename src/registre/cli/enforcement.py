@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from registre.cli import app, err, out
+from registre.cli.options import StateUrl, Url
 from registre.register.model import Register
 
 try:  # recent typer releases vendor click instead of depending on it
@@ -27,30 +28,12 @@ except ImportError:  # pragma: no cover
 RegisterArg = Annotated[
     Path, typer.Argument(help="A register.yaml, or a folder of YAML files.", show_default=False)
 ]
-Url = Annotated[
-    str | None,
-    typer.Option(
-        "--url",
-        help="Database URL of the store, in place of its url_env variable "
-        "(registers with a single store).",
-        show_default=False,
-    ),
-]
 At = Annotated[
     str | None,
     typer.Option(
         "--at",
         help="The instant to plan for: YYYY-MM-DD (start of that day) or "
         "YYYY-MM-DDTHH:MM, in the policy's time zone [default: now].",
-        show_default=False,
-    ),
-]
-StateUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--state-url",
-        help="SQLAlchemy URL of registre's state database "
-        "[default: $REGISTRE_STATE_URL, else sqlite:///registre-state.sqlite]",
         show_default=False,
     ),
 ]

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from registre._exceptions import RequestError
 from registre.cli import app, err, out
+from registre.cli.options import StateUrl, Url
 
 request_app = typer.Typer(
     help="Data-subject requests: access, portability, erasure, rectification, restriction, "
@@ -35,15 +36,6 @@ RegisterOpt = Annotated[
         help="The register.yaml (or folder) [default: $REGISTRE_REGISTER].",
     ),
 ]
-Url = Annotated[
-    str | None,
-    typer.Option(
-        "--url",
-        show_default=False,
-        help="Database URL of the store, in place of its url_env variable "
-        "(registers with a single store).",
-    ),
-]
 At = Annotated[
     str | None,
     typer.Option(
@@ -51,15 +43,6 @@ At = Annotated[
         show_default=False,
         help="Act as of this instant: YYYY-MM-DD or YYYY-MM-DDTHH:MM, in the policy's "
         "time zone [default: now].",
-    ),
-]
-StateUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--state-url",
-        show_default=False,
-        help="SQLAlchemy URL of registre's state database "
-        "[default: $REGISTRE_STATE_URL, else sqlite:///registre-state.sqlite]",
     ),
 ]
 OutDir = Annotated[

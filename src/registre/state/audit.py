@@ -136,53 +136,10 @@ class AuditTrail:
         For changes to the state database itself that must commit together with their entry,
         such as placing a legal hold.
         """
-        if not action:
-            raise ValueError("an audit action must not be empty")
-        details_text = canonical_json(details)
-        stored_details = json.loads(details_text)
-        head = connection.execute(_HEAD_FOR_UPDATE).first()
-        if head is None:
-            raise AuditError(
-                "the audit trail's head record is missing, so the trail cannot be extended",
-                hint="run `registre audit verify`; the state database was altered by hand",
-            )
-        seq = head.seq + 1
-        at = utcnow()
-        digest = entry_hash(
-            head.hash,
-            seq=seq,
-            at=at,
-            action=action,
-            actor=actor,
-            run_id=run_id,
-            request_id=request_id,
-            details=stored_details,
+        (entry,) = self.append_many_in(
+            connection, [(action, details)], actor=actor, run_id=run_id, request_id=request_id
         )
-        try:
-            connection.execute(
-                _INSERT_ENTRY,
-                {
-                    "seq": seq,
-                    "at": at,
-                    "action": action,
-                    "actor": actor,
-                    "run_id": run_id,
-                    "request_id": request_id,
-                    "details": details_text,
-                    "prev_hash": head.hash,
-                    "hash": digest,
-                },
-            )
-        except exc.IntegrityError:
-            raise AuditError(
-                f"an audit entry with seq {seq} already exists beyond the head record "
-                f"(seq {head.seq}): it was inserted by hand",
-                hint="run `registre audit verify` and investigate before registre writes again",
-            ) from None
-        connection.execute(_MOVE_HEAD, {"seq": seq, "hash": digest})
-        return AuditEntry(
-            seq, at, action, actor, run_id, request_id, stored_details, head.hash, digest
-        )
+        return entry
 
     def append_many_in(
         self,
@@ -249,8 +206,9 @@ class AuditTrail:
         try:
             connection.execute(_INSERT_ENTRY, rows)
         except exc.IntegrityError:
+            taken = f"{head.seq + 1}" if seq == head.seq + 1 else f"{head.seq + 1} to {seq}"
             raise AuditError(
-                f"an audit entry with seq {head.seq + 1} to {seq} already exists beyond the head "
+                f"an audit entry with seq {taken} already exists beyond the head "
                 f"record (seq {head.seq}): it was inserted by hand",
                 hint="run `registre audit verify` and investigate before registre writes again",
             ) from None
