@@ -182,6 +182,22 @@ def test_demo_data_loads_then_refuses_to_overwrite_without_drop(
     assert "matches the mapping" in out
 
 
+def test_demo_data_takes_a_profile_and_refuses_an_unknown_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'lean.db'}"
+    args = ["demo-data", str(EXAMPLE), "--url", url, "--subjects", "60"]
+
+    code, _, err = run(capsys, monkeypatch, *args, "--profile", "thin")
+    assert code == 1
+    assert "no data profile 'thin' (its profiles: lean)" in err
+    assert not (tmp_path / "lean.db").exists()
+
+    code, out, _ = run(capsys, monkeypatch, *args, "--profile", "lean")
+    assert code == 0
+    assert "directory_users 60, " in out
+
+
 def test_a_sweep_refuses_to_orphan_the_rows_of_an_unmapped_table(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

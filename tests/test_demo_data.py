@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import create_engine, func, insert, inspect, select
 
 from registre.demo import DemoApp, load_app, load_demo_data
 from registre.durations import Duration, is_due
@@ -69,10 +69,12 @@ def checksums(app: DemoApp, url: str) -> dict[str, str]:
     return digests
 
 
-def load(app: DemoApp, url: str, subjects: int, seed: int) -> dict[str, int]:
+def load(
+    app: DemoApp, url: str, subjects: int, seed: int, profile: str | None = None
+) -> dict[str, int]:
     engine = create_engine(url)
     try:
-        return load_demo_data(app, engine, subjects=subjects, seed=seed).rows
+        return load_demo_data(app, engine, subjects=subjects, seed=seed, profile=profile).rows
     finally:
         engine.dispose()
 
@@ -152,6 +154,35 @@ def test_loading_refuses_existing_tables_unless_asked_to_drop_them(tmp_path: Pat
         with pytest.raises(StoreError, match="already has the tables"):
             load_demo_data(app, engine, subjects=40, seed=1)
         assert load_demo_data(app, engine, subjects=40, seed=1, drop=True).rows == first
+    finally:
+        engine.dispose()
+
+
+def test_the_lean_profile_makes_about_ten_rows_a_person_with_less_history(tmp_path: Path) -> None:
+    app = load_app(ROOT / "examples" / "device-management")
+    full = load(app, f"sqlite:///{tmp_path / 'full.db'}", 3000, seed=5)
+    lean = load(app, f"sqlite:///{tmp_path / 'lean.db'}", 3000, seed=5, profile="lean")
+
+    history = {"geolocation_points", "web_history"}
+    assert lean["directory_users"] == full["directory_users"] == 3000
+    for table in set(full) - history:  # the same shape of accounts, people and devices
+        assert 0.85 * full[table] <= lean[table] <= 1.15 * full[table], (table, lean, full)
+    assert 9.0 <= sum(lean.values()) / 3000 <= 11.0, lean
+    assert sum(full.values()) / 3000 > 30
+    for table in history:
+        assert 0.1 * full[table] < lean[table] < 0.25 * full[table], (table, lean, full)
+
+
+def test_an_unknown_profile_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    from registre import StoreError
+
+    app = load_app(ROOT / "examples" / "device-management")
+    url = f"sqlite:///{tmp_path / 'none.db'}"
+    engine = create_engine(url)
+    try:
+        with pytest.raises(StoreError, match="no data profile 'thin' \\(its profiles: lean\\)"):
+            load_demo_data(app, engine, subjects=10, profile="thin")
+        assert not (tmp_path / "none.db").exists() or not inspect(engine).get_table_names()
     finally:
         engine.dispose()
 
@@ -244,14 +275,23 @@ def due_by_clock(register: Register, store_id: str, rows: Rows, at: Any) -> dict
     return out
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+PROFILES = [(example, None) for example in EXAMPLES] + [
+    (example, name) for example in EXAMPLES for name in sorted(load_app(example).profiles)
+]
+
+
+@pytest.mark.parametrize(
+    ("example", "profile"),
+    PROFILES,
+    ids=lambda value: value.name if isinstance(value, Path) else (value or "default"),
+)
 def test_at_the_anchor_every_rule_has_rows_due_and_rows_not_due(
-    example: Path, tmp_path: Path
+    example: Path, profile: str | None, tmp_path: Path
 ) -> None:
     app = load_app(example)
     register = load_register(example / "register.yaml")
     url = f"sqlite:///{tmp_path / 'spread.db'}"
-    load(app, url, 600, seed=0)
+    load(app, url, 600 if profile is None else 4000, seed=0, profile=profile)
     rows = Rows(app, url)
     at = app.anchor.replace(tzinfo=UTC)
 

@@ -34,6 +34,11 @@ Generation is deterministic (``random.Random(seed)`` and Faker ``fr_FR`` seeded 
 streams: :func:`generate` yields one batch per group of accounts, parents before children, so
 memory stays flat from a thousand rows to tens of millions. At ~41 rows per user, 1 million
 rows is about 24,000 subjects.
+
+``history`` is the share of devices that report any history (geolocation or web visits); the
+devices that do keep the distribution above, so every retention case is still there. The
+``lean`` profile (:data:`PROFILES`, ``registre demo-data --profile lean``) sets it to 0.17:
+about 10 rows per user, so 1 million people make about 10 million rows.
 """
 
 from __future__ import annotations
@@ -234,6 +239,14 @@ geolocation_points = Table(
 
 SUBJECT_TABLE = "directory_users"
 
+PROFILES: dict[str, tuple[str, dict[str, Any]]] = {
+    "lean": (
+        "17 % of devices report history: about 10 rows per user instead of 41",
+        {"history": 0.17},
+    ),
+}
+"""Named variants of :func:`generate`: a description and the keyword arguments they set."""
+
 # -- generation ---------------------------------------------------------------------------------
 
 _DAY = timedelta(days=1)
@@ -330,12 +343,17 @@ def _users_per_account(subjects: int, rng: random.Random) -> list[int]:
     return sizes
 
 
-def generate(subjects: int, seed: int = 0, batch_rows: int = 20_000) -> Iterator[tuple[int, Batch]]:
+def generate(
+    subjects: int, seed: int = 0, batch_rows: int = 20_000, *, history: float = 1.0
+) -> Iterator[tuple[int, Batch]]:
     """Yield ``(users in this batch, {table: rows})``, tables in foreign-key order.
 
-    Rows are tuples in the order of the table's columns. The same ``subjects`` and ``seed``
-    give the same rows, whatever the database.
+    Rows are tuples in the order of the table's columns. The same ``subjects``, ``seed`` and
+    ``history`` give the same rows, whatever the database. ``history`` is the share of devices
+    that report geolocation points and web visits (1.0: all that are located or filtered).
     """
+    if not 0.0 <= history <= 1.0:
+        raise ValueError(f"history is a share between 0 and 1, not {history}")
     rng = random.Random(seed)
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
@@ -343,7 +361,7 @@ def generate(subjects: int, seed: int = 0, batch_rows: int = 20_000) -> Iterator
     batch: Batch = {table.name: [] for table in metadata.sorted_tables}
     users_in_batch = 0
     for index, users in enumerate(_users_per_account(subjects, rng)):
-        _account(index, users, rng, fake, ids, batch)
+        _account(index, users, rng, fake, ids, batch, history)
         users_in_batch += users
         if sum(len(rows) for rows in batch.values()) >= batch_rows:
             yield users_in_batch, batch
@@ -354,7 +372,13 @@ def generate(subjects: int, seed: int = 0, batch_rows: int = 20_000) -> Iterator
 
 
 def _account(
-    index: int, users: int, rng: random.Random, fake: Faker, ids: _Ids, out: Batch
+    index: int,
+    users: int,
+    rng: random.Random,
+    fake: Faker,
+    ids: _Ids,
+    out: Batch,
+    history: float = 1.0,
 ) -> None:
     _state, deleted_ago, ended_ago = _STATES[index % len(_STATES)]
     jitter = timedelta(days=rng.uniform(-10, 10))
@@ -507,7 +531,7 @@ def _account(
     owners.extend(None for _ in range(round(len(owners) * 0.05)))
 
     for user_id in owners:
-        _device(account_id, user_id, created, end, web_filtering, rng, fake, ids, out)
+        _device(account_id, user_id, created, end, web_filtering, rng, fake, ids, out, history)
 
 
 def _device(
@@ -520,6 +544,7 @@ def _device(
     fake: Faker,
     ids: _Ids,
     out: Batch,
+    history: float = 1.0,
 ) -> datetime | None:
     """Add one device and its history; return when it was reset, if it was."""
     maker, models = rng.choice(_DEVICES)
@@ -550,6 +575,9 @@ def _device(
         )
     )
     last_seen = reset_at or end
+    # drawn only for a partial history, so the default profile's rows stay what they were
+    if history < 1.0 and rng.random() >= history:
+        return reset_at
     if located:
         base_lat, base_lon = rng.uniform(43.3, 49.5), rng.uniform(-1.5, 7.5)
         start = max(enrolled, last_seen - 90 * _DAY)

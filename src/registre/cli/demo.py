@@ -24,6 +24,12 @@ def demo_data(
     drop: bool = typer.Option(
         False, "--drop", help="Drop the example's tables first if they exist."
     ),
+    profile: str | None = typer.Option(
+        None,
+        "--profile",
+        help="One of the example's data profiles (device-management: lean, 10 rows a person).",
+        show_default=False,
+    ),
 ) -> None:
     """Create an example application's database and fill it with synthetic data."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -33,6 +39,7 @@ def demo_data(
     from registre.stores.connect import masked, open_engine
 
     demo = load_app(example)
+    demo.profile(profile)  # an unknown profile is refused before the database is touched
     register_path = example / "register.yaml"
     register = load_register(register_path) if register_path.is_file() else None
     engine = open_engine(url)
@@ -54,7 +61,13 @@ def demo_data(
                 progress.update(task, advance=done, rows=loaded)
 
             report = load_demo_data(
-                demo, engine, subjects=subjects, seed=seed, drop=drop, progress=advance
+                demo,
+                engine,
+                subjects=subjects,
+                seed=seed,
+                drop=drop,
+                profile=profile,
+                progress=advance,
             )
     finally:
         engine.dispose()

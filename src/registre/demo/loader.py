@@ -3,15 +3,17 @@
 An example folder holds ``register.yaml`` and ``app.py``. The app module defines ``metadata``
 (SQLAlchemy Core), ``ANCHOR`` (the date its data is built around) and
 ``generate(subjects, seed)``, which yields ``(subjects in batch, {table: [row tuples]})`` with
-parents before children. Nothing is held beyond one batch: PostgreSQL gets ``COPY``, the other
-databases ``executemany`` in one transaction per batch.
+parents before children. It may also define ``PROFILES``: named variants of the data, each a
+description and the keyword arguments it passes to ``generate`` (device-management's ``lean``
+profile makes 10 rows per person instead of 41). Nothing is held beyond one batch: PostgreSQL
+gets ``COPY``, the other databases ``executemany`` in one transaction per batch.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,13 +30,26 @@ Progress = Callable[[int, dict[str, int]], None]
 
 @dataclass(frozen=True)
 class DemoApp:
-    """An example application: its folder, schema, anchor date and generator."""
+    """An example application: its folder, schema, anchor date, generator and its profiles."""
 
     folder: Path
     metadata: MetaData
     anchor: datetime
-    generate: Callable[[int, int], Iterator[tuple[int, Batch]]]
+    generate: Callable[..., Iterator[tuple[int, Batch]]]
     store_id: str | None
+    profiles: Mapping[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def profile(self, name: str | None) -> dict[str, Any]:
+        """The keyword arguments of profile ``name`` (none for the default data)."""
+        if name is None:
+            return {}
+        if name not in self.profiles:
+            known = ", ".join(sorted(self.profiles)) or "none"
+            raise StoreError(
+                f"{self.folder.name} has no data profile {name!r} (its profiles: {known})",
+                hint="leave out --profile for the default data, or pick one of its profiles",
+            )
+        return dict(self.profiles[name][1])
 
 
 @dataclass
@@ -70,7 +85,12 @@ def load_app(folder: str | Path) -> DemoApp:
             hint="an example app defines metadata, ANCHOR and generate(subjects, seed)",
         )
     return DemoApp(
-        root, module.metadata, module.ANCHOR, module.generate, getattr(module, "STORE_ID", None)
+        root,
+        module.metadata,
+        module.ANCHOR,
+        module.generate,
+        getattr(module, "STORE_ID", None),
+        getattr(module, "PROFILES", {}),
     )
 
 
@@ -95,14 +115,19 @@ def load_demo_data(
     subjects: int,
     seed: int = 0,
     drop: bool = False,
+    profile: str | None = None,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Create the schema and load ``subjects`` subjects' generated rows; return the counts."""
+    """Create the schema and load ``subjects`` subjects' generated rows; return the counts.
+
+    ``profile`` names one of the app's data profiles (StoreError if it has no such profile).
+    """
     started = time.perf_counter()
+    options = app.profile(profile)
     create_schema(app, engine, drop=drop)
     report = LoadReport(rows={table.name: 0 for table in app.metadata.sorted_tables})
     insert = _copy_batch if engine.dialect.name == "postgresql" else _insert_batch
-    for done, batch in app.generate(subjects, seed):
+    for done, batch in app.generate(subjects, seed, **options):
         with engine.begin() as conn:
             for name, rows in batch.items():
                 if rows:
