@@ -174,6 +174,102 @@ def test_data_held_as_a_processor_is_forwarded_to_its_named_controller(
     )
 
 
+def processed_rows(url: str, email: str) -> dict[str, set[int]]:
+    """The keys of a directory user's rows, computed here: the user, devices and their history."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            users = {
+                r[0]
+                for r in connection.execute(
+                    sa.text("SELECT id FROM directory_users WHERE email = :e"), {"e": email}
+                )
+            }
+            devices = {
+                r[0]
+                for r in connection.execute(
+                    sa.select(sa.column("id"))
+                    .select_from(sa.table("devices"))
+                    .where(sa.column("user_id").in_(users))
+                )
+            }
+            history = {
+                table: {
+                    r[0]
+                    for r in connection.execute(
+                        sa.select(sa.column("id"))
+                        .select_from(sa.table(table))
+                        .where(sa.column("device_id").in_(devices))
+                    )
+                }
+                for table in ("geolocation_points", "web_history")
+            }
+    finally:
+        engine.dispose()
+    return {"directory_users": users, "devices": devices, **history}
+
+
+@pytest.mark.parametrize("kind", ["access", "portability"])
+def test_an_access_request_forwarded_to_the_controller_carries_its_data(
+    cli: Any, data_url: str, kind: str
+) -> None:
+    email = next(
+        e
+        for offset in range(40)
+        if processed_rows(data_url, e := email_of(data_url, "directory_users", offset))[
+            "geolocation_points"
+        ]
+    )
+    company, _, _ = client_of(data_url, email)
+    expected = processed_rows(data_url, email)
+    request_id = opened(cli, kind, "--email", email)
+    done = cli("execute", request_id, "--json")
+    assert done["state"] == "forwarded"
+    (package,) = done["result"]["forward_data"]
+    assert Path(package).name == "forward-data.zip"
+    with zipfile.ZipFile(package) as archive:
+        names = set(archive.namelist())
+        data = json.loads(archive.read("data.json"))
+    assert data["request"]["controller"]["name"] == company
+    tables = data["tables"]
+    if kind == "access":
+        assert {"data.json", "geolocation_points.csv", "devices.csv"} <= names
+        assert {t: {row["id"] for row in tables[t]["rows"]} for t in tables} == {
+            t: keys for t, keys in expected.items() if keys
+        }
+        assert any(email in json.dumps(row) for row in tables["directory_users"]["rows"])
+    else:  # what the person provided or their use of the device shows, on consent or contract
+        assert set(tables) == {"geolocation_points"}
+        assert {row["id"] for row in tables["geolocation_points"]["rows"]} == expected[
+            "geolocation_points"
+        ]
+    letter = Path(done["result"]["forward_letter"]).read_text(encoding="utf-8")
+    assert "forward-data.zip" in letter and "lisible par machine" in letter
+    summary = json.loads(Path(done["result"]["forward_summary"]).read_text(encoding="utf-8"))
+    assert summary["data"] == ["forward-data.zip"]
+
+    # recorded and audited like the person's own package, then purged with the letters
+    with open_state(cli.env["REGISTRE_STATE_URL"]) as state:
+        created = [e for e in state.audit.entries() if e.action == "request.export.created"]
+        with state.engine.connect() as connection:
+            recorded = connection.execute(sa.select(export_table.c.path)).scalars().all()
+    assert [e.details["path"] for e in created] == [package] == recorded
+    assert created[0].details["for_controller"] is not None
+    purged = cli("purge-exports", "--at", "2099-01-01", "--json")
+    assert purged["deleted"] == [package]
+    assert done["result"]["forward_letter"] in purged["letters"]
+    assert not Path(package).exists() and not Path(done["result"]["forward_summary"]).exists()
+
+
+def test_a_forwarded_erasure_carries_no_data(cli: Any, data_url: str) -> None:
+    request = cli("open", "erasure", "--email", email_of(data_url, "directory_users", 5), "--json")
+    forwarded = cli("forward", request["id"], "--json")
+    assert forwarded["result"]["forward_data"] == []
+    letter = Path(forwarded["result"]["forward_letter"]).read_text(encoding="utf-8")
+    assert ".zip" not in letter
+    assert not list(Path(forwarded["result"]["forward_letter"]).parent.glob("*.zip"))
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [
@@ -227,6 +323,15 @@ def test_a_request_also_about_our_data_is_executed_not_forwarded(tmp_path: Path)
     finally:
         engine.dispose()
     assert done.state.value == "done" and done.result["forwarded"]["rows"]
+    # the person gets our data; the client gets its own, and only its own
+    with zipfile.ZipFile(done.result["export"]) as archive:
+        ours = set(json.loads(archive.read("data.json"))["tables"])
+    (package,) = done.result["forwarded"]["forward_data"]
+    with zipfile.ZipFile(package) as archive:
+        theirs = json.loads(archive.read("data.json"))["tables"]
+    assert "managers" in ours and "directory_users" not in ours
+    assert [row["id"] for row in theirs["directory_users"]["rows"]] == [99999]
+    assert "managers" not in theirs
     company = done.result["forwarded"]["controllers"][0]
     assert company in Path(done.result["letter"]).read_text(encoding="utf-8")
     assert company in Path(done.result["forwarded"]["forward_letter"]).read_text(encoding="utf-8")

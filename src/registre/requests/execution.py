@@ -14,12 +14,10 @@ Erasure and rectification change the data: each change is audited and committed 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from registre.requests import (
     duty,
@@ -28,24 +26,21 @@ from registre.requests import (
     forwarding,
     letters,
     lifecycle,
+    packages,
     rectify,
     scope,
     store,
 )
-from registre.requests.export import write_export
 from registre.requests.find import Found, Reading
-from registre.requests.forwarding import AuditEntries
 from registre.requests.lifecycle import RequestKind, RequestState
-from registre.requests.store import SubjectRequest, export_table
+from registre.requests.packages import AuditEntries, StateWrite
+from registre.requests.store import SubjectRequest
 from registre.state import identity_digest
 from registre.state.db import audit_entry, read_connection, write_transaction
 
 if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
 
-# Writes to the state database made in the transaction that closes a request (their result
-# is not used).
-StateWrite = Callable[[Connection], object]
 
 
 def execute(desk: SubjectRequests, request: SubjectRequest, step_size: int) -> SubjectRequest:
@@ -107,30 +102,41 @@ def close(
     writes: list[StateWrite] | None = None,
     html: str | None = None,
 ) -> SubjectRequest:
-    """Write the letter, then audit and close the request in one state transaction."""
+    """Write the letter, then audit and close the request in one state transaction.
+
+    If that transaction fails, the packages written for the request are deleted: nothing
+    records them.
+    """
+    writes = list(writes or [])
     result["found"] = mine.summary()
     result["nothing_found"] = mine.empty and processed.empty
     if not processed.empty:
-        result["forwarded"] = forwarding.package(desk, request, processed, entries)
+        result["forwarded"] = forwarding.package(desk, request, processed, entries, writes=writes)
+    written = [Path(result["export"])] if "export" in result else []
+    written += [Path(p) for p in result.get("forwarded", {}).get("forward_data", [])]
     if html is None:
         letter = letters.outcome_letter(
             desk.register, desk.finder, request, mine, processed, result, desk.today()
         )
         html = letter.render()
     result["letter"] = str(desk.write_letter(request, request.kind.value, html))
-    with write_transaction(desk.state.engine) as connection:
-        desk.audit_many_in(connection, request, entries)
-        for write in writes or []:
-            write(connection)
-        return store.transition(
-            connection,
-            request,
-            "execute",
-            RequestState.done,
-            desk.actor,
-            {"found": result["found"]},
-            result=result,
-        )
+    try:
+        with write_transaction(desk.state.engine) as connection:
+            desk.audit_many_in(connection, request, entries)
+            for write in writes:
+                write(connection)
+            return store.transition(
+                connection,
+                request,
+                "execute",
+                RequestState.done,
+                desk.actor,
+                {"found": result["found"]},
+                result=result,
+            )
+    except BaseException:
+        packages.discard(written)
+        raise
 
 
 def _access(
@@ -144,54 +150,26 @@ def _access(
 ) -> SubjectRequest:
     if mine.empty:
         return close(desk, request, mine, processed, {}, entries, html=html)
+    writes: list[StateWrite] = []
     path = desk.out_dir / request.id / f"{request.kind.value}-{request.id}.zip"
-    header = {
-        "request": request.id,
-        "kind": request.kind.value,
-        "received": request.received_at.isoformat(),
-        "organization": desk.register.organization.name,
-    }
-    exported = write_export(
-        path,
-        desk.register,
-        desk.finder,
+    package = packages.write_package(
+        desk,
+        request,
         mine,
-        portability=request.kind is RequestKind.portability,
-        header=header,
+        path,
+        entries=entries,
+        writes=writes,
         letter_html=html,
         reading=reading,
     )
-    created = desk.now()
-    expires = created + timedelta(days=desk.export_retention.approx_days())
-    entries.append(
-        ("export.created", {"path": str(path), "rows": mine.summary(), "sha256": exported.sha256})
-    )
-
-    def record(connection: Connection) -> None:
-        connection.execute(
-            export_table.insert(),
-            {
-                "request_id": request.id,
-                "path": str(path),
-                "sha256": exported.sha256,
-                "size": exported.size,
-                "created_at": created,
-                "expires_at": expires,
-            },
-        )
-
+    assert package is not None  # the person's own package is written even when empty
     result = {
         "export": str(path),
-        "sha256": exported.sha256,
-        "rows": exported.rows,
-        "expires_at": expires.isoformat(),
+        "sha256": package.file.sha256,
+        "rows": package.file.rows,
+        "expires_at": package.expires.isoformat(),
     }
-    try:
-        return close(desk, request, mine, processed, result, entries, [record], html=html)
-    except BaseException:
-        # nothing records the package: it must not stay on disk
-        path.unlink(missing_ok=True)
-        raise
+    return close(desk, request, mine, processed, result, entries, writes, html=html)
 
 
 def _erasure(

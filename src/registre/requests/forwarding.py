@@ -2,31 +2,37 @@
 
 The controller (the client company the data is processed for) answers the request; we send it
 a letter naming the request and the data concerned, and a JSON summary with the client ids the
-rows belong to (Art. 28(3)(e)). When the person's rows belong to several clients, each gets its
-own letter with its own rows only. The person is told which controller their request went to.
+rows belong to (Art. 28(3)(e)). For an access or portability request the controller also gets
+the data itself, as the person's package would hold it (``forward-data.zip``: JSON and one CSV
+per table), so that it can answer without asking us again; the package is recorded and purged
+like the person's own. When the person's rows belong to several clients, each gets its own
+letter and package with its own rows only. The person is told which controller their request
+went to.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from registre.register.model import Register
-from registre.requests import letters, scope, store
+from registre.requests import letters, packages, scope, store
 from registre.requests.controllers import Controller
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Finder, Found
-from registre.requests.lifecycle import RequestState
+from registre.requests.lifecycle import RequestKind, RequestState
+from registre.requests.packages import AuditEntries, StateWrite
 from registre.requests.store import SubjectRequest
 from registre.state.db import write_transaction
 
 if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
 
-AuditEntries = list[tuple[str, dict[str, Any]]]
-"""Audit entries (action, details) to write in the transaction that closes a request."""
+SENDS_DATA = (RequestKind.access, RequestKind.portability)
+"""The requests whose forward carries the controller's data."""
 
 
 def split(register: Register, finder: Finder, found: Found) -> tuple[Found, Found]:
@@ -46,8 +52,9 @@ def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) ->
     The person gets a letter too, saying which controller their request went to.
     """
     entries: AuditEntries = []
+    writes: list[StateWrite] = []
     held_for = controllers_of(desk.finder, processed)
-    result = package(desk, request, processed, entries, held_for)
+    result = package(desk, request, processed, entries, held_for, writes=writes)
     letter = letters.outcome_letter(
         desk.register,
         desk.finder,
@@ -59,17 +66,23 @@ def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) ->
         held_for=held_for,
     )
     result["letter"] = str(desk.write_letter(request, request.kind.value, letter.render()))
-    with write_transaction(desk.state.engine) as connection:
-        desk.audit_many_in(connection, request, entries)
-        return store.transition(
-            connection,
-            request,
-            "forward",
-            RequestState.forwarded,
-            desk.actor,
-            result,
-            result=result,
-        )
+    try:
+        with write_transaction(desk.state.engine) as connection:
+            desk.audit_many_in(connection, request, entries)
+            for write in writes:
+                write(connection)
+            return store.transition(
+                connection,
+                request,
+                "forward",
+                RequestState.forwarded,
+                desk.actor,
+                result,
+                result=result,
+            )
+    except BaseException:
+        packages.discard([Path(p) for p in result["forward_data"]])
+        raise
 
 
 def package(
@@ -78,8 +91,14 @@ def package(
     processed: Found,
     entries: AuditEntries,
     held_for: list[Controller] | None = None,
+    *,
+    writes: list[StateWrite],
 ) -> dict[str, Any]:
-    """Write a letter for each controller and the summary; add the audit entry to ``entries``."""
+    """Write each controller's letter (and data package), then the summary.
+
+    The audit entries go to ``entries`` and the packages' records to ``writes``, for the
+    transaction that closes the request; the caller deletes ``forward_data`` if it fails.
+    """
     if held_for is None:
         held_for = controllers_of(desk.finder, processed)
     activities = letters.controllers(desk.register, desk.finder, processed)
@@ -93,13 +112,36 @@ def package(
             },
         )
     )
-    paths = []
+    paths, data = [], []
     for number, controller in enumerate(held_for, 1):
+        suffix = "" if len(held_for) == 1 else f"-{number}"
+        sent = None
+        if request.kind in SENDS_DATA and controller.found is not None:
+            sent = packages.write_package(
+                desk,
+                request,
+                controller.found,
+                desk.out_dir / request.id / f"forward-data{suffix}.zip",
+                entries=entries,
+                writes=writes,
+                controller={
+                    "tenant": controller.key,
+                    "name": letters.controller_name(
+                        desk.register, desk.finder, request.lang, controller
+                    ),
+                },
+            )
+            if sent is not None:
+                data.append(str(sent.path))
         letter = letters.forward_letter(
-            desk.register, desk.finder, request, controller, desk.today()
+            desk.register,
+            desk.finder,
+            request,
+            controller,
+            desk.today(),
+            attached=sent.path.name if sent else None,
         )
-        name = "forward" if len(held_for) == 1 else f"forward-{number}"
-        paths.append(str(desk.write_letter(request, name, letter.render())))
+        paths.append(str(desk.write_letter(request, f"forward{suffix}", letter.render())))
     found_tenants = tenants(desk.finder, processed)
     summary = {
         "request": request.id,
@@ -110,6 +152,7 @@ def package(
         "rows": processed.summary(),
         "tenants": found_tenants,
         "controllers": [c.as_json() for c in held_for],
+        "data": [Path(p).name for p in data],
     }
     summary_path = desk.out_dir / request.id / "forward.json"
     summary_path.write_text(
@@ -120,6 +163,7 @@ def package(
         "forward_letter": paths[0],
         "forward_letters": paths,
         "forward_summary": str(summary_path),
+        "forward_data": data,
         "rows": processed.summary(),
         "tenants": found_tenants,
         "controllers": [

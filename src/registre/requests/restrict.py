@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from registre._exceptions import RequestError
 from registre.register.model import Register
 from registre.register.taxonomy import LegalBasis, Role
-from registre.requests import forwarding, lifecycle
+from registre.requests import forwarding, lifecycle, packages
 from registre.requests.find import Finder, Found
 from registre.requests.identity import TENANT, as_identity, normalize
 from registre.requests.lifecycle import RequestKind
@@ -250,7 +250,7 @@ def execute(desk: SubjectRequests, request: SubjectRequest) -> SubjectRequest:
     pairs = person_identities(desk.register, desk.finder, mine)
     kinds = sorted({kind for kind, _ in pairs})
     at = desk.now()
-    entries: forwarding.AuditEntries = [("execute", {"rows": found.summary()})]
+    entries: packages.AuditEntries = [("execute", {"rows": found.summary()})]
     result: dict[str, Any]
     if request.kind is RequestKind.restriction:
         scope = request.options.get("activities") or []

@@ -55,9 +55,16 @@ def column_activities(register: Register, mapping: TableMapping, column: str) ->
     return narrowed or activities
 
 
+PROVIDED = frozenset({Source.data_subject, Source.automatic})
+"""Sources of data the person "provided" in the sense of Art. 20(1): what they gave knowingly,
+and what is observed from their use of the service or device (location, browsing history):
+the EDPB's portability guidelines (WP242 rev.01, section III.1) count both. Data from the
+client, a third party or public sources is not the person's to port."""
+
+
 def is_portable(activity: ProcessingActivity) -> bool:
     """Art. 20(1): data the person provided, processed on consent or a contract."""
-    provided = any(source.kind == Source.data_subject for source in activity.sources)
+    provided = any(source.kind in PROVIDED for source in activity.sources)
     return provided and bool(PORTABLE_BASES & set(activity.legal_basis))
 
 

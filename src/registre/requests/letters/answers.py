@@ -405,11 +405,18 @@ def refusal_letter(register: Register, request: Any, reason: str, day: date) -> 
 
 
 def forward_letter(
-    register: Register, finder: Finder, request: Any, controller: Controller, day: date
+    register: Register,
+    finder: Finder,
+    request: Any,
+    controller: Controller,
+    day: date,
+    *,
+    attached: str | None = None,
 ) -> Letter:
     """To one controller: the request, who made it, and which of its data we hold for it.
 
-    Only that controller's rows: another client's are none of its business.
+    Only that controller's rows: another client's are none of its business. ``attached`` names
+    the file of that data sent with the letter (access and portability requests).
     """
     lang: Lang = request.lang
     n = Namer(register, lang)
@@ -470,6 +477,17 @@ def forward_letter(
             "record of processing activities provides for it.",
         )
     )
+    if attached:
+        section.paragraphs.append(
+            n.say(
+                f"Ces données sont jointes à ce courrier, dans le fichier {attached} : un "
+                "document JSON et un fichier CSV par table, dans un format structuré, couramment "
+                "utilisé et lisible par machine, que vous pouvez communiquer à la personne.",
+                f"This data is attached to this letter, in the file {attached}: one JSON "
+                "document and one CSV file per table, in a structured, commonly used and "
+                "machine-readable format that you can pass on to the person.",
+            )
+        )
     ours = set(controllers(register, finder, processed))
     section.blocks = activity_blocks(
         register,

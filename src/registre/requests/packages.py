@@ -1,0 +1,117 @@
+"""Export packages as a request records them: written, audited, kept for a while, then purged.
+
+An access or portability request gets one package of the data we control (for the person), and
+one per controller of the data we hold as a processor (for that client, to answer the person
+with: Art. 28(3)(e)). Each package is written first, then recorded in the transaction that
+closes the request: an ``export.created`` audit entry and a row of ``registre_export`` with its
+expiry, after which ``registre request purge-exports`` deletes it. If that transaction fails,
+the caller deletes the packages again (:func:`discard`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Connection
+
+from registre.requests.export import ExportFile, write_export
+from registre.requests.find import Found, Reading
+from registre.requests.lifecycle import RequestKind
+from registre.requests.store import SubjectRequest, export_table
+
+if TYPE_CHECKING:
+    from registre.requests.service import SubjectRequests
+
+AuditEntries = list[tuple[str, dict[str, Any]]]
+"""Audit entries (action, details) to write in the transaction that closes a request."""
+StateWrite = Callable[[Connection], object]
+"""A write to the state database made in the transaction that closes a request."""
+
+
+@dataclass
+class Package:
+    """A package written for a request, not yet recorded."""
+
+    file: ExportFile
+    expires: datetime
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+
+def write_package(
+    desk: SubjectRequests,
+    request: SubjectRequest,
+    found: Found,
+    path: Path,
+    *,
+    entries: AuditEntries,
+    writes: list[StateWrite],
+    letter_html: str | None = None,
+    reading: Reading | None = None,
+    controller: dict[str, Any] | None = None,
+) -> Package | None:
+    """Write ``found``'s package at ``path`` and queue its audit entry and record.
+
+    None, and no file left, when nothing of ``found`` may be exported (a portability request
+    about data that was neither provided by the person nor processed on consent or contract).
+    ``controller`` (the client's description) marks a package made for a controller.
+    """
+    header: dict[str, Any] = {
+        "request": request.id,
+        "kind": request.kind.value,
+        "received": request.received_at.isoformat(),
+        "organization": desk.register.organization.name,
+    }
+    if controller is not None:
+        header["controller"] = controller
+    exported = write_export(
+        path,
+        desk.register,
+        desk.finder,
+        found,
+        portability=request.kind is RequestKind.portability,
+        header=header,
+        letter_html=letter_html,
+        reading=reading,
+    )
+    if controller is not None and exported.rows == 0:
+        path.unlink(missing_ok=True)
+        return None
+    created = desk.now()
+    expires = created + timedelta(days=desk.export_retention.approx_days())
+    details: dict[str, Any] = {
+        "path": str(path),
+        "rows": found.summary(),
+        "sha256": exported.sha256,
+    }
+    if controller is not None:
+        details["for_controller"] = controller.get("tenant")
+    entries.append(("export.created", details))
+
+    def record(connection: Connection) -> None:
+        connection.execute(
+            export_table.insert(),
+            {
+                "request_id": request.id,
+                "path": str(path),
+                "sha256": exported.sha256,
+                "size": exported.size,
+                "created_at": created,
+                "expires_at": expires,
+            },
+        )
+
+    writes.append(record)
+    return Package(exported, expires)
+
+
+def discard(packages: list[Path]) -> None:
+    """Delete packages that nothing records (their closing transaction failed)."""
+    for path in packages:
+        path.unlink(missing_ok=True)
