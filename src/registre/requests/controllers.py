@@ -80,6 +80,8 @@ def controllers(finder: Finder, processed: Found) -> list[Controller]:
 
 
 def _subset(rows: TableRows, keys: list[Key]) -> TableRows:
+    if len(keys) == len(rows.rows):  # one client holds them all (the usual case): no copy
+        return rows
     part = TableRows(rows.store, rows.table, rows.columns)
     part.rows = {k: rows.rows[k] for k in keys}
     part.shared = {k: v for k, v in rows.shared.items() if k in part.rows}
