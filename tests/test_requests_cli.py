@@ -630,6 +630,26 @@ def test_export_retention_is_an_option_of_execute(cli: Any, data_url: str) -> No
     assert wrong.exit_code == 2 and "is not a duration" in wrong.output
 
 
+def test_an_export_kept_a_month_expires_on_the_same_day_of_the_next_calendar_month(
+    cli: Any, data_url: str
+) -> None:
+    request = cli(
+        "open",
+        "access",
+        "--email",
+        email_of(data_url, "managers", 8),
+        "--at",
+        "2027-01-31",
+        "--json",
+    )
+    cli("verify", request["id"], "--method", "reply", "--at", "2027-01-31")
+    done = cli(
+        "execute", request["id"], "--export-retention", "1 month", "--at", "2027-01-31", "--json"
+    )
+    # midnight in Paris on 31 January, kept until midnight in Paris on 28 February
+    assert done["result"]["expires_at"] == "2027-02-27T23:00:00+00:00"
+
+
 def test_the_same_data_gives_the_same_bytes(data_url: str, tmp_path: Path) -> None:
     engine = sa.create_engine(data_url)
     try:

@@ -15,8 +15,10 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
+
+_Day = TypeVar("_Day", bound=date)  # a date, or a datetime (a subclass of date)
 
 Unit = Literal["days", "weeks", "months", "years"]
 
@@ -89,8 +91,8 @@ class Duration:
         factor = {"days": 1.0, "weeks": 7.0, "months": 30.436875, "years": 365.2425}[self.unit]
         return self.amount * factor
 
-    def add_to(self, day: date) -> date:
-        """The calendar date this period after ``day`` (month ends clamp)."""
+    def add_to(self, day: _Day) -> _Day:
+        """The calendar date (or instant) this period after ``day`` (month ends clamp)."""
         if self.unit == "days":
             return day + timedelta(days=self.amount)
         if self.unit == "weeks":
@@ -118,11 +120,12 @@ def _month_length(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
-def _shift_months(day: date, months: int) -> date:
+def _shift_months(day: _Day, months: int) -> _Day:
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
-    return date(year, month, min(day.day, _month_length(year, month)))
+    # replace keeps a datetime's time of day and zone
+    return day.replace(year=year, month=month, day=min(day.day, _month_length(year, month)))
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +84,8 @@ def write_package(
         path.unlink(missing_ok=True)
         return None
     created = desk.now()
-    expires = created + timedelta(days=desk.export_retention.approx_days())
+    # in calendar time where the organization is: a month from 31 January ends on 28 February
+    expires = desk.export_retention.add_to(created.astimezone(desk.tz)).astimezone(UTC)
     details: dict[str, Any] = {
         "path": str(path),
         "rows": found.summary(),
