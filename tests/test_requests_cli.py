@@ -165,9 +165,11 @@ def test_data_held_as_a_processor_is_forwarded_to_its_named_controller(
         assert words in to_controller
     for words in ("Données vous concernant", "Data about you", "Vous-même", "duquel"):
         assert words not in to_controller
-    assert ("Origine des données" if lang == "fr" else "Source of the data") in to_controller
-    assert ("Vous, notre client" if lang == "fr" else "You, our client") in to_controller
-    # the person is told which controller their request went to
+    # to the client in the register's language (French), whatever the person wrote in
+    assert Path(done["result"]["forward_letter"]).name == "forward-fr.html"
+    assert "Origine des données" in to_controller and "Vous, notre client" in to_controller
+    assert "Source of the data" not in to_controller
+    # the person is told which controller their request went to, in their language
     assert (
         company in to_person
         and ("responsable du traitement" if lang == "fr" else "controller") in to_person

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
 
 
-
 def execute(desk: SubjectRequests, request: SubjectRequest, step_size: int) -> SubjectRequest:
     """Carry out a verified request (as the desk just read it); one found nowhere completes.
 

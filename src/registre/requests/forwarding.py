@@ -127,7 +127,7 @@ def package(
                 controller={
                     "tenant": controller.key,
                     "name": letters.controller_name(
-                        desk.register, desk.finder, request.lang, controller
+                        desk.register, desk.finder, desk.register.policy.languages[0], controller
                     ),
                 },
             )
@@ -141,7 +141,9 @@ def package(
             desk.today(),
             attached=sent.path.name if sent else None,
         )
-        paths.append(str(desk.write_letter(request, f"forward{suffix}", letter.render())))
+        paths.append(
+            str(desk.write_letter(request, f"forward{suffix}", letter.render(), letter.lang))
+        )
     found_tenants = tenants(desk.finder, processed)
     summary = {
         "request": request.id,

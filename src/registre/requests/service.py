@@ -168,10 +168,13 @@ class SubjectRequests:
             starts, rights.response_deadline, rights.extension if extended else None
         )
 
-    def write_letter(self, request: SubjectRequest, name: str, html: str) -> Path:
+    def write_letter(
+        self, request: SubjectRequest, name: str, html: str, lang: Lang | None = None
+    ) -> Path:
+        """Write a letter as ``OUT/REQUEST/NAME-LANG.html`` (the person's language by default)."""
         folder = self.out_dir / request.id
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}-{request.lang}.html"
+        path = folder / f"{name}-{lang or request.lang}.html"
         path.write_text(html, encoding="utf-8")
         return path
 

@@ -416,9 +416,11 @@ def forward_letter(
     """To one controller: the request, who made it, and which of its data we hold for it.
 
     Only that controller's rows: another client's are none of its business. ``attached`` names
-    the file of that data sent with the letter (access and portability requests).
+    the file of that data sent with the letter (access and portability requests). Written in
+    the register's first language, the one we deal with our clients in, whatever language the
+    person wrote in.
     """
-    lang: Lang = request.lang
+    lang: Lang = register.policy.languages[0]
     n = Namer(register, lang)
     processed = controller.found or Found({})
     fr_request, en_request = REQUEST_WORDS[request.kind.value]
