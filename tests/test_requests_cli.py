@@ -263,6 +263,62 @@ def test_an_access_request_forwarded_to_the_controller_carries_its_data(
     assert not Path(package).exists() and not Path(done["result"]["forward_summary"]).exists()
 
 
+def test_each_client_gets_only_its_own_rows_of_a_person_in_two_directories(
+    tmp_path: Path,
+) -> None:
+    from registre.requests import SubjectRequests
+
+    url = f"sqlite:///{tmp_path / 'dm.db'}"
+    load_dm(url)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:  # the same person, employed by two clients
+            email, first = connection.execute(
+                sa.text("SELECT email, account_id FROM directory_users ORDER BY id LIMIT 1")
+            ).one()
+            second = connection.execute(
+                sa.text("SELECT id FROM accounts WHERE id <> :a ORDER BY id LIMIT 1"),
+                {"a": first},
+            ).scalar_one()
+            connection.execute(
+                sa.text(
+                    "INSERT INTO directory_users (id, account_id, email, name, created_at) "
+                    "VALUES (99998, :account, :email, 'Camille Martin', '2026-01-05')"
+                ),
+                {"account": second, "email": email},
+            )
+            clients = {
+                key: (name, siren)
+                for key, name, siren in connection.execute(
+                    sa.text("SELECT id, company_name, siren FROM accounts WHERE id IN (:a, :b)"),
+                    {"a": first, "b": second},
+                )
+            }
+        with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+            desk = SubjectRequests(dm_register(), state, {"console": engine}, out_dir=tmp_path)
+            request = desk.open("access", {"email": email})
+            desk.verify(request.id, method="reply from the account's address")
+            done = desk.execute(request.id)
+    finally:
+        engine.dispose()
+    assert done.state.value == "forwarded"
+    packages_sent = [Path(p) for p in done.result["forward_data"]]
+    assert [p.name for p in packages_sent] == ["forward-data-1.zip", "forward-data-2.zip"]
+    users = {}
+    for package, letter in zip(packages_sent, done.result["forward_letters"], strict=True):
+        with zipfile.ZipFile(package) as archive:
+            data = json.loads(archive.read("data.json"))
+        client = data["request"]["controller"]
+        users[client["tenant"]] = {row["id"] for row in data["tables"]["directory_users"]["rows"]}
+        name, siren = clients[client["tenant"]]
+        assert client["name"] == name
+        text = Path(letter).read_text(encoding="utf-8")
+        assert name in text and siren in text and package.name in text
+        (other,) = (s for t, (_, s) in clients.items() if t != client["tenant"])
+        assert other not in text  # the other client's registration number
+    assert users[second] == {99998} and 99998 not in users[first] and users[first]
+
+
 def test_a_forwarded_erasure_carries_no_data(cli: Any, data_url: str) -> None:
     request = cli("open", "erasure", "--email", email_of(data_url, "directory_users", 5), "--json")
     forwarded = cli("forward", request["id"], "--json")
