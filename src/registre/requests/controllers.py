@@ -58,15 +58,15 @@ def controllers(finder: Finder, processed: Found) -> list[Controller]:
     Rows whose client cannot be told (a table without ``tenant``) go to one controller whose
     key is None, described by the register alone.
     """
-    groups: dict[tuple[str | None, Any], dict[tuple[str, str], list[Key]]] = defaultdict(
-        lambda: defaultdict(list)
+    groups: dict[tuple[str | None, Any], dict[tuple[str, str], list[Key] | None]] = defaultdict(
+        dict
     )
     for rows in processed:
         if not rows.rows:
             continue
-        for key, tenant in _row_tenants(finder, rows).items():
+        for tenant, keys in _tenant_groups(finder, rows).items():
             group = (rows.store, tenant) if tenant is not None else (None, None)
-            groups[group][(rows.store, rows.table)].append(key)
+            groups[group][(rows.store, rows.table)] = keys
     out = []
     for (store, tenant), tables in sorted(groups.items(), key=lambda g: repr(g[0])):
         found = Found(processed.identity)
@@ -79,8 +79,8 @@ def controllers(finder: Finder, processed: Found) -> list[Controller]:
     return out
 
 
-def _subset(rows: TableRows, keys: list[Key]) -> TableRows:
-    if len(keys) == len(rows.rows):  # one client holds them all (the usual case): no copy
+def _subset(rows: TableRows, keys: list[Key] | None) -> TableRows:
+    if keys is None:  # one client holds them all (the usual case): no copy
         return rows
     part = TableRows(rows.store, rows.table, rows.columns)
     part.rows = {k: rows.rows[k] for k in keys}
@@ -88,24 +88,40 @@ def _subset(rows: TableRows, keys: list[Key]) -> TableRows:
     return part
 
 
-def _row_tenants(finder: Finder, rows: TableRows) -> dict[Key, Any]:
-    """Each row's client key (None when the table does not say)."""
+def _tenant_groups(finder: Finder, rows: TableRows) -> dict[Any, list[Key] | None]:
+    """The rows' client keys (None when the table does not say), each with its rows' keys.
+
+    ``None`` for the keys means all the rows: the usual case, a person's rows in a table
+    belonging to one client, is told by reading only the distinct clients, so that a device's
+    100,000 points cost no mapping of key to client in memory.
+    """
     graph = finder.graphs_by_id[rows.store]
     mapping = graph.mapping(rows.table)
     if not mapping.tenant or graph.store.tenants is None:
-        return dict.fromkeys(rows.rows)
-    tables = finder.tables(graph)
-    table = tables[rows.table]
+        return {None: None}
+    table = finder.tables(graph)[rows.table]
     pk = table.c[mapping.primary_key]
     expression = _tenant_expression(finder, rows.store, rows.table, mapping.tenant)
-    query = sa.select(pk, expression).where(pk.in_(sa.bindparam("keys", expanding=True)))
-    keys = sorted(rows.rows, key=repr)
-    out: dict[Key, Any] = {}
+    try:
+        keys = sorted(rows.rows)
+    except TypeError:  # keys of mixed types
+        keys = sorted(rows.rows, key=repr)
+    batches = [keys[start : start + finder.batch] for start in range(0, len(keys), finder.batch)]
+    distinct = sa.select(expression).where(pk.in_(sa.bindparam("keys", expanding=True)))
     with finder.engine(rows.store).connect() as connection:
-        for start in range(0, len(keys), finder.batch):
-            chunk = keys[start : start + finder.batch]
-            out.update({k: t for k, t in connection.execute(query, {"keys": chunk})})
-    return {k: out.get(k) for k in rows.rows}
+        tenants = {
+            t
+            for chunk in batches
+            for t in connection.execute(distinct.distinct(), {"keys": chunk}).scalars()
+        }
+        if len(tenants) == 1:
+            return {tenants.pop(): None}
+        query = sa.select(pk, expression).where(pk.in_(sa.bindparam("keys", expanding=True)))
+        grouped: dict[Any, list[Key]] = defaultdict(list)
+        for chunk in batches:
+            for key, tenant in connection.execute(query, {"keys": chunk}):
+                grouped[tenant].append(key)
+    return dict(grouped)
 
 
 def _tenant_expression(finder: Finder, store: str, table: str, path: str) -> Any:
