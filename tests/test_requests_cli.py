@@ -319,6 +319,18 @@ def test_each_client_gets_only_its_own_rows_of_a_person_in_two_directories(
     assert users[second] == {99998} and 99998 not in users[first] and users[first]
 
 
+def test_the_cli_says_who_the_request_went_to_and_what_it_was_sent(cli: Any, data_url: str) -> None:
+    email = email_of(data_url, "directory_users", 3)
+    company, _, _ = client_of(data_url, email)
+    request_id = opened(cli, "access", "--email", email)
+    text = cli("execute", request_id).output
+    folder = cli.out / request_id
+    assert f"{request_id}: forwarded" in text
+    assert f"forwarded to {company}" in text
+    assert f"letter to the controller: {folder / 'forward-fr.html'}" in text
+    assert f"data for the controller: {folder / 'forward-data.zip'}" in text
+
+
 def test_a_forwarded_erasure_carries_no_data(cli: Any, data_url: str) -> None:
     request = cli("open", "erasure", "--email", email_of(data_url, "directory_users", 5), "--json")
     forwarded = cli("forward", request["id"], "--json")

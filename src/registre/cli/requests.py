@@ -257,9 +257,19 @@ def execute(
     for key in ("export", "letter"):
         if result.get(key):
             lines.append(f"{key}: {result[key]}")
-    if result.get("forwarded") or result.get("forward_letter"):
-        lines.append("data held as a processor: forwarded to the controller")
+    forwarded = result.get("forwarded") or (result if result.get("forward_letter") else None)
+    if forwarded:
+        lines += _forward_lines(forwarded)
     _print(request, as_json, escape("\n".join(lines)))
+
+
+def _forward_lines(forwarded: dict[str, Any]) -> list[str]:
+    """What went to the controllers: who, the letters, the data packages."""
+    names = ", ".join(forwarded.get("controllers") or []) or "the controller"
+    lines = [f"data held as a processor: forwarded to {names}"]
+    lines += [f"letter to the controller: {p}" for p in forwarded.get("forward_letters", [])]
+    lines += [f"data for the controller: {p}" for p in forwarded.get("forward_data", [])]
+    return lines
 
 
 @request_app.command()
@@ -311,11 +321,9 @@ def forward(
     """Forward a request about data we hold as a processor to its controller."""
     with _desk(register, url, at, state_url, out_dir) as desk:
         request = desk.forward(request_id)
-    _print(
-        request,
-        as_json,
-        f"{request.id}: forwarded; letter: {(request.result or {}).get('forward_letter')}",
-    )
+    result = request.result or {}
+    lines = [f"{request.id}: forwarded", f"letter: {result.get('letter')}"]
+    _print(request, as_json, escape("\n".join(lines + _forward_lines(result))))
 
 
 @request_app.command()
