@@ -247,6 +247,8 @@ def test_an_access_request_forwarded_to_the_controller_carries_its_data(
         ]
     letter = Path(done["result"]["forward_letter"]).read_text(encoding="utf-8")
     assert "forward-data.zip" in letter and "lisible par machine" in letter
+    assert "vous trouverez ces données jointes à ce courrier" in letter
+    assert "indiquez-nous les opérations" not in letter  # nothing to do with the data
     summary = json.loads(Path(done["result"]["forward_summary"]).read_text(encoding="utf-8"))
     assert summary["data"] == ["forward-data.zip"]
 
@@ -336,7 +338,7 @@ def test_a_forwarded_erasure_carries_no_data(cli: Any, data_url: str) -> None:
     forwarded = cli("forward", request["id"], "--json")
     assert forwarded["result"]["forward_data"] == []
     letter = Path(forwarded["result"]["forward_letter"]).read_text(encoding="utf-8")
-    assert ".zip" not in letter
+    assert ".zip" not in letter and "indiquez-nous les opérations à effectuer" in letter
     assert not list(Path(forwarded["result"]["forward_letter"]).parent.glob("*.zip"))
 
 

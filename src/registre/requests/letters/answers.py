@@ -463,11 +463,21 @@ def forward_letter(
         n.say(
             "Le délai de réponse d’un mois court à compter de la réception de la demande, soit "
             f"jusqu’au {answer_by}. Nous vous assistons pour y répondre (article 28.3.e du "
-            "RGPD) : indiquez-nous les opérations à effectuer sur ces données ; nous ne les "
-            "modifions pas sans vos instructions.",
+            "RGPD) : "
+            + (
+                "vous trouverez ces données jointes à ce courrier."
+                if attached
+                else "indiquez-nous les opérations à effectuer sur ces données ; nous ne les "
+                "modifions pas sans vos instructions."
+            ),
             "The one-month time limit runs from the receipt of the request, that is until "
-            f"{answer_by}. We assist you in answering it (Article 28(3)(e) GDPR): tell us what "
-            "to do with this data; we do not change it without your instructions.",
+            f"{answer_by}. We assist you in answering it (Article 28(3)(e) GDPR): "
+            + (
+                "you will find this data attached to this letter."
+                if attached
+                else "tell us what to do with this data; we do not change it without your "
+                "instructions."
+            ),
         ),
     ]
     section = Section(n.say("Données concernées", "Data concerned"))
