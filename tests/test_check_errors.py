@@ -427,6 +427,10 @@ CASES = {
         [("    legal_basis: contract\n", "    legal_basis: contract\n    legal_basis: consent\n")],
         [(27, 5, "the key 'legal_basis' is written twice in the same mapping", "keep one of them")],
     ),
+    "a local tag": (
+        [("    legal_basis: contract", "    legal_basis: !basis contract")],
+        [(26, 18, "the tag !basis means nothing to registre", "a register takes no YAML tags")],
+    ),
     "unclosed quote": (
         [('version: "1"', 'version: "1')],
         [
@@ -624,6 +628,13 @@ def test_cli_reports_every_problem_at_once_and_writes_nothing(
             "a:\n" + "".join("  " * depth + "b:\n" for depth in range(1, 600)),
             "register.yaml:101:201: lists and mappings are nested more than 100 levels deep",
         ),
+        (
+            "register.yaml",
+            # the "billion laughs": 9 lines standing for 10**9 values
+            "laughs:\n  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+            + "".join(f"  l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]\n" for n in range(1, 9)),
+            "register.yaml:2:7: the file's aliases (*name) expand to more than 200,000 values",
+        ),
     ],
     ids=[
         "no such file",
@@ -636,6 +647,7 @@ def test_cli_reports_every_problem_at_once_and_writes_nothing(
         "folder without YAML",
         "impossible date in a folder register",
         "indentation too deep",
+        "aliases that expand to a billion values",
     ],
 )
 def test_cli_unreadable_register(

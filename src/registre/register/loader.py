@@ -26,6 +26,7 @@ from registre._exceptions import Problem, RegisterError
 from registre.register.model import Register
 from registre.register.references import check_data_references
 from registre.register.validation import Loc, Position, dotted, validation_problems
+from registre.register.yamlshape import shape_problems
 
 SINGLE_SECTIONS = frozenset({"registre", "organization", "policy", "rights", "breaches"})
 
@@ -208,6 +209,10 @@ def _parse(file: Path, name: str) -> tuple[Any, list[Problem], Problem | None]:
         return None, [], _too_deep(name, text)
     except YAMLError as exc:  # not raised by ruamel for a str input today; kept as a net
         return None, [], Problem(name, 1, 1, f"the file cannot be read as YAML: {exc}", "")
+    shape = shape_problems(document, name)
+    if shape:
+        # the first is reason enough not to walk this file further (it may never end)
+        return None, [], shape[0]
     return document, yaml.constructor.unreadable, None
 
 
