@@ -78,12 +78,14 @@ def outcome_letter(
         if kind == "portability":
             section.paragraphs.append(
                 n.say(
-                    "Vous trouverez ci-joint les données que vous nous avez fournies, traitées sur "
-                    "la base de votre consentement ou d’un contrat, dans un format structuré, "
-                    "couramment utilisé et lisible par machine (JSON et CSV).",
-                    "Attached are the data you provided to us, processed on the basis of your "
-                    "consent or of a contract, in a structured, commonly used and machine-readable "
-                    "format (JSON and CSV).",
+                    "Vous trouverez ci-joint les données que vous nous avez fournies, y compris "
+                    "celles que produit votre utilisation du service, traitées sur la base de "
+                    "votre consentement ou d’un contrat, dans un format structuré, couramment "
+                    "utilisé et lisible par machine (JSON et CSV).",
+                    "Attached are the data you provided to us, including the data your use of "
+                    "the service produces, processed on the basis of your consent or of a "
+                    "contract, in a structured, commonly used and machine-readable format (JSON "
+                    "and CSV).",
                 )
             )
         else:
