@@ -333,6 +333,48 @@ def test_the_cli_says_who_the_request_went_to_and_what_it_was_sent(cli: Any, dat
     assert f"data for the controller: {folder / 'forward-data.zip'}" in text
 
 
+def test_a_controller_instructs_us_to_carry_out_a_forwarded_erasure(
+    cli: Any, data_url: str
+) -> None:
+    engine = sa.create_engine(data_url)
+    try:
+        with engine.connect() as connection:  # the last user: no other test's offset shifts
+            email = connection.execute(
+                sa.text(
+                    "SELECT email FROM directory_users WHERE email IS NOT NULL "
+                    "AND email NOT IN (SELECT email FROM managers) ORDER BY id DESC LIMIT 1"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    request_id = opened(cli, "erasure", "--email", email)
+    assert cli("execute", request_id, "--yes", "--json")["state"] == "forwarded"
+    missing = cli("instruct", request_id, ok=False)
+    assert missing.exit_code == 2 and "--reference" in missing.output
+
+    text = cli("instruct", request_id, "--reference", "ticket 4521 from the client").output
+    assert f"{request_id}: in_progress, on the controller's instruction" in text
+    assert cli("show", request_id, "--json")["options"]["instruction"]["reference"] == (
+        "ticket 4521 from the client"
+    )
+    done = cli("execute", request_id, "--yes", "--json")
+    assert done["state"] == "done"
+    assert Path(done["result"]["letter"]).name == "instruction-fr.html"
+    engine = sa.create_engine(data_url)
+    try:
+        with engine.connect() as connection:
+            left = connection.execute(
+                sa.text("SELECT count(*) FROM directory_users WHERE email = :e"), {"e": email}
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert left == 0
+    history = [e["action"] for e in cli("show", request_id, "--json")["history"]]
+    assert history == ["open", "verify", "forward", "instruct", "execute"]
+    again = cli("instruct", request_id, "--reference", "again", ok=False).exception
+    assert isinstance(again, RequestError) and "only a forwarded request can" in again.message
+
+
 def test_a_forwarded_erasure_carries_no_data(cli: Any, data_url: str) -> None:
     request = cli("open", "erasure", "--email", email_of(data_url, "directory_users", 5), "--json")
     forwarded = cli("forward", request["id"], "--json")

@@ -7,14 +7,26 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from registre._exceptions import RequestError
 from registre.requests import SubjectRequests
 from registre.requests.scope import processor_only
 from registre.state import open_state
-from test_requests_fixtures import ANCHOR, dm_register, dm_url, expected_dm  # noqa: F401
+from registre.stores.scratch import scratch_database
+from test_requests_fixtures import (  # noqa: F401
+    ANCHOR,
+    digest_rows,
+    dm_register,
+    dm_url,
+    expected_dm,
+    fresh_server,
+    load_dm,
+    text_hits,
+)
 
 
 @pytest.mark.parametrize("offset", [0, 7, 23])
@@ -63,3 +75,131 @@ def test_a_forwarded_access_sends_the_client_exactly_the_rows_held_for_it(
     assert sent == expected
     assert csv_lines == {table: len(keys) for table, keys in expected.items()}
     assert set(sent) <= held_for_clients  # nothing of the data we control
+
+
+# -- carrying out a forwarded request on the controller's instruction ---------------------------
+
+
+def _user(connection: Any, offset: int) -> tuple[str, str, set[Any]]:
+    """A device user who is nobody else (no manager, holder or contact with that email)."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT u.email, u.name FROM directory_users u WHERE u.email IS NOT NULL "
+            "AND u.email NOT IN (SELECT email FROM managers) "
+            "AND u.email NOT IN (SELECT email FROM account_holders) "
+            "AND u.email NOT IN (SELECT email FROM shared_contacts WHERE email IS NOT NULL) "
+            "AND u.deleted_at IS NULL ORDER BY u.id"
+        )
+    ).all()
+    email, name = rows[offset]
+    return email, name, {a for (a,) in connection.execute(sa.text("SELECT id FROM accounts"))}
+
+
+def test_a_forwarded_erasure_is_carried_out_on_the_controllers_instruction(
+    fresh_server: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    register = dm_register()
+    with scratch_database(fresh_server, "registre_rq") as url:
+        load_dm(url)
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as connection:
+                email, name, _ = _user(connection, 3)
+                theirs = expected_dm(connection, email)
+            before = digest_rows(engine, theirs)
+            assert text_hits(engine, register, "console", [email, name])
+            with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+                desk = SubjectRequests(
+                    register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
+                )
+                request = desk.open("erasure", {"email": email})
+                desk.verify(request.id, method="reply from the account's address")
+                forwarded = desk.execute(request.id)
+                assert forwarded.state.value == "forwarded"
+                assert text_hits(engine, register, "console", [email, name])  # untouched
+
+                with pytest.raises(RequestError, match="say which instruction"):
+                    desk.instruct(request.id, "  ")
+                with pytest.raises(RequestError, match="not forwarded to a client '999999'"):
+                    desk.instruct(request.id, "email", tenant="999999")
+                instructed = desk.instruct(request.id, "email from the client, 2 December 2026")
+                assert instructed.state.value == "in_progress" and instructed.closed_at is None
+                done = desk.execute(request.id)
+                actions = [e.action for e in state.audit.entries()]
+        finally:
+            after_hits = text_hits(engine, register, "console", [email, name])
+            after = digest_rows(engine, theirs)
+            engine.dispose()
+
+    assert done.state.value == "done" and done.closed_at is not None
+    # the person's data is gone, and every other person's rows are as they were, byte for byte
+    assert after_hits == set()
+    assert after == before
+    outcomes = {(o["table"], o["action"]) for o in done.result["outcomes"]}
+    assert ("directory_users", "deleted") in outcomes
+    assert not any(action == "forwarded" for _, action in outcomes)
+    # audited: the instruction, then the plan and each step before it ran
+    assert actions.index("request.instructed") < actions.index("request.erasure.planned")
+    # the confirmation goes to the client, not to the person
+    letter = Path(done.result["letter"])
+    assert letter.name == "instruction-fr.html"
+    text = letter.read_text(encoding="utf-8")
+    assert "Exécution de vos instructions" in text and "email from the client" in text
+    assert "Données effacées" in text and "répondre à la personne" in text
+    assert "avec vous" not in text and "vous identifient" not in text  # about the person
+
+
+def test_an_instruction_names_its_client_when_the_request_went_to_several(
+    tmp_path: Path,
+) -> None:
+    register = dm_register()
+    url = f"sqlite:///{tmp_path / 'dm.db'}"
+    load_dm(url)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:  # the same person, employed by two clients
+            email, name, _ = _user(connection, 5)
+            first = connection.execute(
+                sa.text("SELECT account_id FROM directory_users WHERE email = :e"), {"e": email}
+            ).scalar_one()
+            second = connection.execute(
+                sa.text("SELECT min(id) FROM accounts WHERE id <> :a"), {"a": first}
+            ).scalar_one()
+            connection.execute(
+                sa.text(
+                    "INSERT INTO directory_users (id, account_id, email, name, created_at) "
+                    "VALUES (99997, :account, :email, :name, '2026-01-05')"
+                ),
+                {"account": second, "email": email, "name": name},
+            )
+        with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+            desk = SubjectRequests(
+                register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
+            )
+            access = desk.open("access", {"email": email})
+            desk.verify(access.id, method="reply")
+            desk.execute(access.id)
+            with pytest.raises(RequestError, match="erase or to rectify"):
+                desk.instruct(access.id, "email")
+            request = desk.open("erasure", {"email": email})
+            with pytest.raises(RequestError, match="only a forwarded request can"):
+                desk.instruct(request.id, "email")  # not forwarded yet
+            desk.verify(request.id, method="reply")
+            desk.execute(request.id)
+            with pytest.raises(RequestError, match="went to 2 clients") as caught:
+                desk.instruct(request.id, "email")
+            low, high = sorted((first, second))
+            assert f"--tenant KEY, one of {low}, {high}" in (caught.value.hint or "")
+            desk.instruct(request.id, "email from the second client", tenant=str(second))
+            done = desk.execute(request.id)
+        with engine.connect() as connection:
+            left = connection.execute(
+                sa.text("SELECT id, account_id FROM directory_users WHERE email = :e"),
+                {"e": email},
+            ).all()
+    finally:
+        engine.dispose()
+    assert done.state.value == "done"
+    # the second client's row is gone; the first client's is untouched
+    assert [account for _, account in left] == [first]

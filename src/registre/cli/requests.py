@@ -327,6 +327,47 @@ def forward(
 
 
 @request_app.command()
+def instruct(
+    request_id: Annotated[str, typer.Argument(help="The forwarded request's id.")],
+    reference: Annotated[
+        str,
+        typer.Option(
+            "--reference",
+            help="The controller's instruction: where and when it was given.",
+            show_default=False,
+        ),
+    ],
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant",
+            help="The client instructing, when the request went to several (its key).",
+            show_default=False,
+        ),
+    ] = None,
+    register: RegisterOpt = None,
+    url: Url = None,
+    at: At = None,
+    state_url: StateUrl = None,
+    out_dir: OutDir = Path("registre-requests"),
+    as_json: AsJson = False,
+) -> None:
+    """Record a controller's instruction to carry out a request forwarded to it.
+
+    `execute` then erases or rectifies the rows held for that controller, and writes the
+    confirmation to the controller.
+    """
+    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        request = desk.instruct(request_id, reference, tenant=tenant)
+    _print(
+        request,
+        as_json,
+        f"{request.id}: {request.state.value}, on the controller's instruction; "
+        f"`registre request execute {request.id}` carries it out",
+    )
+
+
+@request_app.command()
 def lift(
     request_id: Annotated[str, typer.Argument(help="The restriction request's id.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the restriction ends.")],

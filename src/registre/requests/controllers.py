@@ -143,6 +143,14 @@ def _tenant_expression(finder: Finder, store: str, table: str, path: str) -> Any
     )
 
 
+def describe(finder: Finder, store: str | None, key: Any) -> Controller:
+    """The client ``key`` of ``store`` (from a request's record), described from its row."""
+    controller = Controller(store, key)
+    if store is not None and store in finder.graphs_by_id:
+        _describe(finder, controller)
+    return controller
+
+
 def _describe(finder: Finder, controller: Controller) -> None:
     """Fill in the client's name, registration and contacts from its row, when it has one."""
     graph = finder.graphs_by_id[controller.store or ""]

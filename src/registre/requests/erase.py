@@ -23,6 +23,10 @@ their account is the client's, their connection logs ours) is never deleted from
 only our own activities process are erased (anonymized), and the rows go to the controller
 with the request, which decides on the rest.
 
+On the controller's instruction (``on_instruction``: ``registre request instruct``), the rows
+given are those we hold for that controller, and they are decided as if they were ours: the
+same holds, legal obligations, shared rows and references apply.
+
 The plan is stored, then executed step by step, each step audited first: see
 :mod:`registre.requests.erase_steps`. Pure: what the obligation requires of each row is read
 before, by :func:`registre.requests.duty.evaluate`.
@@ -109,11 +113,15 @@ def plan_erasure(
     holds: list[Any],
     step_size: int = STEP_SIZE,
     duties: Duties | None = None,
+    *,
+    on_instruction: bool = False,
 ) -> ErasurePlan:
     """Decide what happens to each of the person's rows (see the module docstring).
 
     ``duties``: what a legal obligation still requires of each row, from
     :func:`registre.requests.duty.evaluate`; a table missing from it is kept whole.
+    ``on_instruction``: ``found`` holds the rows of one controller, who instructed us to
+    erase them; rows held as a processor are decided as our own.
     """
     plan = ErasurePlan()
     decisions: dict[tuple[str, str], dict[Key, Decision]] = {}
@@ -121,7 +129,7 @@ def plan_erasure(
         if not rows.rows:
             continue
         decisions[(rows.store, rows.table)] = _decide(
-            register, finder, rows, found, holds, duties or {}
+            register, finder, rows, found, holds, duties or {}, on_instruction
         )
     _pin(finder, found, decisions)
     for (store, table_name), by_key in decisions.items():
@@ -160,7 +168,7 @@ def plan_erasure(
                     until=until,
                 )
             )
-        if scope.partly_processor(register, mapping):
+        if scope.partly_processor(register, mapping) and not on_instruction:
             plan.outcomes.append(Outcome(store, table_name, "forwarded", len(by_key), "processor"))
     plan.steps += _unlink_self_references(finder, decisions, step_size)
     plan.steps = _children_first(finder, plan.steps)
@@ -175,12 +183,13 @@ def _decide(
     found: Found,
     holds: list[Any],
     duties: Duties,
+    on_instruction: bool = False,
 ) -> dict[Key, Decision]:
     graph = finder.graphs_by_id[rows.store]
     mapping = graph.mapping(rows.table)
     table = finder.tables(graph)[rows.table]
     out: dict[Key, Decision] = {}
-    if scope.processor_only(register, mapping):
+    if scope.processor_only(register, mapping) and not on_instruction:
         for key in rows.rows:
             out[key] = Decision("forwarded", "processor", {})
         return out
@@ -223,7 +232,7 @@ def _decide(
             out[key] = Decision("anonymize", "register", dict(sorted(bindings.items())))
         else:
             out[key] = Decision("delete", "", {})
-    held = _held_for_controller(register, mapping, personal)
+    held = set() if on_instruction else _held_for_controller(register, mapping, personal)
     if held:
         for key, decision in out.items():
             out[key] = _ours_only(decision, held, personal, bindings, table)

@@ -31,6 +31,7 @@ from registre.requests import (
     scope,
     store,
 )
+from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Found, Reading
 from registre.requests.lifecycle import RequestKind, RequestState
 from registre.requests.packages import AuditEntries, StateWrite
@@ -65,9 +66,15 @@ def execute(desk: SubjectRequests, request: SubjectRequest, step_size: int) -> S
         return _execute(desk, request, reading, step_size)
 
 
+ON_INSTRUCTION = (RequestKind.erasure, RequestKind.rectification)
+"""The forwarded requests a controller may instruct us to carry out (``request instruct``)."""
+
+
 def _execute(
     desk: SubjectRequests, request: SubjectRequest, reading: Reading, step_size: int
 ) -> SubjectRequest:
+    if request.options.get("instruction"):
+        return _on_instruction(desk, request, reading, step_size)
     found = desk.finder.find(request.identity, reading)
     mine, processed = forwarding.split(desk.register, desk.finder, found)
     if mine.empty and not processed.empty:
@@ -113,12 +120,21 @@ def close(
         result["forwarded"] = forwarding.package(desk, request, processed, entries, writes=writes)
     written = [Path(result["export"])] if "export" in result else []
     written += [Path(p) for p in result.get("forwarded", {}).get("forward_data", [])]
-    if html is None:
-        letter = letters.outcome_letter(
-            desk.register, desk.finder, request, mine, processed, result, desk.today()
+    instruction = request.options.get("instruction")
+    if instruction:
+        # the controller answers the person: the confirmation is the controller's
+        letter = letters.instruction_letter(
+            desk.register, desk.finder, request, instruction, result, desk.today()
         )
-        html = letter.render()
-    result["letter"] = str(desk.write_letter(request, request.kind.value, html))
+        path = desk.write_letter(request, "instruction", letter.render(), letter.lang)
+        result["letter"] = str(path)
+    else:
+        if html is None:
+            letter = letters.outcome_letter(
+                desk.register, desk.finder, request, mine, processed, result, desk.today()
+            )
+            html = letter.render()
+        result["letter"] = str(desk.write_letter(request, request.kind.value, html))
     try:
         with write_transaction(desk.state.engine) as connection:
             desk.audit_many_in(connection, request, entries)
@@ -171,27 +187,69 @@ def _access(
     return close(desk, request, mine, processed, result, entries, writes, html=html)
 
 
+def _on_instruction(
+    desk: SubjectRequests, request: SubjectRequest, reading: Reading, step_size: int
+) -> SubjectRequest:
+    """Carry out a forwarded request on the instructing controller's rows, and only on those.
+
+    The rows are found again (the forward may be weeks old) and narrowed to the client named
+    by the instruction; they are then erased or rectified as if they were ours.
+    """
+    instruction = request.options["instruction"]
+    found = desk.finder.find(request.identity, reading)
+    _, processed = _erasure_split(desk, found)
+    client = next(
+        (
+            c
+            for c in controllers_of(desk.finder, processed)
+            if c.store == instruction["store"] and c.key == instruction["tenant"]
+        ),
+        None,
+    )
+    rows = client.found if client is not None and client.found is not None else None
+    if rows is None:  # nothing held for that client any more
+        rows = Found(request.identity)
+    if request.kind is RequestKind.erasure:
+        return _erasure(desk, request, rows, step_size, reading, on_instruction=True)
+    reading.release()
+    desk.audit("execute", request, rows=rows.summary(), instruction=instruction["reference"])
+    result = _rectification(desk, request, rows, on_instruction=True)
+    return close(desk, request, rows, Found(request.identity), result, [])
+
+
 def _erasure(
     desk: SubjectRequests,
     request: SubjectRequest,
     found: Found,
     step_size: int,
     reading: Reading,
+    *,
+    on_instruction: bool = False,
 ) -> SubjectRequest:
     """Plan the erasure at the request's instant, store the plan, then carry it out.
 
     Everything the answer needs (the outcomes with their dates, the rows found, the rows to
     forward) is stored with the plan before the first write, so that a resumed erasure gives
-    the same answer as an uninterrupted one.
+    the same answer as an uninterrupted one. ``on_instruction``: ``found`` holds the rows of
+    the controller who instructed the erasure, all erased as ours.
     """
     duties = duty.evaluate(desk.register, desk.finder, found, desk.now(), reading)
     plan = erase.plan_erasure(
-        desk.register, desk.finder, found, desk.state.holds.active(), step_size, duties
+        desk.register,
+        desk.finder,
+        found,
+        desk.state.holds.active(),
+        step_size,
+        duties,
+        on_instruction=on_instruction,
     )
     # no read transaction left open on the stores while their rows change
     reading.release()
     outcomes = [outcome.as_json() for outcome in plan.outcomes]
-    mine, processed = _erasure_split(desk, found)
+    if on_instruction:
+        mine, processed = found, Found(request.identity)
+    else:
+        mine, processed = _erasure_split(desk, found)
     erase_steps.store_plan(
         desk.state,
         request.id,
@@ -254,9 +312,13 @@ def _stored_outcomes(desk: SubjectRequests, request_id: str) -> list[dict[str, A
     return list(json.loads(details)["outcomes"])
 
 
-def _rectification(desk: SubjectRequests, request: SubjectRequest, mine: Found) -> dict[str, Any]:
+def _rectification(
+    desk: SubjectRequests, request: SubjectRequest, mine: Found, *, on_instruction: bool = False
+) -> dict[str, Any]:
     changes = request.options["changes"]
-    updates = rectify.plan_rectification(desk.register, desk.finder, mine, changes)
+    updates = rectify.plan_rectification(
+        desk.register, desk.finder, mine, changes, on_instruction=on_instruction
+    )
     written = []
     for update in updates:
         desk.audit(

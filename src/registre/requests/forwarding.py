@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from registre._exceptions import RequestError
 from registre.register.model import Register
 from registre.requests import letters, packages, scope, store
 from registre.requests.controllers import Controller
@@ -171,7 +172,44 @@ def package(
         "controllers": [
             letters.controller_name(desk.register, desk.finder, request.lang, c) for c in held_for
         ],
+        # who may instruct us to carry the request out (`registre request instruct`)
+        "held_for": [{"store": c.store, "tenant": c.key} for c in held_for],
     }
+
+
+def instructing(request: SubjectRequest, tenant: str | None) -> dict[str, Any]:
+    """The client an instruction about a forwarded request comes from: the only one the request
+    went to, or the one named ``tenant`` (its key in the store's table of clients)."""
+    result = request.result or {}
+    clients: list[dict[str, Any]] = result.get("held_for") or [
+        {"store": store_id, "tenant": key}
+        for store_id, keys in (result.get("tenants") or {}).items()
+        for key in keys
+    ]
+    named = ", ".join(str(c["tenant"]) for c in clients if c["tenant"] is not None)
+    if tenant is not None:
+        chosen = [c for c in clients if c["tenant"] is not None and str(c["tenant"]) == tenant]
+        if not chosen:
+            raise RequestError(
+                f"request {request.id} was not forwarded to a client {tenant!r}; nothing was "
+                "recorded",
+                hint=f"the clients it went to: {named or 'none that registre can name'}",
+            )
+        return dict(chosen[0])
+    if len(clients) == 1:
+        return dict(clients[0])
+    if not clients:
+        raise RequestError(
+            f"registre does not know which client request {request.id} went to; nothing was "
+            "recorded",
+            hint="its rows map no client (`tenant`) that registre could record; carry out the "
+            "instruction in the application itself",
+        )
+    raise RequestError(
+        f"request {request.id} went to {len(clients)} clients: say which one instructs; "
+        "nothing was recorded",
+        hint=f"--tenant KEY, one of {named}",
+    )
 
 
 def tenants(finder: Finder, found: Found) -> dict[str, list[Any]]:

@@ -76,6 +76,8 @@ ALLOWED: dict[str, frozenset[RequestState]] = {
             RequestState.extended,
         }
     ),
+    # the controller of the data we forwarded the request about tells us to carry it out
+    "instruct": frozenset({RequestState.forwarded}),
 }
 
 _NEXT_STEP: dict[RequestState, str] = {
@@ -87,7 +89,9 @@ _NEXT_STEP: dict[RequestState, str] = {
     RequestState.extended: "execute it: `registre request execute ID`",
     RequestState.done: "the request is closed; open a new one if the person asks again",
     RequestState.refused: "the request is closed; open a new one if the person asks again",
-    RequestState.forwarded: "the controller answers it; open a new one if the person asks again",
+    RequestState.forwarded: "the controller answers it; if it instructs us to erase or rectify "
+    "its data: `registre request instruct ID --reference TEXT`; if the person asks again, open a "
+    "new one",
 }
 
 
@@ -109,6 +113,7 @@ def _past(action: str) -> str:
         "extend": "extended",
         "refuse": "refused",
         "forward": "forwarded",
+        "instruct": "carried out on a controller's instruction (only a forwarded request can)",
     }[action]
 
 

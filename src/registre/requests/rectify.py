@@ -56,9 +56,18 @@ class Update:
 
 
 def plan_rectification(
-    register: Register, finder: Finder, found: Found, changes: dict[str, str]
+    register: Register,
+    finder: Finder,
+    found: Found,
+    changes: dict[str, str],
+    *,
+    on_instruction: bool = False,
 ) -> list[Update]:
-    """The updates to make; raises RequestError when a change names nothing the mapping knows."""
+    """The updates to make; raises RequestError when a change names nothing the mapping knows.
+
+    Rows held as a processor are left to their controller, unless ``on_instruction``: then
+    ``found`` holds the rows of the controller who instructed us to make the change.
+    """
     updates: list[Update] = []
     used: set[str] = set()
     for rows in found:
@@ -66,7 +75,7 @@ def plan_rectification(
             continue
         graph = finder.graphs_by_id[rows.store]
         mapping = graph.mapping(rows.table)
-        if scope.processor_only(register, mapping):
+        if scope.processor_only(register, mapping) and not on_instruction:
             continue
         for name, value in changes.items():
             if name in mapping.identity:

@@ -441,6 +441,46 @@ class SubjectRequests:
         return forwarding.forward(self, request, processed)
 
     @_on_desk_clock
+    def instruct(
+        self, request_id: str, reference: str, *, tenant: str | None = None
+    ) -> SubjectRequest:
+        """Record a controller's instruction to carry out a request we forwarded to it.
+
+        Art. 28(3)(a): a processor acts on the controller's documented instructions. The
+        request goes back in progress; :meth:`execute` then erases or rectifies the rows we
+        hold for that controller (``tenant``, needed when we hold the person's data for
+        several), as the register says for them, and writes the confirmation to the
+        controller instead of a letter to the person, whom the controller answers.
+        """
+        with write_transaction(self.state.engine) as connection:
+            request = store.get_in(connection, request_id)
+            lifecycle.check_transition(request.id, request.state, "instruct")
+            if request.kind not in execution.ON_INSTRUCTION:
+                raise RequestError(
+                    f"request {request.id} is a request for {request.kind.value}: a controller "
+                    "instructs us to erase or to rectify, nothing else",
+                    hint="the data of an access or portability request went to the controller "
+                    "with the forward; restrictions and objections are the controller's to apply",
+                )
+            if not reference.strip():
+                raise RequestError(
+                    "say which instruction this is",
+                    hint='--reference TEXT, such as "email from the client, 2 December 2026"',
+                )
+            client = forwarding.instructing(request, tenant)
+            instruction = {"reference": reference.strip(), **client}
+            self.audit_in(connection, "instructed", request, **instruction)
+            return store.transition(
+                connection,
+                request,
+                "instruct",
+                RequestState.in_progress,
+                self.actor,
+                instruction,
+                options={**request.options, "instruction": instruction},
+            )
+
+    @_on_desk_clock
     def execute(self, request_id: str, *, step_size: int = erase.STEP_SIZE) -> SubjectRequest:
         """Carry out a verified request; a request found nowhere completes and says so."""
         request = self.get(request_id)

@@ -255,10 +255,13 @@ def update(
     Returns the columns written, as :func:`get` would read them back.
     """
     now = clock()
-    if "result" in values and values["result"] is not None:
-        values["result"] = json.dumps(values["result"], sort_keys=True, default=str)
+    for column in ("result", "options"):
+        if values.get(column) is not None:
+            values[column] = json.dumps(values[column], sort_keys=True, default=str)
     if to_state in CLOSED and from_state not in CLOSED:
         values.setdefault("closed_at", now)
+    elif from_state in CLOSED and to_state not in CLOSED:
+        values.setdefault("closed_at", None)  # reopened (a controller's instruction)
     changed = connection.execute(
         _MOVE,
         {"_request": request_id, "_from": from_state.value, **values}
@@ -286,8 +289,9 @@ def transition(
     written = update(
         connection, request.id, action, request.state, to_state, actor, details, **values
     )
-    if written.get("result") is not None:
-        written["result"] = json.loads(written["result"])
+    for column in ("result", "options"):
+        if written.get(column) is not None:
+            written[column] = json.loads(written[column])
     return dataclasses.replace(request, **written)
 
 

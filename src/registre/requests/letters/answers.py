@@ -17,7 +17,7 @@ from registre.documents.wording import and_list
 from registre.documents.wording import date as date_words
 from registre.register.model import Lang, Register
 from registre.requests import scope
-from registre.requests.controllers import Controller
+from registre.requests.controllers import Controller, describe
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.erase import Outcome
 from registre.requests.find import Finder, Found
@@ -102,37 +102,9 @@ def outcome_letter(
         section.blocks = activity_blocks(register, lang, involved(register, finder, mine))
         letter.sections.append(section)
     elif kind == "erasure":
-        outcomes = [_outcome(o) for o in result.get("outcomes", [])]
-        until = {(o["store"], o["table"]): _day(o.get("until")) for o in result.get("outcomes", [])}
-        for action, fr, en in (
-            ("deleted", "Données effacées", "Data erased"),
-            ("anonymized", "Données anonymisées", "Data anonymised"),
-            ("kept", "Données conservées", "Data kept"),
-        ):
-            items = outcome_items(register, finder, lang, outcomes, action, until)
-            if items:
-                letter.sections.append(Section(n.say(fr, en), items=items))
+        letter.sections += erasure_sections(register, finder, lang, result)
     elif kind == "rectification":
-        changed = sorted({u["column"] for u in result.get("updated", [])})
-        letter.sections.append(
-            Section(
-                n.say("Données rectifiées", "Data rectified"),
-                paragraphs=[
-                    n.say(
-                        "Nous avons corrigé les informations suivantes partout où nous "
-                        "les détenons :",
-                        "We corrected the following information everywhere we hold it:",
-                    )
-                ],
-                items=[_field_name(register, column, lang) for column in changed]
-                or [
-                    n.say(
-                        "aucune information à corriger n’a été trouvée.",
-                        "no information to correct was found.",
-                    )
-                ],
-            )
-        )
+        letter.sections.append(rectification_section(register, lang, result))
     elif kind == "restriction":
         scope = [n.quoted(n.activity(a)) for a in request.options.get("activities") or []]
         used = (
@@ -189,6 +161,50 @@ def outcome_letter(
         letter.sections += forwarded_sections(register, finder, lang, held_for)
     letter.sections.append(rights_section(register, lang))
     return letter
+
+
+def erasure_sections(
+    register: Register, finder: Finder, lang: Lang, result: dict[str, Any], third: bool = False
+) -> list[Section]:
+    """What an erasure did: the data erased, anonymized and kept (with why and until when).
+
+    ``third``: written about the person, to their controller.
+    """
+    n = Namer(register, lang)
+    outcomes = [_outcome(o) for o in result.get("outcomes", [])]
+    until = {(o["store"], o["table"]): _day(o.get("until")) for o in result.get("outcomes", [])}
+    sections = []
+    for action, fr, en in (
+        ("deleted", "Données effacées", "Data erased"),
+        ("anonymized", "Données anonymisées", "Data anonymised"),
+        ("kept", "Données conservées", "Data kept"),
+    ):
+        items = outcome_items(register, finder, lang, outcomes, action, until, third)
+        if items:
+            sections.append(Section(n.say(fr, en), items=items))
+    return sections
+
+
+def rectification_section(register: Register, lang: Lang, result: dict[str, Any]) -> Section:
+    """What a rectification corrected."""
+    n = Namer(register, lang)
+    changed = sorted({u["column"] for u in result.get("updated", [])})
+    return Section(
+        n.say("Données rectifiées", "Data rectified"),
+        paragraphs=[
+            n.say(
+                "Nous avons corrigé les informations suivantes partout où nous les détenons :",
+                "We corrected the following information everywhere we hold it:",
+            )
+        ],
+        items=[_field_name(register, column, lang) for column in changed]
+        or [
+            n.say(
+                "aucune information à corriger n’a été trouvée.",
+                "no information to correct was found.",
+            )
+        ],
+    )
 
 
 def forwarded_sections(
@@ -266,8 +282,12 @@ def outcome_items(
     outcomes: list[Outcome],
     action: str,
     until: dict[tuple[str, str], date | None] | None = None,
+    third: bool = False,
 ) -> list[str]:
-    """One line per table of outcomes with ``action``, in words (categories, count, why)."""
+    """One line per table of outcomes with ``action``, in words (categories, count, why).
+
+    ``third``: written about the person, to their controller, rather than to them.
+    """
     n = Namer(register, lang)
     items = []
     for outcome in outcomes:
@@ -285,7 +305,7 @@ def outcome_items(
         what = n.categories(categories) if categories else n.say("Données", "Data")
         line = f"{upper_first(what)}{n.say(' : ', ': ')}{records(outcome.count, lang)}"
         if action == "kept":
-            line += n.say(" ; ", "; ") + _why(register, finder, lang, outcome, until or {})
+            line += n.say(" ; ", "; ") + _why(register, finder, lang, outcome, until or {}, third)
         items.append(sentence(line))
     return items
 
@@ -296,7 +316,9 @@ def _why(
     lang: Lang,
     outcome: Outcome,
     until: dict[tuple[str, str], date | None],
+    third: bool = False,
 ) -> str:
+    """Why rows were kept; ``third``: about the person, to their controller."""
     n = Namer(register, lang)
     mapping = finder.graphs_by_id[outcome.store].mapping(outcome.table)
     kept_fields = [mapping.columns[c] for c in mapping.columns if c not in outcome.columns]
@@ -309,15 +331,15 @@ def _why(
         )
     if outcome.reason == "unlinked":
         return n.say(
-            "conservées, mais sans plus aucun lien avec vous",
-            "kept, but no longer linked to you",
+            f"conservées, mais sans plus aucun lien avec {'cette personne' if third else 'vous'}",
+            f"kept, but no longer linked to {'this person' if third else 'you'}",
         )
     if outcome.reason == "shared":
         return n.say(
             "conservées car elles concernent aussi d’autres personnes ; les informations qui "
-            "vous identifient y ont été effacées",
-            "kept because they also concern other people; the details identifying you were "
-            "erased from them",
+            f"{'l’' if third else 'vous '}identifient y ont été effacées",
+            "kept because they also concern other people; the details identifying "
+            f"{'them' if third else 'you'} were erased from them",
         )
     reasons = []
     for activity_id, rule_id in outcome.rules:
@@ -510,6 +532,73 @@ def forward_letter(
         to_controller=True,
     )
     letter.sections.append(section)
+    return letter
+
+
+def instruction_letter(
+    register: Register,
+    finder: Finder,
+    request: Any,
+    instruction: dict[str, Any],
+    result: dict[str, Any],
+    day: date,
+) -> Letter:
+    """To the controller who instructed us: what we did with the rows we hold for it.
+
+    Written in the register's first language, like the forward letter. The controller answers
+    the person; this letter tells it what to tell them.
+    """
+    lang: Lang = register.policy.languages[0]
+    n = Namer(register, lang)
+    controller = describe(finder, instruction.get("store"), instruction.get("tenant"))
+    fr_request, en_request = REQUEST_WORDS[request.kind.value]
+    letter = Letter(
+        register,
+        lang,
+        n.say("Exécution de vos instructions", "Your instructions carried out"),
+        request.id,
+        day,
+    )
+    addressee = controller_address(register, finder, lang, controller)
+    received = date_words(received_day(register, request), lang)
+    who = ", ".join(
+        f"{_identity_kind(n, kind)} {value}"
+        for kind, value in sorted(request.identity.items())
+        if kind != TENANT
+    )
+    reference = sentence(str(instruction.get("reference", "")))
+    letter.opening += [
+        n.say(f"À l’attention de : {addressee}", f"For the attention of: {addressee}"),
+        n.say(
+            f"Le {received}, nous avons reçu {fr_request} de la personne identifiée par : "
+            f"{who}, et vous l’avons transmise en tant que responsable du traitement. Nous "
+            "l’avons exécutée, selon vos instructions, sur les données que nous traitons pour "
+            f"votre compte (article 28.3.a du RGPD). Vos instructions : {reference}",
+            f"On {received} we received {en_request} from the person identified by: {who}, "
+            "and forwarded it to you as the controller. We carried it out, as you instructed, "
+            "on the data we process on your behalf (Article 28(3)(a) GDPR). Your "
+            f"instructions: {reference}",
+        ),
+    ]
+    if result.get("nothing_found"):
+        letter.opening.append(
+            n.say(
+                "Nous ne détenons plus aucune donnée de cette personne pour votre compte : il "
+                "n’y avait rien à faire.",
+                "We no longer hold any data about this person on your behalf: there was "
+                "nothing to do.",
+            )
+        )
+    elif request.kind.value == "erasure":
+        letter.sections += erasure_sections(register, finder, lang, result, third=True)
+    else:
+        letter.sections.append(rectification_section(register, lang, result))
+    letter.closing.append(
+        n.say(
+            "Il vous appartient, en tant que responsable du traitement, de répondre à la personne.",
+            "As the controller, it is for you to answer the person.",
+        )
+    )
     return letter
 
 
