@@ -5,6 +5,11 @@ PostgreSQL and MariaDB: exactly the person's rows in its tables, computed here w
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,7 @@ from registre.requests import SubjectRequests
 from registre.requests.scope import processor_only
 from registre.state import open_state
 from registre.stores.scratch import scratch_database
+from test_requests_erasure import _answer, _done_steps
 from test_requests_fixtures import (  # noqa: F401
     ANCHOR,
     digest_rows,
@@ -203,3 +209,97 @@ def test_an_instruction_names_its_client_when_the_request_went_to_several(
     assert done.state.value == "done"
     # the second client's row is gone; the first client's is untouched
     assert [account for _, account in left] == [first]
+
+
+CHILD = """
+import sys
+from datetime import datetime
+sys.path.insert(0, {tests!r})
+import sqlalchemy as sa
+from test_requests_fixtures import dm_register
+from registre.requests import SubjectRequests
+from registre.state import open_state
+engine = sa.create_engine({url!r})
+with open_state({state!r}) as state:
+    SubjectRequests(
+        dm_register(), state, {{"console": engine}}, out_dir={out!r},
+        now=datetime.fromisoformat({now!r}),
+    ).execute({request!r}, step_size=2)
+"""
+
+
+def _instructed(desk: SubjectRequests, email: str) -> str:
+    """An erasure request about ``email``, forwarded, then instructed by the client."""
+    request = desk.open("erasure", {"email": email})
+    desk.verify(request.id, method="signed letter")
+    assert desk.execute(request.id).state.value == "forwarded"
+    desk.instruct(request.id, "email from the client, 2 December 2026")
+    return request.id
+
+
+@pytest.mark.slow
+def test_an_instructed_erasure_killed_midway_resumes_to_the_same_state_and_answer(
+    fresh_server: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    register = dm_register()
+    with (
+        scratch_database(fresh_server, "registre_rq") as killed_url,
+        scratch_database(fresh_server, "registre_rq") as straight_url,
+    ):
+        for url in (killed_url, straight_url):
+            load_dm(url)
+        straight, killed = sa.create_engine(straight_url), sa.create_engine(killed_url)
+        try:
+            with straight.connect() as connection:  # the user with the longest history
+                email = connection.execute(
+                    sa.text(
+                        "SELECT u.email FROM directory_users u JOIN devices d ON d.user_id = u.id "
+                        "JOIN geolocation_points g ON g.device_id = d.id "
+                        "WHERE u.email NOT IN (SELECT email FROM managers) "
+                        "GROUP BY u.id, u.email ORDER BY count(*) DESC, u.id LIMIT 1"
+                    )
+                ).scalar_one()
+            with open_state(f"sqlite:///{tmp_path / 's1.db'}") as state:
+                desk = SubjectRequests(
+                    register, state, {"console": straight}, out_dir=tmp_path / "o1", now=ANCHOR
+                )
+                uninterrupted = desk.execute(_instructed(desk, email), step_size=2)
+
+            state_url = f"sqlite:///{tmp_path / 's2.db'}"
+            out = tmp_path / "o2"
+            with open_state(state_url) as state:
+                desk = SubjectRequests(
+                    register, state, {"console": killed}, out_dir=out, now=ANCHOR
+                )
+                request_id = _instructed(desk, email)
+            code = CHILD.format(
+                tests=str(Path(__file__).parent),
+                url=killed_url,
+                state=state_url,
+                out=str(out),
+                request=request_id,
+                now=ANCHOR.isoformat(),
+            )
+            child = subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy())
+            deadline = time.monotonic() + 60
+            done = total = 0
+            while time.monotonic() < deadline and child.poll() is None:
+                done, total = _done_steps(state_url, request_id)
+                if total and 5 <= done < total - 5:
+                    break
+                time.sleep(0.02)
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            assert 5 <= done < total, (done, total)  # it was really stopped midway
+            with open_state(state_url) as state:
+                resumed = SubjectRequests(
+                    register, state, {"console": killed}, out_dir=out, now=ANCHOR
+                ).execute(request_id, step_size=2)
+            assert digest_rows(killed, {}) == digest_rows(straight, {})
+        finally:
+            killed.dispose()
+            straight.dispose()
+    assert resumed.state.value == uninterrupted.state.value == "done"
+    assert _answer(resumed) == _answer(uninterrupted)
+    assert Path(resumed.result["letter"]).name == "instruction-fr.html"
