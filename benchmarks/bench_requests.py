@@ -164,7 +164,7 @@ def big_device(engine: sa.Engine, rows: int) -> str:
 
 
 CHILD = """
-import json, sys, time
+import json, os, sys, time, zipfile
 sys.path.insert(0, {src!r})
 import sqlalchemy as sa
 from registre.register.loader import load_register
@@ -184,12 +184,12 @@ peak = next(int(line.split()[1]) for line in open("/proc/self/status")
             if line.startswith("VmHWM:"))
 result = done.result
 package = result["export"] if "export" in result else result["forward_data"][0]
-with __import__("zipfile").ZipFile(package) as archive:
+with zipfile.ZipFile(package) as archive:
     # one CSV per table, a header line and one line per row (no value holds a line break)
     rows = sum(sum(1 for _ in archive.open(n)) - 1 for n in archive.namelist()
                if n.endswith(".csv"))
 print(json.dumps({{"state": done.state.value, "rows": rows, "seconds": seconds,
-                  "zip_bytes": __import__("os").path.getsize(package),
+                  "zip_bytes": os.path.getsize(package),
                   "peak_rss_mb": round(peak / 1024, 1)}}))
 """
 

@@ -4,7 +4,6 @@ every placement and release recorded in the audit trail."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +17,7 @@ from registre import StateError
 from registre.demo.loader import load_app, load_demo_data
 from registre.state import EngineState, identity_digest
 from registre.stores.scratch import scratch_database
+from test_requests_fixtures import server_url
 
 # The fixtures shared with test_state.py and test_audit.py.
 state_url = test_state.state_url
@@ -28,21 +28,11 @@ with_mariadb = test_state.with_mariadb
 Cli = Callable[..., tuple[int, str, str]]
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "device-management"
-SERVERS = {"postgresql": "REGISTRE_TEST_POSTGRES_URL", "mariadb": "REGISTRE_TEST_MARIADB_URL"}
-
-
-def _server(backend: str) -> str:
-    if backend == "sqlite":
-        return "sqlite://"
-    url = os.environ.get(SERVERS[backend])
-    if not url:
-        pytest.skip(f"{SERVERS[backend]} is not set")
-    return url
 
 
 @contextmanager
 def _example_database(backend: str) -> Iterator[str]:
-    with scratch_database(_server(backend)) as url:
+    with scratch_database(server_url(backend)) as url:
         engine = sa.create_engine(url)
         try:
             load_demo_data(load_app(EXAMPLE), engine, subjects=60, seed=1)

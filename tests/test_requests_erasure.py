@@ -575,6 +575,25 @@ def _done_steps(state_url: str, request_id: str) -> tuple[int, int]:
     return sum(1 for r in rows if r.done_at is not None), len(rows)
 
 
+def kill_midway(code: str, state_url: str, request_id: str) -> int:
+    """Run ``code`` in a child process and SIGKILL it midway through the erasure's steps.
+
+    Fails unless at least 5 steps were done and 5 were left; returns the number of steps.
+    """
+    child = subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy())
+    deadline = time.monotonic() + 60
+    done = total = 0
+    while time.monotonic() < deadline and child.poll() is None:
+        done, total = _done_steps(state_url, request_id)
+        if total and 5 <= done < total - 5:
+            break
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert 5 <= done < total, (done, total)  # it was really stopped midway
+    return total
+
+
 def _answer(request: Any) -> Any:
     """What the person and the controller receive: the result, each file it names read.
 
@@ -638,17 +657,7 @@ def test_an_erasure_killed_midway_resumes_to_the_same_state_and_answer(
             request=request.id,
             now=ANCHOR.isoformat(),
         )
-        child = subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy())
-        deadline = time.monotonic() + 60
-        done = total = 0
-        while time.monotonic() < deadline and child.poll() is None:
-            done, total = _done_steps(state_url, request.id)
-            if total and 5 <= done < total - 5:
-                break
-            time.sleep(0.02)
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        assert 5 <= done < total, (done, total)  # it was really stopped midway
+        total = kill_midway(code, state_url, request.id)
         with open_state(state_url) as state:
             resumed = SubjectRequests(
                 register, state, {"crm": killed}, out_dir=out, now=ANCHOR

@@ -5,11 +5,6 @@ PostgreSQL and MariaDB: exactly the person's rows in its tables, computed here w
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +17,7 @@ from registre.requests import SubjectRequests
 from registre.requests.scope import processor_only
 from registre.state import open_state
 from registre.stores.scratch import scratch_database
-from test_requests_erasure import _answer, _done_steps
+from test_requests_erasure import _answer, _done_steps, kill_midway
 from test_requests_fixtures import (  # noqa: F401
     ANCHOR,
     digest_rows,
@@ -281,21 +276,12 @@ def test_an_instructed_erasure_killed_midway_resumes_to_the_same_state_and_answe
                 request=request_id,
                 now=ANCHOR.isoformat(),
             )
-            child = subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy())
-            deadline = time.monotonic() + 60
-            done = total = 0
-            while time.monotonic() < deadline and child.poll() is None:
-                done, total = _done_steps(state_url, request_id)
-                if total and 5 <= done < total - 5:
-                    break
-                time.sleep(0.02)
-            child.send_signal(signal.SIGKILL)
-            child.wait()
-            assert 5 <= done < total, (done, total)  # it was really stopped midway
+            total = kill_midway(code, state_url, request_id)
             with open_state(state_url) as state:
                 resumed = SubjectRequests(
                     register, state, {"console": killed}, out_dir=out, now=ANCHOR
                 ).execute(request_id, step_size=2)
+            assert _done_steps(state_url, request_id)[0] == total
             assert digest_rows(killed, {}) == digest_rows(straight, {})
         finally:
             killed.dispose()

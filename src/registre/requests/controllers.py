@@ -107,16 +107,15 @@ def _tenant_groups(finder: Finder, rows: TableRows) -> dict[Any, list[Key] | Non
     except TypeError:  # keys of mixed types
         keys = sorted(rows.rows, key=repr)
     batches = [keys[start : start + finder.batch] for start in range(0, len(keys), finder.batch)]
-    distinct = sa.select(expression).where(pk.in_(sa.bindparam("keys", expanding=True)))
+    keyed = pk.in_(sa.bindparam("keys", expanding=True))
+    clients = sa.select(expression).where(keyed).distinct()
     with finder.engine(rows.store).connect() as connection:
         tenants = {
-            t
-            for chunk in batches
-            for t in connection.execute(distinct.distinct(), {"keys": chunk}).scalars()
+            t for chunk in batches for t in connection.execute(clients, {"keys": chunk}).scalars()
         }
         if len(tenants) == 1:
             return {tenants.pop(): None}
-        query = sa.select(pk, expression).where(pk.in_(sa.bindparam("keys", expanding=True)))
+        query = sa.select(pk, expression).where(keyed)
         grouped: dict[Any, list[Key]] = defaultdict(list)
         for chunk in batches:
             for key, tenant in connection.execute(query, {"keys": chunk}):

@@ -29,7 +29,6 @@ from registre.requests import (
     packages,
     rectify,
     scope,
-    store,
 )
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Found, Reading
@@ -37,7 +36,7 @@ from registre.requests.lifecycle import RequestKind, RequestState
 from registre.requests.packages import AuditEntries, StateWrite
 from registre.requests.store import SubjectRequest
 from registre.state import identity_digest
-from registre.state.db import audit_entry, read_connection, write_transaction
+from registre.state.db import audit_entry, read_connection
 
 if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
@@ -135,23 +134,17 @@ def close(
             )
             html = letter.render()
         result["letter"] = str(desk.write_letter(request, request.kind.value, html))
-    try:
-        with write_transaction(desk.state.engine) as connection:
-            desk.audit_many_in(connection, request, entries)
-            for write in writes:
-                write(connection)
-            return store.transition(
-                connection,
-                request,
-                "execute",
-                RequestState.done,
-                desk.actor,
-                {"found": result["found"]},
-                result=result,
-            )
-    except BaseException:
-        packages.discard(written)
-        raise
+    return packages.close_recorded(
+        desk,
+        request,
+        "execute",
+        RequestState.done,
+        {"found": result["found"]},
+        result,
+        entries,
+        writes,
+        written,
+    )
 
 
 def _access(
@@ -206,9 +199,8 @@ def _on_instruction(
         ),
         None,
     )
-    rows = client.found if client is not None and client.found is not None else None
-    if rows is None:  # nothing held for that client any more
-        rows = Found(request.identity)
+    # nothing left for that client: nothing to do, and the confirmation says so
+    rows = client.found if client and client.found else Found(request.identity)
     if request.kind is RequestKind.erasure:
         return _erasure(desk, request, rows, step_size, reading, on_instruction=True)
     reading.release()

@@ -20,14 +20,13 @@ import sqlalchemy as sa
 
 from registre._exceptions import RequestError
 from registre.register.model import Register
-from registre.requests import letters, packages, scope, store
+from registre.requests import letters, packages, scope
 from registre.requests.controllers import Controller
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Finder, Found
 from registre.requests.lifecycle import RequestKind, RequestState
 from registre.requests.packages import AuditEntries, StateWrite
 from registre.requests.store import SubjectRequest
-from registre.state.db import write_transaction
 
 if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
@@ -67,23 +66,17 @@ def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) ->
         held_for=held_for,
     )
     result["letter"] = str(desk.write_letter(request, request.kind.value, letter.render()))
-    try:
-        with write_transaction(desk.state.engine) as connection:
-            desk.audit_many_in(connection, request, entries)
-            for write in writes:
-                write(connection)
-            return store.transition(
-                connection,
-                request,
-                "forward",
-                RequestState.forwarded,
-                desk.actor,
-                result,
-                result=result,
-            )
-    except BaseException:
-        packages.discard([Path(p) for p in result["forward_data"]])
-        raise
+    return packages.close_recorded(
+        desk,
+        request,
+        "forward",
+        RequestState.forwarded,
+        result,
+        result,
+        entries,
+        writes,
+        [Path(p) for p in result["forward_data"]],
+    )
 
 
 def package(

@@ -3,9 +3,9 @@
 An access or portability request gets one package of the data we control (for the person), and
 one per controller of the data we hold as a processor (for that client, to answer the person
 with: Art. 28(3)(e)). Each package is written first, then recorded in the transaction that
-closes the request: an ``export.created`` audit entry and a row of ``registre_export`` with its
-expiry, after which ``registre request purge-exports`` deletes it. If that transaction fails,
-the caller deletes the packages again (:func:`discard`).
+closes the request (:func:`close_recorded`): an ``export.created`` audit entry and a row of
+``registre_export`` with its expiry, after which ``registre request purge-exports`` deletes it.
+If that transaction fails, the packages are deleted again.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
+from registre.requests import store
 from registre.requests.export import ExportFile, write_export
 from registre.requests.find import Found, Reading
-from registre.requests.lifecycle import RequestKind
+from registre.requests.lifecycle import RequestKind, RequestState
 from registre.requests.store import SubjectRequest, export_table
+from registre.state.db import write_transaction
 
 if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
@@ -112,7 +114,30 @@ def write_package(
     return Package(exported, expires)
 
 
-def discard(packages: list[Path]) -> None:
-    """Delete packages that nothing records (their closing transaction failed)."""
-    for path in packages:
-        path.unlink(missing_ok=True)
+def close_recorded(
+    desk: SubjectRequests,
+    request: SubjectRequest,
+    action: str,
+    to_state: RequestState,
+    details: dict[str, Any],
+    result: dict[str, Any],
+    entries: AuditEntries,
+    writes: list[StateWrite],
+    packages: list[Path],
+) -> SubjectRequest:
+    """Audit ``entries``, make ``writes`` and move the request, in one state transaction.
+
+    If the transaction fails, ``packages`` are deleted: nothing records them.
+    """
+    try:
+        with write_transaction(desk.state.engine) as connection:
+            desk.audit_many_in(connection, request, entries)
+            for write in writes:
+                write(connection)
+            return store.transition(
+                connection, request, action, to_state, desk.actor, details, result=result
+            )
+    except BaseException:
+        for path in packages:
+            path.unlink(missing_ok=True)
+        raise

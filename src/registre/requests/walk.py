@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from registre.engine.sql import typed_value
 from registre.requests.found import Found, Key, TableRows
 from registre.requests.graph import Edge, StoreGraph
 from registre.requests.identity import TENANT, Identity, variants
@@ -342,11 +343,7 @@ class Walk:
 
 
 def _coerce(column: sa.Column[Any], values: list[str]) -> list[Any]:
-    """Identity values typed as the column is (an id typed on the command line is text)."""
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        return values
-    if python_type is int:
-        return [int(v) for v in values if v.strip().lstrip("-").isdigit()]
-    return values
+    """Identity values typed as the column is (an id typed on the command line is text);
+    a value the column cannot hold is left out."""
+    typed = (typed_value(column, value) for value in values)
+    return [value for value in typed if value is not None]
