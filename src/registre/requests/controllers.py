@@ -14,7 +14,7 @@ Reads only: one query per table of the person's processed rows, one per table of
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,20 +58,17 @@ def controllers(finder: Finder, processed: Found) -> list[Controller]:
     Rows whose client cannot be told (a table without ``tenant``) go to one controller whose
     key is None, described by the register alone.
     """
-    groups: dict[tuple[str | None, Any], dict[tuple[str, str], list[Key] | None]] = defaultdict(
-        dict
-    )
+    groups: dict[tuple[str | None, Any], dict[tuple[str, str], TableRows]] = defaultdict(dict)
     for rows in processed:
-        if not rows.rows:
+        if not rows.count:
             continue
-        for tenant, keys in _tenant_groups(finder, rows).items():
+        for tenant, part in _tenant_groups(finder, rows).items():
             group = (rows.store, tenant) if tenant is not None else (None, None)
-            groups[group][(rows.store, rows.table)] = keys
+            groups[group][(rows.store, rows.table)] = part
     out = []
     for (store, tenant), tables in sorted(groups.items(), key=lambda g: repr(g[0])):
         found = Found(processed.identity)
-        for (store_id, table), keys in tables.items():
-            found.tables[(store_id, table)] = _subset(processed.tables[(store_id, table)], keys)
+        found.tables.update(tables)
         controller = Controller(store, tenant, found=found)
         if store is not None:
             _describe(finder, controller)
@@ -79,67 +76,58 @@ def controllers(finder: Finder, processed: Found) -> list[Controller]:
     return out
 
 
-def _subset(rows: TableRows, keys: list[Key] | None) -> TableRows:
-    if keys is None:  # one client holds them all (the usual case): no copy
-        return rows
-    part = TableRows(rows.store, rows.table, rows.columns)
-    part.rows = {k: rows.rows[k] for k in keys}
-    part.shared = {k: v for k, v in rows.shared.items() if k in part.rows}
-    return part
+def _tenant_groups(finder: Finder, rows: TableRows) -> dict[Any, TableRows]:
+    """The rows' client keys (None when the table does not say), each with its rows.
 
-
-def _tenant_groups(finder: Finder, rows: TableRows) -> dict[Any, list[Key] | None]:
-    """The rows' client keys (None when the table does not say), each with its rows' keys.
-
-    ``None`` for the keys means all the rows: the usual case, a person's rows in a table
-    belonging to one client, is told by reading only the distinct clients, so that a device's
-    100,000 points cost no mapping of key to client in memory.
+    The usual case, a person's rows in a table belonging to one client, is told by reading
+    only the distinct clients and needs no copy; rows kept as a condition (a device's 100,000
+    points) are counted by client and narrowed by condition, never mapped key by key.
     """
     graph = finder.graphs_by_id[rows.store]
     mapping = graph.mapping(rows.table)
     if not mapping.tenant or graph.store.tenants is None:
-        return {None: None}
-    table = finder.tables(graph)[rows.table]
-    pk = table.c[mapping.primary_key]
-    expression = _tenant_expression(finder, rows.store, rows.table, mapping.tenant)
-    try:
-        keys = sorted(rows.rows)
-    except TypeError:  # keys of mixed types
-        keys = sorted(rows.rows, key=repr)
-    batches = [keys[start : start + finder.batch] for start in range(0, len(keys), finder.batch)]
-    keyed = pk.in_(sa.bindparam("keys", expanding=True))
-    clients = sa.select(expression).where(keyed).distinct()
+        return {None: rows}
+    expression = finder.tenant_expression(rows.store, rows.table, mapping.tenant)
     with finder.engine(rows.store).connect() as connection:
+        if rows.bulk is not None:
+            where = finder.bulk_condition(rows.store, rows.table, rows.bulk)
+            inner = sa.select(expression.label("tenant")).where(where).subquery()
+            counts: dict[Any, int] = dict(
+                connection.execute(
+                    sa.select(inner.c.tenant, sa.func.count()).group_by(inner.c.tenant)
+                ).all()
+            )
+            if len(counts) <= 1:
+                return {tenant: rows for tenant in counts}
+            return {
+                tenant: TableRows(
+                    rows.store,
+                    rows.table,
+                    rows.columns,
+                    bulk=replace(rows.bulk, count=int(n), tenant=(tenant,)),
+                )
+                for tenant, n in counts.items()
+            }
+        conditions = list(finder.conditions(rows))
+        clients = sa.select(expression).distinct()
         tenants = {
-            t for chunk in batches for t in connection.execute(clients, {"keys": chunk}).scalars()
+            t for where in conditions for t in connection.execute(clients.where(where)).scalars()
         }
         if len(tenants) == 1:
-            return {tenants.pop(): None}
-        query = sa.select(pk, expression).where(keyed)
+            return {tenants.pop(): rows}
+        pk = finder.tables(graph)[rows.table].c[mapping.primary_key]
         grouped: dict[Any, list[Key]] = defaultdict(list)
-        for chunk in batches:
-            for key, tenant in connection.execute(query, {"keys": chunk}):
+        for where in conditions:
+            for key, tenant in connection.execute(sa.select(pk, expression).where(where)):
                 grouped[tenant].append(key)
-    return dict(grouped)
+    return {tenant: _subset(rows, keys) for tenant, keys in grouped.items()}
 
 
-def _tenant_expression(finder: Finder, store: str, table: str, path: str) -> Any:
-    """The SQL expression of a row's client: a column, or a subquery along ``a.b.column``."""
-    graph = finder.graphs_by_id[store]
-    tables = finder.tables(graph)
-    head, _, rest = path.partition(".")
-    if not rest:
-        return tables[table].c[head]
-    reference = graph.mapping(table).references[head]
-    parent = tables[reference.table]
-    target = reference.target or graph.mapping(reference.table).primary_key
-    inner = _tenant_expression(finder, store, reference.table, rest)
-    return (
-        sa.select(inner)
-        .where(parent.c[target] == tables[table].c[reference.column])
-        .limit(1)
-        .scalar_subquery()
-    )
+def _subset(rows: TableRows, keys: list[Key]) -> TableRows:
+    part = TableRows(rows.store, rows.table, rows.columns)
+    part.keyed = {k: rows.rows[k] for k in keys}
+    part.shared = {k: v for k, v in rows.shared.items() if k in part.keyed}
+    return part
 
 
 def describe(finder: Finder, store: str | None, key: Any) -> Controller:

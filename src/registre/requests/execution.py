@@ -65,6 +65,9 @@ def execute(desk: SubjectRequests, request: SubjectRequest, step_size: int) -> S
         return _execute(desk, request, reading, step_size)
 
 
+READS = (RequestKind.access, RequestKind.portability)
+"""The requests answered by reading the rows (an export), never by changing them."""
+
 ON_INSTRUCTION = (RequestKind.erasure, RequestKind.rectification)
 """The forwarded requests a controller may instruct us to carry out (``request instruct``)."""
 
@@ -74,7 +77,8 @@ def _execute(
 ) -> SubjectRequest:
     if request.options.get("instruction"):
         return _on_instruction(desk, request, reading, step_size)
-    found = desk.finder.find(request.identity, reading)
+    # an answer that only reads may keep a device's 100,000 points as a condition
+    found = desk.finder.find(request.identity, reading, bulk=request.kind in READS)
     mine, processed = forwarding.split(desk.register, desk.finder, found)
     if mine.empty and not processed.empty:
         return forwarding.forward(desk, request, processed)

@@ -2,11 +2,13 @@
 
 The ZIP holds ``data.json`` (every table's rows in one JSON document), one CSV per table, and
 the letter. Rows are read back by primary key in batches, on one connection per store, and
-written straight into the compressed entries, so memory stays bounded whatever the number of
-rows; only the keys found are held. A table whose rows fit in one batch is read once for both
-its JSON and its CSV (most people have a few rows per table, and round trips dominate); a larger
-one is read twice rather than held. Entries carry a fixed timestamp and rows are sorted by key:
-the same data gives the same bytes.
+written straight into the compressed entries. Rows the search kept as a condition (a device's
+100,000 points, see :class:`registre.requests.found.Bulk`) are read by that condition in one
+streamed query (a server-side cursor): neither their contents nor their keys are ever held, so
+memory stays bounded whatever their number. A table whose rows fit in one batch is read once for
+both its JSON and its CSV (most people have a few rows per table, and round trips dominate); a
+larger one is read twice rather than held. Entries carry a fixed timestamp and rows are sorted
+by key: the same data gives the same bytes.
 
 Portability exports only the columns of activities whose data the person provided and that
 run on consent or a contract (see :func:`registre.requests.scope.portable_columns`).
@@ -84,7 +86,7 @@ def write_export(
     plan = []
     multi_store = len({rows.store for rows in found}) > 1
     for rows in sorted(found, key=lambda r: (r.store, r.table)):
-        if not rows.rows:
+        if not rows.count:
             continue
         columns = export_columns(register, finder, rows, portability)
         if columns:
@@ -168,6 +170,9 @@ class _Reader:
         graph = self.finder.graphs_by_id[rows.store]
         table = self.finder.tables(graph)[rows.table]
         pk = table.c[graph.mapping(rows.table).primary_key]
+        if rows.bulk is not None:
+            yield from self.read_bulk(rows, table, pk, columns)
+            return
         keys = sorted(rows.rows)
         cache_key = (rows.store, rows.table, "export", tuple(columns))
         query = self.finder.statements.get(cache_key)
@@ -187,6 +192,25 @@ class _Reader:
             if len(keys) <= batch:
                 self.small[(rows.store, rows.table)] = result
             yield from result
+
+    def read_bulk(
+        self, rows: TableRows, table: sa.Table, pk: Any, columns: list[str]
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of a :class:`Bulk`, by key order, in one query; streamed when large."""
+        assert rows.bulk is not None
+        where = self.finder.bulk_condition(rows.store, rows.table, rows.bulk)
+        query = sa.select(*[table.c[c] for c in columns]).where(where).order_by(pk)
+        connection = self.reading.connection(rows.store)
+        batch = self.finder.batch
+        if rows.bulk.count <= batch:
+            result = [tuple(row) for row in connection.execute(query)]
+            self.small[(rows.store, rows.table)] = result
+            yield from result
+            return
+        # per statement: the connection goes on serving the other tables' reads
+        streamed = query.execution_options(stream_results=True, yield_per=batch)
+        for part in connection.execute(streamed).partitions(batch):
+            yield from (tuple(row) for row in part)
 
 
 def _plain(value: Any) -> Any:

@@ -211,17 +211,11 @@ def tenants(finder: Finder, found: Found) -> dict[str, list[Any]]:
     for rows in found:
         graph = finder.graphs_by_id[rows.store]
         column = graph.mapping(rows.table).tenant
-        if not rows.rows or not column or "." in column:
+        if not rows.count or not column or "." in column:
             continue
-        table = finder.tables(graph)[rows.table]
-        pk = table.c[graph.mapping(rows.table).primary_key]
-        keys = sorted(rows.rows)
+        query = sa.select(finder.tables(graph)[rows.table].c[column]).distinct()
         with finder.engine(rows.store).connect() as connection:
-            for start in range(0, len(keys), finder.batch):
-                query = (
-                    sa.select(table.c[column])
-                    .where(pk.in_(keys[start : start + finder.batch]))
-                    .distinct()
-                )
-                out.setdefault(rows.store, set()).update(v for (v,) in connection.execute(query))
+            for where in finder.conditions(rows):
+                values = connection.execute(query.where(where)).scalars()
+                out.setdefault(rows.store, set()).update(values)
     return {s: sorted(v, key=repr) for s, v in out.items()}

@@ -1,7 +1,10 @@
 """What the finder found about a person: per table, the rows and how they were reached.
 
-Only the columns the search needs are kept (key, references, identity), and compactly: a
-person may have 100,000 log lines, and memory grows with the rows found.
+Only the columns the search needs are kept (key, references, identity), and compactly. A table
+at the end of the references (a device's geolocation points, a session's log lines) may instead
+be kept as the condition that selects its rows (:class:`Bulk`): every row whose reference is in
+a few values. A person may have 100,000 log lines there, and an access request then holds a
+few values and a count, not 100,000 keys (see :meth:`registre.requests.find.Finder.find`).
 """
 
 from __future__ import annotations
@@ -44,19 +47,37 @@ class Labels:
             self._other[key] = label
 
 
+@dataclass(frozen=True)
+class Bulk:
+    """Rows kept as their condition: every row of the table whose ``column`` is in ``values``.
+
+    Only for rows that are wholly the person's, not shared, and that no other row references,
+    so that nothing about them needs their keys. ``tenant``, when set, narrows them to the rows
+    of one client (``(key,)``), as :mod:`registre.requests.controllers` splits them.
+    """
+
+    column: str
+    values: tuple[Any, ...]
+    count: int
+    tenant: tuple[Any] | None = None
+
+
 @dataclass
 class TableRows:
     """The person's rows in one table: the columns the finder read, by primary key.
 
     Only the columns the search needs are kept (key, references, identity), and values that
     repeat (the account or manager a row points to) are stored once, so a row costs about a
-    dict entry and a tuple.
+    dict entry and a tuple. Or, for a table the finder could keep as a condition, no rows and
+    a :class:`Bulk`: then only readers that handle it (the export, the counts, the split by
+    client) may be given the table, and asking for :attr:`rows` is a programming error.
     """
 
     store: str
     table: str
     columns: list[str]
-    rows: dict[Key, tuple[Any, ...]] = field(default_factory=dict)
+    keyed: dict[Key, tuple[Any, ...]] = field(default_factory=dict)
+    bulk: Bulk | None = None
     context: Labels = field(default_factory=Labels)
     """The category of people each row was found for (None when not narrowed)."""
     via: Labels = field(default_factory=Labels)
@@ -68,6 +89,21 @@ class TableRows:
     """Rows that rows not found for the person reference: they cannot be deleted."""
     _interned: dict[tuple[type, Any], Any] = field(default_factory=dict, repr=False)
     _sets: dict[str, tuple[int, frozenset[Any]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def rows(self) -> dict[Key, tuple[Any, ...]]:
+        """The rows by key (never for rows kept as a :class:`Bulk`)."""
+        if self.bulk is not None:
+            raise AssertionError(
+                f"{self.store}.{self.table}: rows kept as a condition have no keys; "
+                "find the person without bulk=True for this use"
+            )
+        return self.keyed
+
+    @property
+    def count(self) -> int:
+        """How many rows, however they are kept."""
+        return self.bulk.count if self.bulk is not None else len(self.keyed)
 
     def value(self, key: Key, column: str) -> Any:
         return self.rows[key][self.columns.index(column)]
@@ -90,7 +126,7 @@ class TableRows:
         """Store a row read from the database (its key first), sharing repeated values."""
         interned = self._interned
         # keyed by type too, so that True never stands for 1
-        self.rows[row[0]] = (row[0], *(interned.setdefault((type(v), v), v) for v in row[1:]))
+        self.keyed[row[0]] = (row[0], *(interned.setdefault((type(v), v), v) for v in row[1:]))
 
 
 @dataclass
@@ -106,7 +142,7 @@ class Found:
 
     @property
     def total(self) -> int:
-        return sum(len(t.rows) for t in self.tables.values())
+        return sum(t.count for t in self.tables.values())
 
     @property
     def empty(self) -> bool:
@@ -120,6 +156,6 @@ class Found:
         """Rows per store and table (only tables where something was found)."""
         out: dict[str, dict[str, int]] = {}
         for rows in self:
-            if rows.rows:
-                out.setdefault(rows.store, {})[rows.table] = len(rows.rows)
+            if rows.count:
+                out.setdefault(rows.store, {})[rows.table] = rows.count
         return out

@@ -106,6 +106,20 @@ class StoreGraph:
             )
         return not (parent_subject and context and parent_subject != context)
 
+    def is_end(self, table: str) -> bool:
+        """Whether ``table`` ends the references: not a person table nor the clients', no row
+        references it, and its rows reference one column only (a device's points).
+
+        The finder may keep the person's rows of such a table as a condition (``Bulk``).
+        """
+        return (
+            table in self.store.tables
+            and not self.is_person_table(table)
+            and table != self.tenant_table
+            and not self.children(table)
+            and len({edge.column for edge in self.parents(table)}) == 1
+        )
+
     def owner_edges(self, table: str) -> list[Edge]:
         """References that name whose row this is: to a person table other than the clients'."""
         found = self._memo.get(("owners", table))

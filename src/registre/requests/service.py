@@ -407,9 +407,10 @@ class SubjectRequests:
         """Forward the request to the controller(s) of the data we hold as a processor."""
         request = self.get(request_id)
         lifecycle.check_transition(request.id, request.state, "forward")
-        mine, processed = forwarding.split(
-            self.register, self.finder, self.finder.find(request.identity)
-        )
+        # the controller's data goes with an access request: it may be kept as a condition
+        bulk = request.kind in forwarding.SENDS_DATA
+        everything = self.finder.find(request.identity, bulk=bulk)
+        mine, processed = forwarding.split(self.register, self.finder, everything)
         execute = f"`registre request execute {request.id}`"
         if request.state in (RequestState.received, RequestState.identity_to_verify):
             execute = (
@@ -579,7 +580,7 @@ class SubjectRequests:
 
 
 def _rows(found: Found) -> str:
-    tables = sorted(rows.table for rows in found if rows.rows)
+    tables = sorted(rows.table for rows in found if rows.count)
     return f"{found.total} row(s) in {', '.join(tables)}"
 
 

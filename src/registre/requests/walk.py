@@ -3,6 +3,14 @@
 Statements are built once per table and shape (which columns are matched) and kept by the
 finder, with the values bound at execution: building and hashing a statement costs about as
 much client time as running it.
+
+With ``bulk``, a table that ends the references (:meth:`StoreGraph.is_end`) reached from the
+person's rows by one reference, in one context, is kept as a :class:`Bulk`: one grouped count
+by the referenced values instead of its rows. Nothing the search decides needs those rows'
+keys: they are all the person's (the values they reference are the person's rows), no row
+references them, so none is pinned or shared, and the only row they lead to is back along that
+reference. If a shared row turns out to hold some of them, or they are reached another way, they
+are read back as rows (:meth:`Walk.expand`), and the search goes on as without ``bulk``.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from registre.engine.sql import typed_value
-from registre.requests.found import Found, Key, TableRows
+from registre.requests.found import Bulk, Found, Key, TableRows
 from registre.requests.graph import Edge, StoreGraph
 from registre.requests.identity import TENANT, Identity, variants
 
@@ -26,12 +34,24 @@ if TYPE_CHECKING:
 class Walk:
     """One store's search, hop by hop."""
 
-    def __init__(self, finder: Finder, graph: StoreGraph, connection: Connection, found: Found):
+    def __init__(
+        self,
+        finder: Finder,
+        graph: StoreGraph,
+        connection: Connection,
+        found: Found,
+        *,
+        bulk: bool = False,
+    ):
         self.finder = finder
         self.graph = graph
         self.connection = connection
         self.found = found
         self.tables = finder.tables(graph)
+        self.bulk = bulk
+        # tables kept as a Bulk: their context, and their rows per referenced value
+        self.bulk_context: dict[str, str | None] = {}
+        self.bulk_counts: dict[str, dict[Any, int]] = {}
 
     def rows(self, table: str) -> TableRows:
         key = (self.graph.store_id, table)
@@ -111,21 +131,11 @@ class Walk:
             return None
         where = sa.or_(*matches)
         if TENANT in identity and mapping.tenant:
-            where = sa.and_(where, self.tenant_condition(table, mapping.tenant, identity[TENANT]))
+            tenant = self.finder.tenant_condition(
+                self.graph.store_id, table, mapping.tenant, identity[TENANT]
+            )
+            where = sa.and_(where, tenant)
         return where
-
-    def tenant_condition(self, table: str, path: str, value: str) -> Any:
-        t = self.tables[table]
-        head, _, rest = path.partition(".")
-        if not rest:
-            return t.c[head].in_(_coerce(t.c[head], [value]))
-        reference = self.graph.mapping(table).references[head]
-        parent = self.tables[reference.table]
-        target = reference.target or self.graph.mapping(reference.table).primary_key
-        inner = sa.select(parent.c[target]).where(
-            self.tenant_condition(reference.table, rest, value)
-        )
-        return t.c[reference.column].in_(inner)
 
     def add(self, table: str, row: tuple[Any, ...], context: str | None, via: str) -> bool:
         """Record a row; True when it is new (or new in this context) and must be followed."""
@@ -146,6 +156,10 @@ class Walk:
         wanted: dict[str, list[tuple[str, set[Any], str | None, str]]] = defaultdict(list)
         for table, by_context in frontier.items():
             rows = self.rows(table)
+            if rows.bulk is not None:
+                # the frontier holds the referenced values newly found, not keys
+                self.ascend_bulk(table, rows.bulk, by_context, wanted)
+                continue
             for context, keys in by_context.items():
                 for edge in self.graph.children(table):
                     if self.graph.may_descend(edge, context):
@@ -169,6 +183,10 @@ class Walk:
                         wanted[edge.parent].append((edge.target, values, parent_context, how))
         following: dict[str, dict[str | None, set[Key]]] = defaultdict(lambda: defaultdict(set))
         for table, conditions in wanted.items():
+            if self.bulk and self.keep_bulk(table, conditions, following):
+                continue
+            if self.rows(table).bulk is not None:
+                self.expand(table)
             by_column: dict[str, set[Any]] = defaultdict(set)
             for column, values, _, _ in conditions:
                 by_column[column] |= values
@@ -182,6 +200,95 @@ class Walk:
                     ):
                         following[table][context].add(row[0])
         return following
+
+    def keep_bulk(
+        self,
+        table: str,
+        conditions: list[tuple[str, set[Any], str | None, str]],
+        following: dict[str, dict[str | None, set[Key]]],
+    ) -> bool:
+        """Keep the rows of an end table as a :class:`Bulk` when that is exact; True if kept.
+
+        The frontier then gets the referenced values that have rows, to go back along the
+        reference as rows would.
+        """
+        if not self.graph.is_end(table):
+            return False
+        shapes = {(column, context, via) for column, _, context, via in conditions}
+        if len(shapes) != 1:
+            return False
+        ((column, context, via),) = shapes
+        rows = self.rows(table)
+        if via != "child" or rows.keyed:
+            return False
+        if rows.bulk is not None and self.bulk_context[table] != context:
+            return False
+        known = set(rows.bulk.values) if rows.bulk is not None else set()
+        values = set().union(*(v for _, v, _, _ in conditions)) - known
+        if len(values) + len(known) > self.finder.batch:
+            return False  # read by key, in batches, as any table
+        counts = self.bulk_counts.setdefault(table, {})
+        new = self.count_by(table, column, values)
+        counts.update(new)
+        self.bulk_context[table] = context
+        if counts:
+            kept = tuple(sorted(counts, key=repr))
+            rows.bulk = Bulk(column, kept, sum(counts.values()))
+        if new:
+            following[table][context].update(new)
+        return True
+
+    def count_by(self, table: str, column: str, values: set[Any]) -> dict[Any, int]:
+        """How many rows hold each of ``values`` in ``column`` (those that some row holds)."""
+        if not values:
+            return {}
+        key = (self.graph.store_id, table, "bulk", column)
+        statement = self.finder.statements.get(key)
+        if statement is None:
+            c = self.tables[table].c[column]
+            statement = (
+                sa.select(c, sa.func.count())
+                .where(c.in_(sa.bindparam("values", expanding=True)))
+                .group_by(c)
+            )
+            self.finder.statements[key] = statement
+        self.found.queries += 1
+        params = {"values": sorted(values, key=repr)}
+        return {value: int(n) for value, n in self.connection.execute(statement, params)}
+
+    def ascend_bulk(
+        self,
+        table: str,
+        bulk: Bulk,
+        by_context: Mapping[str | None, set[Any]],
+        wanted: dict[str, list[tuple[str, set[Any], str | None, str]]],
+    ) -> None:
+        """Go back along the one reference of a :class:`Bulk`, as :meth:`hop` would from rows
+        reached as children (so never to a person's or client's record)."""
+        for context, values in by_context.items():
+            for edge in self.graph.parents(table):
+                record = self.graph.is_person_table(edge.parent) or (
+                    edge.parent == self.graph.tenant_table
+                )
+                if (
+                    edge.column == bulk.column
+                    and not record
+                    and self.graph.may_ascend(edge, context)
+                ):
+                    parent_context = self.graph.subject(edge.parent) or context
+                    wanted[edge.parent].append((edge.target, set(values), parent_context, "parent"))
+
+    def expand(self, table: str) -> TableRows:
+        """Read a :class:`Bulk`'s rows back as rows, found the way the bulk was."""
+        rows = self.rows(table)
+        bulk, context = rows.bulk, self.bulk_context.pop(table)
+        assert bulk is not None
+        rows.bulk = None
+        self.bulk_counts.pop(table, None)
+        where = self.finder.bulk_condition(self.graph.store_id, table, bulk)
+        for row in self.select(table, where):
+            self.add(table, row, context, "child")
+        return rows
 
     def select_batched(
         self, table: str, by_column: Mapping[str, set[Any]]
@@ -236,7 +343,7 @@ class Walk:
         store = self.graph.store_id
         tasks = []
         for (owner_store, table), rows in list(self.found.tables.items()):
-            if owner_store != store or not rows.rows:
+            if owner_store != store or not rows.count:
                 continue
             for edge in self.graph.children(table):
                 targets = rows.values(edge.target)
@@ -247,7 +354,11 @@ class Walk:
             counts = all_counts[index_task]
             child_rows = self.found.tables.get((store, edge.child))
             ours: dict[str, int] = defaultdict(int)
-            if child_rows is not None:
+            if child_rows is not None and child_rows.bulk is not None:
+                # an end table's one reference: the person's rows are all that hold its values
+                for value, n in self.bulk_counts.get(edge.child, {}).items():
+                    ours[str(value)] += n
+            elif child_rows is not None:
                 index = child_rows.columns.index(edge.column)
                 for values in child_rows.rows.values():
                     if values[index] is not None:
@@ -285,6 +396,11 @@ class Walk:
                 ):
                     continue
                 shared_targets = parent.values(edge.target, parent.shared)
+                if child.bulk is not None:
+                    if not shared_targets & set(child.bulk.values):
+                        continue
+                    # some of them hang from a shared row: they are told apart row by row
+                    self.expand(edge.child)
                 index = child.columns.index(edge.column)
                 for key, values in child.rows.items():
                     if (

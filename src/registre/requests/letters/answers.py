@@ -217,9 +217,7 @@ def forwarded_sections(
         found = controller.found or Found({})
         name = controller_name(register, finder, lang, controller)
         outcomes = [
-            Outcome(r.store, r.table, "forwarded", len(r.rows), "processor")
-            for r in found
-            if r.rows
+            Outcome(r.store, r.table, "forwarded", r.count, "processor") for r in found if r.count
         ]
         sections.append(
             Section(

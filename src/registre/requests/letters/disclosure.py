@@ -32,7 +32,7 @@ def involved(register: Register, finder: Finder, found: Found) -> dict[str, dict
     """Activity id -> {data category id: rows}, for the tables where rows were found."""
     out: dict[str, dict[str, int]] = {}
     for rows in found:
-        if not rows.rows:
+        if not rows.count:
             continue
         mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
         for activity_id in scope.table_activities(register, mapping):
@@ -40,7 +40,7 @@ def involved(register: Register, finder: Finder, found: Found) -> dict[str, dict
             categories = [c for c in dict.fromkeys(mapping.columns.values()) if c in activity.data]
             for category in categories or activity.data[:1]:
                 bucket = out.setdefault(activity_id, {})
-                bucket[category] = bucket.get(category, 0) + len(rows.rows)
+                bucket[category] = bucket.get(category, 0) + rows.count
     return {a: out[a] for a in register.activities if a in out}
 
 
@@ -48,7 +48,7 @@ def controllers(register: Register, finder: Finder, processed: Found) -> list[st
     """The activities (ids) whose controller receives the forwarded request."""
     out: list[str] = []
     for rows in processed:
-        if rows.rows:
+        if rows.count:
             mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
             out += scope.processor_activities(register, mapping)
     return [a for a in register.activities if a in set(out)]
