@@ -107,8 +107,7 @@ def test_controller_columns_follow_article_30_1() -> None:
     assert invoicing[11].splitlines() == [
         "Invoices and Stripe reference id: deleted 10 years after the deletion of the account. "
         "Reference: Article L. 123-22, paragraph 2, of the French Commercial Code.",
-        "Identity (name, first name, title); Contact details (email, phone, address): anonymised "
-        "5 years after the deletion of the account.",
+        "Billing name, email and address: anonymised 5 years after the deletion of the account.",
     ]
 
 
