@@ -574,6 +574,46 @@ def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+PEOPLE = [(f"{ORDERS}.subjects", ["subj_customer", "subj_prospect"])]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ({"subj_prospect": ["contact"]}, {"subj_prospect": ["contact", "identity"]}, "data_added"),
+        ({"subj_prospect": ["contact"]}, None, "data_added"),  # now about all of the data
+        (
+            {"subj_prospect": ["contact", "identity"]},
+            {"subj_prospect": ["contact"]},
+            "data_removed",
+        ),
+        (None, {"subj_customer": ["identity", "cat_loyalty"]}, "data_removed"),
+    ],
+)
+def test_data_about_one_category_of_people(
+    before: dict[str, list[str]] | None, after: dict[str, list[str]] | None, expected: str
+) -> None:
+    old = build([*PEOPLE, (f"{ORDERS}.data_by_subject", before)])
+    new = build([*PEOPLE, (f"{ORDERS}.data_by_subject", after)])
+    [change] = diff_registers(old, new)
+    assert change.kind == expected
+    assert change.affects_rights is (expected == "data_added")
+    assert change.location[:3] == ("activities", "act_orders", "data_by_subject")
+    for text in (change.fr, change.en):
+        assert not any(raw in text for raw in IDS), text
+    if expected == "data_added" and after is None:
+        assert change.fr == (
+            "Le traitement «\u00a0Commandes\u00a0» collecte aussi\u00a0: «\u00a0Identité (nom, "
+            "prénom, civilité)\u00a0» et «\u00a0Points de fidélité\u00a0», pour la catégorie de "
+            "personnes «\u00a0Prospects\u00a0»."
+        )
+        assert change.en == (
+            "“Orders” now also collects “Identity (name, first name, title)” and “Loyalty points” "
+            "about “Prospects”."
+        )
+    assert diff_registers(new, new) == []
+
+
 @pytest.mark.parametrize(
     ("edits", "flag", "code"),
     [

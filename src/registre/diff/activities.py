@@ -118,6 +118,7 @@ class ActivityDiffer(Differ):
                 f"Le traitement {name_fr} ne collecte plus{NBSP}: {ofr.categories(removed)}.",
                 f"{name_en} no longer collects {oen.categories(removed)}.",
             )
+        self.data_by_subject(activity_id, old, new)
         self.retention(activity_id, old, new)
         known = set(self.old.processors) | set(self.old.recipients)
         for recipient_id in new.recipients:
@@ -151,6 +152,44 @@ class ActivityDiffer(Differ):
                 f"{NBSP}: {say(decision, 'fr')}",
                 f"{name_en} now makes automated decisions: {say(decision, 'en')}",
             )
+
+    def data_by_subject(
+        self, activity_id: str, old: ProcessingActivity, new: ProcessingActivity
+    ) -> None:
+        """Data the activity already processed, now about more or fewer of its people.
+
+        People new to the activity and data new to it are reported above, with all of it.
+        """
+        fr, en = self.words(self.new)
+        ofr, oen = self.words(self.old)
+        name_fr, name_en = fr.activity(activity_id), en.activity(activity_id)
+        for subject in new.subjects:
+            if subject not in old.subjects:
+                continue
+            at = ("activities", activity_id, "data_by_subject", subject)
+            before, after = old.data_of(subject), new.data_of(subject)
+            more = [c for c in after if c in old.data and c not in before]
+            if more:
+                self.add(
+                    ChangeKind.data_added,
+                    True,
+                    at,
+                    f"Le traitement {name_fr} collecte aussi{NBSP}: {fr.categories(more)}, "
+                    f"pour la catégorie de personnes {fr.subjects([subject])}.",
+                    f"{name_en} now also collects {en.categories(more)} "
+                    f"about {en.subjects([subject])}.",
+                )
+            fewer = [c for c in before if c in new.data and c not in after]
+            if fewer:
+                self.add(
+                    ChangeKind.data_removed,
+                    False,
+                    at,
+                    f"Le traitement {name_fr} ne collecte plus{NBSP}: {ofr.categories(fewer)}, "
+                    f"pour la catégorie de personnes {ofr.subjects([subject])}.",
+                    f"{name_en} no longer collects {oen.categories(fewer)} "
+                    f"about {oen.subjects([subject])}.",
+                )
 
     def retention(self, activity_id: str, old: ProcessingActivity, new: ProcessingActivity) -> None:
         fr, en = self.words(self.new)
