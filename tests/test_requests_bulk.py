@@ -5,12 +5,15 @@ byte for byte, and its memory does not grow with the rows of a device's history.
 
 from __future__ import annotations
 
+import tempfile
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from registre.register.model import Register
 from registre.requests.controllers import controllers
@@ -21,6 +24,7 @@ from registre.stores.scratch import scratch_database
 from test_requests_fixtures import (  # noqa: F401  (fixtures)
     booking_register,
     booking_url,
+    crm,
     crm_register,
     crm_url,
     dm_register,
@@ -347,3 +351,76 @@ def test_the_export_of_a_device_history_does_not_grow_with_its_points(
     assert large_rows == small_rows + 38_000
     # twenty times the points: the same peak, give or take a batch of rows being written
     assert large < small * 1.2 + 512 * 1024, (small, large)
+
+
+# -- any data: random CRMs ----------------------------------------------------------------------
+
+
+@st.composite
+def crm_data(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
+    """A small CRM with addresses shared at random, managers, orders filed under other people's
+    orders, lines and meeting notes under anything: the cases where rows are shared."""
+    people = draw(st.integers(2, 5))
+    addresses = draw(st.integers(1, people))
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in crm.tables}
+    rows["addresses"] = [{"id": a, "street": f"{a} rue des Lilas"} for a in range(1, addresses + 1)]
+    for p in range(1, people + 1):
+        rows["people"].append(
+            {
+                "id": p,
+                "email": f"person{p}@example.fr",
+                "phone": None,
+                "name": f"Nom{p}",
+                "address_id": draw(st.integers(1, addresses)),
+                "manager_id": draw(st.none() | st.integers(1, people)),
+            }
+        )
+    for o in range(1, draw(st.integers(0, 6)) + 1):
+        rows["orders"].append(
+            {
+                "id": o,
+                "person_id": draw(st.integers(1, people)),
+                "parent_id": draw(st.none() | st.integers(1, o)) if o > 1 else None,
+                "address_id": draw(st.integers(1, addresses)),
+                "note": f"commande {o}",
+            }
+        )
+        for _ in range(draw(st.integers(0, 4))):
+            rows["order_lines"].append(
+                {"id": len(rows["order_lines"]) + 1, "order_id": o, "label": f"ligne {o}"}
+            )
+    for m in range(1, draw(st.integers(0, 3)) + 1):
+        rows["meetings"].append(
+            {"id": m, "title": f"Réunion {m}", "organizer_id": draw(st.integers(1, people))}
+        )
+        for person in draw(st.sets(st.integers(1, people), max_size=3)):
+            rows["attendees"].append(
+                {"id": len(rows["attendees"]) + 1, "meeting_id": m, "person_id": person}
+            )
+        for _ in range(draw(st.integers(0, 2))):
+            rows["notes"].append({"id": len(rows["notes"]) + 1, "meeting_id": m, "body": "notes"})
+    return rows
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=crm_data(), batch=st.sampled_from([1, 2, 1000]))
+def test_any_crm_gives_the_same_rows_and_packages_with_conditions(
+    data: dict[str, list[dict[str, Any]]], batch: int
+) -> None:
+    register = crm_register()
+    with tempfile.TemporaryDirectory() as folder:
+        engine = sa.create_engine(f"sqlite:///{folder}/crm.db")
+        try:
+            crm.create_all(engine)
+            with engine.begin() as connection:
+                for table in crm.sorted_tables:
+                    if data[table.name]:
+                        connection.execute(table.insert(), data[table.name])
+            finder = Finder(register, {"crm": engine}, batch=batch)
+            for person in data["people"]:
+                identity = {"email": person["email"]}
+                _same_search(finder, engine, identity)
+                out = Path(folder) / str(person["id"])
+                _same_packages(register, finder, identity, out)
+        finally:
+            engine.dispose()
