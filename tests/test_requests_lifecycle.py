@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,9 @@ from hypothesis import strategies as st
 
 from registre._exceptions import RequestError
 from registre.durations import Duration
+from registre.register.loader import load_register
+from registre.register.model import Lang
+from registre.requests.letters.disclosure import activity_blocks
 from registre.requests.lifecycle import (
     ALLOWED,
     RequestState,
@@ -19,6 +23,8 @@ from registre.requests.lifecycle import (
     deadline,
     start_day,
 )
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 MONTH = Duration(1, "months")
 TWO_MONTHS = Duration(2, "months")
@@ -159,3 +165,49 @@ def test_extension_only_once_and_during_the_first_month(
     else:
         with pytest.raises(RequestError):
             check_extension("r-1", today, current)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "fr",
+            (
+                "Appareils (fabricant, identifiants techniques, IP, identifiants SIM : ICCID, "
+                "IMEI, numéro de téléphone ; applications installées, batterie, version du "
+                "système) ; Nom des appareils\u202f: effacement dès la réinitialisation effective "
+                "de l’appareil. Anonymisation 6\xa0mois après la suppression du compte ou "
+                "2\xa0ans après la fin de l’abonnement, à la première de ces échéances.",
+                "Utilisateurs (e-mail, nom, nom du répertoire, appareil associé, champs "
+                "personnalisés)\u202f: effacement dès la suppression de l’utilisateur par le "
+                "client. Anonymisation 6\xa0mois après la suppression du compte ou 2\xa0ans "
+                "après la fin de l’abonnement, à la première de ces échéances.",
+            ),
+        ),
+        (
+            "en",
+            (
+                "Devices (manufacturer, technical identifiers, IP, SIM identifiers: ICCID, IMEI, "
+                "phone number; installed apps, battery, OS version); Device names: deleted "
+                "immediately upon the effective reset of the device. Anonymised 6 months after the deletion "
+                "of the account or 2 years after the end of the subscription, whichever comes "
+                "first.",
+                "Users (email, name, directory name, assigned device, custom fields): deleted "
+                "immediately upon the deletion of the user by the client. Anonymised 6 months after the "
+                "deletion of the account or 2 years after the end of the subscription, "
+                "whichever comes first.",
+            ),
+        ),
+    ],
+)
+def test_a_letter_gives_each_group_of_data_its_own_retention_line(
+    lang: Lang, expected: tuple[str, ...]
+) -> None:
+    """One label, one line per group of categories kept alike, in lower case after the colon."""
+    register = load_register(EXAMPLES / "device-management" / "register.yaml")
+    found = {"device_inventory": 2, "device_name": 2, "directory_user": 1}
+    [block] = activity_blocks(register, lang, {"device_management": found})
+    retention = [
+        value for label, value in block.facts if label in ("Durée de conservation", "Retention")
+    ]
+    assert retention == [expected]

@@ -70,7 +70,7 @@ def activity_blocks(
     blocks = []
     for activity_id, categories in activities.items():
         activity = register.activities[activity_id]
-        facts = [
+        facts: list[tuple[str, str | tuple[str, ...]]] = [
             (n.say("Finalité", "Purpose"), sentence(n.text(activity.purpose))),
             (
                 n.say("Base légale", "Legal basis"),
@@ -169,11 +169,11 @@ def _within(name: str) -> str:
 
 def _retention(
     register: Register, lang: Lang, activity_id: str, categories: dict[str, int]
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str | tuple[str, ...]]]:
     """How long the person's data is kept: only the rules covering categories found.
 
     Rules covering the same categories found (deleted at a reset, anonymized later) share one
-    line; the categories are named when there are several lines.
+    line; when there are several lines, each starts with the categories it is about.
     """
     n = Namer(register, lang)
     activity = register.activities[activity_id]
@@ -183,16 +183,20 @@ def _retention(
         shown = tuple(c for c in covered if c in categories) if rule.data else ()
         if rule.data and not shown:
             continue  # the person has no data of this rule's categories
-        lines.setdefault(shown, []).append(
-            sentence(upper_first(describe_rule(register, rule, lang)))
-        )
+        lines.setdefault(shown, []).append(sentence(describe_rule(register, rule, lang)))
     label = n.say("Durée de conservation", "Retention")
+    if len(lines) == 1:
+        return [(label, " ".join(map(upper_first, texts))) for texts in lines.values()]
+    # « Appareils : effacement dès … Anonymisation 6 mois après … »: lower case after the colon
     return [
         (
-            label + (f" ({n.categories(list(shown))})" if shown and len(lines) > 1 else ""),
-            " ".join(texts),
+            label,
+            tuple(
+                (f"{n.categories(list(shown))}{n.colon()}{first}" if shown else upper_first(first))
+                + "".join(" " + upper_first(text) for text in rest)
+                for shown, (first, *rest) in lines.items()
+            ),
         )
-        for shown, texts in lines.items()
     ]
 
 

@@ -73,7 +73,8 @@ REQUEST_WORDS = {
 @dataclass
 class Block:
     title: str
-    facts: list[tuple[str, str]] = field(default_factory=list)
+    facts: list[tuple[str, str | tuple[str, ...]]] = field(default_factory=list)
+    """(label, value): several values are shown as several lines under one label."""
 
 
 @dataclass
@@ -122,7 +123,10 @@ class Letter:
                     t(s.title),
                     [t(p) for p in s.paragraphs],
                     [t(i) for i in s.items],
-                    [Block(t(b.title), [(t(k), t(v)) for k, v in b.facts]) for b in s.blocks],
+                    [
+                        Block(t(b.title), [(t(k), _typeset_all(v, lang)) for k, v in b.facts])
+                        for b in s.blocks
+                    ],
                     [t(p) for p in s.after],
                 )
                 for s in self.sections
@@ -130,6 +134,12 @@ class Letter:
             closing=[t(p) for p in self.closing],
             signature=n.say(f"L’équipe de {org.name}", f"The {org.name} team"),
         )
+
+
+def _typeset_all(value: str | tuple[str, ...], lang: Lang) -> str | tuple[str, ...]:
+    if isinstance(value, str):
+        return _typeset(value, lang)
+    return tuple(_typeset(v, lang) for v in value)
 
 
 def base_letter(register: Register, lang: Lang, kind: str, reference: str, day: date) -> Letter:
