@@ -189,12 +189,12 @@ def test_extension_only_once_and_during_the_first_month(
             (
                 "Devices (manufacturer, technical identifiers, IP, SIM identifiers: ICCID, IMEI, "
                 "phone number; installed apps, battery, OS version); Device names: deleted "
-                "immediately upon the effective reset of the device. Anonymised 6 months after the deletion "
-                "of the account or 2 years after the end of the subscription, whichever comes "
-                "first.",
+                "immediately upon the effective reset of the device. Anonymised 6 months after "
+                "the deletion of the account or 2 years after the end of the subscription, "
+                "whichever comes first.",
                 "Users (email, name, directory name, assigned device, custom fields): deleted "
-                "immediately upon the deletion of the user by the client. Anonymised 6 months after the "
-                "deletion of the account or 2 years after the end of the subscription, "
+                "immediately upon the deletion of the user by the client. Anonymised 6 months "
+                "after the deletion of the account or 2 years after the end of the subscription, "
                 "whichever comes first.",
             ),
         ),
