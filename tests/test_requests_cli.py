@@ -372,7 +372,9 @@ def test_a_controller_instructs_us_to_carry_out_a_forwarded_erasure(
     history = [e["action"] for e in cli("show", request_id, "--json")["history"]]
     assert history == ["open", "verify", "forward", "instruct", "execute"]
     again = cli("instruct", request_id, "--reference", "again", ok=False).exception
-    assert isinstance(again, RequestError) and "only a forwarded request can" in again.message
+    assert isinstance(again, RequestError) and "already carried out on the instruction" in (
+        again.message
+    )
 
 
 def test_a_forwarded_erasure_carries_no_data(cli: Any, data_url: str) -> None:

@@ -151,6 +151,71 @@ def test_a_forwarded_erasure_is_carried_out_on_the_controllers_instruction(
     assert "avec vous" not in text and "vous identifient" not in text  # about the person
 
 
+def test_a_request_answered_for_our_part_is_carried_out_for_the_rest_on_instruction(
+    fresh_server: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A console manager: we erase what we hold for ourselves (last login, IP) and forward the
+    rest to the client; the client then instructs us to erase it, with a plan of its own."""
+    register = dm_register()
+    with scratch_database(fresh_server, "registre_rq") as url:
+        load_dm(url)
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as connection:
+                email = connection.execute(
+                    sa.text(
+                        "SELECT email FROM managers WHERE deleted_at IS NULL "
+                        "AND email NOT IN (SELECT email FROM directory_users "
+                        "WHERE email IS NOT NULL) "
+                        "AND email NOT IN (SELECT email FROM account_holders) "
+                        "AND email NOT IN (SELECT email FROM shared_contacts "
+                        "WHERE email IS NOT NULL) ORDER BY id"
+                    )
+                ).first()[0]  # type: ignore[index]
+                theirs = expected_dm(connection, email)
+            before = digest_rows(engine, theirs)
+            with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+                desk = SubjectRequests(
+                    register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
+                )
+                request = desk.open("erasure", {"email": email})
+                desk.verify(request.id, method="reply from the account's address")
+                ours = desk.execute(request.id)
+                assert ours.state.value == "done" and "forwarded" in ours.result
+                assert text_hits(engine, register, "console", [email])  # the client's part
+                instructed = desk.instruct(request.id, "ticket 77 from the client")
+                assert instructed.state.value == "in_progress"
+                done = desk.execute(request.id)
+                with pytest.raises(RequestError, match="already carried out on the instruction"):
+                    desk.instruct(request.id, "the same ticket again")
+                with state.engine.connect() as connection:
+                    plans = connection.execute(
+                        sa.text(
+                            "SELECT DISTINCT plan FROM registre_erasure_step "
+                            "WHERE request_id = :r ORDER BY plan"
+                        ),
+                        {"r": request.id},
+                    ).scalars()
+                    plans = list(plans)
+                actions = [e.action for e in state.audit.entries()]
+        finally:
+            after_hits = text_hits(engine, register, "console", [email])
+            after = digest_rows(engine, theirs)
+            engine.dispose()
+
+    assert done.state.value == "done"
+    assert after_hits == set()
+    assert after == before  # nobody else's rows changed
+    assert plans == [0, 1]  # our erasure, then the client's, each with its own plan
+    assert actions.count("request.erasure.planned") == 2
+    assert actions.index("request.instructed") < len(actions) - 1 - actions[::-1].index(
+        "request.erasure.planned"
+    )
+    assert Path(done.result["letter"]).name == "instruction-fr.html"
+    assert Path(ours.result["letter"]).exists()  # the person's answer is still there
+
+
 def test_an_instruction_names_its_client_when_the_request_went_to_several(
     tmp_path: Path,
 ) -> None:
@@ -184,7 +249,7 @@ def test_an_instruction_names_its_client_when_the_request_went_to_several(
             with pytest.raises(RequestError, match="erase or to rectify"):
                 desk.instruct(access.id, "email")
             request = desk.open("erasure", {"email": email})
-            with pytest.raises(RequestError, match="only a forwarded request can"):
+            with pytest.raises(RequestError, match="only a request forwarded to a client can"):
                 desk.instruct(request.id, "email")  # not forwarded yet
             desk.verify(request.id, method="reply")
             desk.execute(request.id)
@@ -194,16 +259,28 @@ def test_an_instruction_names_its_client_when_the_request_went_to_several(
             assert f"--tenant KEY, one of {low}, {high}" in (caught.value.hint or "")
             desk.instruct(request.id, "email from the second client", tenant=str(second))
             done = desk.execute(request.id)
+            with engine.connect() as connection:
+                left = connection.execute(
+                    sa.text("SELECT id, account_id FROM directory_users WHERE email = :e"),
+                    {"e": email},
+                ).all()
+            # then the first client instructs too, about its own row, with a plan of its own
+            with pytest.raises(RequestError, match="already carried out on the instruction"):
+                desk.instruct(request.id, "again", tenant=str(second))
+            desk.instruct(request.id, "email from the first client", tenant=str(first))
+            last = desk.execute(request.id)
         with engine.connect() as connection:
-            left = connection.execute(
-                sa.text("SELECT id, account_id FROM directory_users WHERE email = :e"),
-                {"e": email},
-            ).all()
+            remaining = connection.execute(
+                sa.text("SELECT count(*) FROM directory_users WHERE email = :e"), {"e": email}
+            ).scalar_one()
     finally:
         engine.dispose()
     assert done.state.value == "done"
     # the second client's row is gone; the first client's is untouched
     assert [account for _, account in left] == [first]
+    assert last.state.value == "done" and remaining == 0
+    assert Path(last.result["letter"]).name == "instruction-2-fr.html"
+    assert Path(done.result["letter"]).exists()  # the first confirmation is kept
 
 
 CHILD = """

@@ -42,29 +42,35 @@ def store_plan(
     found: Found | None = None,
     forwarded: Found | None = None,
     step_size: int = STEP_SIZE,
+    plan_number: int = 0,
 ) -> None:
     """Persist the plan and audit it, in one transaction; a stored plan is never replaced.
 
     ``before`` writes the caller's own audit entries first, in the same transaction.
     ``found`` and ``forwarded``: the person's rows we control and those we hold for a
-    controller, recorded with the plan (see :func:`stored_found`).
+    controller, recorded with the plan (see :func:`stored_found`). ``plan_number``: 0 for the
+    request's own erasure, then one per client instruction.
     """
     with write_transaction(state.engine) as connection:
-        exists = connection.execute(
-            sa.select(sa.func.count()).where(erasure_step.c.request_id == request_id)
-        ).scalar_one()
-        if exists:
+        if has_plan_in(connection, request_id, plan_number):
             return
+        # a request's plans share one sequence: a step is named by its request and seq
+        first = connection.execute(
+            sa.select(sa.func.coalesce(sa.func.max(erasure_step.c.seq) + 1, 0)).where(
+                erasure_step.c.request_id == request_id
+            )
+        ).scalar_one()
         if before is not None:
             before(connection)
         state.audit.append_in(
             connection, "request.erasure.planned", details=details, request_id=request_id
         )
-        for seq, step in enumerate(plan.steps):
+        for seq, step in enumerate(plan.steps, start=first):
             connection.execute(
                 erasure_step.insert().values(
                     request_id=request_id,
                     seq=seq,
+                    plan=plan_number,
                     store=step.store,
                     table_name=step.table,
                     action=step.action,
@@ -72,7 +78,7 @@ def store_plan(
                     columns=json.dumps(step.columns, sort_keys=True),
                 )
             )
-        seq = len(plan.steps)
+        seq = first + len(plan.steps)
         now = utcnow()
         for action, rows_found in (("found", found), ("forward", forwarded)):
             for rows in rows_found or []:
@@ -82,6 +88,7 @@ def store_plan(
                         erasure_step.insert().values(
                             request_id=request_id,
                             seq=seq,
+                            plan=plan_number,
                             store=rows.store,
                             table_name=rows.table,
                             action=action,
@@ -94,7 +101,7 @@ def store_plan(
 
 
 def stored_found(
-    state: Any, finder: Finder, request_id: str, identity: dict[str, str]
+    state: Any, finder: Finder, request_id: str, identity: dict[str, str], plan_number: int = 0
 ) -> tuple[Found, Found]:
     """The rows found for the person and those held for a controller, as the plan recorded.
 
@@ -104,7 +111,11 @@ def stored_found(
     with read_connection(state.engine) as connection:
         records = connection.execute(
             sa.select(erasure_step)
-            .where(erasure_step.c.request_id == request_id, erasure_step.c.action.in_(RECORDS))
+            .where(
+                erasure_step.c.request_id == request_id,
+                erasure_step.c.plan == plan_number,
+                erasure_step.c.action.in_(RECORDS),
+            )
             .order_by(erasure_step.c.seq)
         ).all()
     for record in records:
@@ -120,14 +131,16 @@ def stored_found(
     return out["found"], out["forward"]
 
 
-def has_plan(state: Any, request_id: str) -> bool:
+def has_plan(state: Any, request_id: str, plan_number: int = 0) -> bool:
     with read_connection(state.engine) as connection:
-        return has_plan_in(connection, request_id)
+        return has_plan_in(connection, request_id, plan_number)
 
 
-def has_plan_in(connection: Connection, request_id: str) -> bool:
-    """Whether a plan is stored for the request (read on the caller's connection)."""
-    query = sa.select(erasure_step.c.seq).where(erasure_step.c.request_id == request_id)
+def has_plan_in(connection: Connection, request_id: str, plan_number: int = 0) -> bool:
+    """Whether plan ``plan_number`` is stored for the request (on the caller's connection)."""
+    query = sa.select(erasure_step.c.seq).where(
+        erasure_step.c.request_id == request_id, erasure_step.c.plan == plan_number
+    )
     return connection.execute(query.limit(1)).first() is not None
 
 

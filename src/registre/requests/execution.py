@@ -49,20 +49,27 @@ def execute(desk: SubjectRequests, request: SubjectRequest, step_size: int) -> S
     request; a concurrent executor is still caught by :func:`store.transition`, whose update
     names the state it moves from.
     """
+    plan = plan_number(request)
     resuming = (
         request.kind is RequestKind.erasure
         and request.state in (RequestState.in_progress, RequestState.extended)
-        and erase_steps.has_plan(desk.state, request.id)
+        and erase_steps.has_plan(desk.state, request.id, plan)
     )
     if resuming:
         # what the first run found and decided, not what is left of it
         mine, processed = erase_steps.stored_found(
-            desk.state, desk.finder, request.id, request.identity
+            desk.state, desk.finder, request.id, request.identity, plan
         )
         return _finish_erasure(desk, request, mine, processed, _stored_outcomes(desk, request.id))
     lifecycle.check_transition(request.id, request.state, "execute")
     with desk.finder.reading() as reading:
         return _execute(desk, request, reading, step_size)
+
+
+def plan_number(request: SubjectRequest) -> int:
+    """The erasure plan the request's execution stores or resumes: 0 for its own erasure, the
+    instruction's number when a client instructed it (``request instruct``)."""
+    return int((request.options.get("instruction") or {}).get("plan", 0))
 
 
 READS = (RequestKind.access, RequestKind.portability)
@@ -129,8 +136,17 @@ def close(
         letter = letters.instruction_letter(
             desk.register, desk.finder, request, instruction, result, desk.today()
         )
-        path = desk.write_letter(request, "instruction", letter.render(), letter.lang)
+        plan = plan_number(request)
+        name = "instruction" if plan <= 1 else f"instruction-{plan}"
+        path = desk.write_letter(request, name, letter.render(), letter.lang)
         result["letter"] = str(path)
+        # another client the request went to may still instruct us about its own data
+        previous = request.result or {}
+        result["held_for"] = forwarding.went_to(request) or []
+        result["instructed_by"] = [
+            *previous.get("instructed_by", []),
+            {"store": instruction["store"], "tenant": instruction["tenant"]},
+        ]
     else:
         if html is None:
             letter = letters.outcome_letter(
@@ -259,6 +275,7 @@ def _erasure(
         found=mine,
         forwarded=processed,
         step_size=step_size,
+        plan_number=plan_number(request),
     )
     return _finish_erasure(desk, request, mine, processed, outcomes)
 
@@ -292,7 +309,7 @@ def _finish_erasure(
 
 
 def _stored_outcomes(desk: SubjectRequests, request_id: str) -> list[dict[str, Any]]:
-    """The outcomes of a stored erasure plan, from its audit entry (on resuming)."""
+    """The outcomes of the request's latest erasure plan, from its audit entry (on resuming)."""
     with read_connection(desk.state.engine) as connection:
         details = connection.execute(
             sa.select(audit_entry.c.details)
@@ -300,7 +317,7 @@ def _stored_outcomes(desk: SubjectRequests, request_id: str) -> list[dict[str, A
                 audit_entry.c.request_id == request_id,
                 audit_entry.c.action == "request.erasure.planned",
             )
-            .order_by(audit_entry.c.seq)
+            .order_by(audit_entry.c.seq.desc())
             .limit(1)
         ).scalar()
     if details is None:

@@ -170,15 +170,33 @@ def package(
     }
 
 
+def went_to(request: SubjectRequest) -> list[dict[str, Any]] | None:
+    """The clients (``{"store", "tenant"}``) the request was forwarded to; None when nothing of
+    it was. Read from its result: the ``forwarded`` part when we answered the rest ourselves,
+    else the forward's own result, whose clients an instruction carried out keeps."""
+    result = request.result or {}
+    part = result.get("forwarded")
+    if part is None and ("held_for" in result or "tenants" in result):
+        part = result  # forwarded whole, or an instruction carried out, which keeps them
+    if part is None:
+        return None
+    return list(part.get("held_for") or []) or [
+        {"store": store_id, "tenant": key}
+        for store_id, keys in (part.get("tenants") or {}).items()
+        for key in keys
+    ]
+
+
 def instructing(request: SubjectRequest, tenant: str | None) -> dict[str, Any]:
     """The client an instruction about a forwarded request comes from: the only one the request
     went to, or the one named ``tenant`` (its key in the store's table of clients)."""
-    result = request.result or {}
-    clients: list[dict[str, Any]] = result.get("held_for") or [
-        {"store": store_id, "tenant": key}
-        for store_id, keys in (result.get("tenants") or {}).items()
-        for key in keys
-    ]
+    clients = went_to(request)
+    if clients is None:
+        raise RequestError(
+            f"request {request.id} was answered by us alone: nothing of it went to a client, "
+            "so no client can instruct it; nothing was recorded",
+            hint="a new request from the person is opened with `registre request open`",
+        )
     named = ", ".join(str(c["tenant"]) for c in clients if c["tenant"] is not None)
     if tenant is not None:
         chosen = [c for c in clients if c["tenant"] is not None and str(c["tenant"]) == tenant]

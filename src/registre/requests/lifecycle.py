@@ -76,8 +76,9 @@ ALLOWED: dict[str, frozenset[RequestState]] = {
             RequestState.extended,
         }
     ),
-    # the controller of the data we forwarded the request about tells us to carry it out
-    "instruct": frozenset({RequestState.forwarded}),
+    # the controller of the data we forwarded the request about tells us to carry it out: a
+    # request forwarded whole, or answered by us for our part and forwarded for the rest
+    "instruct": frozenset({RequestState.forwarded, RequestState.done}),
 }
 
 _NEXT_STEP: dict[RequestState, str] = {
@@ -87,7 +88,8 @@ _NEXT_STEP: dict[RequestState, str] = {
     "verify ID --method TEXT`",
     RequestState.in_progress: "execute it: `registre request execute ID`",
     RequestState.extended: "execute it: `registre request execute ID`",
-    RequestState.done: "the request is closed; open a new one if the person asks again",
+    RequestState.done: "the request is closed; open a new one if the person asks again (a client "
+    "it was forwarded to instructs with `registre request instruct ID --reference TEXT`)",
     RequestState.refused: "the request is closed; open a new one if the person asks again",
     RequestState.forwarded: "the controller answers it; if it instructs us to erase or rectify "
     "its data: `registre request instruct ID --reference TEXT`; if the person asks again, open a "
@@ -113,7 +115,8 @@ def _past(action: str) -> str:
         "extend": "extended",
         "refuse": "refused",
         "forward": "forwarded",
-        "instruct": "carried out on a controller's instruction (only a forwarded request can)",
+        "instruct": "carried out on a controller's instruction (only a request forwarded to a "
+        "client can)",
     }[action]
 
 

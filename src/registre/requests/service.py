@@ -469,7 +469,21 @@ class SubjectRequests:
                     hint='--reference TEXT, such as "email from the client, 2 December 2026"',
                 )
             client = forwarding.instructing(request, tenant)
-            instruction = {"reference": reference.strip(), **client}
+            done_before = (request.result or {}).get("instructed_by", [])
+            if client in done_before:
+                raise RequestError(
+                    f"request {request.id} was already carried out on the instruction of client "
+                    f"{client['tenant']}; nothing was recorded",
+                    hint="if the person asks again, open a new request with `registre request "
+                    "open`",
+                )
+            instruction = {
+                "reference": reference.strip(),
+                **client,
+                # its own erasure plan and letter, apart from the request's own (0) and those
+                # of the instructions carried out before
+                "plan": len(done_before) + 1,
+            }
             self.audit_in(connection, "instructed", request, **instruction)
             return store.transition(
                 connection,

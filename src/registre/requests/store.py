@@ -114,6 +114,9 @@ erasure_step = sa.Table(
     metadata,
     sa.Column("request_id", sa.String(32), primary_key=True),
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    # 0: the request's own erasure; 1, 2…: one per client instruction (``request instruct``);
+    # ``seq`` goes on across a request's plans
+    sa.Column("plan", sa.Integer, nullable=False, server_default="0"),
     sa.Column("store", sa.String(64), nullable=False),
     sa.Column("table_name", sa.String(200), nullable=False),
     sa.Column("action", sa.String(20), nullable=False),
