@@ -328,7 +328,9 @@ def forward(
 
 @request_app.command()
 def instruct(
-    request_id: Annotated[str, typer.Argument(help="The forwarded request's id.")],
+    request_id: Annotated[
+        str, typer.Argument(help="The id of the request forwarded, whole or in part.")
+    ],
     reference: Annotated[
         str,
         typer.Option(
@@ -352,11 +354,7 @@ def instruct(
     out_dir: OutDir = Path("registre-requests"),
     as_json: AsJson = False,
 ) -> None:
-    """Record a controller's instruction to carry out a request forwarded to it.
-
-    `execute` then erases or rectifies the rows held for that controller, and writes the
-    confirmation to the controller.
-    """
+    """Record a client's instruction to erase or rectify its data in a request forwarded to it."""
     with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
         request = desk.instruct(request_id, reference, tenant=tenant)
     _print(
