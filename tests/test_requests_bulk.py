@@ -20,17 +20,17 @@ from registre.requests.controllers import controllers
 from registre.requests.export import write_export
 from registre.requests.find import Finder, Found
 from registre.requests.forwarding import split
-from registre.stores.scratch import scratch_database
 from test_requests_fixtures import (  # noqa: F401  (fixtures)
     booking_register,
     booking_url,
     crm,
     crm_register,
     crm_url,
+    dm_database,
     dm_register,
     dm_url,
+    email_of,
     fresh_server,
-    load_dm,
 )
 
 DM_PEOPLE = [
@@ -44,8 +44,12 @@ DM_PEOPLE = [
 ]
 
 
-def _email(engine: sa.Engine, table: str, offset: int) -> str:
-    if table == "geolocation_points":
+def _person(url: str, table: str, offset: int) -> str:
+    """A person's email: ``geolocation_points`` means the first device user with points."""
+    if table != "geolocation_points":
+        return email_of(url, table, offset)
+    engine = sa.create_engine(url)
+    try:
         with engine.connect() as connection:
             return str(
                 connection.execute(
@@ -56,15 +60,8 @@ def _email(engine: sa.Engine, table: str, offset: int) -> str:
                     )
                 ).first()[0]  # type: ignore[index]
             )
-    with engine.connect() as connection:
-        return str(
-            connection.execute(
-                sa.text(
-                    f"SELECT email FROM {table} WHERE email IS NOT NULL ORDER BY id "
-                    f"LIMIT 1 OFFSET {offset}"
-                )
-            ).scalar_one()
-        )
+    finally:
+        engine.dispose()
 
 
 def _selected(finder: Finder, engine: sa.Engine, found: Found, key: tuple[str, str]) -> set[Any]:
@@ -122,7 +119,7 @@ def test_device_management_search_keeps_end_tables_as_conditions_with_the_same_r
     engine = sa.create_engine(dm_url)
     try:
         finder = Finder(dm_register(), {"console": engine})
-        _, bulk = _same_search(finder, engine, {"email": _email(engine, table, offset)})
+        _, bulk = _same_search(finder, engine, {"email": _person(dm_url, table, offset)})
     finally:
         engine.dispose()
     ends, kept = _ends_kept(finder, bulk)
@@ -155,7 +152,7 @@ def test_booking_platform_search_is_the_same_with_conditions(booking_url: str, o
     engine = sa.create_engine(booking_url)
     try:
         finder = Finder(booking_register(), {"platform": engine})
-        _same_search(finder, engine, {"email": _email(engine, "clients", offset)})
+        _same_search(finder, engine, {"email": email_of(booking_url, "clients", offset)})
     finally:
         engine.dispose()
 
@@ -199,7 +196,9 @@ def test_device_management_packages_are_the_same_bytes_with_conditions(
     try:
         # batches of 3: a device's points outnumber them, so they are read by a streamed query
         finder = Finder(register, {"console": engine}, batch=3)
-        found = _same_packages(register, finder, {"email": _email(engine, table, offset)}, tmp_path)
+        found = _same_packages(
+            register, finder, {"email": _person(dm_url, table, offset)}, tmp_path
+        )
     finally:
         engine.dispose()
     if table == "geolocation_points":
@@ -263,44 +262,39 @@ def test_points_of_devices_at_two_clients_go_each_to_its_own_client(
     """The same person has a device at each of two clients: the points are one condition,
     split by client, and each client's package holds its own device's points only."""
     register = dm_register()
-    with scratch_database(fresh_server, "registre_bulk") as url:
-        load_dm(url)
-        engine = sa.create_engine(url)
-        try:
-            with engine.begin() as connection:
-                _, email, first = _device_user(connection)
-                second = connection.execute(
-                    sa.text("SELECT min(id) FROM accounts WHERE id <> :a"), {"a": first}
-                ).scalar_one()
-                connection.execute(
-                    sa.text(
-                        "INSERT INTO directory_users (id, account_id, email, name, created_at) "
-                        "VALUES (99901, :a, :e, 'Même Personne', '2026-01-05 00:00:00')"
-                    ),
-                    {"a": second, "e": email},
-                )
-                connection.execute(
-                    sa.text(
-                        "INSERT INTO devices (id, account_id, user_id, manufacturer, model, "
-                        "os_version, ownership, location_enabled, enrolled_at) VALUES (99901, "
-                        ":a, 99901, 'Google', 'Pixel 9', '15', 'company', :t, "
-                        "'2026-01-05 00:00:00')"
-                    ),
-                    {"a": second, "t": True},
-                )
-                _add_points(connection, 99901, 40, 990_000)
-            finder = Finder(register, {"console": engine}, batch=5)
-            found = _same_packages(register, finder, {"email": email}, tmp_path)
-            points = found.tables[("console", "geolocation_points")].bulk
-            assert points is not None and 99901 in points.values
-            _, processed = split(register, finder, found)
-            shares = {
-                c.key: c.found.tables[("console", "geolocation_points")].bulk
-                for c in controllers(finder, processed)
-                if c.found and ("console", "geolocation_points") in c.found.tables
-            }
-        finally:
-            engine.dispose()
+    with dm_database(fresh_server, "registre_bulk") as engine:
+        with engine.begin() as connection:
+            _, email, first = _device_user(connection)
+            second = connection.execute(
+                sa.text("SELECT min(id) FROM accounts WHERE id <> :a"), {"a": first}
+            ).scalar_one()
+            connection.execute(
+                sa.text(
+                    "INSERT INTO directory_users (id, account_id, email, name, created_at) "
+                    "VALUES (99901, :a, :e, 'Même Personne', '2026-01-05 00:00:00')"
+                ),
+                {"a": second, "e": email},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO devices (id, account_id, user_id, manufacturer, model, "
+                    "os_version, ownership, location_enabled, enrolled_at) VALUES (99901, "
+                    ":a, 99901, 'Google', 'Pixel 9', '15', 'company', :t, "
+                    "'2026-01-05 00:00:00')"
+                ),
+                {"a": second, "t": True},
+            )
+            _add_points(connection, 99901, 40, 990_000)
+        finder = Finder(register, {"console": engine}, batch=5)
+        found = _same_packages(register, finder, {"email": email}, tmp_path)
+        points = found.tables[("console", "geolocation_points")].bulk
+        assert points is not None and 99901 in points.values
+        _, processed = split(register, finder, found)
+        shares = {
+            c.key: c.found.tables[("console", "geolocation_points")].bulk
+            for c in controllers(finder, processed)
+            if c.found and ("console", "geolocation_points") in c.found.tables
+        }
     assert set(shares) == {first, second}
     assert all(b is not None and b.tenant == (key,) for key, b in shares.items())
     assert sum(b.count for b in shares.values() if b) == points.count
@@ -330,24 +324,19 @@ def test_the_export_of_a_device_history_does_not_grow_with_its_points(
     tmp_path: Path,
 ) -> None:
     register = dm_register()
-    with scratch_database(fresh_server, "registre_bulk") as url:
-        load_dm(url)
-        engine = sa.create_engine(url)
-        try:
-            with engine.begin() as connection:
-                user, email, _ = _device_user(connection)
-                device = connection.execute(
-                    sa.text("SELECT min(id) FROM devices WHERE user_id = :u"), {"u": user}
-                ).scalar_one()
-                _add_points(connection, device, 2_000, 900_000)
-            finder = Finder(register, {"console": engine})
-            finder.find({"email": email}, bulk=True)  # reflection and statements, once
-            small, small_rows = _peak(finder, register, email, tmp_path / "small")
-            with engine.begin() as connection:
-                _add_points(connection, device, 38_000, 902_000)
-            large, large_rows = _peak(finder, register, email, tmp_path / "large")
-        finally:
-            engine.dispose()
+    with dm_database(fresh_server, "registre_bulk") as engine:
+        with engine.begin() as connection:
+            user, email, _ = _device_user(connection)
+            device = connection.execute(
+                sa.text("SELECT min(id) FROM devices WHERE user_id = :u"), {"u": user}
+            ).scalar_one()
+            _add_points(connection, device, 2_000, 900_000)
+        finder = Finder(register, {"console": engine})
+        finder.find({"email": email}, bulk=True)  # reflection and statements, once
+        small, small_rows = _peak(finder, register, email, tmp_path / "small")
+        with engine.begin() as connection:
+            _add_points(connection, device, 38_000, 902_000)
+        large, large_rows = _peak(finder, register, email, tmp_path / "large")
     assert large_rows == small_rows + 38_000
     # twenty times the points: the same peak, give or take a batch of rows being written
     assert large < small * 1.2 + 512 * 1024, (small, large)

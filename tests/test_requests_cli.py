@@ -24,7 +24,7 @@ from registre.requests.export import write_export
 from registre.requests.find import Finder
 from registre.requests.store import export_table
 from registre.state import open_state
-from test_requests_fixtures import DM, dm_register, load_dm
+from test_requests_fixtures import DM, dm_register, email_of, load_dm
 
 
 @pytest.fixture(scope="module")
@@ -57,22 +57,6 @@ def cli(data_url: str, tmp_path: Path) -> Iterator[Any]:
     run.env = env  # type: ignore[attr-defined]
     run.out = tmp_path / "out"  # type: ignore[attr-defined]
     yield run
-
-
-def email_of(url: str, table: str, offset: int = 0) -> str:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return str(
-                connection.execute(
-                    sa.text(
-                        f"SELECT email FROM {table} WHERE email IS NOT NULL ORDER BY id "
-                        f"LIMIT 1 OFFSET {offset}"
-                    )
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
 
 
 def opened(cli: Any, kind: str, *args: str) -> str:
@@ -127,6 +111,9 @@ def test_a_person_found_nowhere_completes_and_says_so(cli: Any) -> None:
     assert done["state"] == "done" and done["result"]["nothing_found"] is True
     letter = Path(done["result"]["letter"]).read_text(encoding="utf-8")
     assert "nous ne détenons aucune donnée vous concernant" in letter
+    # nothing of it went to a client: no client can instruct it
+    alone = cli("instruct", request_id, "--reference", "ticket 1", ok=False).exception
+    assert isinstance(alone, RequestError) and "answered by us alone" in alone.message
 
 
 def client_of(url: str, email: str) -> tuple[str, str, str]:

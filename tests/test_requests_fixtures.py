@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,35 @@ def load_dm(url: str) -> None:
     engine = sa.create_engine(url)
     try:
         load_demo_data(load_app(DM), engine, subjects=DM_SUBJECTS, seed=DM_SEED)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def dm_database(server: str, prefix: str = "registre_rq") -> Iterator[sa.Engine]:
+    """A device-management database of its own on ``server``, for a test that changes it."""
+    with scratch_database(server, prefix) as url:
+        load_dm(url)
+        engine = sa.create_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def email_of(url: str, table: str, offset: int = 0) -> str:
+    """The email of the row at ``offset`` (by id) of ``table``, among those with an email."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return str(
+                connection.execute(
+                    sa.text(
+                        f"SELECT email FROM {table} WHERE email IS NOT NULL ORDER BY id "
+                        f"LIMIT 1 OFFSET {offset}"
+                    )
+                ).scalar_one()
+            )
     finally:
         engine.dispose()
 

@@ -21,6 +21,7 @@ from test_requests_erasure import _answer, _done_steps, kill_midway
 from test_requests_fixtures import (  # noqa: F401
     ANCHOR,
     digest_rows,
+    dm_database,
     dm_register,
     dm_url,
     expected_dm,
@@ -101,37 +102,32 @@ def test_a_forwarded_erasure_is_carried_out_on_the_controllers_instruction(
     tmp_path: Path,
 ) -> None:
     register = dm_register()
-    with scratch_database(fresh_server, "registre_rq") as url:
-        load_dm(url)
-        engine = sa.create_engine(url)
-        try:
-            with engine.connect() as connection:
-                email, name, _ = _user(connection, 3)
-                theirs = expected_dm(connection, email)
-            before = digest_rows(engine, theirs)
-            assert text_hits(engine, register, "console", [email, name])
-            with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-                desk = SubjectRequests(
-                    register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
-                )
-                request = desk.open("erasure", {"email": email})
-                desk.verify(request.id, method="reply from the account's address")
-                forwarded = desk.execute(request.id)
-                assert forwarded.state.value == "forwarded"
-                assert text_hits(engine, register, "console", [email, name])  # untouched
+    with dm_database(fresh_server) as engine:
+        with engine.connect() as connection:
+            email, name, _ = _user(connection, 3)
+            theirs = expected_dm(connection, email)
+        before = digest_rows(engine, theirs)
+        assert text_hits(engine, register, "console", [email, name])
+        with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+            desk = SubjectRequests(
+                register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
+            )
+            request = desk.open("erasure", {"email": email})
+            desk.verify(request.id, method="reply from the account's address")
+            forwarded = desk.execute(request.id)
+            assert forwarded.state.value == "forwarded"
+            assert text_hits(engine, register, "console", [email, name])  # untouched
 
-                with pytest.raises(RequestError, match="say which instruction"):
-                    desk.instruct(request.id, "  ")
-                with pytest.raises(RequestError, match="not forwarded to a client '999999'"):
-                    desk.instruct(request.id, "email", tenant="999999")
-                instructed = desk.instruct(request.id, "email from the client, 2 December 2026")
-                assert instructed.state.value == "in_progress" and instructed.closed_at is None
-                done = desk.execute(request.id)
-                actions = [e.action for e in state.audit.entries()]
-        finally:
-            after_hits = text_hits(engine, register, "console", [email, name])
-            after = digest_rows(engine, theirs)
-            engine.dispose()
+            with pytest.raises(RequestError, match="say which instruction"):
+                desk.instruct(request.id, "  ")
+            with pytest.raises(RequestError, match="not forwarded to a client '999999'"):
+                desk.instruct(request.id, "email", tenant="999999")
+            instructed = desk.instruct(request.id, "email from the client, 2 December 2026")
+            assert instructed.state.value == "in_progress" and instructed.closed_at is None
+            done = desk.execute(request.id)
+            actions = [e.action for e in state.audit.entries()]
+        after_hits = text_hits(engine, register, "console", [email, name])
+        after = digest_rows(engine, theirs)
 
     assert done.state.value == "done" and done.closed_at is not None
     # the person's data is gone, and every other person's rows are as they were, byte for byte
@@ -158,51 +154,46 @@ def test_a_request_answered_for_our_part_is_carried_out_for_the_rest_on_instruct
     """A console manager: we erase what we hold for ourselves (last login, IP) and forward the
     rest to the client; the client then instructs us to erase it, with a plan of its own."""
     register = dm_register()
-    with scratch_database(fresh_server, "registre_rq") as url:
-        load_dm(url)
-        engine = sa.create_engine(url)
-        try:
-            with engine.connect() as connection:
-                email = connection.execute(
-                    sa.text(
-                        "SELECT email FROM managers WHERE deleted_at IS NULL "
-                        "AND email NOT IN (SELECT email FROM directory_users "
-                        "WHERE email IS NOT NULL) "
-                        "AND email NOT IN (SELECT email FROM account_holders) "
-                        "AND email NOT IN (SELECT email FROM shared_contacts "
-                        "WHERE email IS NOT NULL) ORDER BY id"
-                    )
-                ).first()[0]  # type: ignore[index]
-                theirs = expected_dm(connection, email)
-            before = digest_rows(engine, theirs)
-            with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-                desk = SubjectRequests(
-                    register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
+    with dm_database(fresh_server) as engine:
+        with engine.connect() as connection:
+            email = connection.execute(
+                sa.text(
+                    "SELECT email FROM managers WHERE deleted_at IS NULL "
+                    "AND email NOT IN (SELECT email FROM directory_users "
+                    "WHERE email IS NOT NULL) "
+                    "AND email NOT IN (SELECT email FROM account_holders) "
+                    "AND email NOT IN (SELECT email FROM shared_contacts "
+                    "WHERE email IS NOT NULL) ORDER BY id"
                 )
-                request = desk.open("erasure", {"email": email})
-                desk.verify(request.id, method="reply from the account's address")
-                ours = desk.execute(request.id)
-                assert ours.state.value == "done" and "forwarded" in ours.result
-                assert text_hits(engine, register, "console", [email])  # the client's part
-                instructed = desk.instruct(request.id, "ticket 77 from the client")
-                assert instructed.state.value == "in_progress"
-                done = desk.execute(request.id)
-                with pytest.raises(RequestError, match="already carried out on the instruction"):
-                    desk.instruct(request.id, "the same ticket again")
-                with state.engine.connect() as connection:
-                    plans = connection.execute(
-                        sa.text(
-                            "SELECT DISTINCT plan FROM registre_erasure_step "
-                            "WHERE request_id = :r ORDER BY plan"
-                        ),
-                        {"r": request.id},
-                    ).scalars()
-                    plans = list(plans)
-                actions = [e.action for e in state.audit.entries()]
-        finally:
-            after_hits = text_hits(engine, register, "console", [email])
-            after = digest_rows(engine, theirs)
-            engine.dispose()
+            ).first()[0]  # type: ignore[index]
+            theirs = expected_dm(connection, email)
+        before = digest_rows(engine, theirs)
+        with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+            desk = SubjectRequests(
+                register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
+            )
+            request = desk.open("erasure", {"email": email})
+            desk.verify(request.id, method="reply from the account's address")
+            ours = desk.execute(request.id)
+            assert ours.state.value == "done" and "forwarded" in ours.result
+            assert text_hits(engine, register, "console", [email])  # the client's part
+            instructed = desk.instruct(request.id, "ticket 77 from the client")
+            assert instructed.state.value == "in_progress"
+            done = desk.execute(request.id)
+            with pytest.raises(RequestError, match="already carried out on the instruction"):
+                desk.instruct(request.id, "the same ticket again")
+            with state.engine.connect() as connection:
+                plans = connection.execute(
+                    sa.text(
+                        "SELECT DISTINCT plan FROM registre_erasure_step "
+                        "WHERE request_id = :r ORDER BY plan"
+                    ),
+                    {"r": request.id},
+                ).scalars()
+                plans = list(plans)
+            actions = [e.action for e in state.audit.entries()]
+        after_hits = text_hits(engine, register, "console", [email])
+        after = digest_rows(engine, theirs)
 
     assert done.state.value == "done"
     assert after_hits == set()
