@@ -30,6 +30,7 @@ from test_requests_fixtures import (  # noqa: F401  (fixtures)
     dm_register,
     dm_url,
     email_of,
+    first_value,
     fresh_server,
 )
 
@@ -48,20 +49,13 @@ def _person(url: str, table: str, offset: int) -> str:
     """A person's email: ``geolocation_points`` means the first device user with points."""
     if table != "geolocation_points":
         return email_of(url, table, offset)
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return str(
-                connection.execute(
-                    sa.text(
-                        "SELECT min(u.email) FROM directory_users u JOIN devices d "
-                        "ON d.user_id = u.id JOIN geolocation_points p ON p.device_id = d.id "
-                        "GROUP BY u.id ORDER BY u.id"
-                    )
-                ).first()[0]  # type: ignore[index]
-            )
-    finally:
-        engine.dispose()
+    return str(
+        first_value(
+            url,
+            "SELECT min(u.email) FROM directory_users u JOIN devices d ON d.user_id = u.id "
+            "JOIN geolocation_points p ON p.device_id = d.id GROUP BY u.id ORDER BY u.id",
+        )
+    )
 
 
 def _selected(finder: Finder, engine: sa.Engine, found: Found, key: tuple[str, str]) -> set[Any]:

@@ -75,21 +75,25 @@ def dm_database(server: str, prefix: str = "registre_rq") -> Iterator[sa.Engine]
             engine.dispose()
 
 
-def email_of(url: str, table: str, offset: int = 0) -> str:
-    """The email of the row at ``offset`` (by id) of ``table``, among those with an email."""
+def first_value(url: str, sql: str) -> Any:
+    """The first column of the first row ``sql`` reads from the database at ``url``."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            return str(
-                connection.execute(
-                    sa.text(
-                        f"SELECT email FROM {table} WHERE email IS NOT NULL ORDER BY id "
-                        f"LIMIT 1 OFFSET {offset}"
-                    )
-                ).scalar_one()
-            )
+            return connection.execute(sa.text(sql)).first()[0]  # type: ignore[index]
     finally:
         engine.dispose()
+
+
+def email_of(url: str, table: str, offset: int = 0) -> str:
+    """The email of the row at ``offset`` (by id) of ``table``, among those with an email."""
+    return str(
+        first_value(
+            url,
+            f"SELECT email FROM {table} WHERE email IS NOT NULL ORDER BY id "
+            f"LIMIT 1 OFFSET {offset}",
+        )
+    )
 
 
 def booking_register() -> Register:
