@@ -713,12 +713,6 @@ MAPPING_PROBLEMS = [
         {"events": {"collected": "created_at"}, "rules": {"r": {"anonymize": {"id": "null"}}}},
         "a key cannot be anonymized",
     ),
-    (
-        "methods on a delete rule",
-        {"after": "1 year after collected"},
-        {"events": {"collected": "created_at"}, "rules": {"r": {"anonymize": {"name": "null"}}}},
-        "deletes whole rows",
-    ),
 ]
 
 

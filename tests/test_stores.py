@@ -340,12 +340,6 @@ MAPPING_CASES: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, Any,
         "cannot be told from real data",
     ),
     (
-        "delete rule with anonymize methods",
-        _binding("invoices", "invoices", anonymize={"number": "redact"}),
-        ("invoices", None, "invoices"),
-        "deletes whole rows",
-    ),
-    (
         "per-client period without tenants",
         _sequence(
             _rule("web-history", client_agreed=True),

@@ -7,6 +7,8 @@ method              result                                              recognis
 ==================  ==================================================  ====================
 null                NULL                                                yes (IS NULL)
 redact              the fixed text ``[redacted]`` (cut to the column)    yes
+redact_unique       ``redacted-<key>``: unique per row, for UNIQUE       yes (the prefix)
+                    columns, where one fixed text fails at the second
 hash                HMAC-SHA256 hex of the value, cut to the column      no: ``anonymized_at``
 month / year        first day of the month / year, at midnight           yes
 coarse_location     the coordinate rounded to 0.1 degree (~11 km grid)   yes
@@ -37,6 +39,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from registre._exceptions import RegistreError
 
 REDACTED = "[redacted]"
+REDACTED_PREFIX = "redacted-"
+CONSTANT = frozenset({"redact", "month", "year", "coarse_location", "fake_name", "fake_phone"})
+"""Methods that write the same value into many rows: a UNIQUE column refuses the second one
+(fake names and phones are drawn from a few thousand values; hash, fake_email and
+redact_unique are unique per row)."""
 FAKE_EMAIL_DOMAIN = "anonymized.invalid"
 FAKE_PHONE_PREFIX = "+3363998"
 KEY_VARIABLE = "REGISTRE_HMAC_KEY"
@@ -109,11 +116,27 @@ def sql_value(method: str, column: ColumnElement[Any], dialect: str) -> ColumnEl
     if method == "redact":
         text = sa.literal(REDACTED[: _length(column) or None], sa.String())
         return sa.case((column.is_(None), sa.null()), else_=text)
+    if method == "redact_unique":
+        return _unique_redaction(column)
     if method == "coarse_location":
         return _rounded(column)
     if method in ("month", "year"):
         return _truncated(method, column, dialect)
     return None
+
+
+def _unique_redaction(column: ColumnElement[Any]) -> ColumnElement[Any] | None:
+    # the row's own key keeps the value unique; None (Python) when the table declares none
+    table = getattr(column, "table", None)
+    keys = list(table.primary_key.columns) if table is not None else []
+    if not keys:
+        return None
+    text: ColumnElement[Any] = sa.literal(REDACTED_PREFIX, sa.String())
+    for number, key in enumerate(keys):
+        if number:
+            text = text + sa.literal("-", sa.String())
+        text = text + sa.cast(key, sa.String())
+    return sa.case((column.is_(None), sa.null()), else_=text)
 
 
 def _rounded(column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -142,6 +165,8 @@ def recognizer(method: str, column: ColumnElement[Any]) -> ColumnElement[bool] |
         return column.is_(None)
     if method == "redact":
         done = column == REDACTED[: _length(column) or None]
+    elif method == "redact_unique":
+        done = column.like(f"{REDACTED_PREFIX}%")
     elif method == "coarse_location":
         done = column == _rounded(column)
     elif method in ("month", "year"):
@@ -159,12 +184,22 @@ def recognizer(method: str, column: ColumnElement[Any]) -> ColumnElement[bool] |
     return sa.or_(column.is_(None), done)
 
 
-def python_value(method: str, value: Any, *, key: bytes, length: int | None) -> Any:
-    """The anonymized value computed in Python (for methods or dialects SQL cannot do)."""
+def python_value(
+    method: str, value: Any, *, key: bytes, length: int | None, row_key: Any = None
+) -> Any:
+    """The anonymized value computed in Python (for methods or dialects SQL cannot do).
+
+    ``row_key``: the row's primary key, which ``redact_unique`` writes.
+    """
     if value is None or method == "null":
         return None
     if method == "redact":
         return REDACTED[: length or None]
+    if method == "redact_unique":
+        if row_key is None:
+            raise RegistreError("'redact_unique' needs the row's key, and none was given")
+        parts = row_key if isinstance(row_key, tuple | list) else (row_key,)
+        return REDACTED_PREFIX + "-".join(str(part) for part in parts)
     if method == "coarse_location":
         return float(
             Decimal(str(value))

@@ -272,12 +272,7 @@ def plan_store(
                         "('null')"
                     )
                     continue
-            elif binding.anonymize:
-                problems.append(
-                    f"{where}: a 'delete' rule deletes whole rows; remove "
-                    "'anonymize:' or make the rule 'action: anonymize'"
-                )
-                continue
+            # a delete rule's methods are those an erasure writes into a row it must keep
             table_items.append(
                 WorkItem(
                     activity=activity_id,
@@ -287,7 +282,9 @@ def plan_store(
                     action=rule.action,
                     clocks=tuple(clocks),
                     count_cap=cap,
-                    anonymize=tuple(sorted(binding.anonymize.items())),
+                    anonymize=tuple(sorted(binding.anonymize.items()))
+                    if rule.action == Action.anonymize
+                    else (),
                     marker=binding.anonymized_at,
                     dependants=_dependants(store, table_name, "block")
                     if rule.action == Action.delete

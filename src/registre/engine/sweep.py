@@ -678,7 +678,9 @@ def _anonymize_in_python(
         values = {"k_": row[0]}
         for index, (column, method) in enumerate(item.anonymize, start=1):
             length = getattr(t.c[column].type, "length", None)
-            values[f"v_{column}"] = python_value(method, row[index], key=key, length=length)
+            values[f"v_{column}"] = python_value(
+                method, row[index], key=key, length=length, row_key=row[0]
+            )
         updates.append(values)
     assignments: dict[str, Any] = {c: sa.bindparam(f"v_{c}") for c, _ in item.anonymize}
     if item.marker is not None:

@@ -37,6 +37,7 @@ ColumnPath = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][
 AnonymizeMethod = Literal[
     "null",
     "redact",
+    "redact_unique",
     "hash",
     "month",
     "year",
@@ -88,7 +89,10 @@ class RuleBinding(_Strict):
     """How one retention rule applies to this table."""
 
     anonymize: dict[Column, AnonymizeMethod] = Field(default_factory=dict)
-    """For an 'anonymize' rule: the method for each column; the rest of the row is kept."""
+    """The method for each column: what an 'anonymize' rule writes, and what an erasure writes
+    into a row it must keep (a row another row still references); the rest of the row is kept.
+    On a UNIQUE column use a method that keeps values unique (redact_unique, hash, fake_email).
+    """
     per: ColumnPath | None = None
     """For a 'keep_last' rule: the column whose value the count is kept for (a device id)."""
     order_by: Column | None = None

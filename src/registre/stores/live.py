@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import Inspector
@@ -29,6 +29,12 @@ class LiveColumn:
 class LiveTable:
     columns: dict[str, LiveColumn]
     primary_key: tuple[str, ...] = ()
+    unique: tuple[tuple[str, ...], ...] = ()
+    """The column sets of the table's UNIQUE constraints and unique indexes."""
+
+    def is_unique(self, column: str) -> bool:
+        """Whether the column alone must hold a different value in every row."""
+        return (column,) in self.unique or self.primary_key == (column,)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class LiveForeignKey:
     columns: tuple[str, ...]
     referred_table: str
     referred_columns: tuple[str, ...]
+    on_delete: str | None = None
+    """The database's ``ON DELETE`` action (CASCADE, SET NULL, ...); None when it refuses."""
 
     def __str__(self) -> str:
         own = ", ".join(self.columns)
@@ -132,7 +140,7 @@ def reflect_schema(engine: Engine, tables: set[str] | None = None) -> LiveSchema
             for column in inspector.get_columns(name)
         }
         primary = inspector.get_pk_constraint(name).get("constrained_columns") or []
-        live[name] = LiveTable(columns, tuple(primary))
+        live[name] = LiveTable(columns, tuple(primary), _unique(inspector, name))
     return LiveSchema(names, live, foreign_keys)
 
 
@@ -152,9 +160,29 @@ def _foreign_keys(inspector: Inspector, names: frozenset[str]) -> tuple[LiveFore
                     tuple(key["constrained_columns"]),
                     key["referred_table"],
                     tuple(str(c) for c in key["referred_columns"]),
+                    _on_delete(key.get("options") or {}),
                 )
             )
     return tuple(found)
+
+
+def _unique(inspector: Inspector, table: str) -> tuple[tuple[str, ...], ...]:
+    """UNIQUE constraints and unique indexes alike: the database refuses a duplicate either way."""
+    found = {tuple(c["column_names"]) for c in inspector.get_unique_constraints(table)}
+    # SQLite keeps an inline UNIQUE column as an automatic index only
+    auto: dict[str, Any] = (
+        {"include_auto_indexes": True} if inspector.dialect.name == "sqlite" else {}
+    )
+    for index in inspector.get_indexes(table, **auto):
+        if index.get("unique") and all(index["column_names"]):
+            found.add(tuple(str(c) for c in index["column_names"]))
+    return tuple(sorted(found))
+
+
+def _on_delete(options: dict[str, object]) -> str | None:
+    action = str(options.get("ondelete") or "").upper()
+    # NO ACTION and RESTRICT refuse the delete, as no clause does
+    return None if action in ("", "NO ACTION", "RESTRICT") else action
 
 
 def _by_table(item: tuple[tuple[str | None, str], object]) -> str:

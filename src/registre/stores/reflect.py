@@ -32,7 +32,8 @@ from registre.stores.live import (
     MappingProblem,
     reflect_schema,
 )
-from registre.stores.rule_check import RuleChecks
+from registre.stores.privileges import denied
+from registre.stores.rule_check import RuleChecks, privilege_problems, rule_writes
 
 __all__ = ["LiveSchema", "MappingProblem", "check_mapping", "mapping_problems", "reflect_schema"]
 
@@ -46,7 +47,12 @@ def check_mapping(
     """
     store = register.stores[store_id]
     wanted = set(store.tables) | ({store.tenants.table} if store.tenants else set())
-    return mapping_problems(register, store_id, reflect_schema(engine, wanted), coverage=coverage)
+    problems = mapping_problems(
+        register, store_id, reflect_schema(engine, wanted), coverage=coverage
+    )
+    writes = rule_writes(register, store_id)
+    refused = denied(engine, [write for write, _ in writes])
+    return problems + privilege_problems(store_id, writes, refused, engine.dialect.name)
 
 
 def mapping_problems(

@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import get_args
 
+from registre.engine.anonymize import CONSTANT
 from registre.register.mapping import AnonymizeMethod, RuleBinding, TableMapping
-from registre.register.model import RetentionRule
+from registre.register.model import Register, RetentionRule
 from registre.stores.live import Checks, LiveTable, Loc, MappingProblem
+from registre.stores.privileges import Write
 
 METHODS: tuple[str, ...] = get_args(AnonymizeMethod)
 NOT_RECOGNISABLE = frozenset({"hash", "fake_name"})
 """Anonymization methods whose output looks like real data: the row needs an anonymized_at mark."""
+UNIQUE_METHODS = "'redact_unique' (writes redacted-<key>), 'fake_email' or 'hash' (keyed)"
+"""The methods that keep a UNIQUE column's values unique, as a refusal's hint names them."""
 
 
 class RuleChecks(Checks):
@@ -31,15 +35,9 @@ class RuleChecks(Checks):
             yield from self._count_cap(name, rule_id, rule, binding)
             if rule.action == "anonymize":
                 yield from self._anonymize(name, mapping, rule_id, activity_id, rule, binding)
-            elif binding.anonymize:
-                yield self.problem(
-                    name,
-                    None,
-                    "the rule deletes whole rows, so its 'anonymize' methods are never used",
-                    "remove 'anonymize:', or make the rule's action 'anonymize' in the register",
-                    rule=rule_id,
-                    at=("rules", rule_id, "anonymize"),
-                )
+            else:
+                # a delete rule's methods are what an erasure writes into a row it must keep
+                yield from self._writable(name, mapping, live, rule_id, binding)
 
     def _has_event(self, name: str, mapping: TableMapping, event: str) -> bool:
         if event in mapping.events:
@@ -178,6 +176,7 @@ class RuleChecks(Checks):
                     rule=rule_id,
                     at=at,
                 )
+        yield from self._writable(name, mapping, self.schema.tables[name], rule_id, binding)
         opaque = sorted(c for c, m in binding.anonymize.items() if m in NOT_RECOGNISABLE)
         marker = binding.anonymized_at
         if opaque and marker is None:
@@ -200,3 +199,103 @@ class RuleChecks(Checks):
                 rule=rule_id,
                 at=("rules", rule_id, "anonymized_at"),
             )
+
+    def _writable(
+        self,
+        name: str,
+        mapping: TableMapping,
+        live: LiveTable,
+        rule_id: str,
+        binding: RuleBinding,
+    ) -> Iterator[MappingProblem]:
+        """Methods the live schema would refuse at the first or second row they write."""
+        at: Loc = ("rules", rule_id, "anonymize")
+        for column, method in binding.anonymize.items():
+            own = live.columns.get(column)
+            if own is None:
+                continue  # reported as a missing column
+            if column in live.primary_key and column != mapping.primary_key:
+                yield self.problem(
+                    name,
+                    column,
+                    "the column is part of the table's primary key in the database: "
+                    "it cannot be anonymized",
+                    "remove it from 'anonymize:'",
+                    rule=rule_id,
+                    at=at,
+                )
+            elif method == "null" and not own.nullable:
+                yield self.problem(
+                    name,
+                    column,
+                    "'null' on a NOT NULL column: the database refuses the write",
+                    "use a method that writes a value ("
+                    + ("'redact_unique'" if live.is_unique(column) else "'redact'")
+                    + "), or make the column nullable",
+                    rule=rule_id,
+                    at=(*at, column),
+                )
+            elif method in CONSTANT and live.is_unique(column):
+                yield self.problem(
+                    name,
+                    column,
+                    f"'{method}' writes the same value into many rows, and the column is "
+                    "UNIQUE: the database refuses the second row anonymized",
+                    f"use a method that keeps values unique: {UNIQUE_METHODS}",
+                    rule=rule_id,
+                    at=(*at, column),
+                )
+
+
+def rule_writes(register: Register, store_id: str) -> list[tuple[Write, str]]:
+    """The writes the store's rules make, each with the rule that makes it."""
+    store = register.stores[store_id]
+    writes: list[tuple[Write, str]] = []
+    for name, mapping in store.tables.items():
+        for rule_id, binding in mapping.rules.items():
+            try:
+                _, rule = register.rule(rule_id)
+            except KeyError:
+                continue
+            if rule.action == "anonymize":
+                columns = [*binding.anonymize, *filter(None, [binding.anonymized_at])]
+                writes += [(Write(name, "UPDATE", column), rule_id) for column in columns]
+            else:
+                writes.append((Write(name, "DELETE"), rule_id))
+                for child, child_mapping in store.tables.items():
+                    for ref in child_mapping.references.values():
+                        if ref.table == name and ref.on_delete == "unlink":
+                            writes.append((Write(child, "UPDATE", ref.column), rule_id))
+    return writes
+
+
+def privilege_problems(
+    store_id: str, writes: list[tuple[Write, str]], refused: list[Write], dialect: str
+) -> list[MappingProblem]:
+    """One problem per write the database refuses, naming the rule (or request) that makes it."""
+    out = []
+    by_write = dict(reversed(writes))  # the first rule that makes each write
+    for write in refused:
+        if dialect == "sqlite":
+            hint = "open the database read-write (a writable file, no 'mode=ro' in its URL)"
+        elif write.column is None:
+            hint = f"GRANT {write.privilege} ON {write.table} TO <the store's user>"
+        else:
+            hint = (
+                f"GRANT {write.privilege} ({write.column}) ON {write.table} TO <the store's user>"
+            )
+        verb = "delete rows from" if write.privilege == "DELETE" else "update"
+        out.append(
+            MappingProblem(
+                store_id,
+                write.table,
+                write.column,
+                by_write.get(write) or None,
+                f"the database does not let registre {verb} "
+                + ("this column" if write.column else "this table")
+                + f" ({write.privilege} privilege), and the write is planned",
+                hint,
+                ("stores", store_id, "tables", write.table),
+            )
+        )
+    return out

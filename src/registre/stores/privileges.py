@@ -1,0 +1,102 @@
+"""Whether the database lets us make the writes a sweep or an erasure will make.
+
+Asked before the first write, so that a missing privilege refuses the run instead of stopping it
+half way. Each database is asked in its own words: PostgreSQL's ``has_table_privilege`` and
+``has_column_privilege``, MariaDB's ``information_schema`` privilege tables, and for SQLite
+whether the file can be written at all (opened read-only, or not writable by this user).
+
+Only what the database can tell is reported: a privilege MariaDB grants through a role, or a
+row-level security policy, is not seen here, and then the write itself fails, at a step the
+erasure can resume from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+
+class Write(NamedTuple):
+    """One kind of write: DELETE on a table, or UPDATE of one of its columns."""
+
+    table: str
+    privilege: str  # DELETE | UPDATE
+    column: str | None = None
+
+    def __str__(self) -> str:
+        what = f"{self.privilege} on table '{self.table}'"
+        return what + (f" (column '{self.column}')" if self.column else "")
+
+
+def denied(engine: Engine, writes: Iterable[Write]) -> list[Write]:
+    """The writes the database will refuse to the connecting user, in the order given."""
+    wanted = list(dict.fromkeys(writes))
+    if not wanted:
+        return []
+    dialect = engine.dialect.name
+    if dialect == "sqlite":
+        return wanted if _sqlite_read_only(engine) else []
+    with engine.connect() as connection:
+        if dialect == "postgresql":
+            return [w for w in wanted if not _postgres_allows(connection, w)]
+        if dialect in ("mysql", "mariadb"):
+            granted = _mariadb_grants(connection)
+            return [w for w in wanted if not _mariadb_allows(granted, w)]
+    return []
+
+
+def _sqlite_read_only(engine: Engine) -> bool:
+    url = engine.url
+    database = url.database or ""
+    if url.query.get("mode") == "ro" or "mode=ro" in database:
+        return True
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return False
+    return os.path.exists(database) and not os.access(database, os.W_OK)
+
+
+def _postgres_allows(connection: sa.Connection, write: Write) -> bool:
+    if write.column is None:
+        query = sa.text("SELECT has_table_privilege(quote_ident(:t), :p)")
+        return bool(connection.execute(query, {"t": write.table, "p": write.privilege}).scalar())
+    query = sa.text("SELECT has_column_privilege(quote_ident(:t), :c, :p)")
+    values = {"t": write.table, "c": write.column, "p": write.privilege}
+    return bool(connection.execute(query, values).scalar())
+
+
+_GRANTEE = (
+    "CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', "
+    "SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')"
+)
+
+
+def _mariadb_grants(connection: sa.Connection) -> set[tuple[str | None, str | None, str]]:
+    """(table or None for all, column or None for all, privilege) granted to the user here."""
+    granted: set[tuple[str | None, str | None, str]] = set()
+    levels = [
+        ("USER_PRIVILEGES", "NULL", "NULL", ""),
+        ("SCHEMA_PRIVILEGES", "NULL", "NULL", " AND TABLE_SCHEMA = DATABASE()"),
+        ("TABLE_PRIVILEGES", "TABLE_NAME", "NULL", " AND TABLE_SCHEMA = DATABASE()"),
+        ("COLUMN_PRIVILEGES", "TABLE_NAME", "COLUMN_NAME", " AND TABLE_SCHEMA = DATABASE()"),
+    ]
+    for view, table, column, where in levels:
+        query = (
+            f"SELECT {table}, {column}, PRIVILEGE_TYPE FROM information_schema.{view} "
+            f"WHERE GRANTEE = {_GRANTEE}{where}"
+        )
+        for row in connection.execute(sa.text(query)):
+            granted.add((row[0], row[1], str(row[2]).upper()))
+    return granted
+
+
+def _mariadb_allows(granted: set[tuple[str | None, str | None, str]], write: Write) -> bool:
+    return any(
+        privilege == write.privilege
+        and table in (None, write.table)
+        and (column is None or column == write.column)
+        for table, column, privilege in granted
+    )
