@@ -10,8 +10,16 @@ both its JSON and its CSV (most people have a few rows per table, and round trip
 larger one is read twice rather than held. Entries carry a fixed timestamp and rows are sorted
 by key: the same data gives the same bytes.
 
+An access copy holds every mapped column of the person's rows: their personal data, the dates of
+the table's own events (when a point was recorded, an order placed) and the columns declared not
+personal, which give them their context. Its CSV headers are in words, in the reader's language,
+with the raw column name in parentheses, and a legend file says what each file holds (see
+:mod:`registre.requests.legend`). Timestamps carry their offset; those stored without one are
+UTC, as the sweeps read them.
+
 Portability exports only the columns of activities whose data the person provided and that
-run on consent or a contract (see :func:`registre.requests.scope.portable_columns`).
+run on consent or a contract (see :func:`registre.requests.scope.portable_columns`), with the
+date each row was collected; its headers are the raw column names, stable keys for programs.
 """
 
 from __future__ import annotations
@@ -25,16 +33,18 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
 
-from registre.register.model import Register
+from registre.register.model import Lang, Register
 from registre.requests import scope
 from registre.requests.find import Finder, Found, Reading, TableRows
+from registre.requests.legend import LEGEND_NAMES, ColumnWords, LegendFile, column_words, legend
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -55,15 +65,21 @@ def export_columns(
     graph = finder.graphs_by_id[rows.store]
     mapping = graph.mapping(rows.table)
     table = finder.tables(graph)[rows.table]
+    # an event's column of this table itself; 'account.deleted_at' is another table's
+    own_events = {event: path for event, path in mapping.events.items() if "." not in path}
     if portability:
         wanted = set(scope.portable_columns(register, mapping))
         if not wanted:
             return []
         wanted.add(mapping.primary_key)
+        # when a point was recorded is part of what the person's use of the device produced
+        if "collected" in own_events:
+            wanted.add(own_events["collected"])
     else:
         wanted = {mapping.primary_key, *mapping.columns, *mapping.not_personal}
-        wanted |= set(mapping.identity.values())
+        wanted |= {column for _, column in mapping.identity_columns()}
         wanted |= {ref.column for ref in mapping.references.values()}
+        wanted |= set(own_events.values())
     return [column.name for column in table.columns if column.name in wanted]
 
 
@@ -77,12 +93,17 @@ def write_export(
     header: dict[str, Any],
     letter_html: str | None = None,
     reading: Reading | None = None,
+    lang: Lang | None = None,
+    for_controller: bool = False,
 ) -> ExportFile:
     """Write the ZIP package at ``path`` and return its digest and counts.
 
-    With ``reading``, rows are read on its connections (those the search used).
+    With ``reading``, rows are read on its connections (those the search used). ``lang`` is
+    the reader's (the register's first language by default); ``for_controller`` marks a
+    package sent to the controller of the data, whose legend does not address the person.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    lang = lang or register.policy.languages[0]
     plan = []
     multi_store = len({rows.store for rows in found}) > 1
     for rows in sorted(found, key=lambda r: (r.store, r.table)):
@@ -92,6 +113,11 @@ def write_export(
         if columns:
             name = f"{rows.store}.{rows.table}" if multi_store else rows.table
             plan.append((name, rows, columns))
+    files = {(rows.store, rows.table): f"{name}.csv" for name, rows, _ in plan}
+    described = {
+        name: _column_words(register, finder, rows, columns, lang, files)
+        for name, rows, columns in plan
+    }
     counts: dict[str, int] = {}
     with (
         _Reader(finder, reading) as reader,
@@ -122,20 +148,46 @@ def write_export(
             out.detach()
         for name, rows, columns in plan:
             with archive.open(_entry(f"{name}.csv"), "w", force_zip64=True) as raw:
-                out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                # with a BOM, a spreadsheet reads an access copy's accents right (as the ROPA's)
+                encoding = "utf-8" if portability else "utf-8-sig"
+                out = io.TextIOWrapper(raw, encoding=encoding, newline="")
                 writer = csv.writer(out, lineterminator="\r\n")
-                writer.writerow(columns)
+                # portability's headers are keys for programs; an access copy's are for people
+                writer.writerow(columns if portability else [w.header for w in described[name]])
                 for row in reader.read(rows, columns):
                     writer.writerow(["" if v is None else _plain(v) for v in row])
                 out.flush()
                 out.detach()
         if letter_html is not None:
             archive.writestr(_entry("letter.html"), letter_html.encode("utf-8"))
+        entries = [LegendFile("data.json", sum(counts.values()))]
+        entries += [LegendFile(f"{n}.csv", counts[n], described[n]) for n, _, _ in plan]
+        if letter_html is not None:
+            entries.append(LegendFile("letter.html"))
+        entries.append(LegendFile(LEGEND_NAMES[lang]))
+        text = legend(register, lang, entries, for_controller=for_controller)
+        archive.writestr(_entry(LEGEND_NAMES[lang]), text.encode("utf-8"))
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return ExportFile(path, digest.hexdigest(), path.stat().st_size, sum(counts.values()), counts)
+
+
+def _column_words(
+    register: Register,
+    finder: Finder,
+    rows: TableRows,
+    columns: list[str],
+    lang: Lang,
+    files: dict[tuple[str, str], str],
+) -> list[ColumnWords]:
+    """The words of each exported column; references name the CSV of their table, if any."""
+    graph = finder.graphs_by_id[rows.store]
+    mapping = graph.mapping(rows.table)
+    table = finder.tables(graph)[rows.table]
+    in_store = {t: f for (store, t), f in files.items() if store == rows.store}
+    return [column_words(register, mapping, table, c, lang, in_store) for c in columns]
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -214,13 +266,20 @@ class _Reader:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-ready value: dates in ISO 8601, decimals as text, bytes in hex."""
-    if isinstance(value, datetime | date | time):
+    """A JSON-ready value: dates in ISO 8601, decimals as text, bytes in hex.
+
+    A timestamp carries its offset: one stored without a time zone is UTC, as sweeps read it.
+    """
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
+    if isinstance(value, UUID):  # a UUID key, as the database writes it
+        return str(value)
     return value
 
 

@@ -81,6 +81,9 @@ def write_package(
         header=header,
         letter_html=letter_html,
         reading=reading,
+        # a client reads its package in the language we deal with clients in, as its letter
+        lang=request.lang if controller is None else desk.register.policy.languages[0],
+        for_controller=controller is not None,
     )
     if controller is not None and exported.rows == 0:
         path.unlink(missing_ok=True)
