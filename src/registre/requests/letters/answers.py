@@ -91,12 +91,13 @@ def outcome_letter(
         else:
             section.paragraphs.append(
                 n.say(
-                    "Vous trouverez ci-joint une copie de vos données (un document JSON et un "
-                    "fichier CSV par table). Voici, pour chaque traitement, les informations "
-                    "prévues par l’article 15 du RGPD.",
-                    "Attached is a copy of your data (one JSON document and one CSV file per "
-                    "table). For each processing activity, here is the information Article 15 "
-                    "GDPR provides for.",
+                    "Vous trouverez ci-joint une copie de vos données (un document JSON, un "
+                    "fichier CSV par table et le fichier LISEZMOI.txt, qui dit ce que contient "
+                    "chacun). Voici, pour chaque traitement, les informations prévues par "
+                    "l’article 15 du RGPD.",
+                    "Attached is a copy of your data (one JSON document, one CSV file per table "
+                    "and the file README.txt, which says what each holds). For each processing "
+                    "activity, here is the information Article 15 GDPR provides for.",
                 )
             )
         section.blocks = activity_blocks(register, lang, involved(register, finder, mine))
@@ -516,10 +517,12 @@ def forward_letter(
             n.say(
                 f"Ces données sont jointes à ce courrier, dans le fichier {attached} : un "
                 "document JSON et un fichier CSV par table, dans un format structuré, couramment "
-                "utilisé et lisible par machine, que vous pouvez communiquer à la personne.",
+                "utilisé et lisible par machine, que vous pouvez communiquer à la personne ; le "
+                "fichier LISEZMOI.txt dit ce que contient chacun.",
                 f"This data is attached to this letter, in the file {attached}: one JSON "
                 "document and one CSV file per table, in a structured, commonly used and "
-                "machine-readable format that you can pass on to the person.",
+                "machine-readable format that you can pass on to the person; the file "
+                "README.txt says what each holds.",
             )
         )
     ours = set(controllers(register, finder, processed))
