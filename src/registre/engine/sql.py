@@ -17,7 +17,6 @@ separator, no fraction) compares wrongly by up to a day; map such columns only a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from itertools import count
@@ -29,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from registre.engine.anonymize import recognizer, sql_value
 from registre.engine.plan import ClockCheck, Hop, Path, Plan, WorkItem
+from registre.engine.record_keys import typed_value as typed_value  # re-exported
 from registre.register.taxonomy import Action
 
 IDENTITY_PARAMETER = "held_person_"
@@ -421,21 +421,3 @@ def _holdable_tables(plan: Plan) -> set[str]:
 def compile_literal(statement: sa.ClauseElement, engine_dialect: sa.Dialect) -> str:
     """The statement as a person can read and run it: values inlined for the dialect."""
     return str(statement.compile(dialect=engine_dialect, compile_kwargs={"literal_binds": True}))
-
-
-_WHOLE = re.compile(r"[+-]?[0-9]+")
-
-
-def typed_value(column: ColumnElement[Any], value: str) -> Any:
-    """``value`` (a held key or identity, as text) as ``column`` holds it; None if it cannot be.
-
-    An int for an integer column (spaces around it ignored; ``int()`` would also take
-    ``'4_2'``), the text as given otherwise.
-    """
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        return value
-    if python_type is int:
-        return int(value) if _WHOLE.fullmatch(value.strip()) else None
-    return value

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from registre.engine import anonymize
+from registre.engine.record_keys import keys_from_json, keys_to_json
 from registre.requests.erase import STEP_SIZE, ErasurePlan
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.store import erasure_step
@@ -74,7 +75,7 @@ def store_plan(
                     store=step.store,
                     table_name=step.table,
                     action=step.action,
-                    keys=json.dumps(step.keys),
+                    keys=keys_to_json(step.keys),
                     columns=json.dumps(step.columns, sort_keys=True),
                 )
             )
@@ -92,7 +93,7 @@ def store_plan(
                             store=rows.store,
                             table_name=rows.table,
                             action=action,
-                            keys=json.dumps(keys[start : start + step_size]),
+                            keys=keys_to_json(keys[start : start + step_size]),
                             columns="{}",
                             done_at=now,  # a record: nothing to run
                         )
@@ -126,7 +127,9 @@ def stored_found(
                 record.store, record.table_name, [mapping.primary_key]
             )
         rows = tables[(record.store, record.table_name)]
-        for key in json.loads(record.keys):
+        graph = finder.graphs_by_id[record.store]
+        pk = finder.tables(graph)[record.table_name].c[graph.mapping(record.table_name).primary_key]
+        for key in keys_from_json(pk, record.keys):
             rows.keep((key,))
     return out["found"], out["forward"]
 
@@ -166,7 +169,10 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
     key = anonymize.hmac_key(required=keyed)
     previous: int | None = None
     for row in pending:
-        keys = json.loads(row.keys)
+        graph = finder.graphs_by_id[row.store]
+        table = finder.tables(graph)[row.table_name]
+        pk = table.c[graph.mapping(row.table_name).primary_key]
+        keys = keys_from_json(pk, row.keys)
         columns = json.loads(row.columns)
         with write_transaction(state.engine) as connection:
             if previous is not None:
@@ -184,9 +190,6 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
                 },
                 request_id=request_id,
             )
-        graph = finder.graphs_by_id[row.store]
-        table = finder.tables(graph)[row.table_name]
-        pk = table.c[graph.mapping(row.table_name).primary_key]
         with finder.engine(row.store).begin() as connection:
             if row.action == "delete":
                 connection.execute(table.delete().where(pk.in_(keys)))

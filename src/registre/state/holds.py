@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from registre._exceptions import StateError
+from registre.engine.record_keys import key_text
 from registre.state.audit import AuditTrail
 from registre.state.db import (
     canonical_json,
@@ -82,7 +83,7 @@ class Hold:
             self.kind == "record"
             and self.store == store
             and self.table == table
-            and self.key == str(key)
+            and self.key == key_text(key)
         )
 
     def covers_person(self, identity: dict[str, Any]) -> bool:

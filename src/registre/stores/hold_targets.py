@@ -3,7 +3,8 @@
 A hold that protects nothing is worse than none: whoever placed it believes the data is kept.
 A record hold must name a store the register declares, a table it maps, and the key of a row
 that exists, written in the key column's type (sweeps compare ``42`` with an integer key and
-would never match ``abc``; the key is stored as the sweep will compare it, ``042`` as ``42``).
+would never match ``abc``; the key is stored as the sweep will compare it, ``042`` as ``42``,
+a UUID in lower case, an instant in UTC: see :mod:`registre.engine.record_keys`).
 A person hold must use identity kinds that some mapped table declares (``email``, ``phone``,
 ``customer_id``...); a value for an integer identity column must be a whole number, stored in
 its plain form. Whether the person has rows yet is not checked: a hold placed for a dispute
@@ -22,7 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from registre._exceptions import StoreError
-from registre.engine.sql import typed_value
+from registre.engine.record_keys import key_kind, key_text, typed_value
 from registre.register.model import Register
 from registre.stores.connect import connect
 
@@ -53,10 +54,11 @@ def record_key(
         key_column = _column(engine, store_id, table, column)
         value = typed_value(key_column, key.strip())
         if value is None:
+            kind, example = key_kind(key_column)
             raise StoreError(
-                f"the key of '{table}' ({column}) is a whole number, and {key!r} is not one: "
+                f"the key of '{table}' ({column}) is {kind}, and {key!r} is not one: "
                 "the hold would protect nothing",
-                hint="give the record's primary key value, such as --key 42",
+                hint=f"give the record's primary key value, such as --key {example}",
             )
         query = sa.select(sa.literal(1)).where(key_column == value).limit(1)
         try:
@@ -66,11 +68,11 @@ def record_key(
             raise _failed(store_id, error) from None
     if not found:
         raise StoreError(
-            f"store '{store_id}' has no row of '{table}' with {column} {value}: "
+            f"store '{store_id}' has no row of '{table}' with {column} {key_text(value)}: "
             "the hold would protect nothing",
             hint="check the key; a record is held while it exists, so hold one that does",
         )
-    return str(value)
+    return key_text(value)
 
 
 def person_identity(

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from registre.register.mapping import DataStore, TableMapping
 from registre.register.model import Register
 from registre.stores.coverage import CoverageChecks
+from registre.stores.key_check import KeyChecks
 from registre.stores.links import LinkChecks
 from registre.stores.live import (
     LiveColumn,
@@ -62,7 +63,7 @@ def mapping_problems(
     return list(_Checker(register, store_id, schema, coverage=coverage).run())
 
 
-class _Checker(RuleChecks, LinkChecks, CoverageChecks):
+class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
     def __init__(
         self, register: Register, store_id: str, schema: LiveSchema, *, coverage: bool
     ) -> None:
@@ -80,6 +81,7 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks):
                 yield self._missing_table(name)
                 continue
             yield from self._columns(name, mapping, live)
+            yield from self._declared_key(name, mapping, live)
             yield from self._references(name, mapping, live)
             yield from self._foreign_keys(name, mapping)
             yield from self._events(name, mapping)
