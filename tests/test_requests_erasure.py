@@ -252,6 +252,16 @@ def _check_dm_erasure(
     if table == "managers":
         _check_manager(done.result, text, manager_before, manager_after)
         return
+    # the client company's account is its own, not the holder's: never changed by the
+    # holder's erasure; its payment methods are kept while its contract runs
+    account = _outcome(done.result, "accounts", "kept")
+    assert [o["reason"] for o in account] == ["organization"], (case, done.result)
+    methods = {o["reason"] for o in done.result["outcomes"] if o["table"] == "payment_methods"}
+    if case == "active":
+        assert methods == {"contract"}, (case, done.result)
+        assert "dont le contrat est en cours" in text, case
+    else:
+        assert "contract" not in methods, (case, done.result)
     kept = _outcome(done.result, "invoices", "kept")
     if case == "deleted ~11 years ago":
         # past the 10 years of the Code de commerce: the invoices go too

@@ -374,12 +374,17 @@ def expected_crm(connection: Any, person: int) -> tuple[Rows, Rows]:
         connection, f"SELECT id FROM order_lines WHERE order_id IN {_in(rows['orders'])}"
     )
     rows["attendees"] = _keys(connection, "SELECT id FROM attendees WHERE person_id = :p", p=person)
-    rows["meetings"] = _keys(
-        connection, "SELECT id FROM meetings WHERE organizer_id = :p", p=person
-    ) | _keys(connection, f"SELECT meeting_id FROM attendees WHERE id IN {_in(rows['attendees'])}")
-    rows["notes"] = _keys(
-        connection, f"SELECT id FROM notes WHERE meeting_id IN {_in(rows['meetings'])}"
+    # a meeting someone else organised is theirs, even one the person attends; the notes of
+    # a meeting are owned with it, and a meeting without organiser is only referenced (its
+    # notes are nobody's through it)
+    organised = _keys(connection, "SELECT id FROM meetings WHERE organizer_id = :p", p=person)
+    attended = _keys(
+        connection,
+        f"SELECT meeting_id FROM attendees WHERE id IN {_in(rows['attendees'])}",
     )
+    unorganised = _keys(connection, "SELECT id FROM meetings WHERE organizer_id IS NULL")
+    rows["meetings"] = organised | (attended & unorganised)
+    rows["notes"] = _keys(connection, f"SELECT id FROM notes WHERE meeting_id IN {_in(organised)}")
     rows["addresses"] = _keys(
         connection, "SELECT address_id FROM people WHERE id = :p", p=person
     ) | _keys(connection, f"SELECT address_id FROM orders WHERE id IN {_in(rows['orders'])}")
@@ -440,13 +445,15 @@ def expected_dm(connection: Any, email: str) -> Rows:
             "dashboard_logs": q(
                 f"SELECT id FROM dashboard_logs WHERE manager_id IN {_in(managers)}"
             ),
-            "account_holders": q("SELECT id FROM account_holders WHERE email = :e", e=email)
-            | q(f"SELECT id FROM account_holders WHERE account_id IN {_in(billed_accounts)}"),
+            # the account is the client company's record: the holder reaches the account's
+            # records about account holders (payment methods, invoices), never other people
+            # in it; its accounting address reaches the account's row alone
+            "account_holders": q("SELECT id FROM account_holders WHERE email = :e", e=email),
             "accounts": accounts,
             "payment_methods": q(
-                f"SELECT id FROM payment_methods WHERE account_id IN {_in(accounts)}"
+                f"SELECT id FROM payment_methods WHERE account_id IN {_in(holder_accounts)}"
             ),
-            "invoices": q(f"SELECT id FROM invoices WHERE account_id IN {_in(accounts)}"),
+            "invoices": q(f"SELECT id FROM invoices WHERE account_id IN {_in(holder_accounts)}"),
             "shared_contacts": q("SELECT id FROM shared_contacts WHERE email = :e", e=email),
         }
     )

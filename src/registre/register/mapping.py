@@ -124,6 +124,11 @@ class TableMapping(_Strict):
     """The column naming the client company or professional a row belongs to."""
     rules: dict[str, RuleBinding] = Field(default_factory=dict)
     """Retention rules applied to this table, by rule id (or a list of ids)."""
+    catalogue: bool = False
+    """A table of things, not people (products, countries, plans): a person's rows that point
+    to it show it as context, and it never leads from one person's rows to another's. A
+    request never changes it.
+    """
 
     @model_validator(mode="before")
     @classmethod
@@ -131,6 +136,15 @@ class TableMapping(_Strict):
         if isinstance(value, dict) and isinstance(value.get("rules"), list):
             value = {**value, "rules": {rule_id: {} for rule_id in value["rules"]}}
         return value
+
+    @model_validator(mode="after")
+    def _catalogue_holds_no_people(self) -> TableMapping:
+        if self.catalogue and (self.identity or self.subject):
+            raise ValueError(
+                "a catalogue holds things, not people: remove 'identity' and 'subject', "
+                "or 'catalogue: true' if its rows are about people"
+            )
+        return self
 
 
 class Tenants(_Strict):

@@ -44,6 +44,7 @@ import sqlalchemy as sa
 
 from registre.register.model import Register
 from registre.requests import scope
+from registre.requests.contract import Running
 from registre.requests.duty import Duties
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.graph import StoreGraph
@@ -79,7 +80,7 @@ class Outcome:
     action: str  # deleted | anonymized | kept | forwarded
     count: int
     reason: str = ""  # legal_obligation | hold | shared | unlinked | referenced | register |
-    # processor
+    # processor | organization | contract
     columns: list[str] = field(default_factory=list)
     rules: list[tuple[str, str]] = field(default_factory=list)
     holds: list[str] = field(default_factory=list)
@@ -115,6 +116,7 @@ def plan_erasure(
     duties: Duties | None = None,
     *,
     on_instruction: bool = False,
+    running: Running | None = None,
 ) -> ErasurePlan:
     """Decide what happens to each of the person's rows (see the module docstring).
 
@@ -122,14 +124,17 @@ def plan_erasure(
     :func:`registre.requests.duty.evaluate`; a table missing from it is kept whole.
     ``on_instruction``: ``found`` holds the rows of one controller, who instructed us to
     erase them; rows held as a processor are decided as our own.
+    ``running``: the client records whose contract still runs, from
+    :func:`registre.requests.contract.running_contracts`; the account's records reached
+    through them are kept.
     """
     plan = ErasurePlan()
     decisions: dict[tuple[str, str], dict[Key, Decision]] = {}
     for rows in found:
-        if not rows.rows:
-            continue
+        if not rows.rows or finder.graphs_by_id[rows.store].is_catalogue(rows.table):
+            continue  # a catalogue's rows are context, never the person's to erase
         decisions[(rows.store, rows.table)] = _decide(
-            register, finder, rows, found, holds, duties or {}, on_instruction
+            register, finder, rows, found, holds, duties or {}, on_instruction, running or {}
         )
     _pin(finder, found, decisions)
     for (store, table_name), by_key in decisions.items():
@@ -184,8 +189,11 @@ def _decide(
     holds: list[Any],
     duties: Duties,
     on_instruction: bool = False,
+    running: Running | None = None,
 ) -> dict[Key, Decision]:
     graph = finder.graphs_by_id[rows.store]
+    contracts = (running or {}).get(rows.store, set())
+    account_edges = [e for e in graph.parents(rows.table) if e.parent == graph.tenant_table]
     mapping = graph.mapping(rows.table)
     table = finder.tables(graph)[rows.table]
     out: dict[Key, Decision] = {}
@@ -210,6 +218,10 @@ def _decide(
             h.kind == "record" and h.covers_record(rows.store, rows.table, key) for h in holds
         ):
             out[key] = Decision("kept", "hold", {})
+        elif graph.is_organization(rows.table):
+            # the client's record is an organization's, not the person's, even where it names
+            # them as its contact: the client decides on it
+            out[key] = Decision("kept", "organization", {})
         elif duty and (table_duties is None or status is not None):
             keeping = list(status.keeping) if status else duty
             past = dict(status.anonymize) if status else {}
@@ -217,6 +229,11 @@ def _decide(
             columns = _methods([c for c in personal if c not in needed], bindings | past, table)
             until = status.until if status else None
             out[key] = Decision("anonymize", "legal_obligation", columns, until)
+        elif rows.via[key] == "account" and any(
+            rows.value(key, edge.column) in contracts for edge in account_edges
+        ):
+            # the account's records while its contract runs: the company's, still necessary
+            out[key] = Decision("kept", "contract", {})
         elif key in rows.shared:
             mine = [
                 column

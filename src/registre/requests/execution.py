@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from registre.requests import (
+    contract,
     duty,
     erase,
     erase_steps,
@@ -254,6 +255,7 @@ def _erasure(
         step_size,
         duties,
         on_instruction=on_instruction,
+        running=contract.running_contracts(desk.register, desk.finder, found, desk.now(), reading),
     )
     # no read transaction left open on the stores while their rows change
     reading.release()

@@ -1,22 +1,34 @@
 """The mapping as a graph of tables and references, and which references lead to a person's data.
 
-Pure: built from the register alone, no database. The rules, in order of use:
+Pure: built from the register alone, no database. The search follows *ownership*, never a
+bridge (docs/enforcement.md draws it):
 
 * A person's own records are found only by their identity (a table with ``identity`` columns is a
   *person table*: a row there belongs to whoever its identity says).
-* From a row of the person, a *child* row (one that references it) is the person's too, unless
-  the child's table is about another category of people (``subject``), the child is a person
-  table of another category or is reached from a row other than the person's own record, or
-  the reference is a person table referring to itself (a manager and the people they manage
-  are different people).
-* From a row of the person, a *parent* row it references (an address, a meeting) is the
-  person's too, unless it is about another category of people, or it is a person table or the
-  client table (``tenants``) not declared about the same category of people, or it is reached
-  from a row other than the person's own record (found by identity).
-* A child row reached that way but naming only other people as owners (a reference to a
-  person-table row that is not the person's, clients excepted) is somebody else's. A row naming
-  the person and somebody else, or that other people's rows reference, is *shared*: so are the
-  rows hanging from it that name no owner (the notes of a shared meeting).
+* **Down**: from a row the person *owns* (found by identity, or owned through a reference to an
+  owned row), a *child* row (one that references it) is owned too, unless the child's table is
+  about other categories of people (``subject``), the child is a person table of another
+  category or is reached from a row other than the person's own record, or the reference is a
+  person table referring to itself (a manager and the people they manage are different people).
+  Nothing is owned through a catalogue (``catalogue: true``: products, countries), and a row
+  that names the client (``tenants``) and no category of people is the client's, not its
+  contact's.
+* **The client's record of an organization** (an account that its holders' own records
+  reference, :meth:`StoreGraph.is_organization`) is not a person's: found by identity (its
+  accounting address) it leads nowhere; reached up from the person's own record as the account
+  they hold, it leads down to the account's records about the same category of people (its
+  payment methods and invoices, reached ``via`` "account"), never to people.
+* **Up**: from an owned row, a *parent* row it references (the address an order ships to, the
+  product it contains) is *referenced* data: exported when it is about the person, as context
+  for a catalogue. It is never a bridge: the search goes up from it (a product's category) but
+  never back down to the other rows that reference it (the other buyers of the product). A
+  person table or the client table is reached upwards only from the person's own record and only
+  when declared about the same category of people (the account an account holder holds).
+* A row naming only other people as owners (a reference to a person-table row that is not the
+  person's, clients excepted) is somebody else's, however it was reached: the card another
+  customer paid one of the person's orders with is not theirs. A row naming the person and
+  somebody else, or that other people's rows reference, is *shared*: so are the rows hanging
+  from it that name no owner (the notes of a shared meeting).
 """
 
 from __future__ import annotations
@@ -76,13 +88,55 @@ class StoreGraph:
         mapping = self.store.tables.get(table)
         return mapping.subject if mapping else None
 
+    def is_catalogue(self, table: str) -> bool:
+        """A table of things, not people (products, countries): context, never a bridge."""
+        mapping = self.store.tables.get(table)
+        return bool(mapping and mapping.catalogue)
+
+    def leads_down(self, table: str, via: str) -> bool:
+        """Whether a row of ``table`` reached ``via`` leads down to the rows referencing it.
+
+        Owned rows do, referenced ones never (they are not a bridge), nor does a catalogue. The
+        client's record (an organization) leads down only when it is the account the person
+        holds, reached up from their own record: then to the account's records about the
+        same category of people (its invoices), never to people (see :meth:`may_descend`).
+        """
+        if self.is_catalogue(table):
+            return False
+        if self.is_organization(table):
+            return via == "parent"
+        return via != "parent"
+
+    def is_organization(self, table: str) -> bool:
+        """Whether ``table`` is the client's record of an organization: the people who hold it
+        have records of their own that reference it (an account and its account holders), as
+        opposed to a professional whose own record is the client's."""
+        if table != self.tenant_table:
+            return False
+        subject = self.subject(table)
+        return any(
+            self.is_person_table(edge.child) and self.subject(edge.child) == subject
+            for edge in self.children(table)
+            if edge.child != table
+        )
+
     def may_descend(self, edge: Edge, context: str | None) -> bool:
         """Whether a child row referencing a row of the person (in ``context``) is theirs."""
         child_subject = self.subject(edge.child)
         if child_subject and context and child_subject != context:
             return False
+        if self.is_catalogue(edge.parent):
+            return False  # naming a product makes no row anyone's
         if edge.parent == self.tenant_table and child_subject is None:
             return False  # belonging to a client does not make a row its contact's
+        if self.is_organization(edge.parent):
+            # under the account a person holds: its records about such people (its invoices),
+            # not the people in it (other holders, the users of its devices)
+            return (
+                not self.is_person_table(edge.child)
+                and child_subject is not None
+                and child_subject == context
+            )
         if self.is_person_table(edge.child):
             return (
                 edge.child != edge.parent

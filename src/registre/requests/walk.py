@@ -51,6 +51,7 @@ class Walk:
         self.bulk = bulk
         # tables kept as a Bulk: their context, and their rows per referenced value
         self.bulk_context: dict[str, str | None] = {}
+        self.bulk_via: dict[str, str] = {}
         self.bulk_counts: dict[str, dict[Any, int]] = {}
 
     def rows(self, table: str) -> TableRows:
@@ -142,6 +143,12 @@ class Walk:
         rows = self.rows(table)
         key = row[0]
         if key in rows.rows:
+            if _OWNING[via] < _OWNING[rows.via[key]]:
+                # referenced data turns out to be owned (an address the person's order ships
+                # to, and that their own record names): now it leads down too
+                rows.via[key] = via
+                rows.context[key] = context
+                return True
             if rows.context[key] == context:
                 return False
             rows.context[key] = context
@@ -161,22 +168,27 @@ class Walk:
                 self.ascend_bulk(table, rows.bulk, by_context, wanted)
                 continue
             for context, keys in by_context.items():
+                # only owned rows lead down: referenced data (a product, an address the order
+                # ships to) is never a bridge to the other rows that reference it
+                owned = [k for k in keys if self.graph.leads_down(table, rows.via[k])]
+                under_account = self.graph.is_organization(table)
                 for edge in self.graph.children(table):
-                    if self.graph.may_descend(edge, context):
+                    if owned and self.graph.may_descend(edge, context):
                         # a person table's rows hang only from the person's own record
                         own = self.graph.is_person_table(edge.child)
-                        chosen = [k for k in keys if rows.via[k] == "identity"] if own else keys
+                        chosen = [k for k in owned if rows.via[k] == "identity"] if own else owned
                         values = rows.values(edge.target, chosen)
                         child_context = self.graph.subject(edge.child) or context
-                        wanted[edge.child].append((edge.column, values, child_context, "child"))
+                        how = "account" if under_account else "child"
+                        wanted[edge.child].append((edge.column, values, child_context, how))
                 for edge in self.graph.parents(table):
                     if self.graph.may_ascend(edge, context):
                         record = self.graph.is_person_table(edge.parent) or (
                             edge.parent == self.graph.tenant_table
                         )
                         # only the person's own record leads to the account it holds
-                        chosen = [k for k in keys if rows.via[k] == "identity"] if record else keys
-                        values = rows.values(edge.column, chosen)
+                        ups = [k for k in keys if rows.via[k] == "identity"] if record else keys
+                        values = rows.values(edge.column, ups)
                         parent_context = self.graph.subject(edge.parent) or context
                         # along a self-reference, the parent is a peer row that must name us
                         how = "peer" if edge.parent == edge.child else "parent"
@@ -219,9 +231,12 @@ class Walk:
             return False
         ((column, context, via),) = shapes
         rows = self.rows(table)
-        if via != "child" or rows.keyed:
+        if via not in ("child", "account") or rows.keyed:
             return False
-        if rows.bulk is not None and self.bulk_context[table] != context:
+        if rows.bulk is not None and (self.bulk_context[table], self.bulk_via[table]) != (
+            context,
+            via,
+        ):
             return False
         known = set(rows.bulk.values) if rows.bulk is not None else set()
         values = set().union(*(v for _, v, _, _ in conditions)) - known
@@ -231,6 +246,7 @@ class Walk:
         new = self.count_by(table, column, values)
         counts.update(new)
         self.bulk_context[table] = context
+        self.bulk_via[table] = via
         if counts:
             kept = tuple(sorted(counts, key=repr))
             rows.bulk = Bulk(column, kept, sum(counts.values()))
@@ -282,12 +298,13 @@ class Walk:
         """Read a :class:`Bulk`'s rows back as rows, found the way the bulk was."""
         rows = self.rows(table)
         bulk, context = rows.bulk, self.bulk_context.pop(table)
+        via = self.bulk_via.pop(table)
         assert bulk is not None
         rows.bulk = None
         self.bulk_counts.pop(table, None)
         where = self.finder.bulk_condition(self.graph.store_id, table, bulk)
         for row in self.select(table, where):
-            self.add(table, row, context, "child")
+            self.add(table, row, context, via)
         return rows
 
     def select_batched(
@@ -315,11 +332,10 @@ class Walk:
     def belongs(self, table: str, row: tuple[Any, ...], via: str) -> bool:
         """Whether a row reached from the person's data is theirs; marks it shared if not only.
 
-        A child row that names only other people as its owners is theirs, not the person's (a
-        colleague's order filed under the person's order), and so is a row of the same table
-        the person's row points to (the colleague's parent order); a parent row of another
-        table the person's data points to is theirs too, shared when it names other people (a
-        meeting someone else organised).
+        A row that names only other people as its owners is theirs, not the person's, however
+        it was reached: a colleague's order filed under the person's order, the colleague's
+        parent order, the card another customer paid one of the person's orders with. A row
+        naming the person and other people is shared.
         """
         columns = self.rows(table).columns
         ours = others = 0
@@ -332,8 +348,8 @@ class Walk:
                 ours += 1
             else:
                 others += 1
-        if others and not ours and via in ("child", "peer"):
-            return False
+        if others and not ours:
+            return False  # another person's row, however it was reached
         if others:
             self.rows(table).shared[row[0]] = "refers to other people"
         return True
@@ -456,6 +472,10 @@ class Walk:
                 for value, count in self.connection.execute(grouped.group_by(column)):
                     out[number][str(value)] = int(count)
         return out
+
+
+_OWNING = {"identity": 0, "child": 1, "account": 1, "peer": 2, "parent": 2}
+"""How strongly a way of reaching a row makes it the person's: the lower, the stronger."""
 
 
 def _coerce(column: sa.Column[Any], values: list[str]) -> list[Any]:

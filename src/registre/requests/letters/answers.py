@@ -333,6 +333,22 @@ def _why(
             f"conservées, mais sans plus aucun lien avec {'cette personne' if third else 'vous'}",
             f"kept, but no longer linked to {'this person' if third else 'you'}",
         )
+    if outcome.reason == "organization":
+        return n.say(
+            "conservées car elles appartiennent au compte de l’organisation cliente, et non "
+            f"{'à cette personne' if third else 'à vous'}",
+            "kept because they belong to the client organization's account, not to "
+            f"{'this person' if third else 'you'}",
+        )
+    if outcome.reason == "contract":
+        return n.say(
+            "conservées car elles appartiennent au compte de l’organisation cliente, dont le "
+            "contrat est en cours et qui en a encore besoin ; elles seront traitées comme les "
+            "autres quand ce contrat aura pris fin",
+            "kept because they belong to the client organization's account, whose contract is "
+            "running and still needs them; they will be dealt with like the rest once that "
+            "contract has ended",
+        )
     if outcome.reason == "shared":
         return n.say(
             "conservées car elles concernent aussi d’autres personnes ; les informations qui "
