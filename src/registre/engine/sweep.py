@@ -41,6 +41,7 @@ from registre.engine.anonymize import KEYED, hmac_key, python_value
 from registre.engine.forecast import Forecast
 from registre.engine.pages import pages_eligible, sweep_pages
 from registre.engine.plan import Hold, PersonHold, Plan, RecordHold, WorkItem, plan_store
+from registre.engine.record_keys import key_text
 from registre.engine.spans import span_eligible, sweep_spans
 from registre.engine.sql import PlanSql, Scope, compile_literal
 from registre.register.model import Register
@@ -638,7 +639,7 @@ def _fetch_keys(connection: sa.Connection, query: Any, params: dict[str, Any]) -
 
 def _batch_details(sp: StorePlan, item: WorkItem, batch: Batch) -> dict[str, Any]:
     def text(value: Any) -> str | None:
-        return None if value is None else str(value)
+        return None if value is None else key_text(value)
 
     return {
         "store": sp.store,
@@ -652,8 +653,8 @@ def _batch_details(sp: StorePlan, item: WorkItem, batch: Batch) -> dict[str, Any
         "count": batch.count,
         # kept dependants whose reference to these rows is set to NULL in the same transaction
         "unlinks": [f"{hop.table}.{hop.column}" for hop in item.unlinks],
-        "first_key": str(batch.first),
-        "last_key": str(batch.last),
+        "first_key": key_text(batch.first),
+        "last_key": key_text(batch.last),
         "keys_md5": batch.digest,
         "at": sp.plan.at.isoformat(),
     }
