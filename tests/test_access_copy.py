@@ -278,6 +278,10 @@ def test_portability_keeps_the_raw_column_names(
             raw = files[f"{table}.csv"]
             assert not raw.startswith("\ufeff".encode())
             assert csv_rows(raw)[0] == data["columns"]
+        # the legend explains the raw names, and promises no words in the headers
+        legend = files["LISEZMOI.txt"].decode("utf-8")
+        assert all(f"{table}.csv" in legend for table in tables)
+        assert "nom technique de chaque colonne" in legend and "entre parenthèses" not in legend
     points = json.loads(theirs["data.json"])["tables"]["geolocation_points"]
     # when a point was recorded is part of it, with its offset
     assert "recorded_at" in points["columns"]

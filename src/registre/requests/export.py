@@ -165,7 +165,9 @@ def write_export(
         if letter_html is not None:
             entries.append(LegendFile("letter.html"))
         entries.append(LegendFile(LEGEND_NAMES[lang]))
-        text = legend(register, lang, entries, for_controller=for_controller)
+        text = legend(
+            register, lang, entries, for_controller=for_controller, raw_headers=portability
+        )
         archive.writestr(_entry(LEGEND_NAMES[lang]), text.encode("utf-8"))
     digest = hashlib.sha256()
     with path.open("rb") as handle:

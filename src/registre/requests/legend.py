@@ -148,8 +148,18 @@ def column_words(
     )
 
 
-def legend(register: Register, lang: Lang, files: list[LegendFile], *, for_controller: bool) -> str:
-    """The legend's text: what the package holds, file by file, and how to read it."""
+def legend(
+    register: Register,
+    lang: Lang,
+    files: list[LegendFile],
+    *,
+    for_controller: bool,
+    raw_headers: bool = False,
+) -> str:
+    """The legend's text: what the package holds, file by file, and how to read it.
+
+    ``raw_headers``: the CSVs name their columns by their raw names (a portability package).
+    """
     say = _Say(lang)
     colon = typeset_colon(lang)
     organization = register.organization.name
@@ -180,10 +190,18 @@ def legend(register: Register, lang: Lang, files: list[LegendFile], *, for_contr
                 + say(
                     "Les mêmes données que les fichiers CSV, en un seul document JSON destiné aux "
                     "programmes ; chaque colonne y porte son nom technique, celui qui figure "
-                    "entre parenthèses dans les en-têtes des fichiers CSV.",
+                    + (
+                        "en tête des fichiers CSV."
+                        if raw_headers
+                        else "entre parenthèses dans les en-têtes des fichiers CSV."
+                    ),
                     "The same data as the CSV files, in one JSON document meant for programs; "
-                    "each column has its technical name there, the one in parentheses in the "
-                    "CSV files' headers.",
+                    "each column has its technical name there, the one "
+                    + (
+                        "heading the CSV files."
+                        if raw_headers
+                        else "in parentheses in the CSV files' headers."
+                    ),
                 )
             )
             continue
@@ -193,20 +211,34 @@ def legend(register: Register, lang: Lang, files: list[LegendFile], *, for_contr
             grouped.setdefault(words.meaning, []).append(words.column)
         for meaning, columns in grouped.items():
             lines.append(f"  - {meaning}{colon}{', '.join(columns)}")
+    if raw_headers:
+        first_line = say(
+            "La première ligne donne le nom technique de chaque colonne ; la liste ci-dessus "
+            "dit ce qu'elles contiennent.",
+            "The first line gives each column's technical name; the list above says what they "
+            "hold.",
+        )
+    else:
+        first_line = say(
+            "Un tableur les ouvre directement. La première ligne nomme chaque colonne en mots, "
+            "suivis entre parenthèses de son nom technique.",
+            "A spreadsheet opens them as they are. The first line names each column in words, "
+            "followed by its technical name in parentheses.",
+        )
     lines += [
         "",
         say("Comment lire ces fichiers", "How to read these files"),
         "",
         say(
             "Chaque fichier CSV correspond à une table de nos bases de données : une ligne par "
-            "enregistrement, des champs séparés par des virgules, en UTF-8 (un tableur les "
-            "ouvre directement). La première ligne "
-            "nomme chaque colonne en mots, suivis entre parenthèses de son nom technique. Une "
-            "case vide signifie qu'aucune valeur n'est enregistrée.",
+            "enregistrement, des champs séparés par des virgules, en UTF-8. ",
             "Each CSV file is one table of our databases: one line per record, fields separated "
-            "by commas, in UTF-8 (a spreadsheet opens them as they are). The first line names "
-            "each column in words, followed by its technical name in parentheses. An empty "
-            "field means that no value is recorded.",
+            "by commas, in UTF-8. ",
+        )
+        + first_line
+        + say(
+            " Une case vide signifie qu'aucune valeur n'est enregistrée.",
+            " An empty field means that no value is recorded.",
         ),
         "",
         say(
