@@ -44,7 +44,14 @@ import sqlalchemy as sa
 from registre.register.model import Lang, Register
 from registre.requests import scope
 from registre.requests.find import Finder, Found, Reading, TableRows
-from registre.requests.legend import LEGEND_NAMES, ColumnWords, LegendFile, column_words, legend
+from registre.requests.legend import (
+    LEGEND_NAMES,
+    ColumnWords,
+    LegendFile,
+    column_words,
+    identity_columns,
+    legend,
+)
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -77,7 +84,7 @@ def export_columns(
             wanted.add(own_events["collected"])
     else:
         wanted = {mapping.primary_key, *mapping.columns, *mapping.not_personal}
-        wanted |= {column for _, column in mapping.identity_columns()}
+        wanted |= identity_columns(mapping)
         wanted |= {ref.column for ref in mapping.references.values()}
         wanted |= set(own_events.values())
     return [column.name for column in table.columns if column.name in wanted]

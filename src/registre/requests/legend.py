@@ -16,6 +16,7 @@ package with its number of rows, and for each CSV which columns hold which data,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -125,7 +126,7 @@ def column_words(
                     "Identifier of a linked row, in a table none of whose rows are in this copy",
                 ),
             )
-    if column in {c for _, c in mapping.identity_columns()}:
+    if column in identity_columns(mapping):
         return ColumnWords(
             column,
             say("Identifiant", "Identifier"),
@@ -146,6 +147,15 @@ def column_words(
             "Information about the service, which designates no one by itself",
         ),
     )
+
+
+def identity_columns(mapping: TableMapping) -> set[str]:
+    """The columns that identify a person: one per kind, or several (``[email, alt_email]``)."""
+    columns: set[str] = set()
+    value: Any  # a column, or a list of them, whichever form the mapping holds
+    for value in mapping.identity.values():
+        columns.update([value] if isinstance(value, str) else value)
+    return columns
 
 
 def legend(
