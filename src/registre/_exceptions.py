@@ -6,6 +6,7 @@ One tree, rooted in :class:`RegistreError`, so a caller can catch broadly or nar
     ├── RegisterError            the register file cannot be loaded (carries every Problem)
     ├── MappingError             the register does not match a live database
     ├── StoreError               a data store is unreachable or refused an operation
+    │   └── ErasureStepError     an erasure stopped at a step it resumes from
     ├── StateError               the engine's own database is unusable
     ├── AuditError               the audit trail failed verification
     ├── RequestError             a data-subject request cannot move to the asked state
@@ -69,6 +70,18 @@ class MappingError(RegistreError):
 
 class StoreError(RegistreError):
     """A data store is unreachable, or refused an operation."""
+
+
+class ErasureStepError(StoreError):
+    """A step of an erasure failed while writing; the request resumes at that step."""
+
+    def __init__(
+        self, message: str, *, hint: str = "", request_id: str, step: int, table: str
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.request_id = request_id
+        self.step = step
+        self.table = table
 
 
 class StateError(RegistreError):

@@ -243,11 +243,37 @@ def execute(
     state_url: StateUrl = None,
     out_dir: OutDir = Path("registre-requests"),
     as_json: AsJson = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show what an erasure would write, and write nothing."),
+    ] = False,
 ) -> None:
-    """Carry out a verified request: export, erase, rectify, restrict or record an objection."""
+    """Carry out a verified request: export, erase, rectify, restrict or record an objection.
+
+    An erasure shows its plan first (tables, rows, columns, methods, what is kept and why) and
+    asks, unless --yes; --dry-run shows the plan and stops there.
+    """
     with _desk(register, url, at, state_url, out_dir, export_retention=export_retention) as desk:
         request = desk.get(request_id)
-        if request.kind.value == "erasure" and not yes and not as_json:
+        erasure = request.kind.value == "erasure"
+        if dry_run and not erasure:
+            raise RequestError(
+                f"--dry-run shows an erasure's plan, and request {request_id} is "
+                f"{request.kind.value}",
+                hint="run it without --dry-run",
+            )
+        if erasure and (dry_run or (not yes and not as_json)):
+            from registre.cli.erasure_plan import plan_json, plan_table
+            from registre.requests.execution import preview
+
+            plan = preview(desk, request)
+            if dry_run and as_json:
+                print(json.dumps(plan_json(request_id, plan), sort_keys=True, ensure_ascii=False))
+                return
+            out.print(plan_table(request_id, plan))
+            if dry_run:
+                out.print("dry run: nothing was written")
+                return
             typer.confirm(f"Erase the data of request {request_id}?", abort=True)
         request = desk.execute(request_id)
     result = request.result or {}

@@ -16,14 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from registre._exceptions import ErasureStepError
 from registre.engine import anonymize
 from registre.engine.record_keys import keys_from_json, keys_to_json
-from registre.requests.erase import STEP_SIZE, ErasurePlan
+from registre.requests.erase import STEP_SIZE, ErasurePlan, Outcome, Step
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.store import erasure_step
 from registre.state.db import read_connection, utcnow, write_transaction
@@ -134,6 +136,45 @@ def stored_found(
     return out["found"], out["forward"]
 
 
+def stored_plan(
+    state: Any, request_id: str, outcomes: list[dict[str, Any]], plan_number: int = 0
+) -> ErasurePlan:
+    """The steps of a stored plan still to run, with its outcomes: what a resumed run does."""
+    with read_connection(state.engine) as connection:
+        rows = connection.execute(
+            sa.select(erasure_step)
+            .where(
+                erasure_step.c.request_id == request_id,
+                erasure_step.c.plan == plan_number,
+                erasure_step.c.done_at.is_(None),
+                erasure_step.c.action.in_(WRITES),
+            )
+            .order_by(erasure_step.c.seq)
+        ).all()
+    plan = ErasurePlan()
+    for row in rows:
+        keys = json.loads(row.keys)
+        plan.steps.append(
+            Step(row.store, row.table_name, row.action, keys, json.loads(row.columns))
+        )
+    for item in outcomes:
+        until = item.get("until")
+        plan.outcomes.append(
+            Outcome(
+                item["store"],
+                item["table"],
+                item["action"],
+                item["count"],
+                item.get("reason", ""),
+                list(item.get("columns", [])),
+                [tuple(r.split("/", 1)) for r in item.get("rules", [])],
+                list(item.get("holds", [])),
+                date.fromisoformat(until) if until else None,
+            )
+        )
+    return plan
+
+
 def has_plan(state: Any, request_id: str, plan_number: int = 0) -> bool:
     with read_connection(state.engine) as connection:
         return has_plan_in(connection, request_id, plan_number)
@@ -190,13 +231,94 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
                 },
                 request_id=request_id,
             )
-        with finder.engine(row.store).begin() as connection:
-            if row.action == "delete":
-                connection.execute(table.delete().where(pk.in_(keys)))
-            else:
-                _anonymize(connection, table, pk, keys, columns, request_id, key)
+        try:
+            with finder.engine(row.store).begin() as connection:
+                if row.action == "delete":
+                    connection.execute(table.delete().where(pk.in_(keys)))
+                else:
+                    _anonymize(connection, table, pk, keys, columns, request_id, key)
+        except sa.exc.SQLAlchemyError as error:
+            raise step_failed(state, request_id, row, previous, len(pending), error) from None
         previous = row.seq
     return previous
+
+
+def step_failed(
+    state: Any, request_id: str, row: Any, previous: int | None, pending: int, error: Exception
+) -> ErasureStepError:
+    """Record in the audit trail where the erasure stopped, and say what to do.
+
+    The failed step's transaction was rolled back: its rows are as they were, and the steps
+    before it are done. The request stays in progress; ``request execute`` again resumes at
+    this step.
+    """
+    reason = _reason(error)
+    with write_transaction(state.engine) as connection:
+        if previous is not None:
+            mark_done(connection, request_id, previous)
+        done = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(erasure_step)
+            .where(
+                erasure_step.c.request_id == request_id,
+                erasure_step.c.done_at.is_not(None),
+                erasure_step.c.action.in_(WRITES),
+            )
+        ).scalar_one()
+        state.audit.append_in(
+            connection,
+            "request.erasure.failed",
+            details={
+                "step": row.seq,
+                "store": row.store,
+                "table": row.table_name,
+                "action": row.action,
+                "error": reason,
+                "steps_done": done,
+                "steps_left": connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(erasure_step)
+                    .where(
+                        erasure_step.c.request_id == request_id,
+                        erasure_step.c.done_at.is_(None),
+                        erasure_step.c.action.in_(WRITES),
+                    )
+                ).scalar_one(),
+            },
+            request_id=request_id,
+        )
+    verb = "deleting rows from" if row.action == "delete" else "anonymizing rows of"
+    return ErasureStepError(
+        f"request {request_id}: the erasure stopped at step {row.seq}, {verb} table "
+        f"'{row.table_name}' (store '{row.store}'): {reason}; the steps before it are done, "
+        "this one and the rest are not (the audit trail says which)",
+        hint=f"{_remedy(error)}, then run `registre request execute {request_id}` again: it "
+        "resumes at this step",
+        request_id=request_id,
+        step=row.seq,
+        table=row.table_name,
+    )
+
+
+def _reason(error: Exception) -> str:
+    """The database's own first line, without the statement and its parameters."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
+
+
+def _remedy(error: Exception) -> str:
+    text = _reason(error).lower()
+    if "permission" in text or "denied" in text or "readonly" in text or "read-only" in text:
+        return "give the store's user the privilege it lacks (or open the database read-write)"
+    if "lock" in text or "timeout" in text or "deadlock" in text:
+        return "wait until the application releases its locks"
+    lost = ("connect", "gone away", "lost", "server closed", "terminating", "broken pipe")
+    if any(word in text for word in lost):
+        return "check that the database is reachable"
+    if isinstance(error, sa.exc.IntegrityError) or "constraint" in text or "unique" in text:
+        return "fix what the database refuses (the constraint named above)"
+    return "fix what the database refuses"
 
 
 def mark_done(connection: Connection, request_id: str, seq: int) -> None:
@@ -240,5 +362,7 @@ def _anonymize(
                     # drawn from the request and the row: a step run again writes the same
                     seed = f"{request_id}:{table.name}:{row[0]}"
                 length = getattr(table.c[column].type, "length", None)
-                values[column] = anonymize.python_value(method, seed, key=hmac_key, length=length)
+                values[column] = anonymize.python_value(
+                    method, seed, key=hmac_key, length=length, row_key=row[0]
+                )
             connection.execute(table.update().where(pk == row[0]).values(**values))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from registre._exceptions import RequestError
 from registre.requests import (
     contract,
     duty,
@@ -28,6 +29,7 @@ from registre.requests import (
     letters,
     lifecycle,
     packages,
+    preflight,
     rectify,
     scope,
 )
@@ -75,6 +77,9 @@ def plan_number(request: SubjectRequest) -> int:
 
 READS = (RequestKind.access, RequestKind.portability)
 """The requests answered by reading the rows (an export), never by changing them."""
+
+WRITES = (RequestKind.erasure, RequestKind.rectification)
+"""The requests answered by changing the organization's data: the live schema is checked first."""
 
 ON_INSTRUCTION = (RequestKind.erasure, RequestKind.rectification)
 """The forwarded requests a controller may instruct us to carry out (``request instruct``)."""
@@ -259,6 +264,7 @@ def _erasure(
     )
     # no read transaction left open on the stores while their rows change
     reading.release()
+    preflight.check_erasure(request.id, plan, desk.register, desk.finder.engines)
     outcomes = [outcome.as_json() for outcome in plan.outcomes]
     if on_instruction:
         mine, processed = found, Found(request.identity)
@@ -280,6 +286,35 @@ def _erasure(
         plan_number=plan_number(request),
     )
     return _finish_erasure(desk, request, mine, processed, outcomes)
+
+
+def preview(desk: SubjectRequests, request: SubjectRequest) -> erase.ErasurePlan:
+    """The erasure ``execute`` would carry out now, checked against the database; writes nothing.
+
+    For ``request execute`` to show before it asks, and for ``--dry-run``. A stored plan (an
+    erasure stopped at a step) is shown as stored: what it has left to do is what will run.
+    """
+    plan = plan_number(request)
+    if erase_steps.has_plan(desk.state, request.id, plan):
+        return erase_steps.stored_plan(
+            desk.state, request.id, _stored_outcomes(desk, request.id), plan
+        )
+    lifecycle.check_transition(request.id, request.state, "execute")
+    preflight.check_schema(desk.register, desk.finder.engines)
+    with desk.finder.reading() as reading:
+        if request.options.get("instruction"):
+            raise RequestError(
+                f"request {request.id} carries out a controller's instruction: its plan is "
+                "made from the rows found for that controller when it runs",
+                hint=f"run `registre request execute {request.id}` without --dry-run",
+            )
+        found = desk.finder.find(request.identity, reading)
+        duties = duty.evaluate(desk.register, desk.finder, found, desk.now(), reading)
+        erasure = erase.plan_erasure(
+            desk.register, desk.finder, found, desk.state.holds.active(), duties=duties
+        )
+    preflight.check_erasure(request.id, erasure, desk.register, desk.finder.engines)
+    return erasure
 
 
 def _erasure_split(desk: SubjectRequests, found: Found) -> tuple[Found, Found]:

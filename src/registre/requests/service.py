@@ -45,6 +45,7 @@ from registre.requests import (
     forwarding,
     letters,
     lifecycle,
+    preflight,
     rectify,
     restrict,
     store,
@@ -501,6 +502,9 @@ class SubjectRequests:
         request = self.get(request_id)
         if request.kind in (RequestKind.restriction, RequestKind.objection):
             return restrict.execute(self, request)
+        if request.kind in execution.WRITES:
+            # the sweep's own check, before the first write
+            preflight.check_schema(self.register, self.finder.engines)
         return execution.execute(self, request, step_size)
 
     @_on_desk_clock

@@ -60,6 +60,14 @@ def _sqlite_read_only(engine: Engine) -> bool:
 
 
 def _postgres_allows(connection: sa.Connection, write: Write) -> bool:
+    # asking about a table or column that does not exist is an error: the mapping check
+    # reports those on its own
+    exists = sa.text(
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = :t AND (CAST(:c AS text) IS NULL OR column_name = :c)"
+    )
+    if not connection.execute(exists, {"t": write.table, "c": write.column}).scalar():
+        return True
     if write.column is None:
         query = sa.text("SELECT has_table_privilege(quote_ident(:t), :p)")
         return bool(connection.execute(query, {"t": write.table, "p": write.privilege}).scalar())

@@ -176,7 +176,8 @@ class RuleChecks(Checks):
                     rule=rule_id,
                     at=at,
                 )
-        yield from self._writable(name, mapping, self.schema.tables[name], rule_id, binding)
+        table = self.schema.tables[name]
+        yield from self._writable(name, mapping, table, rule_id, binding, declared_key=False)
         opaque = sorted(c for c, m in binding.anonymize.items() if m in NOT_RECOGNISABLE)
         marker = binding.anonymized_at
         if opaque and marker is None:
@@ -207,6 +208,8 @@ class RuleChecks(Checks):
         live: LiveTable,
         rule_id: str,
         binding: RuleBinding,
+        *,
+        declared_key: bool = True,
     ) -> Iterator[MappingProblem]:
         """Methods the live schema would refuse at the first or second row they write."""
         at: Loc = ("rules", rule_id, "anonymize")
@@ -214,7 +217,18 @@ class RuleChecks(Checks):
             own = live.columns.get(column)
             if own is None:
                 continue  # reported as a missing column
-            if column in live.primary_key and column != mapping.primary_key:
+            if column == mapping.primary_key:
+                if not declared_key:
+                    continue  # an anonymize rule reports it with its other columns
+                yield self.problem(
+                    name,
+                    column,
+                    "the primary key cannot be anonymized",
+                    "remove it from 'anonymize:'",
+                    rule=rule_id,
+                    at=at,
+                )
+            elif column in live.primary_key:
                 yield self.problem(
                     name,
                     column,
