@@ -547,5 +547,37 @@ def test_check_connect_refuses_a_declared_key_that_is_not_unique(
 
 def _problems(output: str) -> list[str]:
     """The report's problems, each on one line however the terminal wrapped it."""
-    found = re.findall(r"register\.yaml:\d+:\d+: (.*?)(?=\n\s*(?:- |hint:)|\Z)", output, re.S)
+    # check --connect prefixes each with where the register says it; sweep does not
+    found = re.findall(r"- (?:\S+:\d+:\d+: )?(store .*?)(?=\n\s*(?:- |hint:)|\Z)", output, re.S)
     return [" ".join(problem.split()) for problem in found]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_sweep_refuses_a_declared_key_that_is_not_unique_before_any_write(
+    backend: str, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, columns, key, expected = KEY_CASES[0]
+    tables = {"visits": {**VISITS, "primary_key": key, "rules": ["account-data"]}}
+    tables["visits"]["events"] = {"account_deleted": "deleted_at"}
+    register_path = write_register(tmp_path, {"url_env": "KEYS_DATABASE_URL", "tables": tables})
+    state_url = f"sqlite:///{tmp_path / 'state.db'}"
+    with scratch_database(server_url(backend), "registre_keys") as url:
+        engine = sa.create_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.exec_driver_sql(f"CREATE TABLE visits ({columns}, deleted_at DATE)")
+                connection.exec_driver_sql(
+                    "INSERT INTO visits VALUES (1, 'a@example.fr', 'x', '2020-01-01'), "
+                    "(2, 'a@example.fr', 'y', NULL)"
+                )
+            monkeypatch.setenv("KEYS_DATABASE_URL", url)
+            code, output = cli(
+                "sweep", str(register_path), "--at", "2026-11-01", "--yes", "--state-url", state_url
+            )
+            with engine.connect() as connection:
+                left = connection.exec_driver_sql("SELECT count(*) FROM visits").scalar_one()
+        finally:
+            engine.dispose()
+    assert code == 1 and "the mapping does not match the database" in output, output
+    assert [p for p in _problems(output) if "primary_key '" in p] == [expected]
+    assert left == 2  # the row due (1) shares its email with a row that is not (2): both kept

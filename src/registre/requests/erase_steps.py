@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from registre._exceptions import ErasureStepError
 from registre.engine import anonymize
-from registre.engine.record_keys import keys_from_json, keys_to_json
+from registre.engine.record_keys import key_text, keys_from_json, keys_to_json
 from registre.requests.erase import STEP_SIZE, ErasurePlan, Outcome, Step
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.store import erasure_step
@@ -360,7 +360,7 @@ def _anonymize(
                 seed = row[index]
                 if seed is not None and method in anonymize.KEYED:
                     # drawn from the request and the row: a step run again writes the same
-                    seed = f"{request_id}:{table.name}:{row[0]}"
+                    seed = f"{request_id}:{table.name}:{key_text(row[0])}"
                 length = getattr(table.c[column].type, "length", None)
                 values[column] = anonymize.python_value(
                     method, seed, key=hmac_key, length=length, row_key=row[0]

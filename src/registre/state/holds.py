@@ -191,7 +191,7 @@ class LegalHolds:
             "reason": reason.strip(),
             "store": store,
             "table_name": table,
-            "record_key": None if key is None else str(key),
+            "record_key": None if key is None else key_text(key),
             "identity": canonical_json(identity) if identity else None,
             "until": until,
             "placed_at": now,
