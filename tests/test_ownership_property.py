@@ -1,0 +1,411 @@
+"""The search follows ownership, never a bridge: a property test on random shops, on SQLite,
+PostgreSQL and MariaDB.
+
+Hypothesis draws small online shops: customers (``people``), their cards, logins and orders,
+order items and their shipments (chains of depth 2 and 3), a catalogue of products that many
+items of many people point to, addresses that people, cards and orders share with no owner
+column of their own, orders paid with somebody else's card, and in some draws orders under other
+orders and UUID keys stored as text. For one customer, the test computes which rows are theirs
+in plain Python from the rows it generated (:func:`ownership`), following the rule stated in
+:mod:`registre.requests.graph` and never the finder's code:
+
+* *owned*: the customer's ``people`` row, and every row that references an owned row, at any
+  depth, unless its references to ``people`` name only other people;
+* *referenced*: every row an owned row references, and what those reference (upwards only:
+  never back down to the other rows that reference them), unless its references to ``people``
+  name only other people; a row reached that way leads nowhere either;
+* catalogue rows reached upwards are context: found, never a bridge, never changed.
+
+Then an access request must find exactly those rows, table by table, and an erasure through the
+real request path must leave every other row byte for byte as it was, and leave untouched every
+row of the customer that a row of somebody else references.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from registre.register.mapping import DataStore
+from registre.register.model import Register
+from registre.requests import SubjectRequests
+from registre.requests.find import Finder
+from registre.state import open_state
+from registre.stores.scratch import scratch_database
+from test_requests_fixtures import ANCHOR, BACKENDS, dm_register, server_url
+
+STORE = "shop"
+PEOPLE = "people"
+CATALOGUE = "products"
+EXAMPLES = 25
+"""Examples per property and backend: about 20 s per backend for the module (measured)."""
+
+Key = Any
+RowId = tuple[str, Key]
+"""A row as (table, key)."""
+
+
+# -- the schema ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """A reference ``child.column -> parent``, declared in the register and as a foreign key."""
+
+    child: str
+    column: str
+    parent: str
+
+
+LINKS = [
+    Link("people", "address_id", "addresses"),
+    Link("cards", "person_id", "people"),
+    Link("cards", "address_id", "addresses"),
+    Link("logins", "person_id", "people"),
+    Link("orders", "person_id", "people"),
+    Link("orders", "card_id", "cards"),
+    Link("orders", "address_id", "addresses"),
+    Link("orders", "parent_id", "orders"),
+    Link("items", "order_id", "orders"),
+    Link("items", "product_id", "products"),
+    Link("shipments", "item_id", "items"),
+]
+TABLES = ["addresses", "products", "people", "cards", "logins", "orders", "items", "shipments"]
+"""Every table, each after the tables it references."""
+TEXT = {
+    "addresses": "street",
+    "products": "label",
+    "people": "name",
+    "cards": "number",
+    "logins": "ip",
+    "orders": "note",
+    "items": "label",
+    "shipments": "tracking",
+}
+"""Each table's one column of data besides its key and references."""
+
+
+def links(self_reference: bool) -> list[Link]:
+    return [link for link in LINKS if self_reference or link.column != "parent_id"]
+
+
+def metadata(uuid_keys: bool, self_reference: bool) -> sa.MetaData:
+    """The shop's tables, keys integers or UUIDs as 36 characters of text."""
+    meta = sa.MetaData()
+    key_type: Any = sa.String(36) if uuid_keys else sa.Integer
+    drawn = links(self_reference)
+    for table in TABLES:
+        columns: list[Any] = [
+            sa.Column("id", key_type, primary_key=True, autoincrement=False),
+            sa.Column(TEXT[table], sa.String(200)),
+        ]
+        if table == PEOPLE:
+            columns.append(sa.Column("email", sa.String(200), index=True))
+        for link in drawn:
+            if link.child == table:
+                target = sa.ForeignKey(f"{link.parent}.id")
+                columns.append(sa.Column(link.column, key_type, target, index=True))
+        sa.Table(table, meta, *columns)
+    return meta
+
+
+def register_of(self_reference: bool) -> Register:
+    """The device-management register with the shop as its only store."""
+    tables: dict[str, Any] = {
+        table: {"references": {}, "columns": {TEXT[table]: "content"}} for table in TABLES
+    }
+    tables["addresses"]["columns"] = {"street": "contact"}
+    tables[CATALOGUE] = {"catalogue": True, "not_personal": ["label"]}
+    tables[PEOPLE] = {
+        "subject": "account_holder",
+        "identity": {"email": "email"},
+        "references": {},
+        "columns": {"email": "contact", "name": "identity"},
+    }
+    tables["orders"]["subject"] = "account_holder"
+    for link in links(self_reference):
+        references = tables[link.child].setdefault("references", {})
+        references[link.column.removesuffix("_id")] = f"{link.column} -> {link.parent}"
+    store = DataStore.model_validate({"url_env": "SHOP_DATABASE_URL", "tables": tables})
+    return dm_register().model_copy(update={"stores": {STORE: store}})
+
+
+# -- the data ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Shop:
+    """One drawn shop: its rows by table and key, and whose request is tested."""
+
+    uuid_keys: bool
+    self_reference: bool
+    rows: dict[str, dict[Key, dict[str, Any]]]
+    person: Key
+    """The key of the customer whose request is tested."""
+
+    @property
+    def email(self) -> str:
+        return str(self.rows[PEOPLE][self.person]["email"])
+
+    def __repr__(self) -> str:  # what hypothesis prints for a falsifying example
+        lines = [f"Shop(uuid_keys={self.uuid_keys}, self_reference={self.self_reference}, "]
+        lines.append(f"person={self.person!r}, rows=")
+        for table in TABLES:
+            for row in self.rows[table].values():
+                lines.append(f"  {table}: {row}")
+        return "\n".join(lines) + ")"
+
+
+def _key(uuid_keys: bool, table: str, n: int) -> Key:
+    if uuid_keys:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"shop/{table}/{n}"))
+    return n
+
+
+@st.composite
+def shops(draw: st.DrawFn) -> Shop:
+    """A small shop where hubs, shared rows and references across people are likely."""
+    uuid_keys = draw(st.booleans())
+    self_reference = draw(st.booleans())
+    rows: dict[str, dict[Key, dict[str, Any]]] = {table: {} for table in TABLES}
+
+    def add(table: str, **values: Any) -> Key:
+        n = len(rows[table]) + 1
+        key = _key(uuid_keys, table, n)
+        rows[table][key] = {"id": key, TEXT[table]: f"{table} {n}", **values}
+        return key
+
+    def one_of(table: str, optional: bool = True) -> Any:
+        keys = list(rows[table])
+        choice = st.sampled_from(keys)
+        return draw(st.none() | choice if optional else choice)
+
+    for _ in range(draw(st.integers(1, 3))):
+        add("addresses")
+    for _ in range(draw(st.integers(1, 3))):
+        add(CATALOGUE)
+    for n in range(1, draw(st.integers(2, 4)) + 1):
+        add(PEOPLE, email=f"client{n}@example.fr", address_id=one_of("addresses"))
+    for person in list(rows[PEOPLE]):
+        for _ in range(draw(st.integers(0, 2))):
+            add("cards", person_id=person, address_id=one_of("addresses"))
+        for _ in range(draw(st.integers(0, 1))):
+            add("logins", person_id=person)
+    for _ in range(draw(st.integers(0, 6))):
+        parent = one_of("orders") if self_reference and rows["orders"] else None
+        values = {
+            "person_id": one_of(PEOPLE, optional=False),
+            "card_id": one_of("cards") if rows["cards"] else None,  # anyone's card
+            "address_id": one_of("addresses"),
+        }
+        if self_reference:
+            values["parent_id"] = parent
+        add("orders", **values)
+    for order in list(rows["orders"]):
+        for _ in range(draw(st.integers(0, 3))):
+            add("items", order_id=order, product_id=one_of(CATALOGUE, optional=False))
+    for item in list(rows["items"]):
+        if draw(st.booleans()):
+            add("shipments", item_id=item)
+    person = one_of(PEOPLE, optional=False)
+    return Shop(uuid_keys, self_reference, rows, person)
+
+
+# -- the oracle: whose rows are whose, from the rows alone ---------------------------------------
+
+
+@dataclass
+class Ownership:
+    """A customer's rows by the ownership rule."""
+
+    owned: set[RowId] = field(default_factory=set)
+    referenced: set[RowId] = field(default_factory=set)
+    context: set[RowId] = field(default_factory=set)
+    """Catalogue rows the customer's rows point to."""
+
+    @property
+    def found(self) -> set[RowId]:
+        return self.owned | self.referenced | self.context
+
+
+def _names_only_others(shop: Shop, drawn: list[Link], table: str, row: dict[str, Any]) -> bool:
+    """Whether the row's references to ``people`` name somebody, and never the customer."""
+    named = {
+        row[link.column]
+        for link in drawn
+        if link.child == table and link.parent == PEOPLE and row[link.column] is not None
+    }
+    return bool(named) and shop.person not in named
+
+
+def ownership(shop: Shop, *, referenced_lead_down: bool = False) -> Ownership:
+    """Which rows are the customer's: owned by them, referenced by their rows, or context.
+
+    ``referenced_lead_down`` plants a bridge (a referenced row leads down to the rows that
+    reference it, as a product led to its other buyers in issue 10): a wrong rule, for the test
+    that shows the property can fail.
+    """
+    drawn = links(shop.self_reference)
+    rows = shop.rows
+    result = Ownership(owned={(PEOPLE, shop.person)})
+    down = [(PEOPLE, shop.person)]
+    up: list[RowId] = []
+    while down or up:
+        while down:
+            table, key = down.pop()
+            up.append((table, key))
+            for link in drawn:
+                if link.parent != table or link.child == PEOPLE or table == CATALOGUE:
+                    continue
+                for child_key, child in rows[link.child].items():
+                    if child[link.column] != key or (link.child, child_key) in result.owned:
+                        continue
+                    if _names_only_others(shop, drawn, link.child, child):
+                        continue
+                    result.owned.add((link.child, child_key))
+                    result.referenced.discard((link.child, child_key))
+                    down.append((link.child, child_key))
+        while up:
+            table, key = up.pop()
+            row = rows[table][key]
+            for link in drawn:
+                if link.child != table or link.parent == PEOPLE or row[link.column] is None:
+                    continue
+                parent = (link.parent, row[link.column])
+                if parent in result.found:
+                    continue
+                if link.parent == CATALOGUE:
+                    result.context.add(parent)
+                    continue
+                if _names_only_others(shop, drawn, link.parent, rows[link.parent][parent[1]]):
+                    continue
+                result.referenced.add(parent)
+                up.append(parent)
+                if referenced_lead_down:
+                    down.append(parent)
+    return result
+
+
+def referenced_by_others(shop: Shop, theirs: set[RowId]) -> set[RowId]:
+    """The customer's rows that a row outside their rows references."""
+    out = set()
+    for link in links(shop.self_reference):
+        for key, row in shop.rows[link.child].items():
+            parent = (link.parent, row[link.column])
+            if (link.child, key) not in theirs and parent in theirs:
+                out.add(parent)
+    return out
+
+
+# -- the databases -------------------------------------------------------------------------------
+
+
+def load(engine: sa.Engine, shop: Shop) -> None:
+    """The shop's tables, created anew, with its rows."""
+    meta = metadata(shop.uuid_keys, shop.self_reference)
+    dropped = sa.MetaData()
+    dropped.reflect(engine)
+    dropped.drop_all(engine)
+    meta.create_all(engine)
+    with engine.begin() as connection:
+        for table in TABLES:
+            if not shop.rows[table]:
+                continue
+            if table == "orders":
+                # an order's parent is an earlier order: insert one at a time, in order
+                for row in shop.rows[table].values():
+                    connection.execute(meta.tables[table].insert(), [row])
+            else:
+                connection.execute(meta.tables[table].insert(), list(shop.rows[table].values()))
+
+
+def snapshot(engine: sa.Engine) -> dict[RowId, bytes]:
+    """Every row of every table, as the bytes of its values, by (table, key)."""
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    out = {}
+    with engine.connect() as connection:
+        for table in meta.sorted_tables:
+            for row in connection.execute(sa.select(table)):
+                out[table.name, row._mapping["id"]] = repr(tuple(row)).encode()
+    return out
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shop_engine(request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
+    """A database of its own per backend, its tables made again for every example."""
+    with scratch_database(server_url(request.param), "registre_own") as url:
+        engine = sa.create_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def found_rows(register: Register, engine: sa.Engine, email: str) -> set[RowId]:
+    found = Finder(register, {STORE: engine}).find({"email": email})
+    return {(rows.table, key) for rows in found for key in rows.rows}
+
+
+def by_table(rows: set[RowId]) -> dict[str, set[Key]]:
+    out: dict[str, set[Key]] = {}
+    for table, key in rows:
+        out.setdefault(table, set()).add(key)
+    return out
+
+
+# -- the properties ------------------------------------------------------------------------------
+
+PROPERTY = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@PROPERTY
+@given(shop=shops())
+def test_an_access_finds_exactly_the_persons_rows(shop_engine: sa.Engine, shop: Shop) -> None:
+    load(shop_engine, shop)
+    expected = ownership(shop)
+    found = found_rows(register_of(shop.self_reference), shop_engine, shop.email)
+    assert by_table(found) == by_table(expected.found)
+    # what names only other people is never the customer's, however it is reached
+    drawn = links(shop.self_reference)
+    for table, key in found:
+        assert not _names_only_others(shop, drawn, table, shop.rows[table][key]), (table, key)
+
+
+@PROPERTY
+@given(shop=shops())
+def test_an_erasure_changes_nobody_elses_rows(shop_engine: sa.Engine, shop: Shop) -> None:
+    load(shop_engine, shop)
+    theirs = ownership(shop)
+    before = snapshot(shop_engine)
+    register = register_of(shop.self_reference)
+    with tempfile.TemporaryDirectory() as tmp:
+        with open_state(f"sqlite:///{Path(tmp) / 'state.db'}") as state:
+            desk = SubjectRequests(
+                register, state, {STORE: shop_engine}, out_dir=Path(tmp) / "out", now=ANCHOR
+            )
+            request = desk.open("erasure", {"email": shop.email})
+            desk.verify(request.id, method="signed letter with an identity document")
+            done = desk.execute(request.id)
+    after = snapshot(shop_engine)
+    assert done.state == "done"
+    untouched = (set(before) - (theirs.owned | theirs.referenced)) | theirs.context
+    untouched |= referenced_by_others(shop, theirs.owned | theirs.referenced)
+    changed = {row for row in untouched if after.get(row) != before[row]}
+    assert not changed
