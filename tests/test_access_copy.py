@@ -24,9 +24,12 @@ import sqlalchemy as sa
 from registre.documents.typography import typeset
 from registre.register.model import Lang, Register
 from registre.requests import SubjectRequests
+from registre.requests.legend import column_words, short_name
 from registre.state import open_state
 from test_requests_fixtures import (  # noqa: F401  (fixtures)
     ANCHOR,
+    crm,
+    crm_register,
     dm_register,
     dm_url,
     email_of,
@@ -222,6 +225,41 @@ def test_headers_are_in_the_language_of_the_request(
     assert LEGENDS[lang] in files and LEGENDS["en" if lang == "fr" else "fr"] not in files
     # a spreadsheet reads the accents: the CSV starts with a byte order mark
     assert files["accounts.csv"].startswith("\ufeff".encode())
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("Identité (nom, prénom, civilité)", "Identité"),
+        ("Appareils (fabricant, IMEI (15 chiffres))", "Appareils"),
+        ("Données de localisation", "Données de localisation"),
+        ("(rien avant)", "(rien avant)"),
+        ("Données de santé (donnée sensible)", "Données de santé"),
+    ],
+)
+def test_a_header_keeps_a_category_name_without_its_list_of_fields(name: str, short: str) -> None:
+    assert short_name(name) == short
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "lang", "header"),
+    [  # the CRM uses the built-in taxonomy's categories
+        ("people", "email", "en", "Contact details (email)"),
+        ("people", "name", "fr", "Identité (name)"),
+        ("people", "manager_id", "en", "Link to people.csv (manager_id)"),
+        ("orders", "address_id", "fr", "Lien vers une autre table (address_id)"),
+        ("notes", "body", "fr", "Contenus (body)"),
+        ("attendees", "id", "en", "Identifier (id)"),
+    ],
+)
+def test_headers_of_built_in_categories_and_references(
+    table: str, column: str, lang: Lang, header: str
+) -> None:
+    register = crm_register()
+    mapping = register.stores["crm"].tables[table]
+    files = {"people": "people.csv", "orders": "orders.csv", "notes": "notes.csv"}
+    words = column_words(register, mapping, crm.tables[table], column, lang, files)
+    assert words.header == header
 
 
 # -- the legend ---------------------------------------------------------------------------------
