@@ -104,8 +104,11 @@ class RuleBinding(_Strict):
 
 
 class TableMapping(_Strict):
-    subject: str | None = None
-    """Which category of person the rows are about (a subject id)."""
+    subject: str | list[str] | None = None
+    """Which category of person the rows are about (a subject id), or several for a table
+    holding several kinds of people (customers' and employees' addresses): a row is then about
+    the kind of person it was reached from, and none is left out of a search.
+    """
     primary_key: Column = "id"
     """The primary key column."""
     identity: dict[str, Column] = Field(default_factory=dict)
@@ -136,6 +139,12 @@ class TableMapping(_Strict):
         if isinstance(value, dict) and isinstance(value.get("rules"), list):
             value = {**value, "rules": {rule_id: {} for rule_id in value["rules"]}}
         return value
+
+    def subject_ids(self) -> list[str]:
+        """The categories of people the rows are about, as a list (empty: not said)."""
+        if self.subject is None:
+            return []
+        return [self.subject] if isinstance(self.subject, str) else list(self.subject)
 
     @model_validator(mode="after")
     def _catalogue_holds_no_people(self) -> TableMapping:

@@ -176,14 +176,16 @@ def _check_stores(
             if not isinstance(table, Mapping):
                 continue
             at: Loc = ("stores", store_id, "tables", table_name)
-            subject = table.get("subject")
-            if isinstance(subject, str) and subjects is not None and subject not in subjects:
-                yield (
-                    (*at, "subject"),
-                    f"table '{table_name}' is about '{subject}', which is "
-                    "not a declared data subject category",
-                    _declare_hint("subjects", subject, subjects),
-                )
+            named = table.get("subject")
+            for index, subject in enumerate(named if isinstance(named, list) else [named]):
+                if isinstance(subject, str) and subjects is not None and subject not in subjects:
+                    where = (*at, "subject", index) if isinstance(named, list) else (*at, "subject")
+                    yield (
+                        where,
+                        f"table '{table_name}' is about '{subject}', which is "
+                        "not a declared data subject category",
+                        _declare_hint("subjects", subject, subjects),
+                    )
             for column, category in _mapping(table.get("columns")).items():
                 if (
                     isinstance(category, str)

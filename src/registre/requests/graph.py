@@ -84,9 +84,31 @@ class StoreGraph:
             found = self._memo["parents", child] = [e for e in self.edges if e.child == child]
         return found
 
-    def subject(self, table: str) -> str | None:
+    def subjects(self, table: str) -> tuple[str, ...]:
+        """The categories of people the rows of ``table`` are about (none: not narrowed)."""
         mapping = self.store.tables.get(table)
-        return mapping.subject if mapping else None
+        return tuple(mapping.subject_ids()) if mapping else ()
+
+    def fits(self, table: str, context: str | None) -> bool:
+        """Whether rows of ``table`` may be about people of ``context``."""
+        subjects = self.subjects(table)
+        return not subjects or context is None or context in subjects
+
+    def about(self, table: str, context: str | None) -> bool:
+        """Whether ``table`` is declared about the people of ``context`` (never when either is
+        unknown)."""
+        return context is not None and context in self.subjects(table)
+
+    def context(self, table: str, context: str | None) -> str | None:
+        """The category of people a row of ``table`` reached in ``context`` is about: its
+        table's one subject; for a table about several kinds of people (customers' and
+        employees' addresses), the context it was reached in, so that none is dropped."""
+        subjects = self.subjects(table)
+        if len(subjects) == 1:
+            return subjects[0]
+        if not subjects or context in subjects:
+            return context
+        return None
 
     def is_catalogue(self, table: str) -> bool:
         """A table of things, not people (products, countries): context, never a bridge."""
@@ -113,52 +135,38 @@ class StoreGraph:
         opposed to a professional whose own record is the client's."""
         if table != self.tenant_table:
             return False
-        subject = self.subject(table)
+        subjects = set(self.subjects(table))
         return any(
-            self.is_person_table(edge.child) and self.subject(edge.child) == subject
+            self.is_person_table(edge.child) and subjects & set(self.subjects(edge.child))
             for edge in self.children(table)
             if edge.child != table
         )
 
     def may_descend(self, edge: Edge, context: str | None) -> bool:
         """Whether a child row referencing a row of the person (in ``context``) is theirs."""
-        child_subject = self.subject(edge.child)
-        if child_subject and context and child_subject != context:
+        if not self.fits(edge.child, context):
             return False
         if self.is_catalogue(edge.parent):
             return False  # naming a product makes no row anyone's
-        if edge.parent == self.tenant_table and child_subject is None:
+        if edge.parent == self.tenant_table and not self.subjects(edge.child):
             return False  # belonging to a client does not make a row its contact's
         if self.is_organization(edge.parent):
             # under the account a person holds: its records about such people (its invoices),
             # not the people in it (other holders, the users of its devices)
-            return (
-                not self.is_person_table(edge.child)
-                and child_subject is not None
-                and child_subject == context
-            )
+            return not self.is_person_table(edge.child) and self.about(edge.child, context)
         if self.is_person_table(edge.child):
-            return (
-                edge.child != edge.parent
-                and child_subject is not None
-                and (child_subject == context)
-            )
+            return edge.child != edge.parent and self.about(edge.child, context)
         return True
 
     def may_ascend(self, edge: Edge, context: str | None) -> bool:
         """Whether the parent row that a row of the person references is theirs."""
         if edge.parent not in self.store.tables:
             return False
-        parent_subject = self.subject(edge.parent)
         if self.is_person_table(edge.parent) or edge.parent == self.tenant_table:
             # another person's record, or the client's, unless declared about the same people
             # (the account an account holder holds)
-            return (
-                edge.child != edge.parent
-                and parent_subject is not None
-                and parent_subject == context
-            )
-        return not (parent_subject and context and parent_subject != context)
+            return edge.child != edge.parent and self.about(edge.parent, context)
+        return self.fits(edge.parent, context)
 
     def is_end(self, table: str) -> bool:
         """Whether ``table`` ends the references: not a person table nor the clients', no row

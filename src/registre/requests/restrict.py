@@ -225,7 +225,7 @@ def concerned(register: Register, finder: Finder, mine: Found) -> list[str]:
     for rows in mine:
         mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
         if mapping.subject and any(rows.via[k] != "parent" for k in rows.rows):
-            subjects.add(mapping.subject)
+            subjects.update(mapping.subject_ids())
     return [
         a
         for a in objectable(register)

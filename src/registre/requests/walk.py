@@ -113,8 +113,9 @@ class Walk:
                     continue
                 found = self.select_in(table, "identity", wanted)
             for row in found:
-                if self.add(table, tuple(row), mapping.subject, "identity"):
-                    frontier[table][mapping.subject].add(row[0])
+                context = self.graph.context(table, None)
+                if self.add(table, tuple(row), context, "identity"):
+                    frontier[table][context].add(row[0])
         while frontier:
             frontier = self.hop(frontier)
         self.mark_shared()
@@ -178,7 +179,7 @@ class Walk:
                         own = self.graph.is_person_table(edge.child)
                         chosen = [k for k in owned if rows.via[k] == "identity"] if own else owned
                         values = rows.values(edge.target, chosen)
-                        child_context = self.graph.subject(edge.child) or context
+                        child_context = self.graph.context(edge.child, context)
                         how = "account" if under_account else "child"
                         wanted[edge.child].append((edge.column, values, child_context, how))
                 for edge in self.graph.parents(table):
@@ -189,7 +190,7 @@ class Walk:
                         # only the person's own record leads to the account it holds
                         ups = [k for k in keys if rows.via[k] == "identity"] if record else keys
                         values = rows.values(edge.column, ups)
-                        parent_context = self.graph.subject(edge.parent) or context
+                        parent_context = self.graph.context(edge.parent, context)
                         # along a self-reference, the parent is a peer row that must name us
                         how = "peer" if edge.parent == edge.child else "parent"
                         wanted[edge.parent].append((edge.target, values, parent_context, how))
@@ -291,7 +292,7 @@ class Walk:
                     and not record
                     and self.graph.may_ascend(edge, context)
                 ):
-                    parent_context = self.graph.subject(edge.parent) or context
+                    parent_context = self.graph.context(edge.parent, context)
                     wanted[edge.parent].append((edge.target, set(values), parent_context, "parent"))
 
     def expand(self, table: str) -> TableRows:
