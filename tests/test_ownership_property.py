@@ -248,13 +248,20 @@ def _names_only_others(shop: Shop, drawn: list[Link], table: str, row: dict[str,
     return bool(named) and shop.person not in named
 
 
-def ownership(shop: Shop, *, referenced_lead_down: bool = False) -> Ownership:
+FAULTS = ["referenced rows lead down", "rows naming only others are taken"]
+"""Wrong rules :func:`ownership` can plant, to show that the properties can fail."""
+
+
+def ownership(shop: Shop, *, fault: str | None = None) -> Ownership:
     """Which rows are the customer's: owned by them, referenced by their rows, or context.
 
-    ``referenced_lead_down`` plants a bridge (a referenced row leads down to the rows that
-    reference it, as a product led to its other buyers in issue 10): a wrong rule, for the test
-    that shows the property can fail.
+    ``fault`` plants one of :data:`FAULTS`: a bridge (a referenced row, a product among them,
+    leads down to the rows that reference it, as a product led to its other buyers in issue
+    10), or rows that name only other people taken as the customer's (the card another
+    customer paid one of their orders with).
     """
+    bridge = fault == FAULTS[0]
+    taken = fault == FAULTS[1]
     drawn = links(shop.self_reference)
     rows = shop.rows
     result = Ownership(owned={(PEOPLE, shop.person)})
@@ -265,12 +272,14 @@ def ownership(shop: Shop, *, referenced_lead_down: bool = False) -> Ownership:
             table, key = down.pop()
             up.append((table, key))
             for link in drawn:
-                if link.parent != table or link.child == PEOPLE or table == CATALOGUE:
+                if link.parent != table or link.child == PEOPLE:
+                    continue
+                if table == CATALOGUE and not bridge:
                     continue
                 for child_key, child in rows[link.child].items():
                     if child[link.column] != key or (link.child, child_key) in result.owned:
                         continue
-                    if _names_only_others(shop, drawn, link.child, child):
+                    if _names_only_others(shop, drawn, link.child, child) and not taken:
                         continue
                     result.owned.add((link.child, child_key))
                     result.referenced.discard((link.child, child_key))
@@ -284,15 +293,16 @@ def ownership(shop: Shop, *, referenced_lead_down: bool = False) -> Ownership:
                 parent = (link.parent, row[link.column])
                 if parent in result.found:
                     continue
+                if bridge:
+                    down.append(parent)
                 if link.parent == CATALOGUE:
                     result.context.add(parent)
                     continue
-                if _names_only_others(shop, drawn, link.parent, rows[link.parent][parent[1]]):
+                others = _names_only_others(shop, drawn, link.parent, rows[link.parent][parent[1]])
+                if others and not taken:
                     continue
                 result.referenced.add(parent)
                 up.append(parent)
-                if referenced_lead_down:
-                    down.append(parent)
     return result
 
 
@@ -448,19 +458,23 @@ def test_an_erasure_changes_nobody_elses_rows(databases: Databases, shop: Shop) 
     engine = databases.load(shop)
     theirs = ownership(shop)
     before = snapshot(engine)
-    register = register_of(shop.self_reference)
-    with tempfile.TemporaryDirectory() as tmp, open_state(f"sqlite:///{tmp}/state.db") as state:
-        desk = SubjectRequests(
-            register, state, {STORE: engine}, out_dir=Path(tmp) / "out", now=ANCHOR
-        )
-        request = desk.open("erasure", {"email": shop.email})
-        desk.verify(request.id, method="signed letter with an identity document")
-        done = desk.execute(request.id)
+    with tempfile.TemporaryDirectory() as tmp:
+        done = _erase(shop, engine, Path(tmp))
     after = snapshot(engine)
     assert done.state == "done"
     assert not damaged(shop, theirs, before, after)
     emails = {row["email"] for (table, _), row in rows_of(engine) if table == PEOPLE}
     assert shop.email not in emails  # the erasure did erase
+
+
+def _erase(shop: Shop, engine: sa.Engine, tmp: Path) -> Any:
+    """The customer's erasure through the request desk: opened, verified, executed."""
+    register = register_of(shop.self_reference)
+    with open_state(f"sqlite:///{tmp}/state.db") as state:
+        desk = SubjectRequests(register, state, {STORE: engine}, out_dir=tmp / "out", now=ANCHOR)
+        request = desk.open("erasure", {"email": shop.email})
+        desk.verify(request.id, method="signed letter with an identity document")
+        return desk.execute(request.id)
 
 
 def damaged(
@@ -471,3 +485,91 @@ def damaged(
     mine = theirs.owned | theirs.referenced
     untouched = (set(before) - mine) | theirs.context | referenced_by_others(shop, mine)
     return {row for row in untouched if after.get(row) != before[row]}
+
+
+# -- the properties can fail ---------------------------------------------------------------------
+
+
+def _fixed_shop() -> Shop:
+    """Client 1 shares a home address with client 2 and pays an order with client 2's card;
+    client 3 paid an order placed under client 1's with client 1's card; all three bought
+    product 1, and client 2's item was shipped."""
+    rows: dict[str, list[dict[str, Any]]] = {
+        "addresses": [{"id": 1}, {"id": 2}],
+        "products": [{"id": 1}],
+        "people": [
+            {"id": 1, "email": "client1@example.fr", "address_id": 1},
+            {"id": 2, "email": "client2@example.fr", "address_id": 1},
+            {"id": 3, "email": "client3@example.fr", "address_id": None},
+        ],
+        "cards": [
+            {"id": 1, "person_id": 1, "address_id": None},
+            {"id": 2, "person_id": 2, "address_id": 2},
+        ],
+        "logins": [{"id": 1, "person_id": 2}],
+        "orders": [
+            {"id": 1, "person_id": 1, "card_id": 2, "address_id": 1, "parent_id": None},
+            {"id": 2, "person_id": 2, "card_id": 2, "address_id": 2, "parent_id": None},
+            {"id": 3, "person_id": 3, "card_id": 1, "address_id": None, "parent_id": 1},
+        ],
+        "items": [
+            {"id": 1, "order_id": 1, "product_id": 1},
+            {"id": 2, "order_id": 2, "product_id": 1},
+            {"id": 3, "order_id": 3, "product_id": 1},
+        ],
+        "shipments": [{"id": 1, "item_id": 2}],
+    }
+    return Shop(
+        uuid_keys=False,
+        self_reference=True,
+        rows={
+            table: {row["id"]: {TEXT[table]: f"{table} {row['id']}", **row} for row in listed}
+            for table, listed in rows.items()
+        },
+        person=1,
+    )
+
+
+FIXED_OWNED = {("people", 1), ("cards", 1), ("orders", 1), ("items", 1)}
+FIXED_REFERENCED = {("addresses", 1)}
+FIXED_CONTEXT = {("products", 1)}
+
+
+def test_the_oracle_on_a_fixed_shop() -> None:
+    theirs = ownership(_fixed_shop())
+    assert theirs.owned == FIXED_OWNED
+    assert theirs.referenced == FIXED_REFERENCED
+    assert theirs.context == FIXED_CONTEXT
+    # client 3's order references client 1's order and card; client 2's row their address
+    assert referenced_by_others(_fixed_shop(), FIXED_OWNED | FIXED_REFERENCED) == {
+        ("orders", 1),
+        ("cards", 1),
+        ("addresses", 1),
+    }
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_an_access_that_follows_a_wrong_rule_would_fail(databases: Databases, fault: str) -> None:
+    shop = _fixed_shop()
+    wrong = ownership(shop, fault=fault).found
+    right = ownership(shop).found
+    assert wrong != right
+    found = found_rows(register_of(shop.self_reference), databases.load(shop), shop.email)
+    assert by_table(found) == by_table(right)
+    assert by_table(found) != by_table(wrong)
+
+
+def test_an_erasure_that_crossed_a_bridge_would_fail(databases: Databases, tmp_path: Path) -> None:
+    shop = _fixed_shop()
+    theirs = ownership(shop)
+    engine = databases.load(shop)
+    before = snapshot(engine)
+    done = _erase(shop, engine, tmp_path)
+    assert done.state == "done"
+    after = snapshot(engine)
+    assert not damaged(shop, theirs, before, after)
+    # what a bridge through product 1 and the shared address would have done
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM shipments WHERE id = 1"))
+        connection.execute(sa.text("UPDATE addresses SET street = '[redacted]' WHERE id = 1"))
+    assert damaged(shop, theirs, before, snapshot(engine)) == {("shipments", 1), ("addresses", 1)}
