@@ -581,3 +581,35 @@ def test_a_sweep_refuses_a_declared_key_that_is_not_unique_before_any_write(
     assert code == 1 and "the mapping does not match the database" in output, output
     assert [p for p in _problems(output) if "primary_key '" in p] == [expected]
     assert left == 2  # the row due (1) shares its email with a row that is not (2): both kept
+
+
+BAD_KEYS = [
+    # (table, key, what hold add says on PostgreSQL and MariaDB; SQLite keeps UUIDs as text)
+    ("people", "not-a-uuid", "the key of 'people' (id) is a UUID, and 'not-a-uuid' is not one"),
+    ("payments", "12,50", "the key of 'payments' (number) is a decimal number, and '12,50' is"),
+    ("days", "05/01/2025", "the key of 'days' (day) is a date, and '05/01/2025' is not one"),
+    ("logins", "yesterday", "the key of 'logins' (at) is a timestamp, and 'yesterday' is not"),
+    ("days", "2031-01-01", "store 'keys' has no row of 'days' with day 2031-01-01"),
+]
+
+
+@pytest.mark.parametrize(("table", "key", "expected"), BAD_KEYS)
+def test_a_record_hold_on_a_key_of_the_wrong_type_is_refused(
+    keys_url: str,
+    tmp_path: Path,
+    cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    table: str,
+    key: str,
+    expected: str,
+) -> None:
+    register_path = write_register(tmp_path, KEYS_STORE)
+    state_url = f"sqlite:///{tmp_path / 'state.db'}"
+    monkeypatch.setenv("KEYS_DATABASE_URL", keys_url)
+    code, output = cli(
+        "hold", "add", "--reason", "litige", "--store", "keys", "--table", table, "--key", key,
+        "--register", str(register_path), "--state-url", state_url,
+    )  # fmt: skip
+    if keys_url.startswith("sqlite") and table == "people":
+        expected = "store 'keys' has no row of 'people' with id not-a-uuid"
+    assert code != 0 and expected in " ".join(output.split()), output
