@@ -20,11 +20,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from registre.cli import main
+from registre.engine.record_keys import key_json, keys_from_json, keys_to_json, typed_value
 from registre.register.mapping import DataStore
 from registre.register.model import Register
 from registre.requests import SubjectRequests
@@ -215,6 +217,60 @@ def request(
         opened = requests.open(kind, {"email": f"person{n}@example.fr"})
         requests.verify(opened.id, method="signed letter with an identity document")
         return requests.execute(opened.id)
+
+
+# -- a key written to the state and read back -----------------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+ROUND_TRIPS = [
+    # (column type, the database's value, its JSON)
+    (sa.Integer(), 42, 42),
+    (sa.Uuid(), person_id(1), str(person_id(1))),
+    (sa.Numeric(12, 2), Decimal("1011.50"), "1011.5"),
+    (sa.Numeric(12, 2), Decimal("1000.00"), "1000"),
+    (sa.Date(), date(2025, 1, 5), "2025-01-05"),
+    (sa.DateTime(), datetime(2025, 3, 1, 18, 30, 15, 123456), "2025-03-01T18:30:15.123456"),
+    (
+        sa.DateTime(timezone=True),
+        datetime(2025, 3, 1, 19, 30, 15, 123456, tzinfo=PARIS),
+        "2025-03-01T18:30:15.123456+00:00",
+    ),
+    (sa.String(40), "h-1-0 é", "h-1-0 é"),
+]
+
+
+@pytest.mark.parametrize(("kind", "value", "text"), ROUND_TRIPS)
+def test_a_key_read_back_equals_the_databases_value(kind: Any, value: Any, text: Any) -> None:
+    column = sa.Column("k", kind)
+    assert key_json(value) == text
+    assert json.loads(keys_to_json([value])) == [text]
+    assert keys_from_json(column, keys_to_json([value])) == [value]
+
+
+TYPED = [
+    # (column type, text given, the value bound in a WHERE; None: names no row)
+    (sa.DateTime(), "2025-03-01T19:30:15+01:00", datetime(2025, 3, 1, 18, 30, 15)),
+    (
+        sa.DateTime(timezone=True),
+        "2025-03-01 18:30:15",
+        datetime(2025, 3, 1, 18, 30, 15, tzinfo=UTC),
+    ),
+    (sa.Uuid(), str(person_id(1)).upper(), person_id(1)),
+    (sa.Uuid(), "not-a-uuid", None),
+    (sa.Numeric(12, 2), "NaN", None),
+    (sa.Integer(), " 42 ", 42),
+    (sa.Integer(), "4_2", None),
+    (sa.Date(), "2025-1-5", None),
+    (sa.CHAR(36), str(person_id(1)).upper(), str(person_id(1)).upper()),  # text stays text
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "expected"), TYPED)
+def test_a_key_given_as_text_takes_the_columns_type(kind: Any, text: str, expected: Any) -> None:
+    typed = typed_value(sa.Column("k", kind), text)
+    assert typed == expected and type(typed) is type(expected)
+    if isinstance(expected, datetime):
+        assert (typed.tzinfo is None) == (expected.tzinfo is None)
 
 
 # -- access, portability, erasure ----------------------------------------------------------------
