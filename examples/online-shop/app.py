@@ -228,6 +228,7 @@ class _Shop:
         self.emails: set[str] = {WELL_KNOWN_EMAIL}
         self.prices: list[int] = []
         self.group: dict[int, tuple[datetime, datetime, list[int], list[int]]] = {}
+        self.expiry: dict[int, datetime] = {}
 
     def next(self, table: str) -> int:
         self.last[table] = self.last.get(table, 0) + 1
@@ -268,7 +269,7 @@ def generate(subjects: int, seed: int = 0, batch_rows: int = 20_000) -> Iterator
         if len(shop.group) == 20 or number == subjects - 1:
             for customer_id in shop.group:
                 _orders(shop, batch, customer_id)
-            shop.group = {}
+            shop.group, shop.expiry = {}, {}
             if sum(len(rows) for rows in batch.values()) >= batch_rows:
                 yield in_batch, batch
                 batch, in_batch = _empty(), 0
@@ -320,6 +321,8 @@ def _customer(shop: _Shop, out: Batch, *, well_known: bool = False) -> None:
             email = email[0].upper() + email[1:]
     last_active = _between(rng, ANCHOR - span, ANCHOR - _DAY)
     created = _between(rng, last_active - 10 * _YEAR, last_active - 30 * _DAY)
+    if well_known:
+        created = _second(last_active - 2 * _YEAR)
     deleted = _between(rng, last_active, ANCHOR) if closed else None
     alt = shop.email(first, last, "travail.example") if rng.random() < 0.2 else None
     phone = _phone(rng) if well_known or rng.random() < 0.7 else None
@@ -334,7 +337,10 @@ def _customer(shop: _Shop, out: Batch, *, well_known: bool = False) -> None:
         expires = expires.replace(day=1, hour=0, minute=0, second=0)
         if closed and rng.random() < 0.5:
             expires = min(expires, ANCHOR - 30 * _DAY)
+        if well_known:  # a card she still pays with
+            expires = datetime(ANCHOR.year + 2, 7, 1)
         cards.append(shop.next("payment_cards"))
+        shop.expiry[cards[-1]] = expires
         brand = rng.choice(["visa", "mastercard", "cb"])
         out["payment_cards"].append(
             (cards[-1], customer_id, brand, f"{rng.randint(0, 9999):04d}", expires)
@@ -362,15 +368,22 @@ def _orders(shop: _Shop, out: Batch, customer_id: int) -> None:
     their_homes = [home for n in others for home in shop.group[n][2]]
     their_cards = [card for n in others for card in shop.group[n][3]]
     well_known = customer_id == 1
+    if well_known:  # a relative's card still valid, so a sweep at the anchor keeps it
+        their_cards = [card for card in their_cards if shop.expiry[card] > ANCHOR] or their_cards
     for number in range(4 if well_known else rng.choice([0, 1, 1, 2, 3, 5, 8])):
         address, card = rng.choice(homes), rng.choice(cards) if cards else None
-        # Camille's second order is a gift, her third paid with a relative's card
-        if (rng.random() < 0.1 or (well_known and number == 1)) and their_homes:
+        gift, borrowed = rng.random() < 0.1, rng.random() < 0.05
+        if well_known:  # her second order is a gift, her third paid with a relative's card
+            gift, borrowed = number == 1, number == 2
+        if gift and their_homes:
             address = rng.choice(their_homes)
-        if (rng.random() < 0.05 or (well_known and number == 2)) and their_cards:
+        if borrowed and their_cards:
             card = rng.choice(their_cards)
+        if well_known:  # her orders are recent: a sweep at the anchor keeps them whole
+            placed = _between(rng, last_active - 300 * _DAY, last_active)
+        else:
+            placed = _between(rng, created, last_active)
         order_id = shop.next("orders")
-        placed = _between(rng, created, last_active)
         out["orders"].append((order_id, customer_id, address, card, placed))
         chosen = {rng.randint(1, POPULAR)} if well_known or rng.random() < 0.7 else set()
         chosen |= {rng.randint(1, len(shop.prices)) for _ in range(rng.randint(0, 3))}
