@@ -480,7 +480,7 @@ def test_audit_log_as_a_table(
     ],
     ids=" ".join,
 )
-def test_reading_commands_in_a_directory_without_a_trail_say_so_and_create_nothing(
+def test_reading_commands_without_a_state_or_a_register_say_so_and_create_nothing(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     run_cli: Callable[..., tuple[int, str, str]],
@@ -488,12 +488,11 @@ def test_reading_commands_in_a_directory_without_a_trail_say_so_and_create_nothi
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("REGISTRE_STATE_URL", raising=False)
+    monkeypatch.delenv("REGISTRE_REGISTER", raising=False)
     code, out, err = run_cli(*command)
     assert code == 1
-    assert f"no audit trail at {tmp_path / 'registre-state.sqlite'}: nothing has been swept" in (
-        err
-    )
-    assert "REGISTRE_STATE_URL" in err
+    assert "which state database? neither --state-url, nor REGISTRE_STATE_URL, nor a " in err
+    assert "REGISTRE_REGISTER" in err
     assert "intact" not in out
     assert list(tmp_path.iterdir()) == []
 

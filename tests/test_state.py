@@ -167,14 +167,15 @@ def test_opening_a_fresh_database_from_several_processes_at_once(state_url: str)
         assert state.audit.verify() == []
 
 
-def test_the_url_comes_from_the_environment_then_the_working_directory(
+def test_the_url_comes_from_the_environment_never_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("REGISTRE_STATE_URL", raising=False)
-    with open_state() as state:
-        state.audit.append("test.local", details={})
-    assert (tmp_path / "registre-state.sqlite").exists()
+    with pytest.raises(StateError, match=r"^which state database\? ") as raised:
+        open_state()
+    assert "--register" in raised.value.hint and "REGISTRE_STATE_URL" in raised.value.hint
+    assert list(tmp_path.iterdir()) == []
 
     monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'from-env.sqlite'}")
     with open_state() as state:
@@ -232,7 +233,7 @@ def test_an_empty_sqlite_file_is_not_a_state_and_stays_empty(tmp_path: Path) -> 
             "cannot open the state database at sqlite:////nonexistent-directory/state.sqlite",
             "directory of the SQLite file exists",
         ),
-        ("registre-state.sqlite", "is not a SQLAlchemy URL", "sqlite:///registre-state.sqlite"),
+        ("registre-state.sqlite", "is not a SQLAlchemy URL", "sqlite:////srv/privacy/"),
         ("nosuchdb://user:pw@host/db", "nosuchdb://user:***@host/db", "driver"),
     ],
 )

@@ -6,7 +6,7 @@ change between versions::
     register = registre.load_register("register.yaml")
     findings = registre.lint(register)
     html = registre.render_policy(register, "fr", "html")
-    state = registre.open_state()            # the engine's state and audit trail
+    state = registre.open_state(register="register.yaml")  # found beside the register
     requests = registre.SubjectRequests(...)  # data-subject requests
 """
 

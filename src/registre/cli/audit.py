@@ -15,8 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from registre.cli import EXIT_PROBLEMS, app, out
-from registre.cli.options import StateUrl, Url
-from registre.state import EngineState, Hold, open_state
+from registre.cli.options import StateRegister, StateUrl, Url
+from registre.state import EngineState, Hold, StateLocation, open_state
 from registre.state.chain import GENESIS
 from registre.state.holds import normalize_identity
 
@@ -48,9 +48,11 @@ HASH_PREFIX = 12
 
 
 @contextmanager
-def _state(url: str | None, *, create: bool = False) -> Iterator[EngineState]:
+def _state(
+    url: str | StateLocation | None, register: Path | None, *, create: bool = False
+) -> Iterator[EngineState]:
     """The state database; only a command that writes (``hold add``) creates it."""
-    state = open_state(url, create=create)
+    state = open_state(url, register=register, create=create)
     try:
         yield state
     finally:
@@ -80,10 +82,11 @@ def verify(
         ),
     ] = None,
     state_url: StateUrl = None,
+    register_path: StateRegister = None,
 ) -> None:
     """Check that no audit entry was altered, reordered, inserted or removed."""
     expected = _head_prefix(expect_head) if expect_head is not None else None
-    with _state(state_url) as state:
+    with _state(state_url, register_path) as state:
         problems = state.audit.verify()
         head = state.audit.head()
         published = _published_seq(state, expected, head) if expected and not problems else None
@@ -150,9 +153,10 @@ def log(
     ] = None,
     as_json: AsJson = False,
     state_url: StateUrl = None,
+    register_path: StateRegister = None,
 ) -> None:
     """Show the audit trail's entries, oldest first."""
-    with _state(state_url) as state:
+    with _state(state_url, register_path) as state:
         entries = list(state.audit.entries(since_seq=since, action_prefix=action))
     if as_json:
         for entry in entries:
@@ -215,6 +219,7 @@ def hold_add(
     """Place a legal hold on a person (--email, --phone, --identity) or a record (--store
     --table --key), checked against the register's mapping and the database first."""
     from registre.register.loader import load_register
+    from registre.state import locate_state
     from registre.stores.hold_targets import person_identity, record_key
 
     person = _identity(email, phone, identity or [])
@@ -252,7 +257,8 @@ def hold_add(
         key = record_key(register, store, table, key, url=url)
     else:
         person = person_identity(register, person, url=url)
-    with _state(state_url, create=True) as state:
+    location = locate_state(state_url, register_path=register_path, register=register)
+    with _state(location, register_path, create=True) as state:
         try:
             hold = state.holds.place(
                 reason=reason,
@@ -293,9 +299,10 @@ def hold_list(
     ] = False,
     as_json: AsJson = False,
     state_url: StateUrl = None,
+    register_path: StateRegister = None,
 ) -> None:
     """List the legal holds in force."""
-    with _state(state_url) as state:
+    with _state(state_url, register_path) as state:
         holds = state.holds.all() if include_released else state.holds.active()
     if as_json:
         for hold in holds:
@@ -334,11 +341,12 @@ def hold_release(
     reason: Annotated[str, typer.Option("--reason", help="Why the hold ends.")],
     actor: Actor = None,
     state_url: StateUrl = None,
+    register_path: StateRegister = None,
 ) -> None:
     """Release a legal hold: retention applies to the data again."""
     if not reason.strip():
         raise typer.BadParameter("the reason must not be empty", param_hint="--reason")
-    with _state(state_url) as state:
+    with _state(state_url, register_path) as state:
         hold = state.holds.release(hold_id, reason=reason, actor=_actor(actor))
     out.print(f"legal hold {hold.id} on {escape(hold.describe())} released")
 

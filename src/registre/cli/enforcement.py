@@ -70,16 +70,24 @@ def _prepare(
 ) -> tuple[Register, datetime, list[Any]]:
     from registre.engine.sweep import holds_from_state, prepare, restrictions_from_state
     from registre.register.loader import load_register
-    from registre.state import existing_state
+    from registre.state import existing_state, locate_state
+    from registre.state.location import earlier_default
 
     register = load_register(path)
     at = _instant(at_text, register)
     stores = _store_ids(register, url)
     holds: list[Any] = []
-    state = existing_state(state_url)  # a plan is a dry run: it creates no state database
+    location = locate_state(state_url, register_path=path, register=register)
+    state = existing_state(location)  # a plan is a dry run: it creates no state database
     if state is not None:
         with state:
             holds = holds_from_state(state.holds.active()) + restrictions_from_state(state)
+    elif (earlier := earlier_default(location)) is not None:
+        err.print(
+            f"[yellow]warning:[/yellow] no state at {escape(str(location.sqlite_file()))} "
+            f"(found {escape(location.origin)}); the legal holds in {escape(str(earlier))}, "
+            "left by an earlier registre, are not applied: move that file there"
+        )
     plans = []
     try:
         for store_id in stores:
@@ -212,9 +220,10 @@ def sweep(
     """Delete and anonymize what the register says is due, in audited, resumable batches."""
     from registre.engine.journal import Journal
     from registre.engine.sweep import exclusive, require_keys, sweep_item
-    from registre.state import open_state, register_digest
+    from registre.state import locate_state, open_state, register_digest
 
     register, moment, plans = _prepare(register_path, url, at, state_url)
+    location = locate_state(state_url, register_path=register_path, register=register)
     try:
         if moment > datetime.now(moment.tzinfo):
             # data due at a later date is not due yet: the register says to keep it until then
@@ -236,13 +245,15 @@ def sweep(
                     "confirm it: run again with --yes"
                 )
             typer.confirm(f"Change {total:,} rows as shown above?", abort=True)
-        with ExitStack() as locks, open_state(state_url) as state:
+        with ExitStack() as locks, open_state(location) as state:
             for sp in plans:
                 locks.enter_context(exclusive(sp))
             actor = _actor()
             # a run still marked running on one of these databases is dead: alive, it would
             # hold the lock we now hold (runs on other databases are none of this sweep's)
             targets = sorted({sp.target for sp in plans})
+            # every entry names the database it is about, without credentials
+            databases = {sp.store: sp.target for sp in plans}
             interrupted = state.runs.running("sweep", targets=targets)
             run = state.runs.start(
                 "sweep",
@@ -269,6 +280,7 @@ def sweep(
                     "batch_size": batch_size,
                     "due": total,
                     "resumes": interrupted[0].id if interrupted else None,
+                    "databases": databases,
                 },
             )
 
@@ -301,15 +313,15 @@ def sweep(
                                 sp,
                                 item,
                                 batch_size=batch_size,
-                                audit=journal.announce,
-                                record=journal.record,
+                                audit=_naming(journal.announce, sp.target),
+                                record=_naming(journal.record, sp.target),
                                 progress=checkpoint,
                             )
                             journal.flush()
                             results.append((sp.store, result))
             except BaseException as error:
                 journal.flush()
-                failure = {"error": str(error) or type(error).__name__}
+                failure = {"error": str(error) or type(error).__name__, "databases": databases}
                 state.audit.append("sweep.failed", details=failure, actor=actor, run_id=run.id)
                 state.runs.finish(run.id, status="failed", summary=failure)
                 raise
@@ -332,13 +344,26 @@ def sweep(
                 for s, r in results
             ]
             # held and blocked per item only: a row two rules would change counts for both
-            summary: dict[str, Any] = {"changed": sum(i["changed"] for i in items), "items": items}
+            summary: dict[str, Any] = {
+                "changed": sum(i["changed"] for i in items),
+                "items": items,
+                "databases": databases,
+            }
             state.audit.append("sweep.finished", details=summary, actor=actor, run_id=run.id)
             state.runs.finish(run.id, status="done", summary=summary)
     finally:
         for sp in plans:
             sp.engine.dispose()
     _print_summary(summary, run.id)
+
+
+def _naming(audit: Any, database: str) -> Any:
+    """``audit`` with the store's database, credentials left out, added to every entry."""
+
+    def named(action: str, details: dict[str, Any]) -> None:
+        audit(action, {**details, "database": database})
+
+    return named
 
 
 def _print_summary(summary: dict[str, Any], run_id: int) -> None:

@@ -76,10 +76,12 @@ def _desk(
     *,
     stores: bool = True,
     export_retention: str | None = None,
+    create: bool = True,
 ) -> Iterator[Any]:
+    """The request desk; ``create=False`` for commands that only read: no new state then."""
     from registre.register.loader import load_register
     from registre.requests import SubjectRequests
-    from registre.state import open_state
+    from registre.state import locate_state, open_state
     from registre.stores.connect import connect
 
     if register_path is None:
@@ -90,8 +92,14 @@ def _desk(
             f"--url names one database, and the register has {len(register.stores)} stores",
             hint="set each store's url_env variable instead",
         )
+    location = locate_state(state_url, register_path=register_path, register=register)
     engines = {s: connect(register, s, url) for s in register.stores} if stores else {}
-    state = open_state(state_url)
+    try:
+        state = open_state(location, create=create)
+    except BaseException:
+        for engine in engines.values():
+            engine.dispose()
+        raise
     try:
         now = _instant(at, ZoneInfo(register.policy.timezone))
         actor = _login()
@@ -505,7 +513,7 @@ def list_(
     """Requests by due date, late first."""
     from registre.durations import local_date
 
-    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+    with _desk(register, url, at, state_url, out_dir, stores=False, create=False) as desk:
         listed = desk.list()
         tz = desk.tz
     if as_json:
@@ -539,7 +547,7 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """A request, its result and its history."""
-    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+    with _desk(register, url, at, state_url, out_dir, stores=False, create=False) as desk:
         request = desk.get(request_id)
         history = desk.history(request_id)
     if as_json:

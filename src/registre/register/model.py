@@ -600,6 +600,31 @@ class Breaches(Strict):
     """True when people are told of high-risk breaches (Art. 34)."""
 
 
+class StateDatabase(Strict):
+    """Where registre keeps its own state: runs, the audit trail, legal holds and requests.
+
+    Every command finds it the same way from any directory: ``--state-url``, else the
+    ``REGISTRE_STATE_URL`` variable, else this setting, else ``registre-state.sqlite`` beside
+    the register's file (inside a register folder). A hold placed from one directory is then
+    the hold a sweep started from another one (a cron job runs from ``$HOME``) respects.
+    """
+
+    path: str | None = None
+    """A SQLite file for the state, relative to the register's file (or inside its folder),
+    such as 'state/registre.sqlite'; default 'registre-state.sqlite' there."""
+    url_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    """The environment variable holding the state's SQLAlchemy URL, for a state on a database
+    server, such as REGISTRE_STATE_DATABASE_URL; a command refuses when it is not set."""
+
+    @model_validator(mode="after")
+    def _one_place(self) -> StateDatabase:
+        if self.path is not None and self.url_env is not None:
+            raise ValueError("give either a 'path' or a 'url_env', not both")
+        if self.path is not None and not self.path.strip():
+            raise ValueError("the state's 'path' is empty: name a file, or remove the key")
+        return self
+
+
 # -- the register -------------------------------------------------------------------------------
 
 
@@ -634,6 +659,9 @@ class Register(Strict):
     """Personal data breach notification."""
     stores: dict[Id, DataStore] = Field(default_factory=dict)
     """Databases the register is enforced on, by id."""
+    state: StateDatabase | None = None
+    """Where registre keeps its runs, audit trail, holds and requests; default: a SQLite file
+    beside the register."""
 
     # Resolved views: built-in vocabulary merged with what the register declares.
 

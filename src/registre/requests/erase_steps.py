@@ -29,6 +29,7 @@ from registre.requests.erase import STEP_SIZE, ErasurePlan, Outcome, Step
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.store import erasure_step
 from registre.state.db import read_connection, utcnow, write_transaction
+from registre.stores.database_name import database_name
 
 WRITES = ("delete", "anonymize")
 """Actions of the steps that change the data; the others record what was found."""
@@ -224,6 +225,7 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
                 details={
                     "step": row.seq,
                     "store": row.store,
+                    "database": database_name(finder.engine(row.store).url),
                     "table": row.table_name,
                     "rows": len(keys),
                     "columns": sorted(columns),

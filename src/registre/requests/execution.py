@@ -274,11 +274,13 @@ def _erasure(
         desk.state,
         request.id,
         plan,
-        {
-            "person": identity_digest(request.identity),
-            "steps": len(plan.steps),
-            "outcomes": outcomes,
-        },
+        desk.name_databases(
+            {
+                "person": identity_digest(request.identity),
+                "steps": len(plan.steps),
+                "outcomes": outcomes,
+            }
+        ),
         before=lambda c: desk.audit_in(c, "execute", request, rows=found.summary()),
         found=mine,
         forwarded=processed,

@@ -56,6 +56,7 @@ from registre.requests.lifecycle import RequestKind, RequestState
 from registre.requests.store import SubjectRequest, export_table
 from registre.state import identity_digest
 from registre.state.db import read_connection, utcnow, write_transaction
+from registre.stores.database_name import database_name
 
 EXPORT_RETENTION = Duration(30, "days")
 """How long an export package stays on disk, by default: long enough to send it, short enough
@@ -111,6 +112,8 @@ class SubjectRequests:
         self.register = register
         self.state = state
         self.finder = Finder(register, engines)
+        # the stores' databases, named without credentials for the audit trail
+        self.databases = {store: database_name(engine.url) for store, engine in engines.items()}
         # absolute, so that what is recorded (exports, letters) is found from any folder
         self.out_dir = Path(out_dir).resolve()
         self.export_retention = export_retention
@@ -137,6 +140,7 @@ class SubjectRequests:
         """Audit ``action`` inside the caller's write transaction on the state database."""
         details.setdefault("person", identity_digest(request.identity))
         details.setdefault("kind", request.kind.value)
+        self.name_databases(details)
         self.state.audit.append_in(
             connection,
             f"request.{action}",
@@ -156,12 +160,28 @@ class SubjectRequests:
         self.state.audit.append_many_in(
             connection,
             [
-                (f"request.{action}", {"person": person, "kind": request.kind.value, **details})
+                (
+                    f"request.{action}",
+                    self.name_databases({"person": person, "kind": request.kind.value, **details}),
+                )
                 for action, details in entries
             ],
             actor=self.actor,
             request_id=request.id,
         )
+
+    def name_databases(self, details: dict[str, Any]) -> dict[str, Any]:
+        """Add the database an entry is about (its store's), or those the desk reaches.
+
+        An entry written with no connection to a store (opening, verifying, refusing) names
+        none: it touched none.
+        """
+        store = details.get("store")
+        if isinstance(store, str) and store in self.databases:
+            details.setdefault("database", self.databases[store])
+        elif self.databases:
+            details.setdefault("databases", dict(self.databases))
+        return details
 
     def _deadline(self, starts: date, extended: bool) -> lifecycle.Deadline:
         rights = self.register.rights

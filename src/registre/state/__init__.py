@@ -4,7 +4,7 @@
 
     from registre.state import open_state
 
-    with open_state() as state:            # REGISTRE_STATE_URL, else ./registre-state.sqlite
+    with open_state(register="register.yaml") as state:   # see registre.state.location
         state.audit.append("sweep.delete", details={"table": "device", "count": 12})
         problems = state.audit.verify()
 
@@ -23,7 +23,8 @@ Additions after the first version: ``EngineState.close()`` and use as a context 
 ``AuditTrail.head()``, ``AuditEntry.as_json()``, ``Hold``/``Run`` ``as_json()``, the hold
 look-ups listed in :mod:`registre.state.holds`, :func:`identity_digest`, and
 ``Runs.progress_in`` (a checkpoint in the same transaction as an audit entry), ``create=False``
-and :func:`existing_state`.
+and :func:`existing_state`, their ``register`` argument, :func:`locate_state` and
+:class:`StateLocation` (the state is found from the register, never the working directory).
 """
 
 from __future__ import annotations
@@ -49,10 +50,10 @@ from registre.state.db import (
     MIGRATIONS,
     create_state_engine,
     masked,
-    resolve_url,
     writer_connection,
 )
 from registre.state.holds import Hold, LegalHolds, identity_digest
+from registre.state.location import StateLocation, earlier_default, locate_state
 from registre.state.runs import Run, Runs, register_digest
 
 __all__ = [
@@ -64,8 +65,10 @@ __all__ = [
     "LegalHolds",
     "Run",
     "Runs",
+    "StateLocation",
     "existing_state",
     "identity_digest",
+    "locate_state",
     "open_state",
     "register_digest",
 ]
@@ -105,31 +108,63 @@ class EngineState:
         self.close()
 
 
-def open_state(url: str | None = None, *, create: bool = True) -> EngineState:
-    """Open the state database at ``url`` (or ``REGISTRE_STATE_URL``) and migrate it.
+def open_state(
+    url: str | StateLocation | None = None,
+    *,
+    register: str | Path | None = None,
+    create: bool = True,
+) -> EngineState:
+    """Open the state database and migrate it.
 
-    With ``create=False``, a state registre never wrote there is a :class:`StateError` saying
-    so, and nothing is created: neither the SQLite file nor the tables.
+    Found from ``url``, else ``REGISTRE_STATE_URL``, else the register at ``register`` (its
+    ``state:`` setting, else ``registre-state.sqlite`` beside it): see
+    :mod:`registre.state.location`. With none of them it is a :class:`StateError`, and so it is
+    with ``create=False`` for a state registre never wrote there: nothing is created, neither
+    the SQLite file nor the tables.
     """
-    resolved = resolve_url(url)
-    state = _open(resolved, create=create)
-    if state is None:
+    location = _locate(url, register)
+    earlier = earlier_default(location)
+    if create and earlier is not None:
+        there = location.sqlite_file()
         raise StateError(
-            f"no audit trail at {_where(resolved)}: nothing has been swept, held or "
-            "requested with this state database",
-            hint="run the command where registre ran, or point at the state database it used "
-            "with --state-url or REGISTRE_STATE_URL",
+            f"the state is found {location.origin}, at {there}, which does not exist yet, and "
+            f"an earlier registre kept its state in this directory, at {earlier}",
+            hint=f"move it there (mv {earlier} {there}) so that its holds and audit trail "
+            "carry on, or name it with --state-url or REGISTRE_STATE_URL",
+        )
+    state = _open(location.url, create=create)
+    if state is None:
+        hint = (
+            "name the state database registre used with --state-url or REGISTRE_STATE_URL, "
+            "or with the register's state: setting"
+        )
+        if earlier is not None:
+            hint = f"an earlier registre kept its state at {earlier}: move it to " + (
+                f"{location.sqlite_file()}, or {hint}"
+            )
+        raise StateError(
+            f"no audit trail at {_where(location.url)} (found {location.origin}): nothing has "
+            "been swept, held or requested with this state database",
+            hint=hint,
         )
     return state
 
 
-def existing_state(url: str | None = None) -> EngineState | None:
-    """The state database at ``url`` if registre has written one there, else None.
+def existing_state(
+    url: str | StateLocation | None = None, *, register: str | Path | None = None
+) -> EngineState | None:
+    """The state database if registre has written one there, else None.
 
-    For commands that only read it: nothing is created. A state written by an older version
-    of registre is migrated, as :func:`open_state` does.
+    Found as :func:`open_state` finds it. For commands that only read it: nothing is created.
+    A state written by an older version of registre is migrated, as :func:`open_state` does.
     """
-    return _open(resolve_url(url), create=False)
+    return _open(_locate(url, register).url, create=False)
+
+
+def _locate(url: str | StateLocation | None, register: str | Path | None) -> StateLocation:
+    if isinstance(url, StateLocation):
+        return url
+    return locate_state(url, register_path=register)
 
 
 def _open(url: str, *, create: bool) -> EngineState | None:

@@ -1,9 +1,9 @@
 """The engine's own state database: URL, engine, schema, migrations on open.
 
 The state database holds what registre itself must remember between runs: the audit trail,
-legal holds, and sweep runs with their checkpoints. It is reached by a SQLAlchemy URL
-(``REGISTRE_STATE_URL``, else ``sqlite:///registre-state.sqlite`` in the working directory) and
-brought to the latest schema with Alembic every time it is opened.
+legal holds, and sweep runs with their checkpoints. It is reached by a SQLAlchemy URL found the
+same way from any directory (see :mod:`registre.state.location`) and brought to the latest
+schema with Alembic every time it is opened.
 
 SQLite is driven in "manual BEGIN" mode so that writers can ask for ``BEGIN IMMEDIATE``: the
 audit trail's appends then serialise on the database lock instead of failing half way.
@@ -12,7 +12,6 @@ audit trail's appends then serialise on the database lock instead of failing hal
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +26,6 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from registre._exceptions import StateError
 
-DEFAULT_URL = "sqlite:///registre-state.sqlite"
-URL_VARIABLE = "REGISTRE_STATE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # Busy-wait this long for another writer's lock before giving up (seconds).
@@ -146,11 +143,6 @@ def to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def resolve_url(url: str | None) -> str:
-    """The state URL to use: the argument, else ``REGISTRE_STATE_URL``, else the local file."""
-    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
-
-
 def masked(url: str | URL) -> str:
     """The URL for messages, with its password hidden."""
     try:
@@ -166,7 +158,7 @@ def create_state_engine(url: str) -> Engine:
     except exc.ArgumentError:
         raise StateError(
             f"the state database URL {url!r} is not a SQLAlchemy URL",
-            hint="use e.g. sqlite:///registre-state.sqlite or "
+            hint="use e.g. sqlite:////srv/privacy/registre-state.sqlite or "
             "postgresql+psycopg://user@host/db (option --state-url or REGISTRE_STATE_URL)",
         ) from None
     try:
