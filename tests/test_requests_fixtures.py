@@ -163,6 +163,7 @@ sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), index=True),
     sa.Column("body", sa.String(400)),
+    sa.Column("written_at", sa.DateTime),
 )
 
 CRM_STORE = {
@@ -198,6 +199,7 @@ CRM_STORE = {
         "notes": {
             "references": {"meeting": "meeting_id -> meetings"},
             "columns": {"body": "content"},
+            "not_personal": ["written_at"],
         },
     },
 }
@@ -211,7 +213,13 @@ def crm_register(*, forwarded_notes: bool = False) -> Register:
     """
     tables: dict[str, Any] = dict(CRM_STORE["tables"])  # type: ignore[call-overload]
     if forwarded_notes:
-        tables["notes"] = {**tables["notes"], "rules": ["shared-contacts"]}
+        # the rule's clocks start at the note, so that its mapping is one a sweep enforces
+        clocks = ("contact_deleted", "account_deleted", "subscription_ended")
+        tables["notes"] = {
+            **tables["notes"],
+            "rules": ["shared-contacts"],
+            "events": dict.fromkeys(clocks, "written_at"),
+        }
     store = DataStore.model_validate({**CRM_STORE, "tables": tables})
     return dm_register().model_copy(update={"stores": {"crm": store}})
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, exc, inspect
 from sqlalchemy.engine import Inspector
 from sqlalchemy.types import Date, DateTime, TypeEngine
 
@@ -168,12 +169,16 @@ def _foreign_keys(inspector: Inspector, names: frozenset[str]) -> tuple[LiveFore
 
 def _unique(inspector: Inspector, table: str) -> tuple[tuple[str, ...], ...]:
     """UNIQUE constraints and unique indexes alike: the database refuses a duplicate either way."""
-    found = {tuple(c["column_names"]) for c in inspector.get_unique_constraints(table)}
     # SQLite keeps an inline UNIQUE column as an automatic index only
     auto: dict[str, Any] = (
         {"include_auto_indexes": True} if inspector.dialect.name == "sqlite" else {}
     )
-    for index in inspector.get_indexes(table, **auto):
+    with warnings.catch_warnings():
+        # an index on an expression (lower(email)) says nothing of a column's own uniqueness
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection", exc.SAWarning)
+        found = {tuple(c["column_names"]) for c in inspector.get_unique_constraints(table)}
+        indexes = inspector.get_indexes(table, **auto)
+    for index in indexes:
         if index.get("unique") and all(index["column_names"]):
             found.add(tuple(str(c) for c in index["column_names"]))
     return tuple(sorted(found))
