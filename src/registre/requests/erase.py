@@ -2,8 +2,13 @@
 
 For each row found for the person, in this order of precedence:
 
+* a catalogue's rows (products), and rows the person's data only references that hold nothing
+  personal, are not the person's: never touched;
 * a table we hold only as a processor is not touched: the request goes to the controller;
 * a row under a legal hold is kept as it is;
+* the client's record of an organization (an account its holders' records reference) is the
+  company's: kept as it is; the account's records reached through it (its payment methods) are
+  kept while the client's contract runs (:mod:`registre.requests.contract`);
 * a row a legal obligation still requires at the request's instant (invoices for 10 years,
   see :mod:`registre.requests.duty`) is kept; the obligation's columns are kept, its columns
   past their anonymization clock are anonymized with the register's methods, and its other
@@ -213,6 +218,8 @@ def _decide(
     personal = _personal_columns(mapping, table)
     person_holds = [h for h in holds if h.kind == "person" and h.covers_person(found.identity)]
     for key in rows.rows:
+        if not personal and rows.via[key] == "parent":
+            continue  # referenced, with nothing personal in it (a product): not theirs to erase
         status = table_duties.get(key) if table_duties is not None else None
         if person_holds or any(
             h.kind == "record" and h.covers_record(rows.store, rows.table, key) for h in holds

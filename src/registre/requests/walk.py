@@ -394,7 +394,9 @@ class Walk:
         self.inherit_shared()
 
     def inherit_shared(self) -> None:
-        """Rows hanging from a shared row (a shared meeting's notes) are shared too.
+        """Rows hanging from a shared row the person owns (a shared meeting's notes) are shared
+        too; never those that merely reference a shared row (the person's items of a product
+        others bought too).
 
         Rows that name their owner (an attendance row naming the person) stay the person's.
         """
@@ -412,7 +414,12 @@ class Walk:
                     or self.graph.owner_edges(edge.child)
                 ):
                     continue
-                shared_targets = parent.values(edge.target, parent.shared)
+                # only a shared row the person owns holds content (a shared meeting's notes);
+                # a referenced one (a product others bought too) holds nobody's rows
+                leading = [
+                    k for k in parent.shared if self.graph.leads_down(edge.parent, parent.via[k])
+                ]
+                shared_targets = parent.values(edge.target, leading)
                 if child.bulk is not None:
                     if not shared_targets & set(child.bulk.values):
                         continue
