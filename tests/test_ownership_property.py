@@ -69,6 +69,7 @@ class Link:
 
 LINKS = [
     Link("people", "address_id", "addresses"),
+    Link("people", "referrer_id", "people"),
     Link("cards", "person_id", "people"),
     Link("cards", "address_id", "addresses"),
     Link("logins", "person_id", "people"),
@@ -79,8 +80,23 @@ LINKS = [
     Link("items", "order_id", "orders"),
     Link("items", "product_id", "products"),
     Link("shipments", "item_id", "items"),
+    Link("gifts", "sender_id", "people"),
+    Link("gifts", "recipient_id", "people"),
+    Link("gifts", "order_id", "orders"),
 ]
-TABLES = ["addresses", "products", "people", "cards", "logins", "orders", "items", "shipments"]
+SELF_REFERENCES = {"referrer_id", "parent_id"}
+"""References of a table to itself, in the draws with ``self_reference``."""
+TABLES = [
+    "addresses",
+    "products",
+    "people",
+    "cards",
+    "logins",
+    "orders",
+    "items",
+    "shipments",
+    "gifts",
+]
 """Every table, each after the tables it references."""
 TEXT = {
     "addresses": "street",
@@ -91,12 +107,13 @@ TEXT = {
     "orders": "note",
     "items": "label",
     "shipments": "tracking",
+    "gifts": "message",
 }
 """Each table's one column of data besides its key and references."""
 
 
 def links(self_reference: bool) -> list[Link]:
-    return [link for link in LINKS if self_reference or link.column != "parent_id"]
+    return [link for link in LINKS if self_reference or link.column not in SELF_REFERENCES]
 
 
 def metadata(uuid_keys: bool, self_reference: bool) -> sa.MetaData:
@@ -195,7 +212,10 @@ def shops(draw: st.DrawFn) -> Shop:
     for _ in range(draw(st.integers(1, 3))):
         add(CATALOGUE)
     for n in range(1, draw(st.integers(2, 4)) + 1):
-        add(PEOPLE, email=f"client{n}@example.fr", address_id=one_of("addresses"))
+        values = {"email": f"client{n}@example.fr", "address_id": one_of("addresses")}
+        if self_reference:  # who referred them: somebody already a client
+            values["referrer_id"] = one_of(PEOPLE) if rows[PEOPLE] else None
+        add(PEOPLE, **values)
     for person in list(rows[PEOPLE]):
         for _ in range(draw(st.integers(0, 2))):
             add("cards", person_id=person, address_id=one_of("addresses"))
@@ -203,8 +223,9 @@ def shops(draw: st.DrawFn) -> Shop:
             add("logins", person_id=person)
     for _ in range(draw(st.integers(0, 6))):
         parent = one_of("orders") if self_reference and rows["orders"] else None
+        guest = draw(st.integers(0, 5)) == 0
         values = {
-            "person_id": one_of(PEOPLE, optional=False),
+            "person_id": None if guest else one_of(PEOPLE, optional=False),
             "card_id": one_of("cards") if rows["cards"] else None,  # anyone's card
             "address_id": one_of("addresses"),
         }
@@ -217,6 +238,13 @@ def shops(draw: st.DrawFn) -> Shop:
     for item in list(rows["items"]):
         if draw(st.booleans()):
             add("shipments", item_id=item)
+    for _ in range(draw(st.integers(0, 3))):
+        add(
+            "gifts",
+            sender_id=one_of(PEOPLE, optional=False),
+            recipient_id=one_of(PEOPLE),
+            order_id=one_of("orders") if rows["orders"] else None,
+        )
     person = one_of(PEOPLE, optional=False)
     return Shop(uuid_keys, self_reference, rows, person)
 
@@ -239,7 +267,12 @@ class Ownership:
 
 
 def _names_only_others(shop: Shop, drawn: list[Link], table: str, row: dict[str, Any]) -> bool:
-    """Whether the row's references to ``people`` name somebody, and never the customer."""
+    """Whether the row's references to ``people`` name somebody, and never the customer.
+
+    Not for a ``people`` row: it is whoever its identity says, whoever referred them.
+    """
+    if table == PEOPLE:
+        return False
     named = {
         row[link.column]
         for link in drawn
@@ -347,6 +380,17 @@ def features(shop: Shop, theirs: Ownership) -> list[str]:
         out.append("a product the person and others bought")
     if "shipments" in {t for t, _ in theirs.owned}:
         out.append("a chain of depth 3")
+    for row in shop.rows["gifts"].values():
+        if shop.person in (row["sender_id"], row["recipient_id"]) and row["recipient_id"] not in (
+            None,
+            row["sender_id"],
+        ):
+            out.append("a gift between the person and another")
+            break
+    if any(t == "orders" and shop.rows[t][k]["person_id"] is None for t, k in theirs.owned):
+        out.append("a guest order under the person's rows")
+    if any(row.get("referrer_id") is not None for row in shop.rows[PEOPLE].values()):
+        out.append("a client referred by another")
     return out
 
 
@@ -377,14 +421,16 @@ class Databases:
             meta.create_all(engine)
         with engine.begin() as connection:
             if shop.self_reference:
+                # rows referencing rows of their own table: unlinked first, for MariaDB
                 connection.execute(meta.tables["orders"].update().values(parent_id=None))
+                connection.execute(meta.tables[PEOPLE].update().values(referrer_id=None))
             for table in reversed(TABLES):
                 connection.execute(meta.tables[table].delete())
             for table in TABLES:
                 if not shop.rows[table]:
                     continue
-                if table == "orders":
-                    # an order's parent is an earlier order: one at a time, in order
+                if table in ("orders", PEOPLE):
+                    # a row's parent is an earlier row: one at a time, in order
                     for row in shop.rows[table].values():
                         connection.execute(meta.tables[table].insert(), [row])
                 else:
@@ -481,9 +527,19 @@ def damaged(
     shop: Shop, theirs: Ownership, before: dict[RowId, bytes], after: dict[RowId, bytes]
 ) -> set[RowId]:
     """Rows an erasure for the customer changed or deleted though it must not have: rows not
-    theirs, catalogue rows, and rows of theirs that somebody else's rows reference."""
+    theirs, catalogue rows, and rows of theirs that somebody else's rows reference.
+
+    Except the customer's own record (their ``people`` row) when a client they referred
+    references it: it is theirs alone, *pinned* rather than shared (see
+    :mod:`registre.requests.find`), so it is anonymized in place, never deleted: kept as it was,
+    their identity would survive their erasure.
+    """
     mine = theirs.owned | theirs.referenced
-    untouched = (set(before) - mine) | theirs.context | referenced_by_others(shop, mine)
+    record = (PEOPLE, shop.person)
+    shared = referenced_by_others(shop, mine)
+    untouched = (set(before) - mine) | theirs.context | (shared - {record})
+    if record in shared and record not in after:
+        return {record}
     return {row for row in untouched if after.get(row) != before[row]}
 
 
@@ -491,16 +547,16 @@ def damaged(
 
 
 def _fixed_shop() -> Shop:
-    """Client 1 shares a home address with client 2 and pays an order with client 2's card;
-    client 3 paid an order placed under client 1's with client 1's card; all three bought
+    """Client 1 referred client 2, shares a home address with them and pays an order with their
+    card; client 3 paid an order placed under client 1's with client 1's card; all three bought
     product 1, and client 2's item was shipped."""
     rows: dict[str, list[dict[str, Any]]] = {
         "addresses": [{"id": 1}, {"id": 2}],
         "products": [{"id": 1}],
         "people": [
-            {"id": 1, "email": "client1@example.fr", "address_id": 1},
-            {"id": 2, "email": "client2@example.fr", "address_id": 1},
-            {"id": 3, "email": "client3@example.fr", "address_id": None},
+            {"id": 1, "email": "client1@example.fr", "address_id": 1, "referrer_id": None},
+            {"id": 2, "email": "client2@example.fr", "address_id": 1, "referrer_id": 1},
+            {"id": 3, "email": "client3@example.fr", "address_id": None, "referrer_id": None},
         ],
         "cards": [
             {"id": 1, "person_id": 1, "address_id": None},
@@ -518,6 +574,7 @@ def _fixed_shop() -> Shop:
             {"id": 3, "order_id": 3, "product_id": 1},
         ],
         "shipments": [{"id": 1, "item_id": 2}],
+        "gifts": [],
     }
     return Shop(
         uuid_keys=False,
@@ -540,8 +597,10 @@ def test_the_oracle_on_a_fixed_shop() -> None:
     assert theirs.owned == FIXED_OWNED
     assert theirs.referenced == FIXED_REFERENCED
     assert theirs.context == FIXED_CONTEXT
-    # client 3's order references client 1's order and card; client 2's row their address
+    # client 3's order references client 1's order and card; client 2's row their address and
+    # their record (client 1 referred client 2)
     assert referenced_by_others(_fixed_shop(), FIXED_OWNED | FIXED_REFERENCED) == {
+        ("people", 1),
         ("orders", 1),
         ("cards", 1),
         ("addresses", 1),
