@@ -545,6 +545,64 @@ def test_a_step_that_fails_stops_the_erasure_where_it_resumes(
     cli.monkeypatch.setenv("APP_DATABASE_URL", cli.url)
 
 
+def test_a_privilege_revoked_midway_stops_the_erasure_where_it_resumes(
+    database: str, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """PostgreSQL: the store's user loses DELETE on orders once the users row is anonymized.
+
+    The check before the first write sees every privilege in place; the revocation comes with
+    the first step, as a DBA's would in the middle of a run.
+    """
+    if backend != "postgresql":
+        pytest.skip("a trigger that revokes a privilege: PostgreSQL only")
+    name = f"rg_{uuid.uuid4().hex[:10]}"
+    execute_sql(
+        database,
+        f"CREATE ROLE {name} LOGIN PASSWORD 'pw'",
+        f"GRANT SELECT, UPDATE, DELETE ON users, orders TO {name}",
+        "CREATE FUNCTION revoke_orders() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS "
+        f"$$ BEGIN EXECUTE 'REVOKE DELETE ON orders FROM {name}'; RETURN NEW; END $$",
+        "CREATE TRIGGER revoke_orders AFTER UPDATE ON users "
+        "FOR EACH ROW EXECUTE FUNCTION revoke_orders()",
+    )
+    try:
+        as_role = sa.make_url(database).set(username=name, password="pw")
+        cli = Cli(tmp_path, as_role.render_as_string(hide_password=False), monkeypatch, capsys)
+        request_id = cli.opened(1)
+        code, _, err = cli("request", "execute", request_id, "--yes")
+        assert code == 1
+        message = " ".join(error_lines(err))
+        assert message.startswith(
+            f"error: request {request_id}: the erasure stopped at step 1, deleting rows from "
+            "table 'orders' (store 'app'): permission denied for table orders; the steps before "
+            "it are done, this one and the rest are not (the audit trail says which)"
+        )
+        assert message.endswith(
+            "hint: give the store's user the privilege it lacks (or open the database "
+            f"read-write), then run `registre request execute {request_id}` again: it resumes "
+            "at this step"
+        )
+        assert cli.state(request_id)["state"] == "in_progress"
+        failed = [d for a, d in cli.audit(request_id) if a == "request.erasure.failed"]
+        assert [(d["step"], d["steps_done"], d["steps_left"]) for d in failed] == [(1, 1, 1)]
+
+        execute_sql(
+            database, "DROP TRIGGER revoke_orders ON users", f"GRANT DELETE ON orders TO {name}"
+        )
+        code, _, err = cli("request", "execute", request_id, "--yes")
+        assert code == 0, err
+        assert cli.state(request_id)["state"] == "done"
+        with scratch_database(server_url(backend), "registre_ef") as fresh:
+            load(fresh)
+            (tmp_path / "uninterrupted").mkdir()
+            other = Cli(tmp_path / "uninterrupted", fresh, monkeypatch, capsys)
+            code, _, err = other("request", "execute", other.opened(1), "--yes")
+            assert code == 0, err
+            assert digests(fresh) == digests(database)
+    finally:
+        execute_sql(database, f"DROP OWNED BY {name}", f"DROP ROLE {name}")
+
+
 # -- (d) a privilege the database says is missing: refused in advance --------------------------
 
 
@@ -608,6 +666,29 @@ def test_a_missing_privilege_is_refused_before_any_write(cli: Cli, backend: str)
     assert any(line.endswith(problem.removeprefix("- store")) for line in error_lines(check_err))
     assert digests(cli.url) == before
     assert cli.state(request_id)["state"] == "in_progress"
+
+
+def test_a_privilege_held_through_a_mariadb_role_is_not_refused(cli: Cli, backend: str) -> None:
+    """MariaDB does not show a role's privileges in information_schema: not known, not refused."""
+    if backend != "mariadb":
+        pytest.skip("MariaDB roles")
+    name = f"rg_{uuid.uuid4().hex[:10]}"
+    database = sa.make_url(cli.url).database
+    execute_sql(
+        cli.url,
+        f"CREATE ROLE {name}_role",
+        f"GRANT SELECT, UPDATE, DELETE ON {database}.* TO {name}_role",
+        f"CREATE USER '{name}'@'%' IDENTIFIED BY 'pw'",
+        f"GRANT {name}_role TO '{name}'@'%'",
+        f"SET DEFAULT ROLE {name}_role FOR '{name}'@'%'",
+    )
+    try:
+        as_user = sa.make_url(cli.url).set(username=name, password="pw")
+        cli.monkeypatch.setenv("APP_DATABASE_URL", as_user.render_as_string(hide_password=False))
+        code, _, err = cli("check", str(cli.register), "--connect")
+        assert code == 0, err
+    finally:
+        execute_sql(cli.url, f"DROP USER '{name}'@'%'", f"DROP ROLE {name}_role")
 
 
 # -- (e) the plan before asking, and --dry-run ---------------------------------------------------
