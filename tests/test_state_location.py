@@ -411,3 +411,27 @@ def test_sweep_and_request_entries_name_the_database_without_credentials(
     written = json.dumps([e.as_json() for e in entries])
     assert credentials == [] or not any(c in written for c in credentials)
     assert str(parsed.host or "") in written
+
+
+def test_a_sweep_beside_a_state_left_in_the_working_directory_refuses_before_any_write(
+    privacy: Path, places: tuple[Path, Path], run_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upgrade's fork: the holds are in ./registre-state.sqlite, the register has none."""
+    here = places[0]
+    monkeypatch.chdir(here)
+    register = str(privacy / "register.yaml")
+    with scratch_database(server_url("sqlite"), "registre_loc") as url:
+        load_dm(url)
+        email = _held_holder(url)
+        with open_state(f"sqlite:///{here / STATE}") as earlier:
+            earlier.holds.place(reason="litigation", identity={"email": email})
+        due = _gone_holders(url)
+
+        code, _out, err = run_cli("plan", register, "--url", url, "--at", AT)
+        assert code == 0, err
+        assert f"the legal holds in {here / STATE}, left by an earlier registre, are not " in err
+        code, _out, err = run_cli("sweep", register, "--url", url, "--at", AT, "--yes")
+        assert code == 1
+        assert f"mv {here / STATE} {privacy / STATE}" in err and "Traceback" not in err
+        assert sorted(_holders(url, due)) == sorted(due)  # nothing deleted, held or not
+    assert sorted(p.name for p in privacy.iterdir()) == ["register.yaml"]
