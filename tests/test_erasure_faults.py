@@ -428,6 +428,15 @@ def _not_null_phone(url: str) -> list[str]:
 
 # -- (c) the live schema changed: the erasure refuses as the sweep does -----------------------
 
+CLOCK_TO_TEXT = {
+    "sqlite": [
+        "ALTER TABLE users DROP COLUMN closed_at",
+        "ALTER TABLE users ADD COLUMN closed_at TEXT",
+    ],
+    "postgresql": ["ALTER TABLE users ALTER COLUMN closed_at TYPE TEXT"],
+    "mariadb": ["ALTER TABLE users MODIFY closed_at TEXT"],
+}
+
 
 @pytest.mark.parametrize(
     ("change", "problem"),
@@ -443,13 +452,20 @@ def _not_null_phone(url: str) -> list[str]:
             "- store 'app', table 'users', column 'phone': the mapping names a column the table "
             "does not have (fix the column name in the mapping, or add the column to the table)",
         ),
+        (
+            "clock",
+            "- store 'app', table 'users', column 'closed_at': event 'closed' is at "
+            "'closed_at', a TEXT column, not a date or timestamp: a retention clock cannot "
+            "start from it (convert 'users.closed_at' to a timestamp, or map the event to a "
+            "timestamp column)",
+        ),
     ],
-    ids=["personal column added", "mapped column dropped"],
+    ids=["personal column added", "mapped column dropped", "clock turned to text"],
 )
 def test_an_erasure_refuses_a_schema_the_sweep_refuses_with_its_message(
-    cli: Cli, change: str, problem: str
+    cli: Cli, backend: str, change: str, problem: str
 ) -> None:
-    execute_sql(cli.url, change)
+    execute_sql(cli.url, *(CLOCK_TO_TEXT[backend] if change == "clock" else [change]))
     request_id = cli.opened(1)
     before = digests(cli.url)
     code, _, sweep_err = cli("sweep", str(cli.register), "--at", "2026-11-01", "--yes")
@@ -529,6 +545,13 @@ def test_a_step_that_fails_stops_the_erasure_where_it_resumes(
             assert count.scalar() == 2
     finally:
         engine.dispose()
+
+    # what is left to do is what --dry-run shows: the step that failed
+    stopped = digests(cli.url)
+    code, out, err = cli("request", "execute", request_id, "--dry-run")
+    assert code == 0, err
+    assert f"Erasure of request {request_id}: 1 step to run" in " ".join(out.split())
+    assert digests(cli.url) == stopped
 
     execute_sql(cli.url, *UNLOCK[backend])
     code, _, err = cli("request", "execute", request_id, "--yes")

@@ -47,7 +47,9 @@ def _why(outcome: Outcome) -> str:
 
 def plan_table(request_id: str, plan: ErasurePlan) -> Table:
     written = methods(plan)
-    table = Table(title=f"Erasure of request {request_id}: {len(plan.steps)} steps to run")
+    count = len(plan.steps)
+    steps = f"{count} step{'' if count == 1 else 's'} to run"
+    table = Table(title=f"Erasure of request {request_id}: {steps}")
     for header in ("table", "rows", "outcome", "columns written (method)", "why"):
         table.add_column(header, justify="right" if header == "rows" else "left")
     for outcome in plan.outcomes:
