@@ -626,6 +626,41 @@ def test_a_privilege_revoked_midway_stops_the_erasure_where_it_resumes(
         execute_sql(database, f"DROP OWNED BY {name}", f"DROP ROLE {name}")
 
 
+def test_a_connection_lost_midway_stops_the_erasure_where_it_resumes(
+    cli: Cli, backend: str
+) -> None:
+    """PostgreSQL: the server ends the session that deletes the orders."""
+    if backend != "postgresql":
+        pytest.skip("a trigger that ends its own session: PostgreSQL only")
+    execute_sql(
+        cli.url,
+        "CREATE FUNCTION end_session() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN OLD; END $$",
+        "CREATE TRIGGER end_session BEFORE DELETE ON orders "
+        "FOR EACH ROW EXECUTE FUNCTION end_session()",
+    )
+    request_id = cli.opened(3)
+    code, _, err = cli("request", "execute", request_id, "--yes")
+    assert code == 1
+    message = " ".join(error_lines(err))
+    assert message.startswith(
+        f"error: request {request_id}: the erasure stopped at step 1, deleting rows from table "
+        "'orders' (store 'app'): "
+    )
+    assert "hint: check that the database is reachable, then run" in message
+    assert cli.state(request_id)["state"] == "in_progress"
+    execute_sql(cli.url, "DROP TRIGGER end_session ON orders")
+    code, _, err = cli("request", "execute", request_id, "--yes")
+    assert code == 0, err
+    engine = sa.create_engine(cli.url)
+    try:
+        with engine.connect() as connection:
+            left = connection.execute(sa.text("SELECT COUNT(*) FROM orders WHERE user_id = 3"))
+            assert left.scalar() == 0
+    finally:
+        engine.dispose()
+
+
 # -- (d) a privilege the database says is missing: refused in advance --------------------------
 
 
