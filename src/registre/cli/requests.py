@@ -579,17 +579,31 @@ def purge_exports(
     """Delete export packages past their retention, with the letters beside them; audited.
 
     A package already gone from disk is reported and recorded as missing, never as deleted.
-    Exits 1 when a package recorded with a relative path is not found from here.
+    What an interrupted `request execute` left in the request folders is cleared first: a
+    recorded package still under its temporary name is put in place, and a package no request
+    records is deleted. Exits 1 when a package recorded with a relative path is not found from
+    here.
     """
+    from registre.requests import pending_files
+
     with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+        cleared = pending_files.clear_interrupted(desk.state.engine, desk.out_dir)
         purged = desk.purge_exports()
     if as_json:
-        print(json.dumps(purged.as_json(), sort_keys=True))
+        interrupted = {
+            "orphans": [str(p) for p in cleared.orphans],
+            "settled": [str(p) for p in cleared.settled],
+        }
+        print(json.dumps(purged.as_json() | interrupted, sort_keys=True))
     else:
         out.print(
             f"{len(purged.deleted)} export package(s) deleted, "
             f"with {len(purged.letters)} letter(s) beside them"
         )
+        for path in cleared.orphans:
+            out.print(escape(f"deleted, recorded by no request (an interrupted execute): {path}"))
+        for path in cleared.settled:
+            out.print(escape(f"recorded package put in place (an interrupted execute): {path}"))
         for path in purged.missing:
             out.print(
                 escape(f"already gone from disk, nothing deleted (recorded as missing): {path}")

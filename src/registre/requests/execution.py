@@ -3,8 +3,8 @@
 Access and portability write the export package and the letter, then record everything in one
 state transaction: the audit entries, the export's record and the request's closing. Nothing of
 the organization's data changes, so nothing needs auditing before; if that transaction fails,
-the package is deleted again. (Killed between writing the package and committing, the package
-stays on disk unrecorded; executing the request again overwrites it.)
+the package is deleted again. (It is written under a temporary name, given its own once recorded:
+see :mod:`registre.requests.pending_files` for what a kill leaves and how it is cleared.)
 
 Erasure and rectification change the data: each change is audited and committed first (see
 :mod:`registre.requests.erase`). Restriction and objection are executed by
@@ -14,7 +14,6 @@ Erasure and rectification change the data: each change is audited and committed 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -134,8 +133,6 @@ def close(
     result["nothing_found"] = mine.empty and processed.empty
     if not processed.empty:
         result["forwarded"] = forwarding.package(desk, request, processed, entries, writes=writes)
-    written = [Path(result["export"])] if "export" in result else []
-    written += [Path(p) for p in result.get("forwarded", {}).get("forward_data", [])]
     instruction = request.options.get("instruction")
     if instruction:
         # the controller answers the person: the confirmation is the controller's
@@ -169,7 +166,6 @@ def close(
         result,
         entries,
         writes,
-        written,
     )
 
 

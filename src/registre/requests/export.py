@@ -41,6 +41,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from registre.owner_only import make_folder, open_private
 from registre.register.model import Lang, Register
 from registre.requests import scope
 from registre.requests.find import Finder, Found, Reading, TableRows
@@ -109,7 +110,7 @@ def write_export(
     the reader's (the register's first language by default); ``for_controller`` marks a
     package sent to the controller of the data, whose legend does not address the person.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     lang = lang or register.policy.languages[0]
     plan = []
     multi_store = len({rows.store for rows in found}) > 1
@@ -127,8 +128,9 @@ def write_export(
     }
     counts: dict[str, int] = {}
     with (
+        open_private(path) as handle,
         _Reader(finder, reading) as reader,
-        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive,
     ):
         with archive.open(_entry("data.json"), "w", force_zip64=True) as raw:
             out = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
@@ -177,8 +179,8 @@ def write_export(
         )
         archive.writestr(_entry(LEGEND_NAMES[lang]), text.encode("utf-8"))
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+    with path.open("rb") as written:
+        for block in iter(lambda: written.read(1 << 20), b""):
             digest.update(block)
     return ExportFile(path, digest.hexdigest(), path.stat().st_size, sum(counts.values()), counts)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from registre import owner_only
 from registre._exceptions import RequestError
 from registre.register.model import Register
 from registre.requests import letters, packages, scope
@@ -75,7 +76,6 @@ def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) ->
         result,
         entries,
         writes,
-        [Path(p) for p in result["forward_data"]],
     )
 
 
@@ -151,9 +151,9 @@ def package(
         "data": [Path(p).name for p in data],
     }
     summary_path = desk.out_dir / request.id / "forward.json"
-    summary_path.write_text(
+    owner_only.write_text(
+        summary_path,
         json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
-        encoding="utf-8",
     )
     return {
         "forward_letter": paths[0],

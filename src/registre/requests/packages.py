@@ -5,7 +5,9 @@ one per controller of the data we hold as a processor (for that client, to answe
 with: Art. 28(3)(e)). Each package is written first, then recorded in the transaction that
 closes the request (:func:`close_recorded`): an ``export.created`` audit entry and a row of
 ``registre_export`` with its expiry, after which ``registre request purge-exports`` deletes it.
-If that transaction fails, the packages are deleted again.
+A package is written under a temporary name and given its own once that transaction commits;
+if it fails, the package is deleted (see :mod:`registre.requests.pending_files` for why the
+rename comes after the commit, and what a kill leaves).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from registre.requests import store
 from registre.requests.export import ExportFile, write_export
 from registre.requests.find import Found, Reading
 from registre.requests.lifecycle import RequestKind, RequestState
+from registre.requests.pending_files import PendingFile
 from registre.requests.store import SubjectRequest, export_table
 from registre.state.db import write_transaction
 
@@ -36,14 +39,29 @@ StateWrite = Callable[[Connection], object]
 
 @dataclass
 class Package:
-    """A package written for a request, not yet recorded."""
+    """A package written for a request, not yet recorded: under a temporary name until it is."""
 
     file: ExportFile
     expires: datetime
+    path: Path
+    """Where it will be once recorded."""
 
-    @property
-    def path(self) -> Path:
-        return self.file.path
+
+class PackageRecord:
+    """The state write that records a package, and what becomes of its file after it."""
+
+    def __init__(self, row: dict[str, Any], pending: PendingFile) -> None:
+        self.row = row
+        self.pending = pending
+
+    def __call__(self, connection: Connection) -> None:
+        connection.execute(export_table.insert(), self.row)
+
+    def committed(self) -> None:
+        self.pending.put_in_place()
+
+    def abandoned(self) -> None:
+        self.pending.discard()
 
 
 def write_package(
@@ -72,21 +90,26 @@ def write_package(
     }
     if controller is not None:
         header["controller"] = controller
-    exported = write_export(
-        path,
-        desk.register,
-        desk.finder,
-        found,
-        portability=request.kind is RequestKind.portability,
-        header=header,
-        letter_html=letter_html,
-        reading=reading,
-        # a client reads its package in the language we deal with clients in, as its letter
-        lang=request.lang if controller is None else desk.register.policy.languages[0],
-        for_controller=controller is not None,
-    )
+    pending = PendingFile(path)
+    try:
+        exported = write_export(
+            pending.path,
+            desk.register,
+            desk.finder,
+            found,
+            portability=request.kind is RequestKind.portability,
+            header=header,
+            letter_html=letter_html,
+            reading=reading,
+            # a client reads its package in the language we deal with clients in, as its letter
+            lang=request.lang if controller is None else desk.register.policy.languages[0],
+            for_controller=controller is not None,
+        )
+    except BaseException:
+        pending.discard()
+        raise
     if controller is not None and exported.rows == 0:
-        path.unlink(missing_ok=True)
+        pending.discard()
         return None
     created = desk.now()
     # in calendar time where the organization is: a month from 31 January ends on 28 February
@@ -100,21 +123,19 @@ def write_package(
         details["for_controller"] = controller.get("tenant")
     entries.append(("export.created", details))
 
-    def record(connection: Connection) -> None:
-        connection.execute(
-            export_table.insert(),
-            {
-                "request_id": request.id,
-                "path": str(path),
-                "sha256": exported.sha256,
-                "size": exported.size,
-                "created_at": created,
-                "expires_at": expires,
-            },
-        )
-
+    record = PackageRecord(
+        {
+            "request_id": request.id,
+            "path": str(path),
+            "sha256": exported.sha256,
+            "size": exported.size,
+            "created_at": created,
+            "expires_at": expires,
+        },
+        pending,
+    )
     writes.append(record)
-    return Package(exported, expires)
+    return Package(exported, expires, path)
 
 
 def close_recorded(
@@ -126,21 +147,29 @@ def close_recorded(
     result: dict[str, Any],
     entries: AuditEntries,
     writes: list[StateWrite],
-    packages: list[Path],
 ) -> SubjectRequest:
     """Audit ``entries``, make ``writes`` and move the request, in one state transaction.
 
-    If the transaction fails, ``packages`` are deleted: nothing records them.
+    The packages recorded by ``writes`` get their names once it commits; if it fails, they are
+    deleted: nothing records them. A process that loses the race to close the request (its
+    transition finds the request moved) so leaves no file behind, and the winner's stay as
+    recorded.
     """
+    packages = [write for write in writes if isinstance(write, PackageRecord)]
     try:
         with write_transaction(desk.state.engine) as connection:
             desk.audit_many_in(connection, request, entries)
             for write in writes:
                 write(connection)
-            return store.transition(
+            closed = store.transition(
                 connection, request, action, to_state, desk.actor, details, result=result
             )
     except BaseException:
-        for path in packages:
-            path.unlink(missing_ok=True)
+        # (a commit the server made but whose answer was lost lands here too: the package is
+        # then recorded and gone, and purge-exports reports it as missing)
+        for package in packages:
+            package.abandoned()
         raise
+    for package in packages:
+        package.committed()
+    return closed

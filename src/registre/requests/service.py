@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from registre import owner_only
 from registre._exceptions import RequestError
 from registre.durations import Duration
 from registre.register.model import Lang, Register
@@ -193,10 +194,8 @@ class SubjectRequests:
         self, request: SubjectRequest, name: str, html: str, lang: Lang | None = None
     ) -> Path:
         """Write a letter as ``OUT/REQUEST/NAME-LANG.html`` (the person's language by default)."""
-        folder = self.out_dir / request.id
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}-{lang or request.lang}.html"
-        path.write_text(html, encoding="utf-8")
+        path = self.out_dir / request.id / f"{name}-{lang or request.lang}.html"
+        owner_only.write_text(path, html)  # 0600 in 0700 folders: it names the person
         return path
 
     # -- life of a request ----------------------------------------------------------------------

@@ -29,6 +29,7 @@ and :func:`existing_state`, their ``register`` argument, :func:`locate_state` an
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from registre._exceptions import StateError
+from registre.owner_only import create_empty
 from registre.state.audit import AuditEntry, AuditTrail
 from registre.state.chain import AuditProblem
 from registre.state.db import (
@@ -170,6 +172,11 @@ def _locate(url: str | StateLocation | None, register: str | Path | None) -> Sta
 def _open(url: str, *, create: bool) -> EngineState | None:
     if not create and not _sqlite_file_exists(url):
         return None  # connecting would create the file
+    if create:
+        with contextlib.suppress(exc.ArgumentError, OSError):  # create_state_engine reports it
+            if (path := _sqlite_path(url)) is not None:
+                # it holds requesters' identities: 0600 (SQLite gives its journals the same)
+                create_empty(path)
     engine = create_state_engine(url)
     try:
         if not create and _revision(engine) is None:
