@@ -16,9 +16,9 @@ have nothing to do with each other:
   are stored in the forms people write them (``06 38 45 42 23``, ``+33 6 38 45 42 23``, ...).
 
 One customer is always there, to try requests on: **Camille Martin**
-(:data:`WELL_KNOWN_EMAIL`, stored as ``Camille.Martin@Example.fr``). She bought a popular
-product, had an order shipped to another customer's address and paid one order with another
-customer's card.
+(:data:`WELL_KNOWN_EMAIL`, stored as ``Camille.Martin@Example.fr``, and
+:data:`WELL_KNOWN_PHONE`). She bought a popular product, had an order shipped to another
+customer's address and paid one order with another customer's card.
 
 The data is anchored on **2026-11-01 00:00 UTC** (:data:`ANCHOR`): nothing is later, and at
 that date every retention rule of the register has rows due and rows not due. Timestamps are
@@ -43,6 +43,9 @@ ANCHOR = datetime(2026, 11, 1, 0, 0, 0)
 
 WELL_KNOWN_EMAIL = "camille.martin@example.fr"
 """The customer to try requests on; stored in mixed case, found whatever the case."""
+
+WELL_KNOWN_PHONE = "+33 (0)6 38 45 42 23"
+"""Her phone, stored in one of the forms people write; ``06 38 45 42 23`` finds her."""
 
 STORE_ID = "shop"
 
@@ -326,6 +329,8 @@ def _customer(shop: _Shop, out: Batch, *, well_known: bool = False) -> None:
     deleted = _between(rng, last_active, ANCHOR) if closed else None
     alt = shop.email(first, last, "travail.example") if rng.random() < 0.2 else None
     phone = _phone(rng) if well_known or rng.random() < 0.7 else None
+    if well_known:
+        phone = WELL_KNOWN_PHONE
     customer_id = shop.next("customers")
     out["customers"].append(
         (customer_id, email, alt, phone, f"{first} {last}", created, last_active, deleted, None)
