@@ -344,15 +344,6 @@ def test_erasures_change_only_the_person_and_finish_on_a_unique_email(
     assert not {CAMILLE, second.lower()} & {e.lower() for e in anonymized}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "core: an erasure keeps a row of a table holding several kinds of people under the legal "
-        "obligation of any rule bound to the table, whatever kind the row is about: with the "
-        "staff activity (subjects: [employee]) under legal_obligation, Camille's delivery "
-        "address is 'kept (staff/staff)' and her letter says so"
-    ),
-)
 def test_an_employees_rule_does_not_keep_a_customers_address(tmp_path: Path) -> None:
     text = (SHOP / "register.yaml").read_text(encoding="utf-8")
     staff = "    legal_basis: contract\n    subjects: [employee]"

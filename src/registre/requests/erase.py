@@ -229,7 +229,9 @@ def _decide(
             # the client's record is an organization's, not the person's, even where it names
             # them as its contact: the client decides on it
             out[key] = Decision("kept", "organization", {})
-        elif duty and (table_duties is None or status is not None):
+        elif _about_row(register, mapping, duty, rows.context[key]) and (
+            table_duties is None or status is not None
+        ):
             keeping = list(status.keeping) if status else duty
             past = dict(status.anonymize) if status else {}
             needed = scope.kept_columns(register, mapping, keeping) - set(past)
@@ -261,6 +263,17 @@ def _decide(
         for key, decision in out.items():
             out[key] = _ours_only(decision, held, personal, bindings, table)
     return out
+
+
+def _about_row(
+    register: Register, mapping: Any, rules: list[Any], context: str | None
+) -> list[Any]:
+    """The rules that may keep a row about people of ``context``: in a table holding several
+    kinds of people, only those of activities about that kind (an employees' obligation
+    never keeps a customer's address)."""
+    if context is None or len(mapping.subject_ids()) < 2:
+        return rules
+    return [r for r in rules if context in register.activities[r.activity_id].subjects]
 
 
 def _held_for_controller(register: Register, mapping: Any, personal: list[str]) -> set[str]:
