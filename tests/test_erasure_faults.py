@@ -426,6 +426,71 @@ def _not_null_phone(url: str) -> list[str]:
     ]
 
 
+def test_a_kept_row_with_a_column_the_erasure_cannot_empty_is_refused(cli: Cli) -> None:
+    """A user row an order under a legal hold still references is kept and anonymized with the
+    delete rule's methods; a NOT NULL date with no method would keep the person's birth date."""
+    kept_by_reference = REGISTER.replace(
+        "        action: anonymize\n      orders:", "      orders:"
+    )
+    kept_by_reference = kept_by_reference.replace(
+        "phone: contact}", "phone: contact, born_on: identity}"
+    )
+    assert kept_by_reference.count("born_on") == 1 and "action: anonymize" not in kept_by_reference
+
+    def methods(born_on: str = "") -> None:
+        text = kept_by_reference.replace(": EMAIL,", ": redact_unique,")
+        cli.register.write_text(text.replace(": NAME,", f": redact,{born_on}"), encoding="utf-8")
+
+    methods()
+    execute_sql(cli.url, "ALTER TABLE users ADD COLUMN born_on DATE NOT NULL DEFAULT '1990-05-17'")
+    code, _, err = cli("check", str(cli.register), "--connect")
+    assert code == 0, err
+    code, _, err = cli(
+        "hold",
+        "add",
+        "--reason",
+        "litigation",
+        "--store",
+        "app",
+        "--table",
+        "orders",
+        "--key",
+        "10",
+    )
+    assert code == 0, err
+    request_id = cli.opened(1)
+    before = digests(cli.url)
+    code, _, err = cli("request", "execute", request_id, "--yes")
+    assert code == 1
+    assert error_lines(err) == [
+        f"error: request {request_id}: the database would refuse the erasure; nothing was written",
+        "- store 'app', table 'users', column 'born_on', rule 'accounts': the erasure keeps "
+        "these rows (a row that stays references them) and has no way to empty this column "
+        "(DATE NOT NULL): the person's data would stay (give it a method under the "
+        "'anonymize:' of a rule bound to table 'users' (such as 'born_on: redact', or 'year' "
+        "for a date))",
+        "hint: give the columns a method the database accepts under the rule's 'anonymize:' in "
+        f"the mapping, or fix the database; then `registre request execute {request_id}` again",
+    ]
+    assert digests(cli.url) == before
+
+    methods(born_on=" born_on: year,")
+    code, _, err = cli("request", "execute", request_id, "--yes")
+    assert code == 0, err
+    engine = sa.create_engine(cli.url)
+    try:
+        with engine.connect() as connection:
+            user = connection.execute(
+                sa.text("SELECT email, name, phone, born_on FROM users WHERE id = 1")
+            ).one()
+            orders = connection.execute(sa.text("SELECT id FROM orders WHERE user_id = 1"))
+            assert sorted(orders.scalars()) == [10]
+    finally:
+        engine.dispose()
+    assert tuple(user[:3]) == ("redacted-1", "[redacted]", None)
+    assert str(user[3])[:10] == "1990-01-01"
+
+
 # -- (c) the live schema changed: the erasure refuses as the sweep does -----------------------
 
 CLOCK_TO_TEXT = {

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from registre._exceptions import MappingError
 from registre.engine.anonymize import CONSTANT
 from registre.register.model import Register
+from registre.requests import scope
 from registre.requests.erase import ErasurePlan, Step
 from registre.stores.live import LiveTable, MappingProblem, reflect_schema
 from registre.stores.privileges import Write, denied
@@ -92,6 +93,23 @@ def _refusals(
             continue
         for column, method in step.columns.items():
             _check_method(refuse, step.table, column, method, live)
+    for outcome in plan.outcomes:
+        live = schema.tables.get(outcome.table)
+        if outcome.store != store_id or outcome.reason != "referenced" or live is None:
+            continue
+        mapping = register.stores[store_id].tables[outcome.table]
+        personal = [c for c in scope.personal_columns(mapping) if c in live.columns]
+        for column in personal:
+            if column not in outcome.columns:
+                refuse(
+                    outcome.table,
+                    column,
+                    "the erasure keeps these rows (a row that stays references them) and has no "
+                    f"way to empty this column ({live.columns[column].type} NOT NULL): the "
+                    "person's data would stay",
+                    f"give it a method under the 'anonymize:' of a rule bound to table "
+                    f"'{outcome.table}' (such as '{column}: redact', or 'year' for a date)",
+                )
     for write in denied(engine, writes):
         verb = "delete rows from" if write.privilege == "DELETE" else "update"
         if engine.dialect.name == "sqlite":
