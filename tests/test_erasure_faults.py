@@ -673,6 +673,9 @@ def test_a_privilege_revoked_midway_stops_the_erasure_where_it_resumes(
         assert cli.state(request_id)["state"] == "in_progress"
         failed = [d for a, d in cli.audit(request_id) if a == "request.erasure.failed"]
         assert [(d["step"], d["steps_done"], d["steps_left"]) for d in failed] == [(1, 1, 1)]
+        # the database it touched, named without the role's password
+        assert failed[0]["database"].endswith(sa.make_url(database).database)
+        assert "pw" not in failed[0]["database"]
 
         execute_sql(
             database, "DROP TRIGGER revoke_orders ON users", f"GRANT DELETE ON orders TO {name}"

@@ -240,13 +240,19 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
                 else:
                     _anonymize(connection, table, pk, keys, columns, request_id, key)
         except sa.exc.SQLAlchemyError as error:
-            raise step_failed(state, request_id, row, previous, len(pending), error) from None
+            database = database_name(finder.engine(row.store).url)
+            raise step_failed(state, request_id, row, previous, database, error) from None
         previous = row.seq
     return previous
 
 
 def step_failed(
-    state: Any, request_id: str, row: Any, previous: int | None, pending: int, error: Exception
+    state: Any,
+    request_id: str,
+    row: Any,
+    previous: int | None,
+    database: str,
+    error: Exception,
 ) -> ErasureStepError:
     """Record in the audit trail where the erasure stopped, and say what to do.
 
@@ -258,34 +264,23 @@ def step_failed(
     with write_transaction(state.engine) as connection:
         if previous is not None:
             mark_done(connection, request_id, previous)
-        done = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(erasure_step)
-            .where(
-                erasure_step.c.request_id == request_id,
-                erasure_step.c.done_at.is_not(None),
-                erasure_step.c.action.in_(WRITES),
-            )
-        ).scalar_one()
+        steps = sa.select(sa.func.count()).where(
+            erasure_step.c.request_id == request_id, erasure_step.c.action.in_(WRITES)
+        )
+        done = connection.execute(steps.where(erasure_step.c.done_at.is_not(None))).scalar_one()
+        left = connection.execute(steps.where(erasure_step.c.done_at.is_(None))).scalar_one()
         state.audit.append_in(
             connection,
             "request.erasure.failed",
             details={
                 "step": row.seq,
                 "store": row.store,
+                "database": database,
                 "table": row.table_name,
                 "action": row.action,
                 "error": reason,
                 "steps_done": done,
-                "steps_left": connection.execute(
-                    sa.select(sa.func.count())
-                    .select_from(erasure_step)
-                    .where(
-                        erasure_step.c.request_id == request_id,
-                        erasure_step.c.done_at.is_(None),
-                        erasure_step.c.action.in_(WRITES),
-                    )
-                ).scalar_one(),
+                "steps_left": left,
             },
             request_id=request_id,
         )
