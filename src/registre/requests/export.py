@@ -1,7 +1,8 @@
 """The export package of an access (Art. 15) or portability (Art. 20) request: a streamed ZIP.
 
-The ZIP holds ``data.json`` (every table's rows in one JSON document), one CSV per table, and
-the letter. Rows are read back by primary key in batches, on one connection per store, and
+The ZIP holds ``data.json`` (every table's rows in one JSON document, under the tables' own
+names), one CSV per table (named as :func:`registre.requests.legend.file_names` says), and the
+letter. Rows are read back by primary key in batches, on one connection per store, and
 written straight into the compressed entries. Rows the search kept as a condition (a device's
 100,000 points, see :class:`registre.requests.found.Bulk`) are read by that condition in one
 streamed query (a server-side cursor): neither their contents nor their keys are ever held, so
@@ -50,6 +51,7 @@ from registre.requests.legend import (
     ColumnWords,
     LegendFile,
     column_words,
+    file_names,
     identity_columns,
     legend,
 )
@@ -121,7 +123,9 @@ def write_export(
         if columns:
             name = f"{rows.store}.{rows.table}" if multi_store else rows.table
             plan.append((name, rows, columns))
-    files = {(rows.store, rows.table): f"{name}.csv" for name, rows, _ in plan}
+    # a table's name is the database's: its file's is made safe (no ../, no NUL), and unique
+    csv_names = {name: f"{safe}.csv" for name, safe in file_names(n for n, _, _ in plan).items()}
+    files = {(rows.store, rows.table): csv_names[name] for name, rows, _ in plan}
     described = {
         name: _column_words(register, finder, rows, columns, lang, files)
         for name, rows, columns in plan
@@ -156,7 +160,7 @@ def write_export(
             out.flush()
             out.detach()
         for name, rows, columns in plan:
-            with archive.open(_entry(f"{name}.csv"), "w", force_zip64=True) as raw:
+            with archive.open(_entry(csv_names[name]), "w", force_zip64=True) as raw:
                 # with a BOM, a spreadsheet reads an access copy's accents right (as the ROPA's)
                 encoding = "utf-8" if portability else "utf-8-sig"
                 out = io.TextIOWrapper(raw, encoding=encoding, newline="")
@@ -170,7 +174,12 @@ def write_export(
         if letter_html is not None:
             archive.writestr(_entry("letter.html"), letter_html.encode("utf-8"))
         entries = [LegendFile("data.json", sum(counts.values()))]
-        entries += [LegendFile(f"{n}.csv", counts[n], described[n]) for n, _, _ in plan]
+        entries += [
+            LegendFile(
+                csv_names[n], counts[n], described[n], None if csv_names[n] == f"{n}.csv" else n
+            )
+            for n, _, _ in plan
+        ]
         if letter_html is not None:
             entries.append(LegendFile("letter.html"))
         entries.append(LegendFile(LEGEND_NAMES[lang]))

@@ -11,10 +11,22 @@ the part before them, and the legend gives the whole name.
 
 The legend (``LISEZMOI.txt`` in French, ``README.txt`` in English) lists every file of the
 package with its number of rows, and for each CSV which columns hold which data, in words.
+
+Each table's CSV is named after the table (:func:`file_names`), but a table's name is the
+database's, not ours: ``../../x``, a backslash, a NUL or 300 characters would make a member
+outside the archive's root, or one that no file system accepts. A name that is not already a
+plain file name is made one (anything but letters, digits, ``_``, ``-`` and ``.`` becomes
+``_``, no leading dot, at most 80 characters) and gets the first 8 hex digits of the sha256 of
+the table's name, so that two tables never share a file: ``x-2d711642.csv``. The legend then
+says which table the file holds.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -54,6 +66,49 @@ class LegendFile:
     rows: int | None = None
     """Rows of a data file; None for the letter and the legend."""
     columns: list[ColumnWords] = field(default_factory=list)
+    table: str | None = None
+    """The table a CSV holds, when its name is not the table's (see :func:`file_names`)."""
+
+
+MAX_FILE_NAME = 80
+"""UTF-8 bytes of a table's name kept in its file's name (file systems allow 255 a name)."""
+_UNSAFE = re.compile(r"[^\w.-]+|\.{2,}")  # \w: letters and digits of every script, and _
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10)]
+)  # names Windows gives to devices, whatever the extension
+
+
+def file_names(tables: Iterable[str]) -> dict[str, str]:
+    """Each table's file name in a package, without its extension: readable, safe, unique.
+
+    A table whose name is a plain file name keeps it; any other (and two that differ only by
+    case, which a Mac or Windows file system would take for one) gets the readable part of its
+    name and 8 hex digits of its sha256.
+    """
+    names = list(dict.fromkeys(tables))
+    readable = {t: _readable(t) for t in names}
+    plain = {t for t, name in readable.items() if name == t and _allowed(name)}
+    folded: dict[str, int] = {}
+    for table in plain:
+        folded[table.casefold()] = folded.get(table.casefold(), 0) + 1
+    out = {}
+    for table, name in readable.items():
+        if table not in plain or folded[table.casefold()] > 1:
+            digest = hashlib.sha256(table.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+            name = f"{name or 'table'}-{digest}"
+        out[table] = name
+    return out
+
+
+def _readable(table: str) -> str:
+    name = re.sub("_+", "_", _UNSAFE.sub("_", table)).strip("._-")
+    while len(name.encode("utf-8", "surrogatepass")) > MAX_FILE_NAME:
+        name = name[:-1]
+    return name
+
+
+def _allowed(name: str) -> bool:
+    return bool(name) and name.split(".")[0].upper() not in _RESERVED
 
 
 @lru_cache(maxsize=4096)
@@ -227,7 +282,11 @@ def legend(
                 )
             )
             continue
-        lines.append(f"{entry.name}{colon}{rows}.")
+        holds = ""
+        if entry.table is not None:  # its name could not be the table's
+            shown = json.dumps(entry.table, ensure_ascii=False)  # a NUL or a newline, visible
+            holds = say(f" (table {shown})", f" (table {shown})")
+        lines.append(f"{entry.name}{holds}{colon}{rows}.")
         grouped: dict[str, list[str]] = {}
         for words in entry.columns:
             grouped.setdefault(words.meaning, []).append(words.column)
