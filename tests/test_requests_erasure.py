@@ -67,7 +67,7 @@ def kept_fields(register: Register, result: dict[str, Any]) -> set[str]:
             anonymized.setdefault(outcome["table"], set()).update(outcome["columns"])
     for outcome in result["outcomes"]:
         mapping = register.stores[outcome["store"]].tables[outcome["table"]]
-        personal = set(mapping.columns) | set(mapping.identity.values())
+        personal = set(mapping.columns) | {c for _, c in mapping.identity_columns()}
         if outcome["action"] == "kept":
             fields |= {f"{outcome['table']}.{c}" for c in personal - set(outcome["columns"])}
         elif outcome["action"] == "forwarded":

@@ -233,10 +233,10 @@ class Oracle:
                 return True
             if isinstance(hold, PersonHold):
                 for kind, value in hold.identity:
-                    column = mapping.identity.get(kind)
-                    found = row.get(column) if column else None
-                    if found is not None and str(found).lower() == value.lower():
-                        return True
+                    for column in mapping.identity.get(kind, []):
+                        found = row.get(column)
+                        if found is not None and str(found).lower() == value.lower():
+                            return True
         for ref in mapping.references.values():
             target = ref.target or self.store.tables[ref.table].primary_key
             parent = next(

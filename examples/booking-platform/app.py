@@ -37,12 +37,14 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
     String,
     Table,
     Text,
+    func,
 )
 
 ANCHOR = datetime(2026, 11, 1, 0, 0, 0)
@@ -139,6 +141,14 @@ access_logs = Table(
     Column("path", String(300), nullable=False),
     Column("accessed_at", DateTime, nullable=False, index=True),
 )
+
+# Requests and legal holds match an email as lower(trim(email)), whatever its case and the
+# spaces around it: on PostgreSQL and SQLite an index on that expression keeps the look-up off a
+# full scan. MariaDB's _ci collations compare case-insensitively and use the column's own index.
+for _table, _column in [(professionals, "email"), (clients, "email")]:
+    Index(f"ix_{_table.name}_{_column}_match", func.lower(func.trim(_table.c[_column]))).ddl_if(
+        dialect=("postgresql", "sqlite")
+    )
 
 SUBJECT_TABLE = "clients"
 

@@ -63,6 +63,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
 )
 
 ANCHOR = datetime(2026, 11, 1, 0, 0, 0)
@@ -236,6 +237,20 @@ geolocation_points = Table(
     # the count cap reads the newest points of one device: one index serves both
     Index("ix_geolocation_points_device_recorded", "device_id", "recorded_at"),
 )
+
+# Requests and legal holds match an email as lower(trim(email)), whatever its case and the
+# spaces around it: on PostgreSQL and SQLite an index on that expression keeps the look-up off a
+# full scan. MariaDB's _ci collations compare case-insensitively and use the column's own index.
+for _table, _column in [
+    (accounts, "accounting_email"),
+    (account_holders, "email"),
+    (managers, "email"),
+    (directory_users, "email"),
+    (shared_contacts, "email"),
+]:
+    Index(f"ix_{_table.name}_{_column}_match", func.lower(func.trim(_table.c[_column]))).ddl_if(
+        dialect=("postgresql", "sqlite")
+    )
 
 SUBJECT_TABLE = "directory_users"
 

@@ -425,11 +425,12 @@ def _hold_scopes(store_id: str, store: DataStore, holds: list[Hold]) -> dict[str
         identity, restricted = (
             sorted(
                 {
-                    (kind, table.identity[kind], value)
+                    (kind, column, value)
                     for h in holds
                     if isinstance(h, PersonHold) and h.reason == reason
                     for kind, value in h.identity
-                    if kind in table.identity
+                    for mapped, column in table.identity_columns()
+                    if mapped == kind
                 }
             )
             for reason in ("legal_hold", "restriction")

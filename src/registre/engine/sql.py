@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from registre.engine import identities
 from registre.engine.anonymize import recognizer, sql_value
 from registre.engine.plan import ClockCheck, Hop, Path, Plan, WorkItem
 from registre.engine.record_keys import typed_value as typed_value  # re-exported
@@ -100,22 +101,20 @@ class PlanSql:
         people = scope.restricted if restricted_only else scope.identity + scope.restricted
         for kind, column, value in people:
             live = t.c[column]
-            # in the column's type, as record keys: an integer customer id never equals text
-            # on PostgreSQL, and a value that is no number matches no row of an integer column
-            typed = self._typed_keys(live, (value,))
-            if not typed:
-                continue
             # named, so that whoever records a statement's parameters can tell a person's
-            # identity from a cutoff (see identity_parameter)
-            person: sa.BindParameter[Any] = sa.bindparam(
-                f"{IDENTITY_PARAMETER}{kind}", typed[0], type_=live.type, unique=True
+            # identity from a cutoff (see identity_parameter); typed as the column, so that an
+            # integer customer id never equals text and a value that is no number matches no row
+            person = identities.condition(
+                live,
+                kind,
+                value,
+                self.dialect,
+                case_folded=identities.folds_case(self.tables[table].c[column], self.dialect),
+                name=f"{IDENTITY_PARAMETER}{kind}",
             )
-            # NULL-safe: a NOT over an unknown would silently skip the row
-            conditions.append(
-                sa.and_(
-                    live.is_not(None), (sa.func.lower(live) if kind == "email" else live) == person
-                )
-            )
+            if person is not None:
+                # NULL-safe: a NOT over an unknown would silently skip the row
+                conditions.append(sa.and_(live.is_not(None), person))
         for hop in scope.parents:
             if hop.target_table in self._holdable and hop.target_table not in seen:
                 parent = self.alias(hop.target_table)

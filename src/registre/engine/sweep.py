@@ -158,10 +158,9 @@ def restrictions_from_state(state: Any) -> list[Hold]:
     """The restrictions of processing (Art. 18) in force, one person hold each.
 
     Read-only use of the requests' ``registre_restriction`` table: one row per identity value
-    of a request, in force until lifted. Each value is matched in the spellings a database may
-    hold it in (phone numbers in national or international form).
+    of a request, in force until lifted. Each value is matched as requests match it
+    (:mod:`registre.engine.identities`: phone numbers in any written form).
     """
-    from registre.requests.identity import variants
     from registre.requests.store import restriction
 
     people: dict[str, set[tuple[str, str]]] = {}
@@ -170,9 +169,7 @@ def restrictions_from_state(state: Any) -> list[Hold]:
     )
     with state.engine.connect() as connection:
         for request_id, kind, value in connection.execute(query):
-            people.setdefault(request_id, set()).update(
-                (kind, spelling) for spelling in variants(kind, value)
-            )
+            people.setdefault(request_id, set()).add((kind, value))
     return [
         PersonHold(tuple(sorted(pairs)), reason="restriction")
         for _, pairs in sorted(people.items())

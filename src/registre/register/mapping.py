@@ -85,6 +85,13 @@ def _references_short_form(value: Any) -> Any:
     return value
 
 
+def _identity_columns(value: Any) -> Any:
+    # "email: email" is the short form of "email: [email]"
+    if isinstance(value, dict):
+        return {kind: [c] if isinstance(c, str) else c for kind, c in value.items()}
+    return value
+
+
 class RuleBinding(_Strict):
     """How one retention rule applies to this table."""
 
@@ -111,8 +118,14 @@ class TableMapping(_Strict):
     """
     primary_key: Column = "id"
     """The primary key column."""
-    identity: dict[str, Column] = Field(default_factory=dict)
-    """How a person is recognised: {email: email, phone: phone_number, customer_id: id}."""
+    identity: Annotated[
+        dict[str, Annotated[list[Column], Field(min_length=1)]],
+        BeforeValidator(_identity_columns, json_schema_input_type=dict[str, Column | list[Column]]),
+    ] = Field(default_factory=dict)
+    """How a person is recognised, one column or several per kind: {email: [email, alt_email],
+    phone: phone_number, customer_id: id}. Emails match ignoring case and surrounding spaces,
+    phone numbers in any written form of the same number, other kinds exactly.
+    """
     references: Annotated[dict[str, Reference], BeforeValidator(_references_short_form)] = Field(
         default_factory=dict
     )
@@ -132,6 +145,12 @@ class TableMapping(_Strict):
     to it show it as context, and it never leads from one person's rows to another's. A
     request never changes it.
     """
+
+    def identity_columns(self) -> list[tuple[str, str]]:
+        """Every (identity kind, column) pair, a kind once per column that holds it."""
+        # model_copy(update=...) skips validation: the short form may still be there
+        pairs = _identity_columns(self.identity).items()
+        return [(kind, column) for kind, columns in pairs for column in columns]
 
     @model_validator(mode="before")
     @classmethod

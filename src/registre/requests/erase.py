@@ -47,13 +47,14 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from registre.engine import identities
 from registre.register.model import Register
 from registre.requests import scope
 from registre.requests.contract import Running
 from registre.requests.duty import Duties
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.graph import StoreGraph
-from registre.requests.identity import variants
+from registre.requests.identity import own_identities
 
 STEP_SIZE = 500
 
@@ -216,7 +217,13 @@ def _decide(
     duty = scope.legal_duty_rules(register, mapping)
     table_duties = duties.get((rows.store, rows.table))
     personal = _personal_columns(mapping, table)
-    person_holds = [h for h in holds if h.kind == "person" and h.covers_person(found.identity)]
+    # a hold by phone keeps the person asking by email: their own rows hold that phone
+    own = own_identities(finder, found) if any(h.identity for h in holds) else []
+    person_holds = [
+        h
+        for h in holds
+        if h.kind == "person" and (h.covers_person(found.identity) or h.covers_any(own))
+    ]
     for key in rows.rows:
         if not personal and rows.via[key] == "parent":
             continue  # referenced, with nothing personal in it (a product): not theirs to erase
@@ -246,10 +253,10 @@ def _decide(
         elif key in rows.shared:
             mine = [
                 column
-                for kind, column in mapping.identity.items()
+                for kind, column in mapping.identity_columns()
                 if kind in found.identity
                 and column != mapping.primary_key
-                and rows.value(key, column) in set(variants(kind, found.identity[kind]))
+                and identities.holds(kind, rows.value(key, column), found.identity[kind])
             ]
             out[key] = Decision("anonymize", "shared", _methods(mine, bindings, table))
         elif (unlinked := _unlinked(graph, found, rows, key)) is not None:

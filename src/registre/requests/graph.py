@@ -199,7 +199,7 @@ class StoreGraph:
         columns = [mapping.primary_key]
         columns += [edge.column for edge in self.parents(table)]
         columns += [edge.target for edge in self.children(table)]
-        columns += list(mapping.identity.values())
+        columns += [column for _, column in mapping.identity_columns()]
         return list(dict.fromkeys(columns))
 
 

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import phonenumbers
 
 from registre._exceptions import RequestError
+from registre.engine import identities
+from registre.engine.identities import DEFAULT_REGION
+
+if TYPE_CHECKING:
+    from registre.requests.find import Finder, Found
 
 TENANT = "tenant"
-DEFAULT_REGION = "FR"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KIND = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -89,34 +94,6 @@ def as_identity(value: Mapping[str, str] | str) -> Identity:
     return {kind: normalize(kind, str(v)) for kind, v in value.items()}
 
 
-def variants(kind: str, value: str) -> list[str]:
-    """The spellings a stored value may have: as given and as normalised.
-
-    Databases hold emails with the case people typed and phone numbers in national or
-    international form; matching on a few spellings keeps the query on the column's index.
-    """
-    forms = {value}
-    if kind == "email":
-        forms.add(value.lower())
-    elif kind == "phone":
-        try:
-            number = phonenumbers.parse(value, DEFAULT_REGION)
-        except phonenumbers.NumberParseException:
-            return sorted(forms)
-        for fmt in (
-            phonenumbers.PhoneNumberFormat.E164,
-            phonenumbers.PhoneNumberFormat.INTERNATIONAL,
-            phonenumbers.PhoneNumberFormat.NATIONAL,
-        ):
-            forms.add(phonenumbers.format_number(number, fmt))
-        forms.add(
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).replace(
-                " ", ""
-            )
-        )
-    return sorted(forms)
-
-
 def check_kinds(identity: Mapping[str, str], known: Iterable[str]) -> None:
     """Refuse an identity kind that no mapped table declares (a typo finds nobody, silently)."""
     accepted = {"email", "phone", TENANT, *known}
@@ -127,3 +104,32 @@ def check_kinds(identity: Mapping[str, str], known: Iterable[str]) -> None:
             hint=f"use --email, --phone or --id KIND=VALUE with KIND one of: "
             f"{', '.join(sorted(accepted - {'email', 'phone'}))}",
         )
+
+
+def own_identities(finder: Finder, found: Found) -> list[tuple[str, str]]:
+    """The identities found in the person's own rows, and those the request gave, as
+    ``(kind, value)`` pairs normalized as requests and holds record them.
+
+    Own rows are those reached by an identity or hanging from the person's record, not shared
+    with others, outside the table of client companies. Every mapped column of a kind counts
+    (``email: [email, alt_email]``), read as the matcher reads it
+    (:func:`registre.engine.identities.stored_identity`): a restriction or a hold recorded
+    from them finds the same people a request finds. An invalid phone number is left out.
+    """
+    pairs = {(k, v) for k, v in found.identity.items() if k != TENANT}
+    for rows in found:
+        if not rows.rows:
+            continue
+        graph = finder.graphs_by_id[rows.store]
+        mapping = graph.mapping(rows.table)
+        if not mapping.identity or rows.table == graph.tenant_table:
+            continue
+        own = [k for k in rows.rows if rows.via[k] != "parent" and k not in rows.shared]
+        for kind, column in mapping.identity_columns():
+            if kind == TENANT:
+                continue
+            for value in rows.values(column, own):
+                text = identities.stored_identity(kind, value)
+                if text:
+                    pairs.add((kind, text))
+    return sorted(pairs)

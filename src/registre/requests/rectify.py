@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from registre._exceptions import RequestError
+from registre.engine.identities import holds
 from registre.register.model import Register
 from registre.requests import scope
 from registre.requests.find import Finder, Found
-from registre.requests.identity import normalize_email, normalize_phone, variants
+from registre.requests.identity import normalize_email, normalize_phone
 
 
 def parse_changes(items: Iterable[str]) -> dict[str, str]:
@@ -79,22 +80,28 @@ def plan_rectification(
             continue
         for name, value in changes.items():
             if name in mapping.identity:
-                column = mapping.identity[name]
-                if column == mapping.primary_key:
-                    continue
+                # each column of the kind that holds the old value, matched as requests match
                 old = found.identity.get(name)
-                spellings = set(variants(name, old)) if old else None
-                keys = [
-                    k for k in rows.rows if spellings is None or rows.value(k, column) in spellings
+                targets = [
+                    (
+                        column,
+                        [
+                            k
+                            for k in rows.rows
+                            if old is None or holds(name, rows.value(k, column), old)
+                        ],
+                    )
+                    for kind, column in mapping.identity_columns()
+                    if kind == name and column != mapping.primary_key
                 ]
             elif name in mapping.columns:
-                column = name
-                keys = list(rows.rows)
+                targets = [(name, list(rows.rows))]
             else:
                 continue
             used.add(name)
-            if keys:
-                updates.append(Update(rows.store, rows.table, column, sorted(keys), value))
+            for column, keys in targets:
+                if keys:
+                    updates.append(Update(rows.store, rows.table, column, sorted(keys), value))
     unknown = sorted(set(changes) - used - _known_names(register))
     if unknown:
         raise RequestError(

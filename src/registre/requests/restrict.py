@@ -30,7 +30,7 @@ from registre.register.model import Register
 from registre.register.taxonomy import LegalBasis, Role
 from registre.requests import forwarding, lifecycle, packages
 from registre.requests.find import Finder, Found
-from registre.requests.identity import TENANT, as_identity, normalize
+from registre.requests.identity import TENANT, as_identity, own_identities
 from registre.requests.lifecycle import RequestKind
 from registre.requests.store import (
     SubjectRequest,
@@ -102,32 +102,9 @@ def has_objected(state: Any, identity: Mapping[str, str] | str, activity_id: str
 
 
 def person_identities(register: Register, finder: Finder, found: Found) -> Pairs:
-    """The identities found in the person's own rows, and those the request gave.
-
-    Own rows are those reached by an identity or hanging from the person's record, not shared
-    with others, outside the table of client companies. A value that is not a valid email or
-    phone number where one is expected is left out.
-    """
-    pairs = set(_given(found.identity))
-    for rows in found:
-        if not rows.rows:
-            continue
-        graph = finder.graphs_by_id[rows.store]
-        mapping = graph.mapping(rows.table)
-        if not mapping.identity or rows.table == graph.tenant_table:
-            continue
-        own = [k for k in rows.rows if rows.via[k] != "parent" and k not in rows.shared]
-        for kind, column in mapping.identity.items():
-            if kind == TENANT:
-                continue
-            for value in rows.values(column, own):
-                try:
-                    text = normalize(kind, str(value))
-                except RequestError:
-                    continue
-                if text and len(text) <= MAX_VALUE:
-                    pairs.add((kind, text))
-    return sorted(pairs)
+    """The identities found in the person's own rows, and those the request gave
+    (:func:`registre.requests.identity.own_identities`), short enough to record."""
+    return [(k, v) for k, v in own_identities(finder, found) if len(v) <= MAX_VALUE]
 
 
 def record_restriction(

@@ -122,7 +122,7 @@ def held_for_controller(register: Register, mapping: TableMapping, column: str) 
 def personal_columns(mapping: TableMapping) -> list[str]:
     """The mapped columns about a person: data and identity, not the key nor references."""
     references = {ref.column for ref in mapping.references.values()}
-    names = list(mapping.columns) + list(mapping.identity.values())
+    names = list(mapping.columns) + [column for _, column in mapping.identity_columns()]
     return [c for c in dict.fromkeys(names) if c != mapping.primary_key and c not in references]
 
 

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from registre.engine.sql import typed_value
+from registre.engine import identities
 from registre.requests.found import Bulk, Found, Key, TableRows
 from registre.requests.graph import Edge, StoreGraph
-from registre.requests.identity import TENANT, Identity, variants
+from registre.requests.identity import TENANT, Identity
 
 if TYPE_CHECKING:
     from registre.requests.find import Finder
@@ -104,14 +104,39 @@ class Walk:
                 found = self.select(table, where)
             else:
                 t = self.tables[table]
-                wanted = {
-                    column: _coerce(t.c[column], variants(kind, identity[kind]))
-                    for kind, column in mapping.identity.items()
-                    if kind in identity and kind != TENANT
+                # one parameter per mapped column of a kind given: the statement is built once
+                # per shape, its values bound at execution
+                params = {
+                    (kind, column): value
+                    for kind, column in mapping.identity_columns()
+                    if kind in identity
+                    and kind != TENANT
+                    and (value := identities.parameter(t.c[column], kind, identity[kind]))
+                    is not None
                 }
-                if not wanted:
+                if not params:
                     continue
-                found = self.select_in(table, "identity", wanted)
+                key = (self.graph.store_id, table, "identity", tuple(params))
+                statement = self.finder.statements.get(key)
+                if statement is None:
+                    dialect = self.connection.dialect.name
+                    where = sa.or_(
+                        *[
+                            identities.clause(
+                                t.c[column],
+                                kind,
+                                f"identity_{number}",
+                                dialect,
+                                case_folded=identities.folds_case(t.c[column], dialect),
+                            )
+                            for number, (kind, column) in enumerate(params)
+                        ]
+                    )
+                    columns = self.rows(table).columns
+                    statement = sa.select(*[t.c[c] for c in columns]).where(where)
+                    self.finder.statements[key] = statement
+                bound = {f"identity_{n}": value for n, value in enumerate(params.values())}
+                found = self.execute(statement, bound)
             for row in found:
                 context = self.graph.context(table, None)
                 if self.add(table, tuple(row), context, "identity"):
@@ -123,12 +148,23 @@ class Walk:
     def identity_condition(self, table: str, identity: Identity) -> Any:
         mapping = self.graph.mapping(table)
         t = self.tables[table]
+        dialect = self.connection.dialect.name
         matches = [
-            t.c[column].in_(_coerce(t.c[column], variants(kind, identity[kind])))
-            for kind, column in mapping.identity.items()
-            if kind in identity and kind != TENANT
+            match
+            for kind, column in mapping.identity_columns()
+            if kind in identity
+            and kind != TENANT
+            and (
+                match := identities.condition(
+                    t.c[column],
+                    kind,
+                    identity[kind],
+                    dialect,
+                    case_folded=identities.folds_case(t.c[column], dialect),
+                )
+            )
+            is not None
         ]
-        matches = [m for m in matches if m is not None]
         if not matches:
             return None
         where = sa.or_(*matches)
@@ -484,10 +520,3 @@ class Walk:
 
 _OWNING = {"identity": 0, "child": 1, "account": 1, "peer": 2, "parent": 2}
 """How strongly a way of reaching a row makes it the person's: the lower, the stronger."""
-
-
-def _coerce(column: sa.Column[Any], values: list[str]) -> list[Any]:
-    """Identity values typed as the column is (an id typed on the command line is text);
-    a value the column cannot hold is left out."""
-    typed = (typed_value(column, value) for value in values)
-    return [value for value in typed if value is not None]

@@ -12,15 +12,17 @@ other. The append-only trail outlives erasure requests, so it names a held perso
 
 Additions after the first version: :meth:`LegalHolds.get`, :meth:`LegalHolds.all`,
 :meth:`LegalHolds.for_record`, :meth:`LegalHolds.for_person`, :meth:`Hold.covers_record`,
-:meth:`Hold.covers_person`, :meth:`Hold.is_active`, :func:`normalize_identity`. Email
-addresses are stored lower-cased and phone numbers in E.164, as data-subject requests compare
-them; other identity values as given (surrounding spaces removed).
+:meth:`Hold.covers_person`, :meth:`Hold.covers_any`, :meth:`Hold.is_active`,
+:func:`normalize_identity`. Email addresses are stored lower-cased and phone numbers in
+E.164, as data-subject requests compare them; other identity values as given (surrounding
+spaces removed).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -93,6 +95,15 @@ class Hold:
         values = {k: str(v) for k, v in identity.items() if v is not None}
         given = normalize_identity(values, strict=False)
         return any(given.get(name) == value for name, value in self.identity.items())
+
+    def covers_any(self, pairs: Iterable[tuple[str, str]]) -> bool:
+        """Whether this person hold names one of ``(kind, value)``, values normalized as holds
+        store them: the identities found in a person's own rows (a phone number the request
+        did not give, read from their account as :mod:`registre.engine.identities` reads it).
+        """
+        if not self.identity:
+            return False
+        return any(self.identity.get(kind) == value for kind, value in pairs)
 
     def describe(self) -> str:
         """What is held, for people: ``email a@b.fr`` or ``crm.customer #42``."""

@@ -7,8 +7,11 @@ would never match ``abc``; the key is stored as the sweep will compare it, ``042
 a UUID in lower case, an instant in UTC: see :mod:`registre.engine.record_keys`).
 A person hold must use identity kinds that some mapped table declares (``email``, ``phone``,
 ``customer_id``...); a value for an integer identity column must be a whole number, stored in
-its plain form. Whether the person has rows yet is not checked: a hold placed for a dispute
-also keeps what arrives later.
+its plain form. And the person must have rows: some mapped table must hold one of the values,
+matched as requests and sweeps match them (:mod:`registre.engine.identities`: an email in any
+case, a phone number in any written form). A hold placed by a misspelt address would otherwise
+be accepted, protect nothing, and let the next sweep delete what it was meant to keep. Once
+placed, it also keeps what arrives later.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from registre._exceptions import StoreError
+from registre.engine import identities
 from registre.engine.record_keys import key_kind, key_text, typed_value
 from registre.register.model import Register
 from registre.stores.connect import connect
@@ -99,6 +103,13 @@ def person_identity(
                 hint=f"give the person's {kind} as the database holds it, such as {kind}=42",
             )
         checked[kind] = str(typed)
+    if not _has_rows(register, declared, checked, url):
+        described = ", ".join(f"{kind} {value}" for kind, value in sorted(checked.items()))
+        raise StoreError(
+            f"no row of the mapped tables holds {described}: the hold would protect nothing",
+            hint="check the value (emails match in any case, phone numbers in any written "
+            "form); a person hold keeps data that exists, so place it once the person has rows",
+        )
     return checked
 
 
@@ -107,9 +118,39 @@ def identity_columns(register: Register) -> dict[str, list[tuple[str, str, str]]
     found: dict[str, list[tuple[str, str, str]]] = {}
     for store_id, store in register.stores.items():
         for table_name, table in store.tables.items():
-            for kind, column in table.identity.items():
+            for kind, column in table.identity_columns():
                 found.setdefault(kind, []).append((store_id, table_name, column))
     return found
+
+
+def _has_rows(
+    register: Register,
+    declared: dict[str, list[tuple[str, str, str]]],
+    identity: dict[str, str],
+    url: str | None,
+) -> bool:
+    """Whether a mapped table holds one of the identity's values, as requests match them."""
+    stores = sorted({store for kind in identity for store, _, _ in declared[kind]})
+    for store_id in stores:
+        with _engine(register, store_id, url) as engine:
+            dialect = engine.dialect.name
+            for kind, value in sorted(identity.items()):
+                for _, table, column in (p for p in declared[kind] if p[0] == store_id):
+                    live = _column(engine, store_id, table, column)
+                    case_folded = identities.folds_case(live, dialect)
+                    where = identities.condition(
+                        live, kind, value, dialect, case_folded=case_folded
+                    )
+                    if where is None:
+                        continue
+                    query = sa.select(sa.literal(1)).select_from(live.table).where(where).limit(1)
+                    try:
+                        with engine.connect() as connection:
+                            if connection.execute(query).first() is not None:
+                                return True
+                    except DBAPIError as error:
+                        raise _failed(store_id, error) from None
+    return False
 
 
 def _typed_in_some(

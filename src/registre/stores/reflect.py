@@ -108,7 +108,7 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
         self, name: str, mapping: TableMapping, live: LiveTable
     ) -> Iterator[MappingProblem]:
         named: list[tuple[str, Loc]] = [(mapping.primary_key, ("primary_key",))]
-        named += [(col, ("identity", key)) for key, col in mapping.identity.items()]
+        named += [(col, ("identity", key)) for key, col in mapping.identity_columns()]
         named += [(ref.column, ("references", key)) for key, ref in mapping.references.items()]
         named += [(col, ("columns", col)) for col in mapping.columns]
         named += [(col, ("not_personal", i)) for i, col in enumerate(mapping.not_personal)]
@@ -154,7 +154,11 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
 
     def _mapped(self, mapping: TableMapping, live: LiveTable) -> set[str]:
         """The columns the mapping accounts for, in any role."""
-        mapped = {mapping.primary_key, *mapping.identity.values(), *mapping.columns}
+        mapped = {
+            mapping.primary_key,
+            *(c for _, c in mapping.identity_columns()),
+            *mapping.columns,
+        }
         mapped |= {ref.column for ref in mapping.references.values()}
         mapped |= set(mapping.not_personal) | set(live.primary_key)
         for binding in mapping.rules.values():
