@@ -23,6 +23,7 @@ import test_state
 from registre._exceptions import RegisterError, StateError
 from registre.register.loader import load_register
 from registre.state import existing_state, open_state
+from registre.stores.database_name import database_name
 from registre.stores.scratch import scratch_database
 from test_requests_fixtures import BACKENDS, DM, first_value, load_dm, server_url
 
@@ -345,6 +346,26 @@ def test_a_state_left_in_the_working_directory_is_moved_not_forked(
 
 
 # --- audit entries name the database, never its login ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("postgresql+psycopg://bob:s3cret@DB.internal/crm", "postgresql://db.internal:5432/crm"),
+        ("postgresql+psycopg://postgres@127.0.0.1:5433/x", "postgresql://127.0.0.1:5433/x"),
+        ("mysql+pymysql://root:pw@127.0.0.1/app?charset=utf8mb4", "mysql://127.0.0.1:3306/app"),
+        ("mariadb+pymysql://u@h:3307/app", "mariadb://h:3307/app"),
+        ("sqlite:///app.sqlite", "sqlite:///{cwd}/app.sqlite"),
+        ("sqlite:////srv/app.sqlite", "sqlite:////srv/app.sqlite"),
+        ("sqlite://", "sqlite://"),
+        ("sqlite:///:memory:", "sqlite://"),
+    ],
+)
+def test_a_database_is_named_by_backend_host_port_and_name_never_its_login(
+    url: str, name: str, places: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(places[0])
+    assert database_name(sa.make_url(url)) == name.format(cwd=places[0].resolve())
 
 
 def _database(url: str) -> str:

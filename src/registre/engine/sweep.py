@@ -46,6 +46,7 @@ from registre.engine.spans import span_eligible, sweep_spans
 from registre.engine.sql import PlanSql, Scope, compile_literal
 from registre.register.model import Register
 from registre.register.taxonomy import Action
+from registre.stores.database_name import database_name
 
 
 @dataclass
@@ -93,13 +94,7 @@ class StorePlan:
         two URLs of one database with other users or passwords name it alike; two spellings of
         a host (``localhost`` and ``127.0.0.1``) do not.
         """
-        url = self.engine.url
-        backend = url.get_backend_name()
-        if backend == "sqlite":
-            path = _sqlite_path(self.engine)
-            return f"sqlite:///{path}" if path else "sqlite://"
-        port = url.port or _DEFAULT_PORTS.get(backend)
-        return f"{backend}://{(url.host or 'localhost').lower()}:{port}/{url.database}"
+        return database_name(self.engine.url)
 
     def counts(self) -> list[ItemCount]:
         """Per item, what the sweep will find when it reaches it (see :mod:`.forecast`)."""
@@ -229,7 +224,6 @@ LOCK_WAIT_SECONDS = 5
 LOCK_FILE_SUFFIX = ".registre-sweep.lock"
 """Beside a SQLite database file, the file whose lock the sweep of that database holds."""
 _PG_LOCK = 0x7377_6565_70  # "sweep"; any constant other applications do not use
-_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 
 
 def _sqlite_path(engine: Engine) -> Path | None:

@@ -55,7 +55,7 @@ from registre.state.db import (
     writer_connection,
 )
 from registre.state.holds import Hold, LegalHolds, identity_digest
-from registre.state.location import StateLocation, earlier_default, locate_state
+from registre.state.location import StateLocation, earlier_default, locate_state, sqlite_file
 from registre.state.runs import Run, Runs, register_digest
 
 __all__ = [
@@ -174,7 +174,7 @@ def _open(url: str, *, create: bool) -> EngineState | None:
         return None  # connecting would create the file
     if create:
         with contextlib.suppress(exc.ArgumentError, OSError):  # create_state_engine reports it
-            if (path := _sqlite_path(url)) is not None:
+            if (path := sqlite_file(url)) is not None:
                 # it holds requesters' identities: 0600 (SQLite gives its journals the same)
                 create_empty(path)
     engine = create_state_engine(url)
@@ -189,19 +189,6 @@ def _open(url: str, *, create: bool) -> EngineState | None:
     return EngineState(engine)
 
 
-def _sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite URL; None for other databases and for in-memory SQLite."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return None
-    database = parsed.database or ""
-    if database.startswith("file:"):  # a URI filename (uri=true)
-        database = database[len("file:") :]
-    if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
-        return None
-    return Path(database)
-
-
 def _sqlite_file_exists(url: str) -> bool:
     """False for a SQLite file that does not exist or an in-memory SQLite; True otherwise."""
     try:
@@ -210,15 +197,12 @@ def _sqlite_file_exists(url: str) -> bool:
         return True  # create_state_engine reports it
     if parsed.get_backend_name() != "sqlite":
         return True
-    path = _sqlite_path(url)
+    path = sqlite_file(url)
     return path is not None and path.is_file()
 
 
 def _where(url: str) -> str:
-    try:
-        path = _sqlite_path(url)
-    except exc.ArgumentError:
-        path = None
+    path = sqlite_file(url)
     return str(path.resolve()) if path is not None else masked(url)
 
 
