@@ -235,16 +235,34 @@ def test_the_option_then_the_environment_then_the_register_name_the_state(
     assert out.startswith("audit trail intact: 1 entries")
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["request", "open", "access", "--email", "a@b.fr"],
+        ["plan", "--at", AT],
+        ["sweep", "--at", AT, "--yes"],
+        # before the store is asked whether the hold protects anything (no such file here)
+        ["hold", "add", "--reason", "r", "--email", "a@b.fr", "--url", "sqlite:///none.db"],
+        ["audit", "verify"],
+    ],
+    ids=lambda command: " ".join(command[:2]),
+)
 def test_a_register_whose_state_variable_is_unset_refuses_and_creates_nothing(
-    privacy: Path, places: tuple[Path, Path], run_cli: Cli, monkeypatch: pytest.MonkeyPatch
+    privacy: Path,
+    places: tuple[Path, Path],
+    run_cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
 ) -> None:
     _setting(privacy / "register.yaml", "  url_env: PRIVACY_STATE_URL")
     monkeypatch.delenv("PRIVACY_STATE_URL", raising=False)
     monkeypatch.chdir(places[0])
     register = str(privacy / "register.yaml")
-    code, _out, err = run_cli(
-        "request", "open", "access", "--email", "a@b.fr", "--register", register
-    )
+    if command[0] in ("plan", "sweep"):
+        command = [command[0], register, "--url", "sqlite:///none.db", *command[1:]]
+    else:
+        command = [*command, "--register", register]
+    code, _out, err = run_cli(*command)
     assert code == 1
     assert "keeps its state in the database named by PRIVACY_STATE_URL, and that " in err
     assert "hint: export PRIVACY_STATE_URL=" in err

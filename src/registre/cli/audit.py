@@ -247,6 +247,8 @@ def hold_add(
             param_hint="--register",
         )
     register = load_register(register_path)
+    # where the hold will be kept, before the database is asked: an unset url_env stops here
+    location = locate_state(state_url, register_path=register_path, register=register)
     if url and len(register.stores) > 1:
         raise typer.BadParameter(
             f"--url names one database, and the register has {len(register.stores)} stores; "
@@ -257,7 +259,6 @@ def hold_add(
         key = record_key(register, store, table, key, url=url)
     else:
         person = person_identity(register, person, url=url)
-    location = locate_state(state_url, register_path=register_path, register=register)
     with _state(location, register_path, create=True) as state:
         try:
             hold = state.holds.place(
