@@ -431,6 +431,50 @@ CASES = {
         [("    legal_basis: contract", "    legal_basis: !basis contract")],
         [(26, 18, "the tag !basis means nothing to registre", "a register takes no YAML tags")],
     ),
+    # -- reproducers of the fault-and-abuse probe (issue 11): each raised a traceback --------
+    "a standard YAML type a register never holds": (
+        [("    legal_basis: contract", "    legal_basis: !!set contract")],
+        [(26, 18, "the tag !!set means nothing to registre", "a register takes no YAML tags")],
+    ),
+    "a mapping among the languages": (
+        [("  timezone: Europe/Paris\n", "  timezone: Europe/Paris\n  languages: [fr, {x: 1}]\n")],
+        [(11, 19, "policy.languages[1]: a mapping is not one of fr, en", "one of the values")],
+    ),
+    "a mapping among a table's rule ids": (
+        [("", STORES.replace("rules: [acounts]", "rules: [{account-data: 1}]"))],
+        [
+            (
+                41,
+                7,
+                "stores.app.tables.clients: 'rules' is a list of rule ids, and one of its items "
+                "is a mapping",
+                "write rules: [rule-id, ...]",
+            )
+        ],
+    ),
+    "a retention of 10^40 months": (
+        [("after: 6 months after closed", f"after: {10**40} months after closed")],
+        [(33, 16, f"'{10**40} months' is longer than 200 years", "at most '200 years'")],
+    ),
+    "a retention of 3000 years": (
+        [("after: 1 year after closed", "after: [3000 years after closed, 1 year after closed]")],
+        [(36, 17, "after[0]: '3000 years' is longer than 200 years", "check for a typo")],
+    ),
+    "a cookie lifetime of 10^40 months": (
+        [
+            (
+                "",
+                "cookies:\n  audience:\n    name: _id\n    provider: Exemple\n"
+                "    category: statistics\n    purpose: {fr: Mesurer., en: Measure.}\n"
+                f"    lifetime: P{10**40}M\n",
+            )
+        ],
+        [(43, 15, f"cookies.audience.lifetime: 'P{10**40}M' is longer than 200 years", "typo")],
+    ),
+    "an alias used inside what it names": (
+        [("    data: [identity, contact]", "    data: &data [identity, *data]")],
+        [(28, 11, "the alias *data is used inside the list or mapping it names", "write the")],
+    ),
     "unclosed quote": (
         [('version: "1"', 'version: "1')],
         [
@@ -635,6 +679,25 @@ def test_cli_reports_every_problem_at_once_and_writes_nothing(
             + "".join(f"  l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]\n" for n in range(1, 9)),
             "register.yaml:2:7: the file's aliases (*name) expand to more than 200,000 values",
         ),
+        (
+            "register.yaml",
+            # the same with a key written twice: ruamel's own message formatted the expanded
+            # value (issue 11: 200 s and 12 GB)
+            "laughs:\n  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+            + "".join(f"  l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]\n" for n in range(1, 9))
+            + "  l8: *l8\n",
+            "register.yaml:2:7: the file's aliases (*name) expand to more than 200,000 values",
+        ),
+        (
+            "register.yaml",
+            "a: " + "x" * 1_000_000 + "\n",
+            "register.yaml:1:1: the file is larger than 1,000,000 bytes",
+        ),
+        (
+            "reg",
+            {"a.yaml": "a: " + "x" * 600_000 + "\n", "b.yaml": "b: " + "x" * 600_000 + "\n"},
+            "reg/b.yaml:1:1: with this file the register's files add up to more than 1,000,000",
+        ),
     ],
     ids=[
         "no such file",
@@ -648,6 +711,9 @@ def test_cli_reports_every_problem_at_once_and_writes_nothing(
         "impossible date in a folder register",
         "indentation too deep",
         "aliases that expand to a billion values",
+        "a key written twice among aliases that expand to a billion values",
+        "a file over 1 MB",
+        "a folder over 1 MB",
     ],
 )
 def test_cli_unreadable_register(
@@ -681,3 +747,18 @@ def test_cli_valid_register(tmp_path: Path, registre_cli: str) -> None:
     result = run_check(registre_cli, path)
     assert (result.returncode, result.stderr) == (0, "")
     assert "OK" in result.stdout
+
+
+def test_cli_lists_the_first_hundred_problems_and_counts_the_rest(
+    tmp_path: Path, registre_cli: str
+) -> None:
+    path = tmp_path / "register.yaml"
+    path.write_text(BASE + "".join(f"extra_{n}: x\n" for n in range(300)), encoding="utf-8")
+
+    result = run_check(registre_cli, path)
+
+    assert result.returncode == 1
+    located = [line for line in result.stderr.splitlines() if line.startswith("register.yaml:")]
+    assert len(located) == 101
+    assert located[-1] == "register.yaml:137:1: and 200 more problems from here on, not listed"
+    assert result.stderr.endswith("the register has 300 problems; nothing was written.\n")

@@ -53,9 +53,9 @@ class RegistreError(Exception):
 class RegisterError(RegistreError):
     """The register cannot be loaded; ``problems`` lists everything wrong at once."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, total: int | None = None) -> None:
         self.problems = sorted(problems)
-        count = len(self.problems)
+        count = len(self.problems) if total is None else total  # more than listed
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"the register has {count} {noun}")
 

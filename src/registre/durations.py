@@ -44,6 +44,11 @@ ZERO_WORDS = frozenset({"immediately", "0", "none"})
 ACCEPTED_FORMS = (
     "'15 days', '2 weeks', '6 months', '10 years', 'immediately', or ISO 8601 such as 'P6M'"
 )
+MAX_YEARS = 200
+"""The longest period a register may state. The longest retention in French law (a few
+archives kept for a century, a medical file for 20 years after the last stay) is well below;
+past it a period is a typo, and a date that far from today soon leaves the calendar (year 1 to
+9999) that the engine and the databases compute in."""
 
 
 @dataclass(frozen=True, order=True)
@@ -66,12 +71,21 @@ class Duration:
         if raw.lower() in ZERO_WORDS:
             return cls(0, "days")
         iso = _ISO.match(raw.upper())
-        if iso:
-            return cls(int(iso.group(1)), _ISO_UNITS[iso.group(2)])
         match = _TEXT.match(raw.lower())
-        if match and match.group(2) in UNITS:
-            return cls(int(match.group(1)), UNITS[match.group(2)])
-        raise ValueError(f"{raw!r} is not a duration; write it as {ACCEPTED_FORMS}")
+        if iso:
+            digits, unit = iso.group(1), _ISO_UNITS[iso.group(2)]
+        elif match and match.group(2) in UNITS:
+            digits, unit = match.group(1), UNITS[match.group(2)]
+        else:
+            raise ValueError(f"{raw!r} is not a duration; write it as {ACCEPTED_FORMS}")
+        # the digit count first: int() refuses more than 4,300 digits with its own message
+        period = cls(int(digits), unit) if len(digits.lstrip("0")) <= 6 else None
+        if period is None or period.approx_days() > MAX_YEARS * 365.2425:
+            raise ValueError(
+                f"{raw!r} is longer than {MAX_YEARS} years; no retention or deadline is that "
+                f"long: check for a typo, or write at most '{MAX_YEARS} years'"
+            )
+        return period
 
     @property
     def is_zero(self) -> bool:

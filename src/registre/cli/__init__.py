@@ -34,7 +34,8 @@ def _console(*, stderr: bool) -> Console:
     except (AttributeError, ValueError):  # a closed or unusual stream
         terminal = False
     width = None if terminal or os.environ.get("COLUMNS") else WIDE
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+    # no emoji codes: "register.yaml:100:1" printed as "register.yaml💯1"
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width, emoji=False)
 
 
 err = _console(stderr=True)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
@@ -26,13 +28,18 @@ from registre._exceptions import Problem, RegisterError
 from registre.register.model import Register
 from registre.register.references import check_data_references
 from registre.register.validation import Loc, Position, dotted, validation_problems
-from registre.register.yamlshape import shape_problems
+from registre.register.yamlshape import MAX_VALUES, shape_problems
 
 SINGLE_SECTIONS = frozenset({"registre", "organization", "policy", "rights", "breaches"})
 
 # Far deeper than any register; past it a file is almost surely an unclosed bracket, and the
 # YAML composer, which recurses, would overflow the stack first.
 MAX_DEPTH = 100
+
+MAX_BYTES = 1_000_000
+"""The most a register (all its files) may hold. The bundled examples hold 5 to 25 KB. ruamel
+reads about 150 KB a second, so a register at the limit is checked in seconds, and every guard
+below (depth, aliases) keeps memory in proportion to the file."""
 
 
 def _lc(pairs: Any, key: Any) -> tuple[int, int] | None:
@@ -50,6 +57,8 @@ class Positions:
     def __init__(self) -> None:
         self.keys: dict[Loc, Position] = {}
         self.values: dict[Loc, Position] = {}
+        self._by_value: dict[Position, Loc] | None = None
+        self._indexed = 0
 
     def record(self, node: Any, file: str, loc: Loc = ()) -> None:
         if isinstance(node, CommentedMap):
@@ -72,9 +81,15 @@ class Positions:
             self.values[loc] = (file, value[0] + 1, value[1] + 1)
 
     def loc_of_value(self, position: Position) -> Loc | None:
-        """The key whose value was written at ``position``, if any."""
-        found = [loc for loc, where in self.values.items() if where == position]
-        return max(found, key=len) if found else None
+        """The key whose value was written at ``position``, if any (the deepest one)."""
+        if self._by_value is None or self._indexed != len(self.values):
+            # built once per file: a file of 60,000 impossible dates asks 60,000 times
+            self._by_value, self._indexed = {}, len(self.values)
+            for loc, where in self.values.items():
+                known = self._by_value.get(where)
+                if known is None or len(loc) > len(known):
+                    self._by_value[where] = loc
+        return self._by_value.get(position)
 
     def where(self, loc: Loc, data: Any, *, default: Position) -> Position:
         """Where a problem about ``loc`` is best shown: a mapping at its key, a value at itself.
@@ -159,12 +174,16 @@ def _read(root: Path) -> tuple[dict[str, Any], Positions, list[Problem], bool]:
     positions = Positions()
     merged: dict[str, Any] = {}
     complete = True
+    room = MAX_BYTES
     for file in files:
         name = _display(file)
-        document, unreadable, problem = _parse(file, name)
+        document, unreadable, problem, size = _parse(file, name, room)
+        room -= size
         if problem is not None:
             problems.append(problem)
             complete = False
+            if room < 0:
+                break  # the others would be refused too, and reading them is the cost
             continue
         if document is None:
             continue
@@ -188,19 +207,38 @@ def _read(root: Path) -> tuple[dict[str, Any], Positions, list[Problem], bool]:
     return _plain(merged), positions, problems, complete
 
 
-def _parse(file: Path, name: str) -> tuple[Any, list[Problem], Problem | None]:
-    """One file's YAML document, the scalars it could not build, or why it cannot be read."""
+def _parse(file: Path, name: str, room: int) -> tuple[Any, list[Problem], Problem | None, int]:
+    """One file's YAML document, the scalars it could not build, or why it cannot be read.
+
+    The last item is the number of bytes read, at most ``room + 1``: past ``room`` the file is
+    refused unread, so that a big file (or a device such as /dev/zero) cannot fill the memory.
+    """
     try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, [], Problem(name, 1, 1, "the file is not UTF-8 text", "save it as UTF-8")
+        with file.open("rb") as stream:
+            raw = stream.read(room + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return None, [], Problem(name, 1, 1, f"the file cannot be read: {reason}", "")
+        return None, [], Problem(name, 1, 1, f"the file cannot be read: {reason}", ""), 0
+    if len(raw) > room:
+        return None, [], _too_big(name, room), len(raw)
+    try:
+        # universal newlines, as read_text() would: ruamel counts lines on '\n'
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        problem = Problem(name, 1, 1, "the file is not UTF-8 text", "save it as UTF-8")
+        return None, [], problem, len(raw)
+    return (*_parse_text(text, name), len(raw))
+
+
+def _parse_text(text: str, name: str) -> tuple[Any, list[Problem], Problem | None]:
     yaml = YAML(typ="rt")
+    yaml.Composer = _Composer
     yaml.Constructor = _Constructor
     try:
         document = yaml.load(text)
+    except _Refused as exc:
+        # the first is reason enough not to build this file (it may never end)
+        return None, [], replace(exc.problem, file=name)
     except MarkedYAMLError as exc:
         return None, [], _syntax_problem(name, exc)
     except ReaderError as exc:
@@ -209,11 +247,60 @@ def _parse(file: Path, name: str) -> tuple[Any, list[Problem], Problem | None]:
         return None, [], _too_deep(name, text)
     except YAMLError as exc:  # not raised by ruamel for a str input today; kept as a net
         return None, [], Problem(name, 1, 1, f"the file cannot be read as YAML: {exc}", "")
-    shape = shape_problems(document, name)
-    if shape:
-        # the first is reason enough not to walk this file further (it may never end)
-        return None, [], shape[0]
     return document, yaml.constructor.unreadable, None
+
+
+def _too_big(name: str, room: int) -> Problem:
+    whole = f"a register may be at most {MAX_BYTES:,} bytes"
+    if room == MAX_BYTES:
+        message = f"the file is larger than {MAX_BYTES:,} bytes; {whole}"
+    else:
+        message = f"with this file the register's files add up to more than {MAX_BYTES:,} bytes"
+    return Problem(
+        name,
+        1,
+        1,
+        message,
+        "the largest registers are a few dozen KB: look for data or a log pasted into it, "
+        "or for a big YAML file in the register's folder that is not part of it",
+    )
+
+
+class _Refused(Exception):
+    """A composed file that must not be built (see :mod:`registre.register.yamlshape`)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class _Composer(Composer):
+    """Composes as ruamel does, but stops at :data:`MAX_VALUES` nodes and aliases.
+
+    Composing is the slow part of reading (about 10,000 values a second on a busy machine):
+    a 1 MB file of one-letter values is refused after 200,000 of them instead of 500,000.
+    Reusing an anchor name is allowed by YAML; ruamel warns about it, on stderr.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.warn_double_anchors = False
+        self.composed = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.composed += 1
+        if self.composed > MAX_VALUES:
+            mark = self.parser.peek_event().start_mark
+            raise _Refused(
+                Problem(
+                    "",
+                    mark.line + 1,
+                    mark.column + 1,
+                    f"the file holds more than {MAX_VALUES:,} keys and values",
+                    "a register holds a few thousand: look for data or a log pasted into it",
+                )
+            )
+        return super().compose_node(parent, index)
 
 
 class _Constructor(RoundTripConstructor):
@@ -227,6 +314,13 @@ class _Constructor(RoundTripConstructor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unreadable: list[Problem] = []
+
+    def construct_document(self, node: Any) -> Any:
+        """Build the document, unless its aliases or tags are refused before anything expands."""
+        refused = shape_problems(node, "")
+        if refused:
+            raise _Refused(refused[0])
+        return super().construct_document(node)
 
     def _keep(self, node: Any, message: str, hint: str) -> str:
         mark = node.start_mark
@@ -452,8 +546,28 @@ def load_register(path: str | Path) -> Register:
         checked.append(Problem(*positions.where(loc, data, default=default), message, hint))
     problems.extend(p for p in checked if (p.file, p.line, p.column) not in read)
     if problems or register is None:
-        raise RegisterError(_unique(problems))
+        raise _listed(_unique(problems))
     return register
+
+
+MAX_LISTED = 100
+"""Problems listed at most. A pasted log can make 50,000 of them, and printing them all takes
+minutes; the first hundred, in file order, are the ones to fix first anyway."""
+
+
+def _listed(problems: list[Problem]) -> RegisterError:
+    if len(problems) <= MAX_LISTED:
+        return RegisterError(problems)
+    ordered = sorted(problems)
+    rest = ordered[MAX_LISTED]
+    more = Problem(
+        rest.file,
+        rest.line,
+        rest.column,
+        f"and {len(ordered) - MAX_LISTED:,} more problems from here on, not listed",
+        "fix the ones above and check again: many problems often come from one mistake",
+    )
+    return RegisterError([*ordered[:MAX_LISTED], more], total=len(ordered))
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

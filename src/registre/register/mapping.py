@@ -156,6 +156,14 @@ class TableMapping(_Strict):
     @classmethod
     def _rules_short_form(cls, value: Any) -> Any:
         if isinstance(value, dict) and isinstance(value.get("rules"), list):
+            for item in value["rules"]:
+                if isinstance(item, dict | list):  # it cannot be a key: say so, not crash
+                    raise ValueError(
+                        "'rules' is a list of rule ids, and one of its items is a "
+                        f"{'mapping' if isinstance(item, dict) else 'list'}; write "
+                        "rules: [rule-id, ...], or rules: {rule-id: {anonymize: ...}} "
+                        "for a rule that needs settings"
+                    )
             value = {**value, "rules": {rule_id: {} for rule_id in value["rules"]}}
         return value
 

@@ -243,7 +243,9 @@ def _referenced_table(ref: Any) -> str | None:
 def _check_languages(data: Mapping[str, Any]) -> Iterator[Finding]:
     policy = _mapping(data.get("policy"))
     languages = policy.get("languages", ["fr", "en"])
-    if not isinstance(languages, list) or not all(lang in _LANGUAGE_NAMES for lang in languages):
+    if not isinstance(languages, list) or not all(
+        isinstance(lang, str) and lang in _LANGUAGE_NAMES for lang in languages
+    ):
         languages = ["fr", "en"]
     yield from _texts(data, Register, languages, ())
 
