@@ -335,6 +335,21 @@ def test_without_anything_to_find_it_by_the_library_refuses_too(
     assert list(places[0].iterdir()) == []
 
 
+def test_the_library_finds_the_state_from_the_register_as_the_commands_do(
+    privacy: Path, places: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(places[0])
+    with open_state(register=privacy / "register.yaml") as state:
+        state.holds.place(reason="litigation", identity={"email": "a@b.fr"})
+    assert (privacy / STATE).is_file()
+    monkeypatch.chdir(places[1])
+    found = existing_state(register=str(privacy / "register.yaml"))
+    assert found is not None
+    with found:
+        assert [h.reason for h in found.holds.active()] == ["litigation"]
+    assert list(places[0].iterdir()) == list(places[1].iterdir()) == []
+
+
 # --- a state an earlier registre left in the working directory -----------------------------
 
 
