@@ -42,7 +42,7 @@ def denied(engine: Engine, writes: Iterable[Write]) -> list[Write]:
         return wanted if _sqlite_read_only(engine) else []
     with engine.connect() as connection:
         if dialect == "postgresql":
-            return [w for w in wanted if not _postgres_allows(connection, w)]
+            return _postgres_denied(connection, wanted)
         if dialect in ("mysql", "mariadb"):
             if _mariadb_roles(connection):
                 # a role's privileges do not show in information_schema: not known, not refused
@@ -62,21 +62,40 @@ def _sqlite_read_only(engine: Engine) -> bool:
     return os.path.exists(database) and not os.access(database, os.W_OK)
 
 
-def _postgres_allows(connection: sa.Connection, write: Write) -> bool:
+def _postgres_denied(connection: sa.Connection, wanted: list[Write]) -> list[Write]:
+    """Two round trips whatever the number of writes (one per write took 145 ms for 29)."""
+    tables = sorted({w.table for w in wanted})
+    existing = {
+        (row[0], row[1])
+        for row in connection.execute(
+            sa.text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name IN :tables"
+            ).bindparams(sa.bindparam("tables", expanding=True)),
+            {"tables": tables},
+        )
+    }
     # asking about a table or column that does not exist is an error: the mapping check
     # reports those on its own
-    exists = sa.text(
-        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = :t AND (CAST(:c AS text) IS NULL OR column_name = :c)"
-    )
-    if not connection.execute(exists, {"t": write.table, "c": write.column}).scalar():
-        return True
-    if write.column is None:
-        query = sa.text("SELECT has_table_privilege(quote_ident(:t), :p)")
-        return bool(connection.execute(query, {"t": write.table, "p": write.privilege}).scalar())
-    query = sa.text("SELECT has_column_privilege(quote_ident(:t), :c, :p)")
-    values = {"t": write.table, "c": write.column, "p": write.privilege}
-    return bool(connection.execute(query, values).scalar())
+    known = {table for table, _ in existing}
+    asked = [
+        w
+        for w in wanted
+        if (w.column is None and w.table in known) or (w.table, w.column) in existing
+    ]
+    if not asked:
+        return []
+    checks = []
+    values: dict[str, str | None] = {}
+    for number, write in enumerate(asked):
+        values[f"t{number}"], values[f"p{number}"] = write.table, write.privilege
+        if write.column is None:
+            checks.append(f"has_table_privilege(quote_ident(:t{number}), :p{number})")
+        else:
+            values[f"c{number}"] = write.column
+            checks.append(f"has_column_privilege(quote_ident(:t{number}), :c{number}, :p{number})")
+    allowed = connection.execute(sa.text("SELECT " + ", ".join(checks)), values).one()
+    return [write for write, ok in zip(asked, allowed, strict=True) if not ok]
 
 
 _GRANTEE = (
