@@ -7,6 +7,7 @@ example, on SQLite, PostgreSQL and MariaDB; the state is a SQLite file beside th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -149,6 +150,35 @@ def test_a_package_killed_before_it_is_recorded_is_left_as_an_orphan_that_purge_
     assert Path(done["result"]["export"]) == folder / f"access-{request_id}.zip"
     assert desk("purge-exports")["orphans"] == []
     assert (folder / f"access-{request_id}.zip").is_file()
+
+
+def test_of_two_executions_at_once_the_loser_leaves_no_file_of_its_package(desk: Desk) -> None:
+    request_id = desk.verified(email_of(desk.env["PARCMOBILE_DATABASE_URL"], "account_holders", 3))
+    folder = desk.out / request_id
+    lock = _write_lock(desk.state)
+    try:
+        children = [desk.start("execute", request_id, "--json") for _ in range(2)]
+        # both wait at the commit, their packages written in full under temporary names
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and all(c.poll() is None for c in children):
+            pending = list(folder.glob(".access-*.zip.*.part"))
+            if len(pending) == 2 and all(zipfile.is_zipfile(p) for p in pending):
+                break
+            time.sleep(0.02)
+        assert all(c.poll() is None for c in children), [c.communicate() for c in children]
+    finally:
+        lock.rollback()
+        lock.close()
+    outputs = [c.communicate(timeout=120) for c in children]
+    codes = sorted(c.returncode for c in children)
+    assert codes[0] == 0 and codes[1] != 0, outputs
+    loser = next(err for c, (_, err) in zip(children, outputs, strict=True) if c.returncode)
+    assert "changed while this command ran" in loser and "Traceback" not in loser
+    package = folder / f"access-{request_id}.zip"
+    assert sorted(p.name for p in folder.glob("*.zip")) == [package.name]
+    assert not list(folder.glob(".*.part"))
+    shown = desk("show", request_id)
+    assert shown["result"]["sha256"] == hashlib.sha256(package.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("desk", ["sqlite"], indirect=True)
