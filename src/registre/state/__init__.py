@@ -193,7 +193,7 @@ def _sqlite_file_exists(url: str) -> bool:
     """False for a SQLite file that does not exist or an in-memory SQLite; True otherwise."""
     try:
         parsed = make_url(url)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         return True  # create_state_engine reports it
     if parsed.get_backend_name() != "sqlite":
         return True

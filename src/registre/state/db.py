@@ -22,8 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine
 
+from registre import database_urls
 from registre._exceptions import StateError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -144,20 +145,17 @@ def to_utc(value: datetime) -> datetime:
 
 
 def masked(url: str | URL) -> str:
-    """The URL for messages, with its password hidden."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
-        return "<unparseable URL>"
+    """The URL for messages, with its password hidden, even in a malformed URL."""
+    return database_urls.masked(url)
 
 
 def create_state_engine(url: str) -> Engine:
     """A SQLAlchemy engine on the state database, set up for serialised audit appends."""
     try:
-        parsed = make_url(url)
-    except exc.ArgumentError:
+        parsed = database_urls.parse_url(url)
+    except ValueError as reason:
         raise StateError(
-            f"the state database URL {url!r} is not a SQLAlchemy URL",
+            f"the state database URL '{masked(url)}' is not a SQLAlchemy URL: {reason}",
             hint="use e.g. sqlite:////srv/privacy/registre-state.sqlite or "
             "postgresql+psycopg://user@host/db (option --state-url or REGISTRE_STATE_URL)",
         ) from None

@@ -14,9 +14,10 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from registre import database_urls
 from registre._exceptions import StoreError
 from registre.register.model import Register
 
@@ -67,11 +68,8 @@ _DIAGNOSES: list[tuple[tuple[str, ...], str, str]] = [
 
 
 def masked(url: str | URL) -> str:
-    """The URL as it may be shown: the password replaced by ***."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unreadable URL>"
+    """The URL as it may be shown: the password replaced by ***, even in a malformed URL."""
+    return database_urls.masked(url)
 
 
 def store_url(register: Register, store_id: str, url: str | None = None) -> str:
@@ -102,10 +100,10 @@ def open_engine(url: str, *, label: str = "", create: bool = True) -> Engine:
     """
     prefix = f"{label}: " if label else ""
     try:
-        parsed = make_url(url)
-    except ArgumentError:
+        parsed = database_urls.parse_url(url)
+    except ValueError as reason:
         raise StoreError(
-            f"{prefix}{url!r} is not a database URL",
+            f"{prefix}'{masked(url)}' is not a database URL: {reason}",
             hint="write it as dialect+driver://user:password@host:port/dbname, such "
             "as postgresql+psycopg://app@localhost/app or sqlite:///app.db",
         ) from None
