@@ -108,7 +108,7 @@ def sqlite_file(url: str) -> Path | None:
     """The absolute file of a SQLite URL; None for other databases and in-memory SQLite."""
     try:
         parsed = make_url(url)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         return None
     if parsed.get_backend_name() != "sqlite":
         return None
