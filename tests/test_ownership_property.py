@@ -62,9 +62,9 @@ ACCESS_EXAMPLES = 25
 PACKAGE_EXAMPLES = 8
 ERASURE_EXAMPLES = 12
 """Examples per backend. A search costs 20 to 100 ms here, a request through the desk 1 to 3 s
-(it checks the live schema, writes letters and a package): the module takes 35 to 65 s per
-backend on two cores shared with other test runs (load 6 to 7), about 45 s of CPU in all
-(measured December 2026)."""
+(it checks the live schema, writes letters and a package): the module takes 14 to 16 s of
+CPU per backend, and 43 s (SQLite), 65 s (PostgreSQL) and 75 s (MariaDB) of wall time on two
+cores shared with other test runs at a load of 8 to 10 (measured December 2026)."""
 
 Key = Any
 RowId = tuple[str, Key]
