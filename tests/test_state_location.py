@@ -271,6 +271,33 @@ def test_a_register_whose_state_variable_is_unset_refuses_and_creates_nothing(
     assert list(places[0].iterdir()) == []
 
 
+@pytest.mark.parametrize("given", ["option", "environment", "register url_env"])
+def test_a_state_url_relative_to_the_current_directory_is_refused(
+    privacy: Path,
+    places: tuple[Path, Path],
+    run_cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    given: str,
+) -> None:
+    """``sqlite:///state.sqlite`` in a crontab would be one state per directory."""
+    monkeypatch.chdir(places[0])
+    relative = "sqlite:///state.sqlite"
+    extra = ["--state-url", relative] if given == "option" else []
+    if given == "environment":
+        monkeypatch.setenv("REGISTRE_STATE_URL", relative)
+    if given == "register url_env":
+        _setting(privacy / "register.yaml", "  url_env: PRIVACY_STATE_URL")
+        monkeypatch.setenv("PRIVACY_STATE_URL", relative)
+    register = str(privacy / "register.yaml")
+    for command in (["request", "open", "access", "--email", "a@b.fr"], ["hold", "list"]):
+        code, _out, err = run_cli(*command, "--register", register, *extra)
+        assert code == 1
+        assert "names the SQLite file 'state.sqlite' relative to the current directory" in err
+        assert f"hint: write its absolute path (sqlite:///{places[0] / 'state.sqlite'})" in err
+    assert list(places[0].iterdir()) == []
+    assert sorted(p.name for p in privacy.iterdir()) == ["register.yaml"]
+
+
 def test_a_state_with_both_a_path_and_a_variable_is_a_register_error(privacy: Path) -> None:
     _setting(privacy / "register.yaml", "  path: s.sqlite\n  url_env: PRIVACY_STATE_URL")
     with pytest.raises(RegisterError) as raised:

@@ -63,10 +63,10 @@ def locate_state(
     register is loaded only when its setting is needed.
     """
     if url:
-        return StateLocation(url, "from --state-url")
+        return _absolute(StateLocation(url, "from --state-url"))
     from_environment = os.environ.get(URL_VARIABLE)
     if from_environment:
-        return StateLocation(from_environment, f"from {URL_VARIABLE}")
+        return _absolute(StateLocation(from_environment, f"from {URL_VARIABLE}"))
     if register_path is None:
         raise StateError(
             "which state database? neither --state-url, nor REGISTRE_STATE_URL, nor a "
@@ -90,13 +90,36 @@ def locate_state(
                 "and that variable is not set",
                 hint=f"export {variable}=<the state database's URL>, or give --state-url",
             )
-        return StateLocation(value, f"from {variable} (the register's state.url_env)")
+        return _absolute(StateLocation(value, f"from {variable} (the register's state.url_env)"))
     if setting is not None and setting.path is not None:
         file = home / Path(setting.path).expanduser()
         origin = f"from the register's state.path, relative to {home}"
         return StateLocation(_sqlite_url(file), origin, named=False)
     return StateLocation(
         _sqlite_url(home / FILE_NAME), f"beside the register {written}", named=False
+    )
+
+
+def _absolute(location: StateLocation) -> StateLocation:
+    """The location, unless it names a SQLite file relative to the current directory.
+
+    ``sqlite:///state.sqlite`` in a crontab's ``REGISTRE_STATE_URL`` is a state per directory
+    the job happens to run from: the fork this module exists to prevent.
+    """
+    try:
+        database = make_url(location.url).database or ""
+    except (exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return location  # create_state_engine reports it
+    if make_url(location.url).get_backend_name() != "sqlite":
+        return location
+    file = database[len("file:") :].partition("?")[0] if database.startswith("file:") else database
+    if file in ("", ":memory:") or Path(file).is_absolute():
+        return location
+    raise StateError(
+        f"the state database URL {location.origin} names the SQLite file {file!r} relative to "
+        "the current directory: each directory a command runs from would have a state of its own",
+        hint=f"write its absolute path (sqlite:///{Path(file).absolute()}), or leave the URL out: "
+        "the state is then found beside the register",
     )
 
 
