@@ -283,3 +283,46 @@ def test_a_restriction_is_found_whatever_the_case_and_by_the_rows_phone(
     # a sweep leaves the restricted person's rows alone
     _sweep(run_cli, club_register(tmp_path), club_url, state_url)
     assert remaining(club_url) == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("declaration", "folded"),
+    [
+        ("VARCHAR(200)", True),  # the table's default collation, utf8mb4_general_ci
+        ("VARCHAR(200) COLLATE utf8mb4_bin", False),
+        ("VARCHAR(200) CHARACTER SET latin1 COLLATE latin1_general_cs", False),
+        ("VARBINARY(200)", False),
+    ],
+)
+def test_mariadb_compares_an_email_as_requests_do_whatever_the_collation(
+    declaration: str, folded: bool
+) -> None:
+    """A case-insensitive collation keeps the column's index; any other is compared as
+    lower(trim()); both find exactly the same rows (an accent is never folded)."""
+    from registre.engine import identities
+
+    with scratch_database(server_url("mariadb"), "registre_idm") as url:
+        engine = sa.create_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.exec_driver_sql(
+                    f"CREATE TABLE people (id INT PRIMARY KEY, email {declaration}, "
+                    "INDEX ix_people_email (email)) DEFAULT CHARSET utf8mb4 "
+                    "COLLATE utf8mb4_general_ci"
+                )
+                connection.exec_driver_sql(
+                    "INSERT INTO people VALUES (1, '  Susan.Marin@Gay.example '), "
+                    "(2, 'SUSAN.MARIN@GAY.EXAMPLE'), (3, 'susanmarin@gay.example'), (4, NULL), "
+                    "(5, 'susan.marín@gay.example')"
+                )
+            people = sa.Table("people", sa.MetaData(), autoload_with=engine)
+            column = people.c.email
+            dialect = engine.dialect.name
+            assert identities.folds_case(column, dialect) is folded
+            where = identities.condition(column, "email", SUSAN, dialect, case_folded=folded)
+            assert where is not None
+            with engine.connect() as connection:
+                found = set(connection.execute(sa.select(people.c.id).where(where)).scalars())
+        finally:
+            engine.dispose()
+    assert found == {1, 2}
