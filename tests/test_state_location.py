@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import test_state
 from registre._exceptions import RegisterError, StateError
 from registre.register.loader import load_register
-from registre.state import existing_state, open_state
+from registre.state import existing_state, locate_state, open_state
 from registre.stores.database_name import database_name
 from registre.stores.scratch import scratch_database
 from test_requests_fixtures import BACKENDS, DM, first_value, load_dm, server_url
@@ -296,6 +296,20 @@ def test_a_state_url_relative_to_the_current_directory_is_refused(
         assert f"hint: write its absolute path (sqlite:///{places[0] / 'state.sqlite'})" in err
     assert list(places[0].iterdir()) == []
     assert sorted(p.name for p in privacy.iterdir()) == ["register.yaml"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:////srv/privacy/state.sqlite",
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite:///file:state?mode=memory&uri=true",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/state",
+    ],
+)
+def test_absolute_in_memory_and_server_urls_are_taken_as_given(url: str) -> None:
+    assert locate_state(url).url == url
 
 
 def test_a_state_with_both_a_path_and_a_variable_is_a_register_error(privacy: Path) -> None:

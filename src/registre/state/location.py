@@ -107,11 +107,12 @@ def _absolute(location: StateLocation) -> StateLocation:
     the job happens to run from: the fork this module exists to prevent.
     """
     try:
-        database = make_url(location.url).database or ""
+        parsed = make_url(location.url)
     except (exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         return location  # create_state_engine reports it
-    if make_url(location.url).get_backend_name() != "sqlite":
+    if parsed.get_backend_name() != "sqlite" or parsed.query.get("mode") == "memory":
         return location
+    database = parsed.database or ""
     file = database[len("file:") :].partition("?")[0] if database.startswith("file:") else database
     if file in ("", ":memory:") or Path(file).is_absolute():
         return location
