@@ -42,7 +42,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, Phase, event, find, given, settings
 from hypothesis import strategies as st
 
 from registre.register.mapping import DataStore
@@ -735,3 +735,21 @@ def test_an_erasure_that_crossed_a_bridge_would_fail(databases: Databases, tmp_p
         connection.execute(sa.text("DELETE FROM shipments WHERE id = 1"))
         connection.execute(sa.text("UPDATE addresses SET street = '[redacted]' WHERE id = 1"))
     assert damaged(shop, theirs, before, snapshot(engine)) == {("shipments", 1), ("addresses", 1)}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_the_draws_tell_each_wrong_rule_from_the_right_one(fault: str) -> None:
+    """Not only on the fixed shop: within the access property's budget of examples, the
+    strategy draws shops where a wrong rule finds other rows than the right one."""
+
+    def told_apart(shop: Shop) -> bool:
+        return ownership(shop, fault=fault).found != ownership(shop).found
+
+    budget = settings(
+        max_examples=ACCESS_EXAMPLES,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],  # any such shop will do: no time spent making it minimal
+    )
+    shop = find(shops(), told_apart, settings=budget)
+    assert told_apart(shop)
