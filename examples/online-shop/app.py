@@ -36,7 +36,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from faker import Faker
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
 
 ANCHOR = datetime(2026, 11, 1, 0, 0, 0)
 """The date at which every retention rule has rows due and rows not due."""
@@ -163,6 +174,19 @@ newsletter = Table(
     Column("subscribed_at", DateTime, nullable=False),
     Column("unsubscribed_at", DateTime, nullable=True, index=True),
 )
+
+# Requests and legal holds match an email as lower(trim(email)), whatever its case and the
+# spaces around it: on PostgreSQL and SQLite an index on that expression keeps the look-up off a
+# full scan. MariaDB's _ci collations compare case-insensitively and use the column's own index.
+for _table, _column in [
+    (customers, "email"),
+    (customers, "alt_email"),
+    (employees, "email"),
+    (newsletter, "email"),
+]:
+    Index(f"ix_{_table.name}_{_column}_match", func.lower(func.trim(_table.c[_column]))).ddl_if(
+        dialect=("postgresql", "sqlite")
+    )
 
 # -- generation ---------------------------------------------------------------------------------
 
