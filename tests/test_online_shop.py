@@ -194,8 +194,12 @@ def test_camille_access_exports_her_rows_only(
             other_emails = [
                 e.lower()
                 for row in connection.execute(
-                    sa.text("SELECT email, alt_email FROM customers WHERE id <> :c"),
-                    {"c": camille},
+                    sa.text(
+                        "SELECT email, alt_email FROM customers WHERE id <> :c "
+                        "UNION ALL SELECT email, NULL FROM employees "
+                        "UNION ALL SELECT email, NULL FROM newsletter WHERE lower(email) <> :e"
+                    ),
+                    {"c": camille, "e": CAMILLE},
                 )
                 for e in row
                 if e
