@@ -184,3 +184,39 @@ def test_after_access_erasure_and_purge_the_person_is_only_where_documented(run:
 
     hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
     assert hits <= DOCUMENTED, sorted(hits - DOCUMENTED)
+
+
+FORWARDED = {
+    "state:registre_request.identity",
+    "stdout:open",
+    "stdout:verify",
+    "stdout:execute",
+    # what was sent to the client, who needs the email to find the person: kept as the proof
+    # of what was forwarded, for as long as the request's record (issue 11 §2, second bullet:
+    # a retention of closed requests' records is to come; they go with it)
+    "out:forward-fr.html",
+    "out:forward.json",
+}
+"""The places documented as holding a person whose erasure went to a client (a console
+manager: their account is the client's to erase)."""
+
+
+def test_a_forwarded_erasure_leaves_the_person_only_where_documented(run: Run) -> None:
+    engine = sa.create_engine(run.env["PARCMOBILE_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            email = connection.execute(
+                sa.text("SELECT email FROM managers WHERE email IS NOT NULL ORDER BY id LIMIT 1")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    forms = [email.lower()]
+    erasure = run("open", "erasure", "--email", email)
+    run("verify", erasure["id"], "--method", "reply from the account's address")
+    done = run("execute", erasure["id"], "--yes")
+    assert done["result"]["forwarded"]["forward_letters"]  # it did go to the client
+    run("purge-exports", at=LATER)
+
+    hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
+    assert hits <= FORWARDED, sorted(hits - FORWARDED)
+    assert {"out:forward-fr.html", "out:forward.json"} <= hits  # the scan finds what is there
