@@ -248,6 +248,33 @@ def test_camille_access_exports_her_rows_only(
     assert all(name.lower() in text for _, name in bought)
 
 
+def test_her_phone_written_another_way_finds_her_and_only_her(
+    fresh_server: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Stored as ``+33 (0)6 38 45 42 23``, asked as ``06 38 45 42 23``: the same number."""
+    register = shop_register()
+    with shop_database(fresh_server) as engine:
+        with engine.connect() as connection:
+            camille = customer_id(connection, CAMILLE)
+            hers = expected_rows(connection, camille)
+            stored = connection.execute(
+                sa.text("SELECT phone FROM customers WHERE id = :c"), {"c": camille}
+            ).scalar_one()
+        with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+            desk = SubjectRequests(
+                register, state, {"shop": engine}, out_dir=tmp_path / "out", now=ANCHOR
+            )
+            request = desk.open("access", {"phone": "06 38 45 42 23"}, lang="en")
+            desk.verify(request.id, method="a call back to that number")
+            done = desk.execute(request.id)
+    tables, _ = read_package(Path(dict(done.result or {})["export"]))
+    assert stored == "+33 (0)6 38 45 42 23"
+    # the newsletter holds an email only: a phone cannot find it
+    for table, keys in hers.items():
+        assert exported(tables, table) == (set() if table == "newsletter" else keys), table
+
+
 def test_a_popular_product_does_not_make_her_order_items_shared(tmp_path: Path) -> None:
     """A product others bought too is context in her copy, not a row she shares with them."""
     register = shop_register()
