@@ -7,6 +7,7 @@ example, on SQLite, PostgreSQL and MariaDB; the state is a SQLite file beside th
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -306,3 +307,20 @@ def test_a_table_named_dot_dot_slash_gives_a_member_inside_the_archive(
     with zipfile.ZipFile(done.result["export"]) as archive:
         archive.extractall(extracted)
     assert sorted(p.name for p in extracted.iterdir()) == sorted(names)
+
+
+def test_a_package_dropped_unrecorded_leaves_no_file(tmp_path: Path) -> None:
+    """An error between writing a package and the transaction recording it: no file stays."""
+    final = tmp_path / "r-1" / "access-r-1.zip"
+    dropped = PendingFile(final)
+    dropped.path.write_bytes(b"a package")
+    assert mode(dropped.path) == 0o600 and mode(final.parent) == 0o700
+    del dropped
+    gc.collect()
+    assert list(final.parent.iterdir()) == []
+    kept = PendingFile(final)
+    kept.path.write_bytes(b"a package")
+    kept.put_in_place()
+    del kept
+    gc.collect()
+    assert [p.name for p in final.parent.iterdir()] == [final.name]

@@ -17,7 +17,7 @@ database's, not ours: ``../../x``, a backslash, a NUL or 300 characters would ma
 outside the archive's root, or one that no file system accepts. A name that is not already a
 plain file name is made one (anything but letters, digits, ``_``, ``-`` and ``.`` becomes
 ``_``, no leading dot, at most 80 characters) and gets the first 8 hex digits of the sha256 of
-the table's name, so that two tables never share a file: ``x-2d711642.csv``. The legend then
+the table's name, so that two tables never share a file: ``x-9cdf6a50.csv``. The legend then
 says which table the file holds.
 """
 

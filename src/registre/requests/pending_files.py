@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 import secrets
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,9 @@ class PendingFile:
             lock.close()
         self.path = path
         self._lock: IO[bytes] | None = lock
+        # dropped unrecorded and not discarded (an error between the writing and the closing
+        # transaction): deleted when collected, or at exit, rather than left for the purge
+        self._drop = weakref.finalize(self, _drop, path, lock)
 
     def put_in_place(self) -> None:
         """Give the file its final name (once the state records it), and release it."""
@@ -91,9 +95,16 @@ class PendingFile:
         self.release()
 
     def release(self) -> None:
+        self._drop.detach()
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+
+
+def _drop(path: Path, lock: IO[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+    lock.close()
 
 
 @dataclass
