@@ -128,7 +128,7 @@ def test_a_package_killed_before_it_is_recorded_is_left_as_an_orphan_that_purge_
         # the letter is written after the package, right before the transaction recording both
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and child.poll() is None:
-            if list(folder.glob("access-*.html")):
+            if list(folder.glob(".access-*.html.*.part")):
                 break
             time.sleep(0.02)
         assert child.poll() is None, child.communicate()  # it was waiting for the state's lock
@@ -137,14 +137,16 @@ def test_a_package_killed_before_it_is_recorded_is_left_as_an_orphan_that_purge_
     finally:
         lock.rollback()
         lock.close()
-    pending = list(folder.glob(".access-*.zip.*.part"))
-    assert len(pending) == 1 and pending[0].stat().st_size > 0
-    assert not (folder / f"access-{request_id}.zip").exists()  # never under its name unrecorded
+    pending = sorted(folder.glob(".access-*.part"))
+    assert [p.name.split(".")[2] for p in pending] == ["html", "zip"]
+    assert all(p.stat().st_size > 0 for p in pending)
+    # neither the package nor the letter under its name, unrecorded
+    assert sorted(p.name for p in folder.iterdir()) == [p.name for p in pending]
     assert desk("show", request_id)["state"] == "in_progress"
 
     purged = desk("purge-exports")
-    assert purged["orphans"] == [str(pending[0])] and purged["deleted"] == []
-    assert not list(folder.glob("*.zip")) and not list(folder.glob(".*.part"))
+    assert purged["orphans"] == [str(p) for p in pending] and purged["deleted"] == []
+    assert list(folder.iterdir()) == []
 
     # executed again, it is recorded; a purge then leaves it, as it is not past its retention
     done = desk("execute", request_id)
@@ -153,7 +155,7 @@ def test_a_package_killed_before_it_is_recorded_is_left_as_an_orphan_that_purge_
     assert (folder / f"access-{request_id}.zip").is_file()
 
 
-def test_of_two_executions_at_once_the_loser_leaves_no_file_of_its_package(desk: Desk) -> None:
+def test_of_two_executions_at_once_the_loser_leaves_no_file(desk: Desk) -> None:
     request_id = desk.verified(email_of(desk.env["PARCMOBILE_DATABASE_URL"], "account_holders", 3))
     folder = desk.out / request_id
     lock = _write_lock(desk.state)
@@ -176,8 +178,8 @@ def test_of_two_executions_at_once_the_loser_leaves_no_file_of_its_package(desk:
     loser = next(err for c, (_, err) in zip(children, outputs, strict=True) if c.returncode)
     assert "changed while this command ran" in loser and "Traceback" not in loser
     package = folder / f"access-{request_id}.zip"
-    assert sorted(p.name for p in folder.glob("*.zip")) == [package.name]
-    assert not list(folder.glob(".*.part"))
+    # the winner's package and letter, nothing of the loser's
+    assert sorted(p.name for p in folder.iterdir()) == sorted([package.name, "access-fr.html"])
     shown = desk("show", request_id)
     assert shown["result"]["sha256"] == hashlib.sha256(package.read_bytes()).hexdigest()
 
@@ -193,6 +195,11 @@ def test_purge_settles_a_recorded_package_and_deletes_only_what_registre_wrote(
     # killed between the commit and the rename: the recorded package under its temporary name
     recorded = package.read_bytes()
     package.rename(folder / f".{package.name}.0123456789abcdef.part")
+    letter = Path(done["result"]["letter"])
+    answer = letter.read_bytes()
+    letter.rename(folder / f".{letter.name}.fedcba9876543210.part")
+    # a letter of a killed run, never recorded
+    (folder / ".refusal-fr.html.00000000000000ff.part").write_text("refused?")
     # a kill under an earlier version: an empty package that nothing records
     (folder / "forward-data.zip").write_bytes(b"")
     # files registre never writes, or not in this folder
@@ -209,12 +216,15 @@ def test_purge_settles_a_recorded_package_and_deletes_only_what_registre_wrote(
         assert writing.path.read_bytes() == b"half a zip"
     finally:
         writing.discard()
-    assert purged["settled"] == [str(package)]
-    assert purged["orphans"] == [str(folder / "forward-data.zip")]
-    assert package.read_bytes() == recorded
+    assert purged["settled"] == [str(letter), str(package)]
+    assert purged["orphans"] == [
+        str(folder / ".refusal-fr.html.00000000000000ff.part"),
+        str(folder / "forward-data.zip"),
+    ]
+    assert package.read_bytes() == recorded and letter.read_bytes() == answer
     assert all(path.read_text() == "not ours" for path in (*kept, stranger))
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [package.name, Path(done["result"]["letter"]).name, *(p.name for p in kept)]
+        [package.name, letter.name, *(p.name for p in kept)]
     )
 
 

@@ -141,7 +141,7 @@ def close(
         )
         plan = plan_number(request)
         name = "instruction" if plan <= 1 else f"instruction-{plan}"
-        path = desk.write_letter(request, name, letter.render(), letter.lang)
+        path = desk.write_letter(request, name, letter.render(), letter.lang, writes=writes)
         result["letter"] = str(path)
         # another client the request went to may still instruct us about its own data
         previous = request.result or {}
@@ -156,7 +156,7 @@ def close(
                 desk.register, desk.finder, request, mine, processed, result, desk.today()
             )
             html = letter.render()
-        result["letter"] = str(desk.write_letter(request, request.kind.value, html))
+        result["letter"] = str(desk.write_letter(request, request.kind.value, html, writes=writes))
     return packages.close_recorded(
         desk,
         request,

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from registre import owner_only
 from registre._exceptions import RequestError
 from registre.register.model import Register
 from registre.requests import letters, packages, scope
@@ -66,7 +65,8 @@ def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) ->
         desk.today(),
         held_for=held_for,
     )
-    result["letter"] = str(desk.write_letter(request, request.kind.value, letter.render()))
+    html = letter.render()
+    result["letter"] = str(desk.write_letter(request, request.kind.value, html, writes=writes))
     return packages.close_recorded(
         desk,
         request,
@@ -136,7 +136,11 @@ def package(
             attached=sent.path.name if sent else None,
         )
         paths.append(
-            str(desk.write_letter(request, f"forward{suffix}", letter.render(), letter.lang))
+            str(
+                desk.write_letter(
+                    request, f"forward{suffix}", letter.render(), letter.lang, writes=writes
+                )
+            )
         )
     found_tenants = tenants(desk.finder, processed)
     summary = {
@@ -151,9 +155,10 @@ def package(
         "data": [Path(p).name for p in data],
     }
     summary_path = desk.out_dir / request.id / "forward.json"
-    owner_only.write_text(
+    packages.write_later(
         summary_path,
         json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
+        writes,
     )
     return {
         "forward_letter": paths[0],

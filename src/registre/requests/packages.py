@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
+from registre.owner_only import open_private
 from registre.requests import store
 from registre.requests.export import ExportFile, write_export
 from registre.requests.find import Found, Reading
@@ -47,21 +48,41 @@ class Package:
     """Where it will be once recorded."""
 
 
-class PackageRecord:
-    """The state write that records a package, and what becomes of its file after it."""
+class FileRecord:
+    """A file written for a request (a letter, a summary), given its name once the transaction
+    closing the request commits; the request's result names it, so nothing else is written."""
 
-    def __init__(self, row: dict[str, Any], pending: PendingFile) -> None:
-        self.row = row
+    def __init__(self, pending: PendingFile) -> None:
         self.pending = pending
 
     def __call__(self, connection: Connection) -> None:
-        connection.execute(export_table.insert(), self.row)
+        pass
 
     def committed(self) -> None:
         self.pending.put_in_place()
 
     def abandoned(self) -> None:
         self.pending.discard()
+
+
+class PackageRecord(FileRecord):
+    """The state write that records a package, and what becomes of its file after it."""
+
+    def __init__(self, row: dict[str, Any], pending: PendingFile) -> None:
+        super().__init__(pending)
+        self.row = row
+
+    def __call__(self, connection: Connection) -> None:
+        connection.execute(export_table.insert(), self.row)
+
+
+def write_later(path: Path, text: str, writes: list[StateWrite]) -> Path:
+    """Write ``text`` for ``path``, where it appears once the request's closing commits."""
+    pending = PendingFile(path)
+    with open_private(pending.path) as handle:
+        handle.write(text.encode("utf-8"))
+    writes.append(FileRecord(pending))
+    return path
 
 
 def write_package(
@@ -150,12 +171,12 @@ def close_recorded(
 ) -> SubjectRequest:
     """Audit ``entries``, make ``writes`` and move the request, in one state transaction.
 
-    The packages recorded by ``writes`` get their names once it commits; if it fails, they are
-    deleted: nothing records them. A process that loses the race to close the request (its
+    The packages and letters of ``writes`` get their names once it commits; if it fails, they
+    are deleted: nothing records them. A process that loses the race to close the request (its
     transition finds the request moved) so leaves no file behind, and the winner's stay as
     recorded.
     """
-    packages = [write for write in writes if isinstance(write, PackageRecord)]
+    packages = [write for write in writes if isinstance(write, FileRecord)]
     try:
         with write_transaction(desk.state.engine) as connection:
             desk.audit_many_in(connection, request, entries)

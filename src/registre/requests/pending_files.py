@@ -1,24 +1,26 @@
-"""Packages written before the state records them: under a temporary name until it does.
+"""Files written before the state records them: under a temporary name until it does.
 
 An export package is written first and recorded after, in the transaction that closes its
 request: a ZIP of a million rows is not written inside a state transaction that holds the
-writers' lock. So there is a moment when the file exists and nothing records it. Where to put
-the rename that gives the file its name decides what a kill leaves behind:
+writers' lock. The request's letters and forward summary are written the same way: a letter on
+disk saying "we hold no data about you" must be the answer the state recorded. So there is a
+moment when the file exists and nothing records it. Where to put the rename that gives the file
+its name decides what a kill leaves behind:
 
 - renamed before the commit, a kill between the two leaves a package under its real name that
   no request records, and a second ``request execute`` racing the first overwrites the
   package the first one recorded;
 - renamed after the commit (what registre does), a kill while writing leaves only a temporary
   file, and a kill between the commit and the rename (one system call later) leaves the
-  recorded package under its temporary name, with the sha256 the state recorded.
+  recorded file under its temporary name (a package with the sha256 the state recorded).
 
 ``registre request purge-exports`` deals with both: a temporary file whose writer is gone is
-put in place when the state records a package of its digest at its real name, and deleted
-otherwise; a package under a real name that no request records is deleted too (a kill under an
-earlier version). Each temporary file is locked (``flock``) by its writer until it is renamed
-or deleted, so the purge never touches a file being written. Files are recognised by their
-names only (:data:`PACKAGE_NAME`, :data:`PENDING_NAME`) in folders named after a request:
-nothing else is ever deleted.
+put in place when the state records it (a package of its digest at its real name, a letter
+named in its request's result), and deleted otherwise; a package under a real name that no
+request records is deleted too (a kill under an earlier version). Each temporary file is
+locked (``flock``) by its writer until it is renamed or deleted, so the purge never touches a
+file being written. Files are recognised by their names only (:data:`PACKAGE_NAME`,
+:data:`PENDING_NAME`) in folders named after a request: nothing else is ever deleted.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -33,7 +36,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -47,10 +50,12 @@ from registre.state.db import read_connection
 _PACKAGE = r"(?:access|portability)-(?P<request>[A-Za-z0-9_-]+)\.zip|forward-data(?:-[0-9]+)?\.zip"
 PACKAGE_NAME = re.compile(_PACKAGE)
 """The names registre gives packages in ``OUT/REQUEST/``."""
+_LETTER = r"[a-z0-9-]+-[a-z]{2}\.html|forward\.json"
 PENDING_NAME = re.compile(
-    r"\.(?P<name>" + _PACKAGE.replace("?P<request>", "") + r")\.[0-9a-f]{16}\.part"
+    r"\.(?P<name>" + _PACKAGE.replace("?P<request>", "") + "|" + _LETTER + r")\.[0-9a-f]{16}\.part"
 )
-"""A package's temporary name while it is written: ``.NAME.TOKEN.part``."""
+"""A package's, letter's or forward summary's temporary name while it is written:
+``.NAME.TOKEN.part``."""
 
 
 class PendingFile:
@@ -131,7 +136,7 @@ def clear_interrupted(engine: Engine, out_dir: Path) -> Cleared:
                 export_table.c.deleted_at.is_(None)
             )
         ).all()
-    recorded: dict[Path, str] = {}
+    recorded: dict[Path, str | None] = {}
     for row in rows:
         path = Path(row.path)
         located = locate(row.path, row.request_id, out_dir)
@@ -139,6 +144,18 @@ def clear_interrupted(engine: Engine, out_dir: Path) -> Cleared:
             recorded[located.path] = row.sha256
         # where it was to be renamed to: the recorded path, or OUT/REQUEST/NAME for a relative one
         recorded[path if path.is_absolute() else out_dir / row.request_id / path.name] = row.sha256
+    folders = {f.parent for f in files}
+    with read_connection(engine) as connection:
+        results = connection.execute(
+            sa.select(request_table.c.result).where(
+                request_table.c.id.in_(sorted({f.name for f in folders})),
+                request_table.c.result.is_not(None),
+            )
+        ).scalars()
+        for result in results:
+            for text in _texts(json.loads(result)):
+                if (letter := Path(text)).parent in folders:
+                    recorded.setdefault(letter, None)  # a letter: no digest recorded
     return settle(files, recorded)
 
 
@@ -161,7 +178,19 @@ def listed(out_dir: Path, request_ids: Iterable[str]) -> list[Path]:
     return files
 
 
-def settle(files: list[Path], recorded: dict[Path, str]) -> Cleared:
+def _texts(value: Any) -> Iterator[str]:
+    """Every string in a request's result (its letters' paths among them)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def settle(files: list[Path], recorded: dict[Path, str | None]) -> Cleared:
     """Put recorded packages left under a temporary name in place; delete the rest of
     ``files`` that no request records (listed before ``recorded`` was read)."""
     cleared = Cleared()
@@ -175,8 +204,8 @@ def settle(files: list[Path], recorded: dict[Path, str]) -> Cleared:
             if handle is None:
                 continue
             final = path.with_name(pending.group("name"))
-            wanted = recorded.get(final)
-            if wanted is not None and not final.exists() and _sha256(handle) == wanted:
+            wanted = recorded.get(final, "")
+            if final in recorded and not final.exists() and wanted in (None, _sha256(handle)):
                 with contextlib.suppress(FileNotFoundError):
                     os.replace(path, final)
                     cleared.settled.append(final)

@@ -46,6 +46,7 @@ from registre.requests import (
     forwarding,
     letters,
     lifecycle,
+    packages,
     preflight,
     rectify,
     restrict,
@@ -191,10 +192,22 @@ class SubjectRequests:
         )
 
     def write_letter(
-        self, request: SubjectRequest, name: str, html: str, lang: Lang | None = None
+        self,
+        request: SubjectRequest,
+        name: str,
+        html: str,
+        lang: Lang | None = None,
+        *,
+        writes: builtins.list[packages.StateWrite] | None = None,
     ) -> Path:
-        """Write a letter as ``OUT/REQUEST/NAME-LANG.html`` (the person's language by default)."""
+        """Write a letter as ``OUT/REQUEST/NAME-LANG.html`` (the person's language by default).
+
+        With ``writes`` (those of the transaction closing the request), it gets that name only
+        once the transaction commits: see :mod:`registre.requests.pending_files`.
+        """
         path = self.out_dir / request.id / f"{name}-{lang or request.lang}.html"
+        if writes is not None:
+            return packages.write_later(path, html, writes)
         owner_only.write_text(path, html)  # 0600 in 0700 folders: it names the person
         return path
 
