@@ -396,7 +396,7 @@ class Walk:
         store = self.graph.store_id
         tasks = []
         for (owner_store, table), rows in list(self.found.tables.items()):
-            if owner_store != store or not rows.count:
+            if owner_store != store or not rows.count or self.context_only(table, rows):
                 continue
             for edge in self.graph.children(table):
                 targets = rows.values(edge.target)
@@ -428,6 +428,18 @@ class Walk:
                     if not record_table:
                         rows.shared.setdefault(key, "also used by other people's data")
         self.inherit_shared()
+
+    def context_only(self, table: str, rows: TableRows) -> bool:
+        """Whether the rows are only context: a catalogue's, or referenced rows holding nothing
+        personal (an undeclared product table). Who else references them changes nothing (a
+        request never changes them), and counting the buyers of a popular product would cost a
+        scan of its order lines at every request."""
+        if self.graph.is_catalogue(table):
+            return True
+        mapping = self.graph.mapping(table)
+        if mapping.columns or mapping.identity or rows.bulk is not None:
+            return False
+        return all(rows.via[key] == "parent" for key in rows.rows)
 
     def inherit_shared(self) -> None:
         """Rows hanging from a shared row the person owns (a shared meeting's notes) are shared
