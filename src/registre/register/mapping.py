@@ -191,7 +191,11 @@ class Tenants(_Strict):
     key: Column = "id"
     """Its primary key column."""
     contract_ended: Column | None = None
-    """When the client's contract ended; drives 'contract_ended' clocks of client data."""
+    """When the client's contract ended; drives 'contract_ended' clocks of client data. An
+    erasure asked by a person who holds the client's account keeps the account's records (its
+    payment methods) while the contract runs: while this column and the client table's own
+    event columns (an account's deleted_at) are empty or later than the request.
+    """
     retention_months: Column | None = None
     """The retention period agreed with this client, in months ('client_agreed' rules)."""
 
