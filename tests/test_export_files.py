@@ -226,6 +226,12 @@ def test_purge_settles_a_recorded_package_and_deletes_only_what_registre_wrote(
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [package.name, letter.name, *(p.name for p in kept)]
     )
+    # the folder moved since (another disk): its packages are still recorded ones, not orphans
+    moved = desk.out.with_name("moved")
+    desk.out.rename(moved)
+    desk.out = moved
+    assert desk("purge-exports")["orphans"] == []
+    assert (moved / request_id / package.name).read_bytes() == recorded
 
 
 # -- a table's name is not a file's -------------------------------------------------------------

@@ -142,8 +142,11 @@ def clear_interrupted(engine: Engine, out_dir: Path) -> Cleared:
         located = locate(row.path, row.request_id, out_dir)
         if located.path is not None:
             recorded[located.path] = row.sha256
-        # where it was to be renamed to: the recorded path, or OUT/REQUEST/NAME for a relative one
-        recorded[path if path.is_absolute() else out_dir / row.request_id / path.name] = row.sha256
+        # where it was to be renamed to, and OUT/REQUEST/NAME: a relative path is recorded by
+        # earlier versions, and a folder moved since is still the package's (never an orphan)
+        if path.is_absolute():
+            recorded[path] = row.sha256
+        recorded[out_dir / row.request_id / path.name] = row.sha256
     folders = {f.parent for f in files}
     with read_connection(engine) as connection:
         results = connection.execute(
