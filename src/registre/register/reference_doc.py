@@ -31,8 +31,14 @@ Conventions:
   one is a visible change.
 - **Texts** are written once per language of the policy: `{fr: ..., en: ...}`.
 - **Durations** are `15 days`, `2 weeks`, `6 months`, `10 years`, `immediately`, or ISO 8601
-  (`P6M`). Months and years are calendar units.
+  (`P6M`). Months and years are calendar units. None is longer than 200 years: a longer one is
+  a typo, and `check` refuses it where it is written.
 - **Clocks** are `<duration> after <event id>`: `6 months after account_deleted`.
+- **Plain YAML only**: a register (all its files) holds at most 1,000,000 bytes and 200,000 keys
+  and values, counting each use of an alias (`*name`) in full; an alias may not be used inside
+  what it names; tags (`!secret`, `!!set`, ...) are refused. `check` reports these before
+  reading further, so that no file, however built, makes it hang or fill the memory. At most
+  100 problems are listed, and the rest counted.
 """
 
 
