@@ -762,3 +762,41 @@ def test_cli_lists_the_first_hundred_problems_and_counts_the_rest(
     assert len(located) == 101
     assert located[-1] == "register.yaml:137:1: and 200 more problems from here on, not listed"
     assert result.stderr.endswith("the register has 300 problems; nothing was written.\n")
+
+
+@pytest.mark.parametrize(
+    "period", ["3000 years", f"{10**40} months"], ids=["3000 years", "10^40 months"]
+)
+@pytest.mark.parametrize(
+    "command",
+    [["policy"], ["ropa", "-o", "out"], ["plan", "--url", "sqlite://", "--at", "2026-11-01"]],
+    ids=["policy", "ropa", "plan"],
+)
+def test_a_period_past_200_years_stops_every_command_at_the_register(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    period: str,
+    command: list[str],
+) -> None:
+    """It passed check, then policy and ropa raised InvalidOperation and plan 'year -974'."""
+    import sys
+
+    from registre.cli import main
+
+    path = tmp_path / "register.yaml"
+    path.write_text(
+        edited([("after: 6 months after closed", f"after: {period} after closed")]),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["registre", command[0], str(path), *command[1:]])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    printed = capsys.readouterr()
+    assert exited.value.code == 1
+    assert f"register.yaml:33:16: activities.service.retention.accounts.after: '{period}' is " in (
+        printed.err
+    )
+    assert "longer than 200 years" in printed.err
+    assert "Traceback" not in printed.err + printed.out
