@@ -118,3 +118,28 @@ def test_immediately_is_due_as_soon_as_the_event_happened() -> None:
     zero = Duration.parse("immediately")
     assert not is_due(reset, zero, reset - timedelta(seconds=1), PARIS)
     assert is_due(reset, zero, reset, PARIS)
+
+
+@pytest.mark.parametrize(
+    ("now", "period", "expected"),
+    [
+        (datetime(150, 1, 1, tzinfo=UTC), Duration(200, "years"), datetime.min.replace(tzinfo=UTC)),
+        (datetime(1, 1, 1, tzinfo=UTC), Duration(1, "days"), datetime.min.replace(tzinfo=UTC)),
+    ],
+    ids=["200 years before year 150", "a day before year 1"],
+)
+def test_a_cutoff_before_the_calendar_makes_nothing_due(
+    now: datetime, period: Duration, expected: datetime
+) -> None:
+    """plan --at 0150-01-01 with a 200-year rule raised 'year -51 is out of range'."""
+    assert cutoff(now, period, ZoneInfo("Europe/Paris")) == expected
+
+
+def test_a_period_ending_past_the_calendar_is_never_due() -> None:
+    event = datetime(9900, 6, 1, tzinfo=UTC)
+    assert due_at(event, Duration(200, "years"), ZoneInfo("Europe/Paris")) == datetime.max.replace(
+        tzinfo=UTC
+    )
+    assert not is_due(
+        event, Duration(200, "years"), datetime(9999, 12, 31, tzinfo=UTC), ZoneInfo("UTC")
+    )

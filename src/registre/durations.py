@@ -142,6 +142,12 @@ def _shift_months(day: _Day, months: int) -> _Day:
     return day.replace(year=year, month=month, day=min(day.day, _month_length(year, month)))
 
 
+NEVER = datetime.max.replace(tzinfo=UTC)
+"""When data is due whose period ends past the calendar (year 9999)."""
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+"""The cutoff of a period that reaches back before year 1: no event is that old."""
+
+
 def as_utc(moment: datetime) -> datetime:
     """A timestamp in UTC; naive timestamps are taken as UTC, as databases usually store them."""
     if moment.tzinfo is None:
@@ -157,8 +163,11 @@ def due_at(event: datetime, period: Duration, tz: ZoneInfo) -> datetime:
     """The instant (UTC) from which data whose event happened at ``event`` is due."""
     if period.is_zero:
         return as_utc(event)
-    last_kept_day = period.add_to(local_date(event, tz))
-    return start_of_day(last_kept_day + timedelta(days=1), tz)
+    try:
+        last_kept_day = period.add_to(local_date(event, tz))
+        return start_of_day(last_kept_day + timedelta(days=1), tz)
+    except (ValueError, OverflowError):  # past year 9999, where the calendar ends: never
+        return NEVER
 
 
 def is_due(event: datetime, period: Duration, now: datetime, tz: ZoneInfo) -> bool:
@@ -174,8 +183,11 @@ def cutoff(now: datetime, period: Duration, tz: ZoneInfo) -> datetime:
         return as_utc(now) + timedelta(microseconds=1)
     today = local_date(now, tz)
     # due when add_to(d) + 1 day <= today, i.e. add_to(d) <= today - 1 day
-    last_due_day = period.latest_start(today - timedelta(days=1))
-    return start_of_day(last_due_day + timedelta(days=1), tz)
+    try:
+        last_due_day = period.latest_start(today - timedelta(days=1))
+        return start_of_day(last_due_day + timedelta(days=1), tz)
+    except (ValueError, OverflowError):  # before year 1 (200 years before 0150-01-01): none
+        return EARLIEST
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:
