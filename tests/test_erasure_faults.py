@@ -242,6 +242,11 @@ def database(backend: str) -> Iterator[str]:
 
 @pytest.fixture
 def cli(database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> Cli:
+    # tables are read as one line per row, whatever width the worker's environment gave the
+    # console when it was made (COLUMNS under pytest-xdist)
+    from registre import cli as cli_module
+
+    monkeypatch.setattr(cli_module.out, "width", 200)
     return Cli(tmp_path, database, monkeypatch, capsys)
 
 
