@@ -471,6 +471,10 @@ CASES = {
         ],
         [(43, 15, f"cookies.audience.lifetime: 'P{10**40}M' is longer than 200 years", "typo")],
     ),
+    "hours to notify a breach of 10^45 (found by the fuzz campaign)": (
+        [("", f"breaches:\n  authority_notification_hours: {10**45}\n")],
+        [(38, 33, f"authority_notification_hours: {10**45} is too large", "at most 8760")],
+    ),
     "an alias used inside what it names": (
         [("    data: [identity, contact]", "    data: &data [identity, *data]")],
         [(28, 11, "the alias *data is used inside the list or mapping it names", "write the")],

@@ -367,7 +367,7 @@ class Clock(Strict):
 class CountCap(Strict):
     """Keep only the newest ``count`` records for each value of ``per``."""
 
-    count: int = Field(gt=0)
+    count: int = Field(gt=0, le=1_000_000_000)  # a bound databases compare in 64 bits
     """How many records to keep."""
     per: Text
     """What the count is kept for, in words: 'per device'."""
@@ -592,7 +592,7 @@ class Rights(Strict):
 
 
 class Breaches(Strict):
-    authority_notification_hours: int = Field(72, gt=0)
+    authority_notification_hours: int = Field(72, gt=0, le=8760)  # a year: past it, a typo
     """Hours to notify the authority of a breach (Art. 33: 72)."""
     notify_clients: bool = True
     """True when clients (as controllers) are told of breaches."""

@@ -194,6 +194,11 @@ def _describe(loc: Loc, error: Any) -> tuple[str, str]:
             f"{path}: {found} is too small",
             f"it must be more than {ctx.get('gt', ctx.get('ge'))}",
         )
+    if kind in ("less_than", "less_than_equal"):
+        return (
+            f"{path}: {found} is too large",
+            f"it must be at most {ctx.get('le', ctx.get('lt'))}",
+        )
     if kind == "string_too_long":
         return f"{path}: {found} is too long", f"at most {ctx.get('max_length')} characters"
     text = str(error["msg"])
