@@ -425,7 +425,7 @@ def test_audit_verify_says_intact_with_the_count_and_head(
     entries = fill(state, 3)
     code, out, err = run_cli("audit", "verify", "--state-url", state_url)
     assert (code, err) == (0, "")
-    assert out == f"audit trail intact: 3 entries, head {entries[-1].hash[:12]}\n"
+    assert out == f"audit trail intact: 3 entries, head {entries[-1].hash}\n"
 
 
 def test_audit_verify_lists_every_problem_and_fails(
@@ -531,7 +531,7 @@ def test_audit_verify_with_the_head_you_kept_detects_a_rewound_trail(
     says: str,
 ) -> None:
     entries = fill(state)
-    published = {"head": entries[-1].hash[:12], "full head": entries[-1].hash}.get(kept, "0" * 12)
+    published = {"head": entries[-1].hash[:32], "full head": entries[-1].hash}.get(kept, "0" * 32)
     if rewound:
         with state.engine.begin() as connection:
             rewind_head(connection, entries)
@@ -545,10 +545,10 @@ def test_audit_verify_with_the_head_you_kept_detects_a_rewound_trail(
     )
 
     assert got == code
-    assert says.format(kept=published[:12]) in out
+    assert says.format(kept=published.lower()) in out
 
 
-@pytest.mark.parametrize("text", ["abc123", "z" * 12, "0" * 65])
+@pytest.mark.parametrize("text", ["abc123", "a" * 12, "z" * 32, "0" * 65])
 def test_audit_verify_refuses_a_head_that_is_no_hash(
     state: EngineState, state_url: str, run_cli: Callable[..., tuple[int, str, str]], text: str
 ) -> None:

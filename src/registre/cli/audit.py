@@ -44,7 +44,9 @@ Actor = Annotated[
     typer.Option("--actor", help="Who does this, as recorded in the audit trail [default: login]"),
 ]
 
-HASH_PREFIX = 12
+HASH_PREFIX = 32
+"""The shortest head prefix `--expect-head` takes: 128 bits. verify prints the whole hash,
+since a 48-bit prefix (12 characters) can be matched by a forged trail in hours on one GPU."""
 
 
 @contextmanager
@@ -75,7 +77,8 @@ def verify(
         typer.Option(
             "--expect-head",
             metavar="HASH",
-            help="A head hash published earlier (at least the 12 characters verify prints): "
+            help="A head hash published earlier (the 64 characters verify prints, or at least "
+            "its first 32): "
             "fail unless that entry is still in the trail, so that entries removed from its "
             "end, head record included, are detected.",
             show_default=False,
@@ -100,16 +103,16 @@ def verify(
     count, head_hash = head if head is not None else (0, "")
     if expected is not None and published is None:
         out.print(
-            f"[red]audit trail rewound: the head you kept, {expected[:HASH_PREFIX]}, is not in "
-            f"the trail, whose head is now {head_hash[:HASH_PREFIX]} ({count} entries): entries "
+            f"[red]audit trail rewound: the head you kept, {expected}, is not in "
+            f"the trail, whose head is now {head_hash} ({count} entries): entries "
             "were removed from its end, or it was rewritten[/red]"
         )
         raise typer.Exit(EXIT_PROBLEMS)
-    out.print(f"audit trail intact: {count} entries, head {head_hash[:HASH_PREFIX]}")
+    out.print(f"audit trail intact: {count} entries, head {head_hash}")
     if expected is not None and published is not None:
         since = count - published
         out.print(
-            f"the head you kept, {expected[:HASH_PREFIX]}, is entry {published}; "
+            f"the head you kept, {expected}, is entry {published}; "
             f"{since} {'entry' if since == 1 else 'entries'} appended since"
         )
 
@@ -118,8 +121,8 @@ def _head_prefix(text: str) -> str:
     prefix = text.strip().lower()
     if not HASH_PREFIX <= len(prefix) <= 64 or any(c not in "0123456789abcdef" for c in prefix):
         raise typer.BadParameter(
-            f"{text!r} is not a head hash: give at least the {HASH_PREFIX} hexadecimal "
-            "characters `registre audit verify` printed, or all 64",
+            f"{text!r} is not a head hash: give the 64 hexadecimal characters "
+            f"`registre audit verify` printed, or at least their first {HASH_PREFIX}",
             param_hint="--expect-head",
         )
     return prefix
