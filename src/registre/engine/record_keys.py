@@ -93,9 +93,8 @@ def typed_value(column: ColumnElement[Any], value: str) -> Any:
     a column whose type the driver maps to no Python type. A UUID that SQLite keeps as text
     stays text: it is compared as the application wrote it.
     """
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
+    python_type = _python_type(column)
+    if python_type is None:
         return value
     if python_type is int:
         return int(value) if _WHOLE.fullmatch(value.strip()) else None
@@ -107,11 +106,15 @@ def typed_value(column: ColumnElement[Any], value: str) -> Any:
 
 def key_kind(column: ColumnElement[Any]) -> tuple[str, str]:
     """What a key of ``column`` is, in words, and an example: for a message about a bad key."""
+    return _KINDS.get(_python_type(column) or str, ("text", "abc-42"))
+
+
+def _python_type(column: ColumnElement[Any]) -> type | None:
+    """The Python type the driver gives the column's values; None when it maps to none."""
     try:
-        python_type = column.type.python_type
+        return column.type.python_type
     except NotImplementedError:
-        python_type = str
-    return _KINDS.get(python_type, ("text", "abc-42"))
+        return None
 
 
 _KINDS: dict[type, tuple[str, str]] = {
