@@ -29,12 +29,14 @@ from registre.register.mapping import DataStore
 from registre.register.taxonomy import (
     EEA,
     Action,
+    CnilCategory,
     CookieCategory,
     LegalBasis,
     RecipientKind,
     Right,
     Role,
     Safeguard,
+    SecurityHeading,
     Source,
     SpecialCondition,
 )
@@ -211,6 +213,8 @@ class Organization(Strict):
     """The organization's website."""
     representative: str | None = None
     """Legal representative (Art. 30(1)(a))."""
+    phone: str | None = None
+    """The organization's phone number (Art. 30(1)(a) asks for its contact details)."""
     dpo: Person | None = None
     """The data protection officer, if one is appointed (Art. 37)."""
     contact: RightsChannels
@@ -275,6 +279,10 @@ class DataCategory(Strict):
     """More detail, when the name is not enough."""
     special: bool = False
     """A special category under Art. 9 GDPR (health, biometrics, ...)."""
+    cnil_category: CnilCategory | None = None
+    """The CNIL register model's category: civil_status, personal_life, professional_life,
+    financial, connection, location; built-in categories have theirs.
+    """
 
 
 class Event(Strict):
@@ -429,6 +437,10 @@ class ControllerRef(Strict):
     """In words: 'the professional who uses the platform', 'the client company'."""
     name: str | None = None
     """The controller's name, when it is a single known organization."""
+    contact: str | None = None
+    """Where this controller takes requests from people about its data (an email, a form):
+    a forwarded request is addressed there, not to a billing mailbox.
+    """
 
 
 class AutomatedDecision(Strict):
@@ -499,6 +511,10 @@ class ProcessingActivity(Strict):
     """Whether providing the data is required (Art. 13(2)(e))."""
     retention: dict[Id, RetentionRule] = Field(default_factory=dict)
     """Retention rules, by rule id."""
+    created: dt.date | None = None
+    """When this activity was first recorded (YYYY-MM-DD), for the Art. 30 record."""
+    updated: dt.date | None = None
+    """When its record last changed (YYYY-MM-DD), for the Art. 30 record."""
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -546,6 +562,15 @@ class ProcessingActivity(Strict):
 # -- security, cookies, rights, breaches ---------------------------------------------------------
 
 
+class SecurityMeasure(Text):
+    """A security measure (Art. 32) in each language, optionally under a CNIL heading."""
+
+    heading: SecurityHeading | None = None
+    """The CNIL register model's heading: access_control, traceability, software_protection,
+    backup, encryption, processor_control, other (the default in the Art. 30 record).
+    """
+
+
 class Cookie(Strict):
     name: str
     """The cookie's name as set in the browser."""
@@ -589,6 +614,18 @@ class Rights(Strict):
     """How identity is checked when in doubt."""
     consent_withdrawal: Text | None = None
     """How to withdraw consent (a link, a setting, an address)."""
+    signed_by: Text | None = None
+    """The role that signs the letters answering requests, such as {fr: La déléguée à la
+    protection des données, en: The Data Protection Officer}; else the organization's team.
+    """
+    recipients_told: Text | None = None
+    """How the recipients of the data are told of an erasure, rectification or restriction
+    (Art. 19), or why they are not; the erasure letter says it.
+    """
+    backups: DurationField | None = None
+    """How long erased data may remain in backups before they are overwritten; the erasure
+    letter says it.
+    """
 
 
 class Breaches(Strict):
@@ -649,8 +686,8 @@ class Register(Strict):
     """Other recipients, by id."""
     activities: dict[Id, ProcessingActivity] = Field(min_length=1)
     """Processing activities (Art. 30), by id."""
-    security: list[Text] = Field(default_factory=list)
-    """Security measures (Art. 32), each a text."""
+    security: list[SecurityMeasure] = Field(default_factory=list)
+    """Security measures (Art. 32), each a text, optionally with its CNIL 'heading'."""
     cookies: dict[Id, Cookie] = Field(default_factory=dict)
     """Cookies and trackers, by id."""
     rights: Rights = Rights()
@@ -666,12 +703,16 @@ class Register(Strict):
     # Resolved views: built-in vocabulary merged with what the register declares.
 
     def data_category(self, category_id: str) -> DataCategory:
-        from registre.register.taxonomy import DATA_CATEGORIES
+        from registre.register.taxonomy import CNIL_CATEGORIES, DATA_CATEGORIES
 
         if category_id in self.data_categories:
             return self.data_categories[category_id]
         fr, en, special = DATA_CATEGORIES[category_id]
-        return DataCategory(name=Text(fr=fr, en=en), special=special)
+        return DataCategory(
+            name=Text(fr=fr, en=en),
+            special=special,
+            cnil_category=CNIL_CATEGORIES.get(category_id),
+        )
 
     def event(self, event_id: str) -> Event:
         from registre.register.taxonomy import EVENTS

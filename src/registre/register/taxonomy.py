@@ -169,6 +169,50 @@ class RecipientKind(StrEnum):
     controller = "controller"
 
 
+class CnilCategory(StrEnum):
+    """The data categories of the CNIL's Art. 30 register model."""
+
+    civil_status = "civil_status"
+    personal_life = "personal_life"
+    professional_life = "professional_life"
+    financial = "financial"
+    connection = "connection"
+    location = "location"
+
+
+class SecurityHeading(StrEnum):
+    """The headings of security measures in the CNIL's Art. 30 register model."""
+
+    access_control = "access_control"
+    traceability = "traceability"
+    software_protection = "software_protection"
+    backup = "backup"
+    encryption = "encryption"
+    processor_control = "processor_control"
+    other = "other"
+
+
+# built-in data category id -> its CNIL category (special categories have none: they are
+# assessed in the record's column of sensitive data)
+CNIL_CATEGORIES: dict[str, CnilCategory] = {
+    "identity": CnilCategory.civil_status,
+    "contact": CnilCategory.civil_status,
+    "professional": CnilCategory.professional_life,
+    "account": CnilCategory.connection,
+    "connection_logs": CnilCategory.connection,
+    "device_identifiers": CnilCategory.connection,
+    "location": CnilCategory.location,
+    "payment": CnilCategory.financial,
+    "billing": CnilCategory.financial,
+    "content": CnilCategory.personal_life,
+    "usage": CnilCategory.connection,
+    "calendar": CnilCategory.personal_life,
+    "credentials": CnilCategory.connection,
+    "browsing": CnilCategory.connection,
+    "cookies": CnilCategory.connection,
+    "application": CnilCategory.professional_life,
+}
+
 # EEA member states (EU 27 + Iceland, Liechtenstein, Norway), ISO 3166-1 alpha-2.
 EEA = frozenset(
     (
