@@ -30,6 +30,11 @@ class ExportFormat(StrEnum):
     xlsx = "xlsx"
 
 
+class Separator(StrEnum):
+    semicolon = ";"
+    comma = ","
+
+
 class Variant(StrEnum):
     controller = "controller"
     processor = "processor"
@@ -82,6 +87,16 @@ def ropa(
     lang: Language | None = typer.Option(
         None, "--lang", help="Language; the policy's first language if omitted."
     ),
+    separator: Separator = typer.Option(
+        Separator.semicolon,
+        "--separator",
+        help="CSV separator: ';' for French Excel (the default), ',' for other locales.",
+    ),
+    connect: bool = typer.Option(
+        False,
+        "--connect",
+        help="Name each client we act for as a processor, read from the tenants table.",
+    ),
 ) -> None:
     """Export the Art. 30 record of processing activities (CNIL register model)."""
     from registre.documents import write_ropa
@@ -89,12 +104,19 @@ def ropa(
 
     register = load_register(path)
     language = lang.value if lang is not None else register.policy.languages[0]
+    clients = None
+    if connect:
+        from registre.documents.ropa_clients import live_clients
+
+        clients = live_clients(register)
     written = write_ropa(
         register,
         output,
         fmt.value,
         language,
         variant.value,
+        separator=separator.value,
+        clients=clients,
     )
     for file in written:
         out.print(f"wrote {file}")

@@ -8,7 +8,8 @@ from registre._exceptions import DocumentError
 from registre.documents.naming import recipient_name
 from registre.documents.policy import build_policy, render_policy
 from registre.documents.retention import describe_retention, describe_rule
-from registre.documents.ropa import RopaTable, ropa_csv, ropa_tables, ropa_xlsx, write_ropa
+from registre.documents.ropa import RopaTable, ropa_tables
+from registre.documents.ropa_files import ropa_csv, ropa_xlsx, write_ropa
 from registre.documents.typography import typeset
 from registre.documents.wording import (
     cookie_category_name,
