@@ -533,8 +533,7 @@ KEY_CASES = [
         "id",
         "store 'keys', table 'visits', column 'id': the declared primary_key 'id' is one "
         "column of the table's primary key (id, email): several rows share each of its values "
-        "(keys of several columns cannot be declared yet: add a column that names one row (an "
-        "id, or 'id' made UNIQUE NOT NULL) and declare it)",
+        "(declare the table's real key: 'primary_key: [id, email]')",
     ),
     (
         "no key at all",

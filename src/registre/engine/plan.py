@@ -100,7 +100,8 @@ class CountCap:
 class HoldScope:
     """What makes a row of one table held."""
 
-    primary_key: str = "id"
+    primary_key: tuple[str, ...] = ("id",)
+    """The key's columns, in order."""
     keys: tuple[str, ...] = ()
     """Primary key values (as text) under a record hold."""
     identity: tuple[tuple[str, str, str], ...] = ()
@@ -122,7 +123,8 @@ class WorkItem:
     activity: str
     rule: str
     table: str
-    primary_key: str
+    primary_key: tuple[str, ...]
+    """The key's columns, in order (one for most tables)."""
     action: Action
     clocks: tuple[ClockCheck, ...]
     count_cap: CountCap | None = None
@@ -184,12 +186,13 @@ def plan_store(
 
     ``tenant_months`` are the distinct ``retention_months`` values of the tenants table: the
     caller reads them, so that planning stays free of I/O. A client with a value missing from
-    it is treated as not due, never as due early.
+    it is treated as not due, never as due early; so is a negative value (a typo in the
+    client's row), which is left out.
     """
     store = register.stores[store_id]
     tz = ZoneInfo(register.policy.timezone)
     at = as_utc(at)
-    months = tuple(sorted(set(tenant_months)))
+    months = tuple(sorted({m for m in tenant_months if m >= 0}))
     problems: list[str] = []
     items: list[WorkItem] = []
     for table_name in _children_first(store):
@@ -278,7 +281,7 @@ def plan_store(
                     activity=activity_id,
                     rule=rule_id,
                     table=table_name,
-                    primary_key=table.primary_key,
+                    primary_key=table.key_columns(),
                     action=rule.action,
                     clocks=tuple(clocks),
                     count_cap=cap,
@@ -318,7 +321,7 @@ def _reference_hop(store: DataStore, table_name: str, ref_name: str) -> Hop | No
     ref = store.tables[table_name].references.get(ref_name)
     if ref is None or ref.table not in store.tables:
         return None
-    target = ref.target or store.tables[ref.table].primary_key
+    target = ref.target or store.tables[ref.table].key_columns()[0]
     return Hop(table_name, ref.column, ref.table, target)
 
 
@@ -368,7 +371,7 @@ def _reference_columns(store: DataStore, table_name: str) -> set[str]:
 
 def _key_columns(store: DataStore, table_name: str) -> set[str]:
     """The primary key and the columns other tables reference: anonymizing them breaks links."""
-    keys = {store.tables[table_name].primary_key}
+    keys = set(store.tables[table_name].key_columns())
     for other in store.tables.values():
         keys |= {
             ref.target
@@ -441,6 +444,6 @@ def _hold_scopes(store_id: str, store: DataStore, holds: list[Hold]) -> dict[str
             if (hop := _reference_hop(store, name, ref)) is not None
         )
         scopes[name] = HoldScope(
-            table.primary_key, tuple(keys), tuple(identity), parents, tuple(restricted)
+            table.key_columns(), tuple(keys), tuple(identity), parents, tuple(restricted)
         )
     return scopes

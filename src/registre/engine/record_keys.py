@@ -13,6 +13,12 @@ aware one converted to UTC first, so that two sessions in different time zones w
 text). It is read back through the live column's type (:func:`key_value`, by
 :func:`typed_value`), never guessed from the text: ``'2025-01-01'`` is a
 date for a date column and plain text for a text column.
+
+A key of several columns (``order_item (order_id, item_no)``) is a tuple in Python and a JSON
+list of its parts in that order, each written as above (``[1001, 3]``); as text, that list's
+JSON (``[1001, 3]``). In SQL it is matched as a row value, ``(order_id, item_no) IN ((1001,
+3), ...)`` and ``(order_id, item_no) > (1001, 3)``, which PostgreSQL, MariaDB and SQLite
+(3.15 and later) all compare column by column, in order.
 """
 
 from __future__ import annotations
@@ -20,15 +26,23 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 __all__ = [
+    "held_key",
+    "key_after",
+    "key_expression",
+    "key_in",
     "key_json",
     "key_kind",
+    "key_of",
+    "key_params",
     "key_text",
     "key_value",
     "keys_from_json",
@@ -36,11 +50,14 @@ __all__ = [
     "typed_value",
 ]
 
-JsonKey = int | str
+JsonKey = int | str | list[Any]
+Columns = Sequence[ColumnElement[Any]]
 
 
 def key_json(value: Any) -> JsonKey:
     """A key as the JSON value that stands for it (see the module docstring)."""
+    if isinstance(value, tuple):
+        return [key_json(part) for part in value]
     if isinstance(value, int):
         return int(value)
     if isinstance(value, uuid.UUID):
@@ -58,7 +75,12 @@ def key_json(value: Any) -> JsonKey:
 
 
 def key_text(value: Any) -> str:
-    """A key as text, the same for the same row whichever way it was read (holds, audit)."""
+    """A key as text, the same for the same row whichever way it was read (holds, audit).
+
+    A key of several columns is its JSON list, ``[1001, 3]``.
+    """
+    if isinstance(value, tuple):
+        return json.dumps(key_json(value), ensure_ascii=False)
     return str(key_json(value))
 
 
@@ -67,18 +89,92 @@ def keys_to_json(keys: list[Any]) -> str:
     return json.dumps([key_json(key) for key in keys], ensure_ascii=False)
 
 
-def keys_from_json(column: ColumnElement[Any], text: str) -> list[Any]:
-    """The keys of :func:`keys_to_json`, in ``column``'s type; keys it cannot hold are dropped.
+def keys_from_json(columns: Columns | ColumnElement[Any], text: str) -> list[Any]:
+    """The keys of :func:`keys_to_json`, in the key columns' types; keys they cannot hold are
+    dropped.
 
-    A key that no longer fits the column (its type was changed since) names no row there.
+    A key that no longer fits its columns (a type changed since) names no row there.
     """
-    typed = (key_value(column, key) for key in json.loads(text))
+    typed = (key_value(columns, key) for key in json.loads(text))
     return [key for key in typed if key is not None]
 
 
-def key_value(column: ColumnElement[Any], value: JsonKey) -> Any:
-    """A key read back from JSON, as ``column`` holds it; None when it cannot be one."""
-    return typed_value(column, value if isinstance(value, str) else str(value))
+def key_value(columns: Columns | ColumnElement[Any], value: JsonKey) -> Any:
+    """A key read back from JSON, as its columns hold it; None when it cannot be one.
+
+    ``columns``: the key's one column, or its columns in order (then ``value`` is a list, read
+    back as a tuple).
+    """
+    if isinstance(columns, ColumnElement):
+        columns = [columns]
+    if len(columns) == 1:
+        if isinstance(value, list):
+            if len(value) != 1:
+                return None
+            value = value[0]
+        return typed_value(columns[0], value if isinstance(value, str) else str(value))
+    if not isinstance(value, list) or len(value) != len(columns):
+        return None
+    parts = [key_value([column], part) for column, part in zip(columns, value, strict=True)]
+    return None if any(part is None for part in parts) else tuple(parts)
+
+
+def held_key(columns: Columns, text: str) -> Any:
+    """A key as :func:`key_text` wrote it (a record hold's), in its columns' types; None when
+    it cannot be one."""
+    if len(columns) == 1:
+        return typed_value(columns[0], text)
+    try:
+        parts = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(parts, list) or not all(isinstance(p, str | int) for p in parts):
+        return None
+    return key_value(columns, parts)
+
+
+def key_of(row: Sequence[Any], width: int) -> Any:
+    """The key of a row whose first ``width`` values are its key columns."""
+    return row[0] if width == 1 else tuple(row[:width])
+
+
+def key_expression(columns: Columns) -> ColumnElement[Any]:
+    """The key in SQL: its column, or the row value of its columns."""
+    return columns[0] if len(columns) == 1 else sa.tuple_(*columns)
+
+
+def key_in(columns: Columns, keys: Sequence[Any]) -> ColumnElement[bool]:
+    """``key IN (keys)``: the keys given as :func:`key_of` makes them."""
+    if len(columns) == 1:
+        return columns[0].in_(keys)
+    if not keys:
+        return sa.false()
+    return sa.tuple_(*columns).in_([tuple(key) for key in keys])
+
+
+def key_after(columns: Columns, name: str, operator: str = ">") -> ColumnElement[bool]:
+    """``key > :name`` (or ``<=``): bound by :func:`key_params` under ``name``.
+
+    On several columns, the row-value comparison ``(a, b) > (:name_0, :name_1)``.
+    """
+    if len(columns) == 1:
+        bound: Any = sa.bindparam(name)
+        left: Any = columns[0]
+    else:
+        bound = sa.tuple_(
+            *[sa.bindparam(f"{name}_{i}", type_=c.type) for i, c in enumerate(columns)]
+        )
+        left = sa.tuple_(*columns)
+    compared: ColumnElement[bool] = left > bound if operator == ">" else left <= bound
+    return compared
+
+
+def key_params(name: str, key: Any, width: int) -> dict[str, Any]:
+    """The parameters :func:`key_after` binds for ``key`` under ``name``."""
+    if width == 1:
+        return {name: key}
+    parts = key if key is not None else (None,) * width
+    return {f"{name}_{i}": part for i, part in enumerate(parts)}
 
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")

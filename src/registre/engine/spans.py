@@ -49,15 +49,18 @@ GROWTH = 8
 
 
 def span_eligible(sp: StorePlan, item: WorkItem) -> bool:
-    """Whether the item is swept by spans: a delete without count cap, on PostgreSQL 14 and
-    later (by pages, :mod:`registre.engine.pages`) or on integer keys (by key ranges)."""
+    """Whether the item is swept by spans: a delete without count cap, on a key of one column,
+    on PostgreSQL 14 and later (by pages, :mod:`registre.engine.pages`) or on integer keys (by
+    key ranges). A key of several columns is swept in keyset batches (row-value comparisons)."""
     from registre.engine.pages import pages_eligible
 
     if item.action != Action.delete or item.count_cap is not None:
         return False
+    if len(item.primary_key) != 1:
+        return False
     if pages_eligible(sp):
         return True
-    return isinstance(sp.tables[item.table].c[item.primary_key].type, sa.Integer)
+    return isinstance(sp.tables[item.table].c[item.primary_key[0]].type, sa.Integer)
 
 
 class SpanStatements:
@@ -71,7 +74,8 @@ class SpanStatements:
         self, sp: StorePlan, item: WorkItem, bounds: list[sa.ColumnElement[bool]] | None = None
     ) -> None:
         t = sp.tables[item.table]
-        pk = t.c[item.primary_key]
+        (key_column,) = item.primary_key  # spans are for keys of one column
+        pk = t.c[key_column]
         actionable = sp.sql.actionable(item, t)
         if bounds is None:
             bounds = [pk > sa.bindparam("after"), pk <= sa.bindparam("to")]
@@ -206,7 +210,7 @@ def span_details(
         "action": item.action.value,
         # the write deletes the actionable rows with range.after < column <= range.to (for
         # ``ctid``, the rows stored in the pages from range.after up to, not including, range.to)
-        "range": {"column": column or item.primary_key, "after": str(after), "to": str(to)},
+        "range": {"column": column or item.primary_key[0], "after": str(after), "to": str(to)},
         "unlinks": [f"{hop.table}.{hop.column}" for hop in item.unlinks],
         "at": sp.plan.at.isoformat(),
     }

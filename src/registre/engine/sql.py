@@ -17,7 +17,7 @@ separator, no fraction) compares wrongly by up to a day; map such columns only a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from itertools import count
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from registre.engine import identities
 from registre.engine.anonymize import recognizer, sql_value
 from registre.engine.plan import ClockCheck, Hop, Path, Plan, WorkItem
+from registre.engine.record_keys import held_key, key_expression, key_in
 from registre.engine.record_keys import typed_value as typed_value  # re-exported
 from registre.register.taxonomy import Action
 
@@ -67,7 +68,8 @@ class PlanSql:
         """
         clocks = [self._clock(t, clock) for clock in item.clocks]
         if item.count_cap is not None:
-            clocks.append(t.c[item.primary_key].in_(self._beyond_cap(item, scope, present)))
+            key = key_expression([t.c[c] for c in item.primary_key])
+            clocks.append(key.in_(self._beyond_cap(item, scope, present)))
         return sa.or_(*clocks)
 
     def base(self, item: WorkItem, t: sa.FromClause, scope: Scope | None = None) -> Condition:
@@ -96,8 +98,8 @@ class PlanSql:
         scope = self.plan.holds[table]
         conditions: list[Condition] = []
         if scope.keys and not restricted_only:
-            typed = self._typed_keys(t.c[scope.primary_key], scope.keys)
-            conditions.append(t.c[scope.primary_key].in_(typed))
+            columns = [t.c[c] for c in scope.primary_key]
+            conditions.append(key_in(columns, self._typed_keys(columns, scope.keys)))
         people = scope.restricted if restricted_only else scope.identity + scope.restricted
         for kind, column, value in people:
             live = t.c[column]
@@ -200,13 +202,13 @@ class PlanSql:
     ) -> sa.Select[Any]:
         """Primary keys of actionable rows, in key order, after ``after`` (keyset)."""
         t = self.tables[item.table]
-        pk = t.c[item.primary_key]
-        query = sa.select(pk).where(self.actionable(item, t, scope))
+        pk = [t.c[c] for c in item.primary_key]
+        query = sa.select(*pk).where(self.actionable(item, t, scope))
         if scope is not None:
             query = query.where(scope(t))
         if after is not None:
-            query = query.where(pk > after)
-        query = query.order_by(pk)
+            query = query.where(key_expression(pk) > (after if len(pk) == 1 else sa.tuple_(*after)))
+        query = query.order_by(*pk)
         return query.limit(limit) if limit is not None else query
 
     def write(
@@ -220,7 +222,7 @@ class PlanSql:
         t = self.tables[item.table]
         where = [self.actionable(item, t, scope)]
         if keys is not None:
-            where.insert(0, t.c[item.primary_key].in_(keys))
+            where.insert(0, key_in([t.c[c] for c in item.primary_key], keys))
         if item.action == Action.delete:
             return sa.delete(t).where(*where)
         return (
@@ -304,16 +306,22 @@ class PlanSql:
             order_by=(
                 sa.case((order.is_(None), 1), else_=0),
                 order.desc(),
-                src.c[item.primary_key].desc(),
+                *(src.c[c].desc() for c in item.primary_key),
             ),
         )
-        inner = sa.select(src.c[item.primary_key].label("k"), rank.label("rn"))
+        names = (
+            ["k"]
+            if len(item.primary_key) == 1
+            else [f"k_{i}" for i in range(len(item.primary_key))]
+        )
+        keys = [src.c[c].label(n) for c, n in zip(item.primary_key, names, strict=True)]
+        inner = sa.select(*keys, rank.label("rn"))
         if scope is not None:
             inner = inner.where(scope(src))
         if present is not None:
             inner = inner.where(present(src))
         ranked = inner.subquery(f"ranked_{next(self._names)}")
-        return sa.select(ranked.c.k).where(ranked.c.rn > cap.count)
+        return sa.select(*(ranked.c[n] for n in names)).where(ranked.c.rn > cap.count)
 
     def _clock(self, t: sa.FromClause, clock: ClockCheck) -> Condition:
         def before(moment: datetime) -> Callable[[ColumnElement[Any]], Condition]:
@@ -379,9 +387,12 @@ class PlanSql:
         return self.tables[table].alias(f"{table[:20]}_{next(self._names)}")
 
     @staticmethod
-    def _typed_keys(column: ColumnElement[Any], keys: tuple[str, ...]) -> list[Any]:
-        """Held keys in the key column's type: text never equals an integer key everywhere."""
-        typed = (typed_value(column, key) for key in keys)
+    def _typed_keys(columns: Sequence[ColumnElement[Any]], keys: tuple[str, ...]) -> list[Any]:
+        """Held keys in the key columns' types: text never equals an integer key everywhere.
+
+        A key of several columns is held as its JSON list (see :mod:`.record_keys`).
+        """
+        typed = (held_key(columns, key) for key in keys)
         return [value for value in typed if value is not None]
 
     def _bound(self, column: ColumnElement[Any], moment: datetime, *, ceil: bool = True) -> Any:

@@ -41,7 +41,7 @@ from registre.engine.anonymize import KEYED, hmac_key, python_value
 from registre.engine.forecast import Forecast
 from registre.engine.pages import pages_eligible, sweep_pages
 from registre.engine.plan import Hold, PersonHold, Plan, RecordHold, WorkItem, plan_store
-from registre.engine.record_keys import key_text
+from registre.engine.record_keys import key_after, key_in, key_of, key_params, key_text
 from registre.engine.spans import span_eligible, sweep_spans
 from registre.engine.sql import PlanSql, Scope, compile_literal
 from registre.register.model import Register
@@ -127,7 +127,7 @@ class StorePlan:
     def statements(self, item: WorkItem) -> list[str]:
         """The set-based statements equivalent to the item's batches, values inlined."""
         t = self.tables[item.table]
-        select = sa.select(t.c[item.primary_key]).where(self.sql.actionable(item, t))
+        select = sa.select(*(t.c[c] for c in item.primary_key)).where(self.sql.actionable(item, t))
         texts = [compile_literal(select, self.engine.dialect)]
         actionable = self.sql.actionable(item, t)
         for hop in item.unlinks:
@@ -446,7 +446,11 @@ class _Statements:
         self.sp = sp
         self.item = item
         self.python_rows = python_rows
-        self.in_python = python_rows or sp.dialect not in ("postgresql", "mysql", "mariadb")
+        self.width = len(item.primary_key)
+        # a key of several columns has no MIN, MAX nor text in SQL: its keys are summarized here
+        self.in_python = (
+            python_rows or sp.dialect not in ("postgresql", "mysql", "mariadb") or self.width > 1
+        )
         self._built: dict[tuple[str, bool], tuple[Any, Any]] = {}
 
     def keyset(self, scope_name: str, scope: Scope | None, first: bool) -> tuple[Any, Any]:
@@ -454,20 +458,20 @@ class _Statements:
         cache = (f"keyset:{scope_name}", first)
         if cache not in self._built:
             t = self.sp.tables[self.item.table]
-            pk = t.c[self.item.primary_key]
-            keys = sa.select(pk.label("k")).where(self.sp.sql.actionable(self.item, t, scope))
+            pk = [t.c[c] for c in self.item.primary_key]
+            keys = self._keys(pk).where(self.sp.sql.actionable(self.item, t, scope))
             if scope is not None:
                 keys = keys.where(scope(t))
             if not first:
-                keys = keys.where(pk > sa.bindparam("after"))
-            keys = keys.order_by(pk).limit(sa.bindparam("n", type_=sa.Integer))
+                keys = keys.where(key_after(pk, "after"))
+            keys = keys.order_by(*pk).limit(sa.bindparam("n", type_=sa.Integer))
             write = None
             if not self.python_rows:
-                bounds = [pk <= sa.bindparam("to")]
+                bounds = [key_after(pk, "to", "<=")]
                 if scope is not None:
                     bounds.append(scope(t))
                 if not first:
-                    bounds.append(pk > sa.bindparam("after"))
+                    bounds.append(key_after(pk, "after"))
                 write = self._writes(scope, bounds)
             self._built[cache] = (self._summary(keys), write)
         return self._built[cache]
@@ -493,16 +497,22 @@ class _Statements:
                 upper = column <= sa.bindparam("to")
                 return upper if first else sa.and_(column > sa.bindparam("after"), upper)
 
-            pk = t.c[self.item.primary_key]
+            pk = [t.c[c] for c in self.item.primary_key]
             keys = (
-                sa.select(pk.label("k"))
+                self._keys(pk)
                 .where(self.sp.sql.actionable(self.item, t, scope), scope(t))
-                .order_by(pk)
+                .order_by(*pk)
             )
             write = None if self.python_rows else self._writes(scope, [scope(t)])
             self._built[cache] = (chunks, (self._summary(keys), write))
         chunks, (summary, write) = self._built[cache]
         return chunks, summary, write
+
+    def _keys(self, pk: list[Any]) -> sa.Select[Any]:
+        """The selection of the keys: ``k`` for a key of one column."""
+        if len(pk) == 1:
+            return sa.select(pk[0].label("k"))
+        return sa.select(*pk)
 
     def _writes(self, scope: Scope | None, bounds: list[Any]) -> tuple[Any, ...]:
         """The batch's statements: unlinking kept dependants, then the delete or update."""
@@ -523,7 +533,8 @@ class _Statements:
         (rows rewritten in Python), the keys themselves: :func:`_summarize` digests them.
         """
         if self.in_python:
-            return self.sp.sql.packed(keys)
+            # PostgreSQL packs a key of one column into one array
+            return self.sp.sql.packed(keys) if self.width == 1 else keys
         batch = keys.subquery("batch_keys")
         k = batch.c.k
         if self.sp.dialect == "postgresql":
@@ -542,15 +553,18 @@ def keys_digest(keys: list[Any]) -> str:
     """The digest an audit entry gives of a batch's keys: md5 of their text joined by commas.
 
     The same in SQL on PostgreSQL and MariaDB, where it is computed without fetching the keys.
+    A key of several columns is written as its JSON list (``[1001,3]`` is ``[1001, 3]``, see
+    :func:`registre.engine.record_keys.key_text`), always computed here.
     """
-    return hashlib.md5(",".join(str(k) for k in keys).encode(), usedforsecurity=False).hexdigest()
+    text = ",".join(key_text(k) if isinstance(k, tuple) else str(k) for k in keys)
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def _summarize(
     connection: sa.Connection, statements: _Statements, query: Any, params: dict[str, Any]
 ) -> tuple[int, Any, Any, str, list[Any] | None]:
     if statements.in_python:
-        keys = _fetch_keys(connection, query, params)
+        keys = _fetch_keys(connection, query, params, statements.width)
         connection.commit()  # end the read: SQLite would not let the write commit otherwise
         if not keys:
             return 0, None, None, "", None
@@ -573,12 +587,10 @@ def _batches(
     """
     cap = item.count_cap
     if cap is None:
-        yield from _keyset(connection, statements, pace, "table", None, item.primary_key)
+        yield from _keyset(connection, statements, pace, "table", None)
         return
     per = cap.per
-    yield from _keyset(
-        connection, statements, pace, "ungrouped", lambda t: t.c[per].is_(None), item.primary_key
-    )
+    yield from _keyset(connection, statements, pace, "ungrouped", lambda t: t.c[per].is_(None))
     after: Any = None
     groups_per_chunk = max(1, pace.size // (cap.count * 2))
     while True:
@@ -602,27 +614,31 @@ def _keyset(
     pace: Pace,
     name: str,
     scope: Scope | None,
-    column: str,
 ) -> Iterator[Batch]:
+    column = ", ".join(statements.item.primary_key)
+    width = statements.width
     after: Any = None
     while True:
         size = pace.size
         summary, write = statements.keyset(name, scope, first=after is None)
-        params = {"after": after, "n": size}
+        params = key_params("after", after, width) | {"n": size}
         count, first, last, digest, keys = _summarize(connection, statements, summary, params)
         if not count:
             return
-        yield Batch(
-            count, first, last, digest, column, after, last, write, params | {"to": last}, keys
-        )
+        bounds = params | key_params("to", last, width)
+        yield Batch(count, first, last, digest, column, after, last, write, bounds, keys)
         if count < size:
             return
         after = last
 
 
-def _fetch_keys(connection: sa.Connection, query: Any, params: dict[str, Any]) -> list[Any]:
+def _fetch_keys(
+    connection: sa.Connection, query: Any, params: dict[str, Any], width: int = 1
+) -> list[Any]:
     """Keys from a plain selection, or from the one array :meth:`PlanSql.packed` makes."""
     rows = connection.execute(query, params).all()
+    if width > 1:
+        return [tuple(row[:width]) for row in rows]
     if len(rows) == 1 and isinstance(rows[0][0], list | type(None)):
         return list(rows[0][0] or [])
     return [row[0] for row in rows]
@@ -656,9 +672,10 @@ def _anonymize_in_python(
 ) -> int:
     assert batch.keys is not None
     t = sp.tables[item.table]
-    pk = t.c[item.primary_key]
-    query = sa.select(pk, *(t.c[c] for c, _ in item.anonymize)).where(
-        pk.in_(batch.keys), sp.sql.actionable(item, t, _range_scope(item, batch))
+    pk = [t.c[c] for c in item.primary_key]
+    width = len(pk)
+    query = sa.select(*pk, *(t.c[c] for c, _ in item.anonymize)).where(
+        key_in(pk, batch.keys), sp.sql.actionable(item, t, _range_scope(item, batch))
     )
     if sp.dialect != "sqlite":
         query = query.with_for_update()
@@ -667,17 +684,19 @@ def _anonymize_in_python(
         return 0
     updates = []
     for row in rows:
-        values = {"k_": row[0]}
-        for index, (column, method) in enumerate(item.anonymize, start=1):
+        row_key = key_of(row, width)
+        values = {f"k_{i}": part for i, part in enumerate(row[:width])}
+        for index, (column, method) in enumerate(item.anonymize, start=width):
             length = getattr(t.c[column].type, "length", None)
             values[f"v_{column}"] = python_value(
-                method, row[index], key=key, length=length, row_key=row[0]
+                method, row[index], key=key, length=length, row_key=row_key
             )
         updates.append(values)
     assignments: dict[str, Any] = {c: sa.bindparam(f"v_{c}") for c, _ in item.anonymize}
     if item.marker is not None:
         assignments[item.marker] = sp.sql.marker_value(item)
-    statement = sa.update(t).where(pk == sa.bindparam("k_")).values(assignments)
+    same = [column == sa.bindparam(f"k_{i}") for i, column in enumerate(pk)]
+    statement = sa.update(t).where(*same).values(assignments)
     connection.execute(statement, updates)
     return len(rows)
 

@@ -116,8 +116,8 @@ class TableMapping(_Strict):
     holding several kinds of people (customers' and employees' addresses): a row is then about
     the kind of person it was reached from, and none is left out of a search.
     """
-    primary_key: Column = "id"
-    """The primary key column."""
+    primary_key: Column | Annotated[list[Column], Field(min_length=1, max_length=16)] = "id"
+    """The key column, or its columns in order when it has several: [order_id, item_no]."""
     identity: Annotated[
         dict[str, Annotated[list[Column], Field(min_length=1)]],
         BeforeValidator(_identity_columns, json_schema_input_type=dict[str, Column | list[Column]]),
@@ -145,6 +145,11 @@ class TableMapping(_Strict):
     to it show it as context, and it never leads from one person's rows to another's. A
     request never changes it.
     """
+
+    def key_columns(self) -> tuple[str, ...]:
+        """The primary key's columns, one for a key of one column."""
+        key = self.primary_key
+        return (key,) if isinstance(key, str) else tuple(key)
 
     def identity_columns(self) -> list[tuple[str, str]]:
         """Every (identity kind, column) pair, a kind once per column that holds it."""

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from registre.engine.record_keys import key_in, key_of
 from registre.register.model import Register
 from registre.requests.find import Finder, Found, Key, Reading
 
@@ -48,13 +49,16 @@ def running_contracts(
             out[graph.store_id] = set(keys)  # nothing says it ended: it runs
             continue
         table = finder.tables(graph)[tenants.table]
-        key_column = table.c[mapping.primary_key]
-        query = sa.select(key_column, *[table.c[c] for c in ends]).where(key_column.in_(keys))
+        key_columns = [table.c[c] for c in mapping.key_columns()]
+        width = len(key_columns)
+        query = sa.select(*key_columns, *[table.c[c] for c in ends]).where(
+            key_in(key_columns, keys)
+        )
         found.queries += 1
         running = {
-            row[0]
+            key_of(row, width)
             for row in reading.connection(graph.store_id).execute(query)
-            if all(not _happened(value, at) for value in row[1:])
+            if all(not _happened(value, at) for value in row[width:])
         }
         out[graph.store_id] = running
     return out

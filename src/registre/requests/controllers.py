@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from registre.engine.record_keys import key_of
 from registre.requests.find import Finder, Found, Key, TableRows
 
 NAME_COLUMNS = ("company_name", "legal_name", "name", "display_name", "organization_name")
@@ -115,16 +116,17 @@ def _tenant_groups(finder: Finder, rows: TableRows) -> dict[Any, TableRows]:
         }
         if len(tenants) == 1:
             return {tenants.pop(): rows}
-        pk = finder.tables(graph)[rows.table].c[mapping.primary_key]
+        live = finder.tables(graph)[rows.table]
+        pk = [live.c[column] for column in mapping.key_columns()]
         grouped: dict[Any, list[Key]] = defaultdict(list)
         for where in conditions:
-            for key, tenant in connection.execute(sa.select(pk, expression).where(where)):
-                grouped[tenant].append(key)
+            for row in connection.execute(sa.select(*pk, expression).where(where)):
+                grouped[row[-1]].append(key_of(row, len(pk)))
     return {tenant: _subset(rows, keys) for tenant, keys in grouped.items()}
 
 
 def _subset(rows: TableRows, keys: list[Key]) -> TableRows:
-    part = TableRows(rows.store, rows.table, rows.columns)
+    part = TableRows(rows.store, rows.table, rows.columns, width=rows.width)
     part.keyed = {k: rows.rows[k] for k in keys}
     part.shared = {k: v for k, v in rows.shared.items() if k in part.keyed}
     return part

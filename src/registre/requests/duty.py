@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from registre.durations import local_date
 from registre.engine.plan import Path, Plan, WorkItem, plan_store
+from registre.engine.record_keys import key_in, key_of
 from registre.engine.sql import PlanSql
 from registre.register.model import Register
 from registre.register.taxonomy import Action
@@ -102,7 +103,7 @@ def _table_duties(
     tz: ZoneInfo,
 ) -> dict[Key, RowDuty | None]:
     t = sql.tables[rows.table]
-    pk = t.c[mapping.primary_key]
+    pk = [t.c[column] for column in mapping.key_columns()]
     keys = sorted(rows.rows, key=repr)
     items = {item.rule: item for item in sql.plan.items if item.table == rows.table}
     due: dict[str, set[Key]] = {}
@@ -150,7 +151,8 @@ def _keys_where(connection: Any, pk: Any, keys: list[Key], condition: Any) -> se
     out: set[Key] = set()
     for start in range(0, len(keys), BATCH):
         chunk = keys[start : start + BATCH]
-        out.update(connection.execute(sa.select(pk).where(pk.in_(chunk), condition)).scalars())
+        query = sa.select(*pk).where(key_in(pk, chunk), condition)
+        out.update(key_of(row, len(pk)) for row in connection.execute(query))
     return out
 
 
@@ -195,6 +197,6 @@ def _values(
     out: dict[Key, Any] = {}
     for start in range(0, len(keys), BATCH):
         chunk = keys[start : start + BATCH]
-        query = sa.select(pk, column).select_from(source).where(pk.in_(chunk))
-        out.update({key: value for key, value in connection.execute(query)})
+        query = sa.select(*pk, column).select_from(source).where(key_in(pk, chunk))
+        out.update({key_of(row, len(pk)): row[-1] for row in connection.execute(query)})
     return out

@@ -255,7 +255,7 @@ def _decide(
                 column
                 for kind, column in mapping.identity_columns()
                 if kind in found.identity
-                and column != mapping.primary_key
+                and column not in mapping.key_columns()
                 and identities.holds(kind, rows.value(key, column), found.identity[kind])
             ]
             out[key] = Decision("anonymize", "shared", _methods(mine, bindings, table))

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from registre._exceptions import ErasureStepError
 from registre.engine import anonymize
-from registre.engine.record_keys import key_text, keys_from_json, keys_to_json
+from registre.engine.record_keys import key_in, key_of, key_text, keys_from_json, keys_to_json
 from registre.requests.erase import STEP_SIZE, ErasurePlan, Outcome, Step
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.store import erasure_step
@@ -125,15 +125,15 @@ def stored_found(
     for record in records:
         tables = out[record.action].tables
         if (record.store, record.table_name) not in tables:
-            mapping = finder.graphs_by_id[record.store].mapping(record.table_name)
+            names = finder.graphs_by_id[record.store].mapping(record.table_name).key_columns()
             tables[(record.store, record.table_name)] = TableRows(
-                record.store, record.table_name, [mapping.primary_key]
+                record.store, record.table_name, list(names), width=len(names)
             )
         rows = tables[(record.store, record.table_name)]
         graph = finder.graphs_by_id[record.store]
-        pk = finder.tables(graph)[record.table_name].c[graph.mapping(record.table_name).primary_key]
+        pk = _key_columns(finder, graph, record.table_name)
         for key in keys_from_json(pk, record.keys):
-            rows.keep((key,))
+            rows.keep(key if isinstance(key, tuple) else (key,))
     return out["found"], out["forward"]
 
 
@@ -213,7 +213,7 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
     for row in pending:
         graph = finder.graphs_by_id[row.store]
         table = finder.tables(graph)[row.table_name]
-        pk = table.c[graph.mapping(row.table_name).primary_key]
+        pk = _key_columns(finder, graph, row.table_name)
         keys = keys_from_json(pk, row.keys)
         columns = json.loads(row.columns)
         with write_transaction(state.engine) as connection:
@@ -236,7 +236,7 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
         try:
             with finder.engine(row.store).begin() as connection:
                 if row.action == "delete":
-                    connection.execute(table.delete().where(pk.in_(keys)))
+                    connection.execute(table.delete().where(key_in(pk, keys)))
                 else:
                     _anonymize(connection, table, pk, keys, columns, request_id, key)
         except sa.exc.SQLAlchemyError as error:
@@ -330,7 +330,7 @@ def mark_done(connection: Connection, request_id: str, seq: int) -> None:
 def _anonymize(
     connection: Any,
     table: sa.Table,
-    pk: Any,
+    pk: list[Any],
     keys: list[Key],
     columns: dict[str, str],
     request_id: str,
@@ -346,20 +346,28 @@ def _anonymize(
         else:
             in_sql[column] = expression
     if in_sql:
-        connection.execute(table.update().where(pk.in_(keys)).values(**in_sql))
+        connection.execute(table.update().where(key_in(pk, keys)).values(**in_sql))
     if in_python:
+        width = len(pk)
         current = connection.execute(
-            sa.select(pk, *[table.c[c] for c in in_python]).where(pk.in_(keys))
+            sa.select(*pk, *[table.c[c] for c in in_python]).where(key_in(pk, keys))
         ).all()
         for row in current:
+            row_key = key_of(row, width)
             values = {}
-            for index, (column, method) in enumerate(in_python.items(), start=1):
+            for index, (column, method) in enumerate(in_python.items(), start=width):
                 seed = row[index]
                 if seed is not None and method in anonymize.KEYED:
                     # drawn from the request and the row: a step run again writes the same
-                    seed = f"{request_id}:{table.name}:{key_text(row[0])}"
+                    seed = f"{request_id}:{table.name}:{key_text(row_key)}"
                 length = getattr(table.c[column].type, "length", None)
                 values[column] = anonymize.python_value(
-                    method, seed, key=hmac_key, length=length, row_key=row[0]
+                    method, seed, key=hmac_key, length=length, row_key=row_key
                 )
-            connection.execute(table.update().where(pk == row[0]).values(**values))
+            connection.execute(table.update().where(key_in(pk, [row_key])).values(**values))
+
+
+def _key_columns(finder: Finder, graph: Any, table: str) -> list[Any]:
+    """The columns of a table's key, in order."""
+    live = finder.tables(graph)[table]
+    return [live.c[column] for column in graph.mapping(table).key_columns()]

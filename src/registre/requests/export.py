@@ -42,6 +42,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from registre.engine.record_keys import key_expression
 from registre.owner_only import make_folder, open_private
 from registre.register.model import Lang, Register
 from registre.requests import scope
@@ -81,12 +82,12 @@ def export_columns(
         wanted = set(scope.portable_columns(register, mapping))
         if not wanted:
             return []
-        wanted.add(mapping.primary_key)
+        wanted |= set(mapping.key_columns())
         # when a point was recorded is part of what the person's use of the device produced
         if "collected" in own_events:
             wanted.add(own_events["collected"])
     else:
-        wanted = {mapping.primary_key, *mapping.columns, *mapping.not_personal}
+        wanted = {*mapping.key_columns(), *mapping.columns, *mapping.not_personal}
         wanted |= identity_columns(mapping)
         wanted |= {ref.column for ref in mapping.references.values()}
         wanted |= set(own_events.values())
@@ -249,11 +250,15 @@ class _Reader:
             return
         graph = self.finder.graphs_by_id[rows.store]
         table = self.finder.tables(graph)[rows.table]
-        pk = table.c[graph.mapping(rows.table).primary_key]
+        key_columns = [table.c[c] for c in graph.mapping(rows.table).key_columns()]
+        pk = key_expression(key_columns)
         if rows.bulk is not None:
-            yield from self.read_bulk(rows, table, pk, columns)
+            yield from self.read_bulk(rows, table, key_columns, columns)
             return
-        keys = sorted(rows.rows)
+        try:
+            keys = sorted(rows.rows)
+        except TypeError:  # parts of a key of several columns that are NULL
+            keys = sorted(rows.rows, key=repr)
         cache_key = (rows.store, rows.table, "export", tuple(columns))
         query = self.finder.statements.get(cache_key)
         if query is None:
@@ -261,7 +266,7 @@ class _Reader:
             query = (
                 sa.select(*selected)
                 .where(pk.in_(sa.bindparam("keys", expanding=True)))
-                .order_by(pk)
+                .order_by(*key_columns)
             )
             self.finder.statements[cache_key] = query
         connection = self.reading.connection(rows.store)
@@ -274,12 +279,12 @@ class _Reader:
             yield from result
 
     def read_bulk(
-        self, rows: TableRows, table: sa.Table, pk: Any, columns: list[str]
+        self, rows: TableRows, table: sa.Table, key_columns: list[Any], columns: list[str]
     ) -> Iterator[tuple[Any, ...]]:
         """The rows of a :class:`Bulk`, by key order, in one query; streamed when large."""
         assert rows.bulk is not None
         where = self.finder.bulk_condition(rows.store, rows.table, rows.bulk)
-        query = sa.select(*[table.c[c] for c in columns]).where(where).order_by(pk)
+        query = sa.select(*[table.c[c] for c in columns]).where(where).order_by(*key_columns)
         connection = self.reading.connection(rows.store)
         batch = self.finder.batch
         if rows.bulk.count <= batch:
@@ -313,6 +318,8 @@ def _plain(value: Any) -> Any:
         return bytes(value).hex()
     if isinstance(value, UUID):  # a UUID key, as the database writes it
         return str(value)
+    if isinstance(value, tuple):  # a key of several columns
+        return [_plain(part) for part in value]
     return value
 
 

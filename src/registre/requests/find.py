@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from registre._exceptions import MappingError
+from registre.engine.record_keys import key_in
 from registre.engine.sql import typed_value
 from registre.register.model import Register
 from registre.requests.found import BATCH, Bulk, Found, Key, Labels, TableRows
@@ -104,13 +105,13 @@ class Finder:
         if rows.bulk is not None:
             yield self.bulk_condition(rows.store, rows.table, rows.bulk)
             return
-        pk = table.c[graph.mapping(rows.table).primary_key]
+        pk = [table.c[c] for c in graph.mapping(rows.table).key_columns()]
         try:
             keys = sorted(rows.rows)
-        except TypeError:  # keys of mixed types
+        except TypeError:  # keys of mixed types, or parts of a key that are NULL
             keys = sorted(rows.rows, key=repr)
         for start in range(0, len(keys), self.batch):
-            yield pk.in_(keys[start : start + self.batch])
+            yield key_in(pk, keys[start : start + self.batch])
 
     def bulk_condition(self, store: str, table: str, bulk: Bulk) -> Any:
         """The condition selecting a :class:`Bulk`'s rows."""
@@ -132,7 +133,7 @@ class Finder:
             return tables[table].c[head]
         reference = graph.mapping(table).references[head]
         parent = tables[reference.table]
-        target = reference.target or graph.mapping(reference.table).primary_key
+        target = reference.target or graph.mapping(reference.table).key_columns()[0]
         inner = self.tenant_expression(store, reference.table, rest)
         return (
             sa.select(inner)
@@ -153,7 +154,7 @@ class Finder:
             return column.in_([typed] if typed is not None else [])
         reference = graph.mapping(table).references[head]
         parent = tables[reference.table]
-        target = reference.target or graph.mapping(reference.table).primary_key
+        target = reference.target or graph.mapping(reference.table).key_columns()[0]
         inner = sa.select(parent.c[target]).where(
             self.tenant_condition(store, reference.table, rest, value)
         )

@@ -77,6 +77,9 @@ class TableRows:
     table: str
     columns: list[str]
     keyed: dict[Key, tuple[Any, ...]] = field(default_factory=dict)
+    width: int = 1
+    """How many columns the key has, the first of :attr:`columns`: a key of several is a
+    tuple."""
     bulk: Bulk | None = None
     context: Labels = field(default_factory=Labels)
     """The category of people each row was found for (None when not narrowed)."""
@@ -122,11 +125,18 @@ class TableRows:
             self._sets[column] = cached
         return cached[1]
 
+    def key(self, row: tuple[Any, ...]) -> Key:
+        """The key of a row read with :attr:`columns`."""
+        return row[0] if self.width == 1 else tuple(row[: self.width])
+
     def keep(self, row: tuple[Any, ...]) -> None:
         """Store a row read from the database (its key first), sharing repeated values."""
         interned = self._interned
         # keyed by type too, so that True never stands for 1
-        self.keyed[row[0]] = (row[0], *(interned.setdefault((type(v), v), v) for v in row[1:]))
+        self.keyed[self.key(row)] = (
+            row[0],
+            *(interned.setdefault((type(v), v), v) for v in row[1:]),
+        )
 
 
 @dataclass

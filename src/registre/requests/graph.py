@@ -194,9 +194,10 @@ class StoreGraph:
         return found
 
     def needed_columns(self, table: str) -> list[str]:
-        """The columns the finder reads: key, references both ways, identity, tenant."""
+        """The columns the finder reads: key (first, all its columns), references both ways,
+        identity, tenant."""
         mapping = self.mapping(table)
-        columns = [mapping.primary_key]
+        columns = [*mapping.key_columns()]
         columns += [edge.column for edge in self.parents(table)]
         columns += [edge.target for edge in self.children(table)]
         columns += [column for _, column in mapping.identity_columns()]
@@ -212,7 +213,7 @@ def build_graphs(register: Register) -> list[StoreGraph]:
             for reference in mapping.references.values():
                 if reference.table not in store.tables:
                     continue  # an unmapped table holds no personal data we know of
-                target = reference.target or store.tables[reference.table].primary_key
+                target = reference.target or store.tables[reference.table].key_columns()[0]
                 unlink = reference.on_delete == "unlink"
                 graph.edges.append(Edge(table, reference.column, reference.table, target, unlink))
         graphs.append(graph)

@@ -163,7 +163,10 @@ def column_words(
         name = register.event(events[0]).name.get(lang)
         label = say(upper_first(f"date {de(name)}"), f"Date of {name}")
         return ColumnWords(column, label, label)
-    if column == mapping.primary_key:
+    # a column of a key of several that is also a reference (order_item's order_id) is told
+    # as the reference
+    referenced = any(reference.column == column for reference in mapping.references.values())
+    if column in mapping.key_columns() and not (referenced and len(mapping.key_columns()) > 1):
         return ColumnWords(
             column,
             say("Identifiant", "Identifier"),

@@ -16,6 +16,7 @@ from typing import Any
 
 from registre._exceptions import RequestError
 from registre.engine.identities import holds
+from registre.engine.record_keys import key_in
 from registre.register.model import Register
 from registre.requests import scope
 from registre.requests.find import Finder, Found
@@ -92,7 +93,7 @@ def plan_rectification(
                         ],
                     )
                     for kind, column in mapping.identity_columns()
-                    if kind == name and column != mapping.primary_key
+                    if kind == name and column not in mapping.key_columns()
                 ]
             elif name in mapping.columns:
                 targets = [(name, list(rows.rows))]
@@ -133,9 +134,9 @@ def _known_names(register: Register) -> set[str]:
 def apply(finder: Finder, update: Update) -> int:
     graph = finder.graphs_by_id[update.store]
     table = finder.tables(graph)[update.table]
-    pk = table.c[graph.mapping(update.table).primary_key]
+    pk = [table.c[column] for column in graph.mapping(update.table).key_columns()]
     with finder.engine(update.store).begin() as connection:
         result = connection.execute(
-            table.update().where(pk.in_(update.keys)).values({update.column: update.value})
+            table.update().where(key_in(pk, update.keys)).values({update.column: update.value})
         )
     return int(result.rowcount)

@@ -58,7 +58,8 @@ class Walk:
         key = (self.graph.store_id, table)
         if key not in self.found.tables:
             columns = self.graph.needed_columns(table)
-            self.found.tables[key] = TableRows(self.graph.store_id, table, columns)
+            width = len(self.graph.mapping(table).key_columns())
+            self.found.tables[key] = TableRows(self.graph.store_id, table, columns, width=width)
         return self.found.tables[key]
 
     def select(self, table: str, where: Any) -> Iterator[tuple[Any, ...]]:
@@ -140,7 +141,7 @@ class Walk:
             for row in found:
                 context = self.graph.context(table, None)
                 if self.add(table, tuple(row), context, "identity"):
-                    frontier[table][context].add(row[0])
+                    frontier[table][context].add(self.rows(table).key(row))
         while frontier:
             frontier = self.hop(frontier)
         self.mark_shared()
@@ -178,7 +179,7 @@ class Walk:
     def add(self, table: str, row: tuple[Any, ...], context: str | None, via: str) -> bool:
         """Record a row; True when it is new (or new in this context) and must be followed."""
         rows = self.rows(table)
-        key = row[0]
+        key = rows.key(row)
         if key in rows.rows:
             if _OWNING[via] < _OWNING[rows.via[key]]:
                 # referenced data turns out to be owned (an address the person's order ships
@@ -247,7 +248,7 @@ class Walk:
                         and self.belongs(table, row, via)
                         and self.add(table, row, context, "parent" if via == "peer" else via)
                     ):
-                        following[table][context].add(row[0])
+                        following[table][context].add(self.rows(table).key(row))
         return following
 
     def keep_bulk(
@@ -388,7 +389,8 @@ class Walk:
         if others and not ours:
             return False  # another person's row, however it was reached
         if others:
-            self.rows(table).shared[row[0]] = "refers to other people"
+            rows = self.rows(table)
+            rows.shared[rows.key(row)] = "refers to other people"
         return True
 
     def mark_shared(self) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from registre._exceptions import StoreError
 from registre.engine import identities
-from registre.engine.record_keys import key_kind, key_text, typed_value
+from registre.engine.record_keys import held_key, key_in, key_kind, key_text, typed_value
 from registre.register.model import Register
 from registre.stores.connect import connect
 
@@ -53,18 +53,26 @@ def record_key(
             f"store '{store_id}' maps no table '{table}': the hold would protect nothing",
             hint=f"{hint}mapped tables: {', '.join(sorted(store.tables))}",
         )
-    column = store.tables[table].primary_key
+    names = store.tables[table].key_columns()
+    column = ", ".join(names)
     with _engine(register, store_id, url) as engine:
-        key_column = _column(engine, store_id, table, column)
-        value = typed_value(key_column, key.strip())
+        key_columns = [_column(engine, store_id, table, name) for name in names]
+        value = held_key(key_columns, key.strip())
         if value is None:
-            kind, example = key_kind(key_column)
+            if len(key_columns) > 1:
+                example = ", ".join(key_kind(c)[1] for c in key_columns)
+                raise StoreError(
+                    f"the key of '{table}' has several columns ({column}), and {key!r} is not "
+                    "a list of one value for each: the hold would protect nothing",
+                    hint=f"give the record's key as a JSON list, such as --key '[{example}]'",
+                )
+            kind, example = key_kind(key_columns[0])
             raise StoreError(
                 f"the key of '{table}' ({column}) is {kind}, and {key!r} is not one: "
                 "the hold would protect nothing",
                 hint=f"give the record's primary key value, such as --key {example}",
             )
-        query = sa.select(sa.literal(1)).where(key_column == value).limit(1)
+        query = sa.select(sa.literal(1)).where(key_in(key_columns, [value])).limit(1)
         try:
             with engine.connect() as connection:
                 found = connection.execute(query).first() is not None

@@ -143,14 +143,14 @@ class LinkChecks(Checks):
 
     def _target(self, ref: Reference) -> str:
         mapped = self.store.tables.get(ref.table)
-        return ref.target or (mapped.primary_key if mapped else "id")
+        return ref.target or (mapped.key_columns()[0] if mapped else "id")
 
     def _matches(self, ref: Reference, fk: LiveForeignKey) -> bool:
         return ref.table == fk.referred_table and self._target(ref) == fk.referred_columns[0]
 
     def _short_form(self, column: str, fk: LiveForeignKey) -> str:
         target = fk.referred_columns[0]
-        if target == self.store.tables[fk.referred_table].primary_key:
+        if (target,) == self.store.tables[fk.referred_table].key_columns():
             return f"{column} -> {fk.referred_table}"
         return f"{column} -> {fk.referred_table}.{target}"
 

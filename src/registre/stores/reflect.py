@@ -107,7 +107,7 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
     def _columns(
         self, name: str, mapping: TableMapping, live: LiveTable
     ) -> Iterator[MappingProblem]:
-        named: list[tuple[str, Loc]] = [(mapping.primary_key, ("primary_key",))]
+        named: list[tuple[str, Loc]] = [(key, ("primary_key",)) for key in mapping.key_columns()]
         named += [(col, ("identity", key)) for key, col in mapping.identity_columns()]
         named += [(ref.column, ("references", key)) for key, ref in mapping.references.items()]
         named += [(col, ("columns", col)) for col in mapping.columns]
@@ -155,7 +155,7 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
     def _mapped(self, mapping: TableMapping, live: LiveTable) -> set[str]:
         """The columns the mapping accounts for, in any role."""
         mapped = {
-            mapping.primary_key,
+            *mapping.key_columns(),
             *(c for _, c in mapping.identity_columns()),
             *mapping.columns,
         }
@@ -240,7 +240,19 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
                     at=(*at, "on_delete"),
                 )
             target_mapping = self.store.tables.get(ref.table)
-            target = ref.target or (target_mapping.primary_key if target_mapping else "id")
+            target = ref.target or (target_mapping.key_columns()[0] if target_mapping else "id")
+            if ref.target is None and target_mapping and len(target_mapping.key_columns()) > 1:
+                keys = ", ".join(target_mapping.key_columns())
+                yield self.problem(
+                    name,
+                    ref.column,
+                    f"reference '{ref_name}' points at '{ref.table}', whose key has several "
+                    f"columns ({keys}): one column cannot name one of its rows",
+                    "give the referenced column as 'column -> table.column' when it is "
+                    "UNIQUE, or reference a table whose key has one column",
+                    at=at,
+                )
+                continue
             if target not in target_live.columns:
                 yield self.problem(
                     name,
