@@ -441,6 +441,10 @@ class ControllerRef(Strict):
     """Where this controller takes requests from people about its data (an email, a form):
     a forwarded request is addressed there, not to a billing mailbox.
     """
+    contact_column: str | None = None
+    """For a multi-client service: the column of the store's tenants table that holds each
+    client's contact for requests, such as dpo_email; a forwarded request is addressed there.
+    """
 
 
 class AutomatedDecision(Strict):
