@@ -10,25 +10,92 @@ change between versions::
     requests = registre.SubjectRequests(...)  # data-subject requests
 """
 
-from registre._exceptions import (
-    AuditError,
-    MappingError,
-    Problem,
-    RegisterError,
-    RegistreError,
-    RequestError,
-    StateError,
-    StoreError,
-)
-from registre.diff import Change, diff_registers
-from registre.documents import describe_retention, render_policy, write_ropa
-from registre.durations import Duration
-from registre.lint import Finding, lint
-from registre.register.loader import load_register
-from registre.register.model import ProcessingActivity, Register, RetentionRule
-from registre.requests import SubjectRequests, has_objected, is_restricted
-from registre.state import EngineState, open_state
-from registre.stores import check_mapping, connect
+import sys as _sys
+import types as _types
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from registre._exceptions import (
+        AuditError,
+        MappingError,
+        Problem,
+        RegisterError,
+        RegistreError,
+        RequestError,
+        StateError,
+        StoreError,
+    )
+    from registre.diff import Change, diff_registers
+    from registre.documents import describe_retention, render_policy, write_ropa
+    from registre.durations import Duration
+    from registre.lint import Finding, lint
+    from registre.register.loader import load_register
+    from registre.register.model import ProcessingActivity, Register, RetentionRule
+    from registre.requests import SubjectRequests, has_objected, is_restricted
+    from registre.state import EngineState, open_state
+    from registre.stores import check_mapping
+    from registre.stores.connect import connect
+
+# Imported on first use (PEP 562), not with the package: `registre --help` would otherwise wait
+# about 0.6 s for SQLAlchemy, Alembic, Jinja2 and the Pydantic models it never uses. A new
+# export goes in the TYPE_CHECKING block above (for type checkers) and here.
+_EXPORTS = {
+    "AuditError": "registre._exceptions",
+    "MappingError": "registre._exceptions",
+    "Problem": "registre._exceptions",
+    "RegisterError": "registre._exceptions",
+    "RegistreError": "registre._exceptions",
+    "RequestError": "registre._exceptions",
+    "StateError": "registre._exceptions",
+    "StoreError": "registre._exceptions",
+    "Change": "registre.diff",
+    "diff_registers": "registre.diff",
+    "describe_retention": "registre.documents",
+    "render_policy": "registre.documents",
+    "write_ropa": "registre.documents",
+    "Duration": "registre.durations",
+    "Finding": "registre.lint",
+    "lint": "registre.lint",
+    "load_register": "registre.register.loader",
+    "ProcessingActivity": "registre.register.model",
+    "Register": "registre.register.model",
+    "RetentionRule": "registre.register.model",
+    "SubjectRequests": "registre.requests",
+    "has_objected": "registre.requests",
+    "is_restricted": "registre.requests",
+    "EngineState": "registre.state",
+    "open_state": "registre.state",
+    "check_mapping": "registre.stores",
+    "connect": "registre.stores",
+}
+
+
+class _Package(_types.ModuleType):
+    def __setattr__(self, name: str, value: _typing.Any) -> None:
+        # Importing the submodule registre.lint binds it on the package, which would hide the
+        # function registre.lint that it exports.
+        if name in _EXPORTS and isinstance(value, _types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'registre' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next look-up is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __version__ = "0.1.0"
 

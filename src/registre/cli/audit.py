@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,9 +16,9 @@ from rich.table import Table
 
 from registre.cli import EXIT_PROBLEMS, app, out
 from registre.cli.options import StateRegister, StateUrl, Url
-from registre.state import EngineState, Hold, StateLocation, open_state
-from registre.state.chain import GENESIS
-from registre.state.holds import normalize_identity
+
+if TYPE_CHECKING:  # the state imports SQLAlchemy and Alembic: only a command that opens it
+    from registre.state import EngineState, Hold, StateLocation
 
 audit_app = typer.Typer(help="Check and read the audit trail.", no_args_is_help=True)
 hold_app = typer.Typer(
@@ -54,6 +54,8 @@ def _state(
     url: str | StateLocation | None, register: Path | None, *, create: bool = False
 ) -> Iterator[EngineState]:
     """The state database; only a command that writes (``hold add``) creates it."""
+    from registre.state import open_state
+
     state = open_state(url, register=register, create=create)
     try:
         yield state
@@ -136,6 +138,8 @@ def _published_seq(state: EngineState, prefix: str, head: tuple[int, str] | None
     """
     if head is not None and head[1].startswith(prefix):
         return head[0]
+    from registre.state.chain import GENESIS
+
     if GENESIS.startswith(prefix):
         return 0
     found = [e.seq for e in state.audit.entries() if e.hash.startswith(prefix)]
@@ -223,6 +227,7 @@ def hold_add(
     --table --key), checked against the register's mapping and the database first."""
     from registre.register.loader import load_register
     from registre.state import locate_state
+    from registre.state.holds import normalize_identity
     from registre.stores.hold_targets import person_identity, record_key
 
     person = _identity(email, phone, identity or [])

@@ -8,7 +8,7 @@ import sys
 from contextlib import ExitStack
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -18,7 +18,9 @@ from rich.table import Table
 
 from registre.cli import app, err, out
 from registre.cli.options import StateUrl, Url
-from registre.register.model import Register
+
+if TYPE_CHECKING:  # the register's Pydantic models take 0.15 s to build
+    from registre.register.model import Register
 
 try:  # recent typer releases vendor click instead of depending on it
     from typer._click.exceptions import UsageError
