@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -106,13 +106,20 @@ class Duration:
         return self.amount * factor
 
     def add_to(self, day: _Day) -> _Day:
-        """The calendar date (or instant) this period after ``day`` (month ends clamp)."""
-        if self.unit == "days":
-            return day + timedelta(days=self.amount)
-        if self.unit == "weeks":
-            return day + timedelta(weeks=self.amount)
-        months = self.amount * (12 if self.unit == "years" else 1)
-        return _shift_months(day, months)
+        """The calendar date (or instant) this period after ``day`` (month ends clamp).
+
+        Past the end of the calendar (year 9999) it is the calendar's last day, at the same
+        time of day: a row dated 9995 by an import kept ten years, a request received in
+        December 9999 answered within a month. Nothing registre keeps lasts that long, and
+        every caller reads that day as "not before the end of time".
+        """
+        try:
+            if self.unit in ("days", "weeks"):
+                return day + timedelta(days=self.amount * (7 if self.unit == "weeks" else 1))
+            months = self.amount * (12 if self.unit == "years" else 1)
+            return _shift_months(day, months)
+        except (ValueError, OverflowError):  # 'year 10005 is out of range'
+            return day.replace(year=MAXYEAR, month=12, day=31)
 
     def latest_start(self, day: date) -> date:
         """The latest date ``d`` such that ``self.add_to(d) <= day``.

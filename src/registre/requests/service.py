@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from registre import owner_only
-from registre._exceptions import RequestError
+from registre._exceptions import MappingError, RequestError
 from registre.durations import Duration
 from registre.register.model import Lang, Register
 from registre.requests import (
@@ -59,6 +59,15 @@ from registre.requests.store import SubjectRequest, export_table
 from registre.state import identity_digest
 from registre.state.db import read_connection, utcnow, write_transaction
 from registre.stores.database_name import database_name
+
+SCHEMA_FAULTS = (
+    KeyError,
+    MappingError,
+    sa.exc.NoSuchTableError,
+    sa.exc.ProgrammingError,
+    sa.exc.OperationalError,
+)
+"""What reading a store whose schema no longer matches the mapping raises."""
 
 EXPORT_RETENTION = Duration(30, "days")
 """How long an export package stays on disk, by default: long enough to send it, short enough
@@ -532,12 +541,19 @@ class SubjectRequests:
     def execute(self, request_id: str, *, step_size: int = erase.STEP_SIZE) -> SubjectRequest:
         """Carry out a verified request; a request found nowhere completes and says so."""
         request = self.get(request_id)
-        if request.kind in (RequestKind.restriction, RequestKind.objection):
-            return restrict.execute(self, request)
         if request.kind in execution.WRITES:
             # the sweep's own check, before the first write
             preflight.check_schema(self.register, self.finder.engines)
-        return execution.execute(self, request, step_size)
+        try:
+            if request.kind in (RequestKind.restriction, RequestKind.objection):
+                return restrict.execute(self, request)
+            return execution.execute(self, request, step_size)
+        except SCHEMA_FAULTS:
+            # A request that only reads is not checked first (the check costs more than the
+            # access itself); a table or column dropped since shows here as a missing key or
+            # table, which the sweep's check names with where the register maps it.
+            preflight.check_schema(self.register, self.finder.engines)
+            raise
 
     @_on_desk_clock
     def lift(self, request_id: str, reason: str) -> SubjectRequest:
