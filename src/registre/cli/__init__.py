@@ -108,6 +108,8 @@ def command() -> Any:
         lint,
         register_cmds,
         requests,
+        serve,
+        users,
     )
     from registre.cli.help import polish
 

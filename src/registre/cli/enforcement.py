@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the register's Pydantic models take 0.15 s to build
 try:  # recent typer releases vendor click instead of depending on it
     from typer._click.exceptions import UsageError
 except ImportError:  # pragma: no cover
-    from click import UsageError  # type: ignore[no-redef]
+    from click import UsageError  # type: ignore[assignment,no-redef,unused-ignore]
 
 RegisterArg = Annotated[
     Path, typer.Argument(help="A register.yaml, or a folder of YAML files.", show_default=False)

@@ -1,0 +1,77 @@
+"""Who is calling, and whether their role allows the call.
+
+A token is sent as ``Authorization: Bearer rgt_...``; a console user may call with HTTP Basic
+(the web console of issue 15 adds sessions with CSRF protection on top). No credentials make
+the caller ``public``, which only the public endpoints accept. Wrong credentials are a 401,
+never a silent fall back to ``public``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+
+from fastapi import Depends, Request
+
+from registre.service.access import PUBLIC, Principal, Role
+from registre.service.errors import Forbidden, Unauthenticated
+from registre.service.runtime import Service
+
+READERS = (Role.dpo, Role.operator, Role.auditor)
+WORKERS = (Role.dpo, Role.operator)
+MANAGERS = (Role.dpo,)
+
+
+def service(request: Request) -> Service:
+    found: Service = request.app.state.service
+    return found
+
+
+def principal(request: Request) -> Principal:
+    """The caller, from the Authorization header; ``public`` without one."""
+    header = request.headers.get("authorization")
+    if not header:
+        return PUBLIC
+    scheme, _, credentials = header.partition(" ")
+    running = service(request)
+    if scheme.lower() == "bearer":
+        token = running.access.token_for(credentials.strip())
+        if token is None:
+            raise Unauthenticated(
+                "this token is not valid: unknown, revoked or expired",
+                hint="create one with `registre token create NAME --role ROLE`",
+            )
+        return Principal("token", token.name, token.role)
+    if scheme.lower() == "basic":
+        try:
+            name, _, password = base64.b64decode(credentials, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthenticated("the Basic credentials are not base64 of NAME:PASSWORD") from None
+        user = running.access.check_password(name, password)
+        if user is None:
+            raise Unauthenticated("wrong user name or password")
+        return Principal("user", user.name, user.role)
+    raise Unauthenticated(
+        f"{scheme!r} is not a way to sign in here", hint="use Bearer TOKEN or Basic"
+    )
+
+
+def requires(*roles: Role) -> Callable[..., Principal]:
+    """A dependency letting in callers with one of ``roles``."""
+
+    def allowed(who: Principal = Depends(principal)) -> Principal:
+        if who.role is None:
+            raise Unauthenticated(
+                "this endpoint needs a token or a console user",
+                hint="send Authorization: Bearer TOKEN (`registre token create`)",
+            )
+        if who.role not in roles:
+            names = ", ".join(r.value for r in roles)
+            raise Forbidden(
+                f"the {who.role.value} role may not do this",
+                hint=f"it needs one of: {names}",
+            )
+        return who
+
+    return allowed

@@ -1,0 +1,130 @@
+"""The public side: a person files a request and proves their email with a one-time code.
+
+No account: the code sent to the address is the proof. Filing says nothing about whether the
+person is in our databases (nothing is searched before the identity is proven).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from registre.requests.identity import normalize_email
+from registre.requests.lifecycle import RequestKind
+from registre.service.access import PUBLIC
+from registre.service.auth import service
+from registre.service.errors import Unavailable
+from registre.service.mail import Mail
+from registre.service.routes.requests import exists, invalid_input
+from registre.service.runtime import Service
+
+router = APIRouter(prefix="/api/v1/public", tags=["public"])
+
+
+class FileRequest(BaseModel):
+    kind: RequestKind
+    email: str = Field(description="The address the one-time code is sent to.")
+    lang: Literal["fr", "en"] | None = None
+    changes: dict[str, str] = Field(
+        default_factory=dict, description="Rectification: FIELD: NEW VALUE."
+    )
+    activities: list[str] = Field(default_factory=list, description="Objection, restriction.")
+
+
+class EnterCode(BaseModel):
+    code: str = Field(min_length=1, max_length=20)
+
+
+def _source(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/requests", status_code=201)
+def file_request(body: FileRequest, running: Service = Depends(service)) -> dict[str, Any]:
+    """File a request; a one-time code goes to the email address to prove it is the person's."""
+    if not running.mailer.enabled:
+        raise Unavailable(
+            "requests cannot be filed here: this service sends no mail",
+            hint="write to the organization's privacy contact",
+        )
+    with invalid_input():
+        email = normalize_email(body.email)
+        options: dict[str, Any] = {}
+        if body.changes:
+            options["changes"] = body.changes
+        if body.activities:
+            options["activities"] = body.activities
+        request = running.desk_for(PUBLIC).open(
+            body.kind.value, {"email": email}, lang=body.lang, options=options
+        )
+    expires = _send_code(running, request.id, email, request.lang)
+    return {
+        "request_id": request.id,
+        "state": request.state.value,
+        "due": request.due.isoformat(),
+        "code_sent_to": email,
+        "code_expires_at": expires.isoformat(),
+    }
+
+
+@router.post("/requests/{request_id}/code")
+def send_new_code(request_id: str, running: Service = Depends(service)) -> dict[str, Any]:
+    """Send a new code (the earlier one stops working); a few times per request at most."""
+    exists(running, request_id)
+    request = running.desk.get(request_id)
+    email = running.codes.sent_to(request_id) or request.identity.get("email")
+    if email is None:
+        raise Unavailable(
+            f"request {request_id} has no email address to send a code to",
+            hint="an operator verifies it",
+        )
+    expires = _send_code(running, request_id, email, request.lang)
+    return {"request_id": request_id, "code_expires_at": expires.isoformat()}
+
+
+@router.post("/requests/{request_id}/verify")
+def enter_code(
+    request_id: str, body: EnterCode, request: Request, running: Service = Depends(service)
+) -> dict[str, Any]:
+    """Prove the email address with the code; the request then runs its legal deadline."""
+    exists(running, request_id)
+    proof = running.codes.check(request_id, body.code, _source(request))
+    method = (
+        f"one-time code sent by email to {proof['sent_to']} at {proof['sent_at']}, "
+        "entered through the service"
+    )
+    verified = running.desk_for(PUBLIC).verify(request_id, method)
+    return {
+        "request_id": verified.id,
+        "state": verified.state.value,
+        "due": verified.due.isoformat(),
+    }
+
+
+def _send_code(running: Service, request_id: str, email: str, lang: str) -> datetime:
+    code, expires = running.codes.issue(request_id, email)
+    minutes = running.settings.code_minutes
+    org = running.register.organization.name
+    if lang == "fr":
+        subject = f"Votre code de vérification : {code}"
+        text = (
+            f"Bonjour,\n\nPour confirmer votre demande {request_id} auprès de {org}, saisissez "
+            f"ce code : {code}\n\nIl est valable {minutes} minutes et ne sert qu'une fois. "
+            "Si vous n'avez rien demandé, ignorez ce message.\n"
+        )
+    else:
+        subject = f"Your verification code: {code}"
+        text = (
+            f"Hello,\n\nTo confirm your request {request_id} to {org}, enter this code: "
+            f"{code}\n\nIt is valid for {minutes} minutes and works once. If you asked for "
+            "nothing, ignore this message.\n"
+        )
+    paragraphs = escape(text).replace(code, f"<strong>{code}</strong>").split("\n\n")
+    html = f'<html lang="{lang}"><body>' + "".join(f"<p>{p}</p>" for p in paragraphs)
+    html += "</body></html>"
+    running.mailer.send(Mail(to=email, subject=subject, text=text, html=html))
+    return expires

@@ -1,0 +1,175 @@
+"""Data-subject requests, worked by operators: list, open, show, verify, execute, extend, refuse.
+
+Execution runs inside the call for now (the in-process jobs backend): the answer comes when the
+export or the erasure is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from registre._exceptions import RequestError
+from registre.requests.identity import build_identity
+from registre.requests.lifecycle import RequestKind, RequestState
+from registre.service.access import Principal
+from registre.service.auth import READERS, WORKERS, requires, service
+from registre.service.errors import InvalidInput, NotFound
+from registre.service.runtime import Service
+
+router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
+
+Status = Literal["late", "due_soon", "on_time", "closed"]
+
+
+class OpenRequest(BaseModel):
+    kind: RequestKind
+    email: str | None = None
+    phone: str | None = None
+    ids: dict[str, str] = Field(default_factory=dict, description="Other identities: KIND: VALUE.")
+    lang: Literal["fr", "en"] | None = None
+    changes: dict[str, str] = Field(
+        default_factory=dict, description="Rectification: FIELD: NEW VALUE."
+    )
+    activities: list[str] = Field(default_factory=list, description="Objection, restriction.")
+
+
+class Verify(BaseModel):
+    method: str = Field(min_length=1, description="How the identity was checked.")
+    doubt: str | None = Field(None, description="What is missing; the request waits for it.")
+
+
+class Reason(BaseModel):
+    reason: str = Field(min_length=1)
+
+
+@contextmanager
+def invalid_input() -> Iterator[None]:
+    """What the caller sent is wrong: a 422, not a conflict with the request's state."""
+    try:
+        yield
+    except RequestError as error:
+        raise InvalidInput(error.message, hint=error.hint) from None
+
+
+def exists(running: Service, request_id: str) -> None:
+    """A 404 for a request that does not exist, before the desk says it as a RequestError."""
+    from registre.requests import store
+
+    try:
+        store.get(running.state.engine, request_id)
+    except RequestError:
+        raise NotFound(
+            f"there is no request {request_id}",
+            hint="GET /api/v1/requests lists them",
+            request_id=request_id,
+        ) from None
+
+
+@router.get("")
+def list_requests(
+    state: RequestState | None = None,
+    kind: RequestKind | None = None,
+    status: Status | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*READERS)),
+) -> dict[str, Any]:
+    """Every request, late first, then by due date; filtered, one page at a time."""
+    listed = [
+        item
+        for item in running.desk_for(who).list()
+        if (state is None or item.request.state is state)
+        and (kind is None or item.request.kind is kind)
+        and (status is None or item.status == status)
+    ]
+    return {
+        "total": len(listed),
+        "limit": limit,
+        "offset": offset,
+        "items": [item.as_json() for item in listed[offset : offset + limit]],
+    }
+
+
+@router.post("", status_code=201)
+def open_request(
+    body: OpenRequest,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*WORKERS)),
+) -> dict[str, Any]:
+    """Record a request received by other means (a letter, an email)."""
+    with invalid_input():
+        identity = build_identity(body.email, body.phone, [f"{k}={v}" for k, v in body.ids.items()])
+        options: dict[str, Any] = {}
+        if body.changes:
+            options["changes"] = body.changes
+        if body.activities:
+            options["activities"] = body.activities
+        request = running.desk_for(who).open(
+            body.kind.value, identity, lang=body.lang, options=options
+        )
+    return request.as_json()
+
+
+@router.get("/{request_id}")
+def show_request(
+    request_id: str,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*READERS)),
+) -> dict[str, Any]:
+    """A request, with its history."""
+    exists(running, request_id)
+    desk = running.desk_for(who)
+    return {**desk.get(request_id).as_json(), "history": desk.history(request_id)}
+
+
+@router.post("/{request_id}/verify")
+def verify_request(
+    request_id: str,
+    body: Verify,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*WORKERS)),
+) -> dict[str, Any]:
+    """Record how an operator checked the identity (or what is missing, with ``doubt``)."""
+    exists(running, request_id)
+    return running.desk_for(who).verify(request_id, body.method, doubt=body.doubt).as_json()
+
+
+@router.post("/{request_id}/execute")
+def execute_request(
+    request_id: str,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*WORKERS)),
+) -> dict[str, Any]:
+    """Carry out a verified request: the export, the erasure... and its letter."""
+    exists(running, request_id)
+    return running.desk_for(who).execute(request_id).as_json()
+
+
+@router.post("/{request_id}/extend")
+def extend_request(
+    request_id: str,
+    body: Reason,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*WORKERS)),
+) -> dict[str, Any]:
+    """Extend the deadline, once, with the reason told to the person."""
+    exists(running, request_id)
+    return running.desk_for(who).extend(request_id, body.reason).as_json()
+
+
+@router.post("/{request_id}/refuse")
+def refuse_request(
+    request_id: str,
+    body: Reason,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*WORKERS)),
+) -> dict[str, Any]:
+    """Refuse, with the reason; the letter tells the person they may complain."""
+    exists(running, request_id)
+    return running.desk_for(who).refuse(request_id, body.reason).as_json()
