@@ -242,7 +242,7 @@ def test_hold_add_list_release(state_url: str, run_cli: Cli, example: str) -> No
     assert (code, out) == (0, "legal hold 2 placed on console.accounts #3\n")
 
     code, out, _ = run_cli("hold", "list", "--json", "--state-url", state_url)
-    listed = [json.loads(line) for line in out.splitlines()]
+    listed = json.loads(out)
     assert code == 0
     assert [(h["id"], h["kind"], h["placed_by"]) for h in listed] == [
         (1, "person", "dpo"),
@@ -254,7 +254,7 @@ def test_hold_add_list_release(state_url: str, run_cli: Cli, example: str) -> No
     code, out, _ = run_cli("hold", "list", "--state-url", state_url)
     assert code == 0 and "console.accounts #3" in out and email.lower() not in out
     code, out, _ = run_cli("hold", "list", "--all", "--json", "--state-url", state_url)
-    assert [json.loads(line)["id"] for line in out.splitlines()] == [1, 2]
+    assert [hold["id"] for hold in json.loads(out)] == [1, 2]
 
     code, out, _ = run_cli("audit", "log", "--action", "hold.", "--json", "--state-url", state_url)
     assert [json.loads(line)["action"] for line in out.splitlines()] == [

@@ -479,7 +479,7 @@ def test_list_puts_late_requests_first(cli: Any) -> None:
     old = cli("open", "access", "--email", "a@b.fr", "--received", "2026-01-05", "--json")
     soon = cli("open", "access", "--email", "e@f.fr", "--received", "2026-02-12", "--json")
     output = cli("list", "--at", "2026-03-10", "--json", ok=False).output
-    listed = [json.loads(line) for line in output.splitlines()]
+    listed = json.loads(output)
     assert [(r["id"], r["status"]) for r in listed] == [
         (old["id"], "late"),
         (soon["id"], "due_soon"),
@@ -515,7 +515,7 @@ def test_bad_input_is_refused_when_the_request_is_opened(
     refused = cli("open", *args, "--email", "a@b.fr", ok=False).exception
     assert isinstance(refused, RequestError) and message in refused.message
     assert hint in (refused.hint or "")
-    assert cli("list", "--json", ok=False).output.strip() == ""  # nothing recorded
+    assert json.loads(cli("list", "--json", ok=False).output) == []  # nothing recorded
 
 
 def test_restriction_and_objection_are_asked_through_the_library(cli: Any, data_url: str) -> None:

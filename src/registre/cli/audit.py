@@ -34,14 +34,16 @@ RegisterPath = Annotated[
         "--register",
         envvar="REGISTRE_REGISTER",
         show_default=False,
-        help="The register.yaml (or folder) whose mapping the hold is checked against "
-        "[default: $REGISTRE_REGISTER].",
+        help="The register.yaml (or folder) whose mapping the hold is checked against.",
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 Actor = Annotated[
     str | None,
-    typer.Option("--actor", help="Who does this, as recorded in the audit trail [default: login]"),
+    typer.Option(
+        "--actor",
+        help="Who does this, as recorded in the audit trail [default: your login name].",
+    ),
 ]
 
 HASH_PREFIX = 32
@@ -306,7 +308,9 @@ def hold_list(
     include_released: Annotated[
         bool, typer.Option("--all", help="Include released and expired holds.")
     ] = False,
-    as_json: AsJson = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON array of the holds.")
+    ] = False,
     state_url: StateUrl = None,
     register_path: StateRegister = None,
 ) -> None:
@@ -314,8 +318,7 @@ def hold_list(
     with _state(state_url, register_path) as state:
         holds = state.holds.all() if include_released else state.holds.active()
     if as_json:
-        for hold in holds:
-            typer.echo(json.dumps(hold.as_json(), ensure_ascii=False, sort_keys=True))
+        print(json.dumps([hold.as_json() for hold in holds], ensure_ascii=False, sort_keys=True))
         return
     if not holds:
         out.print("no legal holds" if include_released else "no legal hold in force")

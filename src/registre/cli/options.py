@@ -33,7 +33,6 @@ StateRegister = Annotated[
         envvar="REGISTRE_REGISTER",
         show_default=False,
         help="The register.yaml (or folder) whose state to use, found from its state: setting "
-        "or beside it, unless --state-url or REGISTRE_STATE_URL names it "
-        "[default: $REGISTRE_REGISTER].",
+        "or beside it, unless --state-url or REGISTRE_STATE_URL names it.",
     ),
 ]

@@ -8,7 +8,8 @@ from typing import Any
 
 import typer
 
-from registre.cli import app, out
+from registre._exceptions import MappingError, Problem, RegisterError
+from registre.cli import EXIT_PROBLEMS, app, out
 
 RegisterPath = typer.Argument(
     ..., help="A register.yaml, or a folder of YAML files.", show_default=False
@@ -33,20 +34,74 @@ def check(
         help="Only this store (needed with --url when there are several).",
         show_default=False,
     ),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print one JSON object: ok, the counts, and each problem with its file, line, "
+        "column, message and hint; the exit code is the same.",
+    ),
 ) -> None:
     """Validate a register and report every problem as file:line:column."""
     from registre.register.loader import load_register
 
-    register = load_register(path)
-    activities = _count(len(register.activities), "processing activity", "processing activities")
-    rules = _count(len(register.rules()), "retention rule", "retention rules")
-    out.print(f"{path}: OK ({activities}, {rules})")
+    try:
+        register = load_register(path)
+    except RegisterError as error:
+        if not as_json:
+            raise
+        _print_json({"path": str(path), "ok": False, "problems": _problems(error.problems)})
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    counts = {"activities": len(register.activities), "retention_rules": len(register.rules())}
+    if not as_json:
+        activities = _count(counts["activities"], "processing activity", "processing activities")
+        rules = _count(counts["retention_rules"], "retention rule", "retention rules")
+        out.print(f"{path}: OK ({activities}, {rules})")
+    report: dict[str, Any] = {"path": str(path), "ok": True, **counts, "problems": []}
     if connect:
-        _check_stores(path, register, url, store)
+        try:
+            report["stores"] = _check_stores(path, register, url, store, quiet=as_json)
+        except _Mismatches as error:
+            if not as_json:
+                raise
+            report.update(ok=False, stores=error.stores, problems=error.located)
+            _print_json(report)
+            raise typer.Exit(EXIT_PROBLEMS) from None
+    if as_json:
+        _print_json(report)
 
 
-def _check_stores(path: Path, register: Any, url: str | None, only: str | None) -> None:
-    from registre._exceptions import MappingError, StoreError
+def _print_json(report: dict[str, Any]) -> None:
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [
+        {"file": p.file, "line": p.line, "column": p.column, "message": p.message, "hint": p.hint}
+        for p in problems
+    ]
+
+
+class _Mismatches(MappingError):
+    """The mapping's mismatches, kept structured as well for ``--json``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str,
+        problems: list[str],
+        located: list[dict[str, Any]],
+        stores: list[dict[str, Any]],
+    ) -> None:
+        super().__init__(message, hint=hint, problems=problems)
+        self.located = located
+        self.stores = stores
+
+
+def _check_stores(
+    path: Path, register: Any, url: str | None, only: str | None, *, quiet: bool = False
+) -> list[dict[str, Any]]:
+    from registre._exceptions import StoreError
     from registre.register.loader import read_register_data
     from registre.stores import check_mapping, connect
 
@@ -68,6 +123,8 @@ def _check_stores(path: Path, register: Any, url: str | None, only: str | None) 
         )
     _, positions, _ = read_register_data(path)
     lines: list[str] = []
+    located: list[Problem] = []
+    stores: list[dict[str, Any]] = []
     for store_id in store_ids:
         engine = connect(register, store_id, url)
         try:
@@ -77,16 +134,21 @@ def _check_stores(path: Path, register: Any, url: str | None, only: str | None) 
         for problem in problems:
             file, line, col = positions.of(problem.loc, key=True, default=(str(path), 1, 1))
             lines.append(f"{file}:{line}:{col}: {problem}")
+            located.append(Problem(file, line, col, str(problem)))
         tables = len(register.stores[store_id].tables)
-        if not problems:
+        stores.append({"store": store_id, "ok": not problems, "tables": tables})
+        if not problems and not quiet:
             out.print(f"store '{store_id}': the database matches the mapping ({tables} tables)")
     if lines:
         count = len(lines)
-        raise MappingError(
+        raise _Mismatches(
             f"{count} mismatch{'es' if count > 1 else ''} between the mapping and the database",
             hint="fix the mapping or the schema; no sweep or request runs until they match",
             problems=lines,
+            located=_problems(located),
+            stores=stores,
         )
+    return stores
 
 
 @app.command()

@@ -3,11 +3,13 @@ purge-exports) and the host application's questions (is-restricted, has-objected
 
 from __future__ import annotations
 
+import builtins
 import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -33,7 +35,7 @@ RegisterOpt = Annotated[
         "--register",
         envvar="REGISTRE_REGISTER",
         show_default=False,
-        help="The register.yaml (or folder) [default: $REGISTRE_REGISTER].",
+        help="The register.yaml (or folder).",
     ),
 ]
 At = Annotated[
@@ -323,10 +325,27 @@ def extend(
     _print(request, as_json, f"{request.id}: now due {request.due.isoformat()}")
 
 
+class RefusalGround(StrEnum):
+    unfounded = "unfounded"
+    excessive = "excessive"
+    identity = "identity"
+    other = "other"
+
+
 @request_app.command()
 def refuse(
     request_id: Annotated[str, typer.Argument(help="The request id.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why the request is refused.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why the request is refused: the evidence recorded.")
+    ],
+    ground: Annotated[
+        RefusalGround,
+        typer.Option(
+            "--ground",
+            help="The legal ground: unfounded or excessive (Art. 12(5)), identity (Art. 11(2)), "
+            "other (Art. 12(4)).",
+        ),
+    ] = RefusalGround.other,
     register: RegisterOpt = None,
     url: Url = None,
     at: At = None,
@@ -334,9 +353,9 @@ def refuse(
     out_dir: OutDir = Path("registre-requests"),
     as_json: AsJson = False,
 ) -> None:
-    """Refuse a request; the letter gives the reason and the right to complain."""
+    """Refuse a request; the letter cites the ground, the evidence and the right to complain."""
     with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
-        request = desk.refuse(request_id, reason)
+        request = desk.refuse(request_id, reason, ground.value)
     _print(
         request, as_json, f"{request.id}: refused; letter: {(request.result or {}).get('letter')}"
     )
@@ -501,24 +520,99 @@ def has_objected(
     _answer("objected", answer, as_json, activity)
 
 
+StateRegisterOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--register",
+        envvar="REGISTRE_REGISTER",
+        show_default=False,
+        help="The register.yaml (or folder), whose time zone counts the days and beside "
+        "which the state is found; without one, the state named by --state-url or "
+        "REGISTRE_STATE_URL is read and days are counted in UTC.",
+    ),
+]
+
+
+@contextmanager
+def _reading(
+    register_path: Path | None,
+    url: str | None,
+    at: str | None,
+    state_url: str | None,
+    out_dir: Path,
+) -> Iterator[_Reader]:
+    """The requests as read by a command that changes nothing, with or without a register."""
+    if register_path is not None:
+        with _desk(register_path, url, at, state_url, out_dir, stores=False, create=False) as desk:
+            yield _Reader(desk.state, desk.tz, desk.now())
+        return
+    from registre.state import locate_state, open_state
+
+    state = open_state(locate_state(state_url), create=False)
+    try:
+        utc = ZoneInfo("UTC")
+        now = _instant(at, utc) or datetime.now(utc)
+        yield _Reader(state, utc, now)
+    finally:
+        state.close()
+
+
+class _Reader:
+    """What ``request list`` and ``request show`` read: the state, and the day it is."""
+
+    def __init__(self, state: Any, tz: ZoneInfo, now: datetime) -> None:
+        self.state = state
+        self.tz = tz
+        self.now = now
+
+    def list(self) -> list[Any]:
+        """Every request, late first, then by due date (as the request desk lists them)."""
+        from registre.requests import lifecycle, store
+        from registre.requests.service import Listed
+
+        today = lifecycle.start_day(self.now, self.tz)
+        listed = []
+        for request in store.all_requests(self.state.engine):
+            deadline = lifecycle.Deadline(
+                request.starts, request.first_due, request.due, request.extended
+            )
+            listed.append(Listed(request, deadline.status(today, request.state)))
+        order = {"late": 0, "due_soon": 1, "on_time": 2, "closed": 3}
+        return sorted(listed, key=lambda x: (order[x.status], x.request.due, x.request.id))
+
+    def get(self, request_id: str) -> Any:
+        from registre.requests import store
+
+        return store.get(self.state.engine, request_id)
+
+    def history(self, request_id: str) -> builtins.list[dict[str, Any]]:
+        from registre.requests import store
+
+        return store.events(self.state.engine, request_id)
+
+
 @request_app.command("list")
 def list_(
-    register: RegisterOpt = None,
+    register: StateRegisterOpt = None,
     url: Url = None,
     at: At = None,
     state_url: StateUrl = None,
     out_dir: OutDir = Path("registre-requests"),
-    as_json: AsJson = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON array of the requests.")
+    ] = False,
 ) -> None:
     """Requests by due date, late first."""
     from registre.durations import local_date
 
-    with _desk(register, url, at, state_url, out_dir, stores=False, create=False) as desk:
-        listed = desk.list()
-        tz = desk.tz
+    with _reading(register, url, at, state_url, out_dir) as reader:
+        listed = reader.list()
+        tz = reader.tz
     if as_json:
-        for item in listed:
-            print(json.dumps(item.as_json(), sort_keys=True, ensure_ascii=False))
+        print(json.dumps([item.as_json() for item in listed], sort_keys=True, ensure_ascii=False))
+        return
+    if not listed:
+        out.print("no request recorded")
         return
     table = Table(title_justify="left")
     for name in ("Id", "Kind", "State", "Received", "Due", "Status"):
@@ -539,7 +633,7 @@ def list_(
 @request_app.command()
 def show(
     request_id: Annotated[str, typer.Argument(help="The request id.")],
-    register: RegisterOpt = None,
+    register: StateRegisterOpt = None,
     url: Url = None,
     at: At = None,
     state_url: StateUrl = None,
@@ -547,9 +641,9 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """A request, its result and its history."""
-    with _desk(register, url, at, state_url, out_dir, stores=False, create=False) as desk:
-        request = desk.get(request_id)
-        history = desk.history(request_id)
+    with _reading(register, url, at, state_url, out_dir) as reader:
+        request = reader.get(request_id)
+        history = reader.history(request_id)
     if as_json:
         print(
             json.dumps(
