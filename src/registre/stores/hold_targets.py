@@ -56,7 +56,7 @@ def record_key(
     names = store.tables[table].key_columns()
     column = ", ".join(names)
     with _engine(register, store_id, url) as engine:
-        key_columns = [_column(engine, store_id, table, name) for name in names]
+        key_columns = _columns(engine, store_id, table, names)
         value = held_key(key_columns, key.strip())
         if value is None:
             if len(key_columns) > 1:
@@ -185,6 +185,13 @@ def _engine(register: Register, store_id: str, url: str | None) -> Iterator[Engi
 
 
 def _column(engine: Engine, store_id: str, table: str, column: str) -> sa.Column[Any]:
+    return _columns(engine, store_id, table, (column,))[0]
+
+
+def _columns(
+    engine: Engine, store_id: str, table: str, columns: tuple[str, ...]
+) -> list[sa.Column[Any]]:
+    """The live columns, of one reflection of the table (a query on them names it once)."""
     try:
         live = sa.Table(table, sa.MetaData(), autoload_with=engine)
     except sa.exc.NoSuchTableError:
@@ -194,12 +201,13 @@ def _column(engine: Engine, store_id: str, table: str, column: str) -> sa.Column
         ) from None
     except DBAPIError as error:
         raise _failed(store_id, error) from None
-    if column not in live.c:
-        raise StoreError(
-            f"store '{store_id}': the table '{table}' has no column '{column}'",
-            hint="run `registre check --connect` to compare the mapping with the database",
-        )
-    return live.c[column]
+    for column in columns:
+        if column not in live.c:
+            raise StoreError(
+                f"store '{store_id}': the table '{table}' has no column '{column}'",
+                hint="run `registre check --connect` to compare the mapping with the database",
+            )
+    return [live.c[column] for column in columns]
 
 
 def _failed(store_id: str, error: DBAPIError) -> StoreError:
