@@ -1,0 +1,165 @@
+# ruff: noqa: F811  (the fixtures imported from test_service_fixtures are used by name)
+"""The public side: a person files a request, reads the code in the mail a real SMTP server
+received, proves the address with it; the operator then executes the request.
+
+The code is single use, short-lived, and attempts are limited per request and per source
+address. The proof is recorded on the request; every step is in the audit trail with who took
+it: ``public`` for the person, ``token:NAME`` for the operator's tool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from registre.service import create_app
+from registre.service.codes import code_table
+from test_service_fixtures import (  # noqa: F401  (fixtures are used by name)
+    CAMILLE,
+    Inbox,
+    _no_settings_from_outside,
+    bearer,
+    service_over,
+    shop_url,
+    smtp,
+)
+
+
+@pytest.fixture
+def mailing(shop_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[Any]:
+    inbox, port = smtp
+    running = service_over(
+        shop_url,
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        mail_from="privacy@boutique-lumen.example",
+        code_attempts=3,
+        source_attempts=5,
+    )
+    try:
+        with TestClient(create_app(running), raise_server_exceptions=False) as client:
+            yield client, inbox, running
+    finally:
+        running.close()
+
+
+def file(client: TestClient, email: str = CAMILLE, **more: Any) -> dict[str, Any]:
+    response = client.post(
+        "/api/v1/public/requests", json={"kind": "access", "email": email, **more}
+    )
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_filed_verified_by_the_emailed_code_then_executed(mailing: Any) -> None:
+    client, inbox, running = mailing
+    filed = file(client, "Camille.Martin@Example.fr", lang="fr")
+    request_id = filed["request_id"]
+    assert filed["state"] == "received" and filed["code_sent_to"] == CAMILLE
+    message = inbox.last_to(CAMILLE)
+    assert message["From"] == "privacy@boutique-lumen.example"
+    assert "code de vérification" in message["Subject"]
+    assert message.get_body(("html",)) is not None  # and a plain-text part, read below
+    code = inbox.code_for(CAMILLE)
+
+    verified = client.post(f"/api/v1/public/requests/{request_id}/verify", json={"code": code})
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["state"] == "in_progress"
+    again = client.post(f"/api/v1/public/requests/{request_id}/verify", json={"code": code})
+    assert again.status_code == 409 and "used already" in again.json()["message"]
+
+    operator = bearer(running, "operator", name="desk")
+    shown = client.get(f"/api/v1/requests/{request_id}", headers=operator).json()
+    assert shown["identity_method"].startswith(f"one-time code sent by email to {CAMILLE}")
+    executed = client.post(f"/api/v1/requests/{request_id}/execute", headers=operator)
+    assert executed.status_code == 200, executed.text
+    assert executed.json()["state"] == "done"
+    assert Path(executed.json()["result"]["export"]).is_file()
+    assert Path(executed.json()["result"]["letter"]).is_file()
+
+    trail = client.get(f"/api/v1/audit?request_id={request_id}", headers=operator).json()
+    actors = [(entry["action"], entry["actor"]) for entry in trail["items"]]
+    assert actors[:2] == [("request.opened", "public"), ("request.identity.verified", "public")]
+    assert {actor for action, actor in actors[2:]} == {"token:desk"}
+    # the code is never kept, nor written to the audit trail
+    assert code not in str(trail)
+    with running.state.engine.connect() as connection:
+        stored = connection.execute(sa.select(code_table)).one()
+    assert code not in str(tuple(stored))
+
+
+def test_wrong_codes_burn_the_code_then_a_new_one_works(mailing: Any) -> None:
+    client, inbox, _ = mailing
+    request_id = file(client)["request_id"]
+    code = inbox.code_for(CAMILLE)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    answers = [
+        client.post(f"/api/v1/public/requests/{request_id}/verify", json={"code": wrong})
+        for _ in range(3)
+    ]
+    assert [a.status_code for a in answers] == [422, 422, 422]
+    assert "2 attempts left" in answers[0].json()["message"]
+    burnt = client.post(f"/api/v1/public/requests/{request_id}/verify", json={"code": code})
+    assert burnt.status_code == 429, burnt.text
+    assert burnt.json()["hint"] == "ask for a new code"
+
+    before = len(inbox.messages)
+    assert client.post(f"/api/v1/public/requests/{request_id}/code").status_code == 200
+    assert len(inbox.messages) == before + 1
+    fresh = inbox.code_for(CAMILLE)
+    ok = client.post(f"/api/v1/public/requests/{request_id}/verify", json={"code": fresh})
+    assert ok.status_code == 200, ok.text
+
+
+def test_one_source_cannot_try_many_requests(mailing: Any) -> None:
+    client, inbox, _ = mailing
+    ids = [file(client, f"person{n}@example.org")["request_id"] for n in range(3)]
+    tries = [
+        client.post(f"/api/v1/public/requests/{ids[n % 3]}/verify", json={"code": "000000"})
+        for n in range(6)
+    ]
+    statuses = [t.status_code for t in tries]
+    # five wrong codes an hour from one address (source_attempts=5), over all requests
+    assert statuses[:5] == [422] * 5 and statuses[5] == 429, statuses
+    right = inbox.code_for("person2@example.org")
+    blocked = client.post(f"/api/v1/public/requests/{ids[2]}/verify", json={"code": right})
+    assert blocked.status_code == 429 and "wait an hour" in blocked.json()["hint"]
+
+
+def test_an_expired_code_is_refused(mailing: Any) -> None:
+    client, inbox, running = mailing
+    request_id = file(client)["request_id"]
+    code = inbox.code_for(CAMILLE)
+    with running.state.engine.begin() as connection:  # as if 15 minutes went by
+        connection.execute(code_table.update().values(expires_at=code_table.c.created_at))
+    late = client.post(f"/api/v1/public/requests/{request_id}/verify", json={"code": code})
+    assert late.status_code == 422 and "expired" in late.json()["message"]
+
+
+def test_codes_sent_for_one_request_are_limited(mailing: Any) -> None:
+    client, _, _ = mailing
+    request_id = file(client)["request_id"]
+    answers = [client.post(f"/api/v1/public/requests/{request_id}/code") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+
+
+def test_a_mail_server_down_is_a_503_saying_to_ask_again(shop_url: str, tmp_path: Path) -> None:
+    from test_service_fixtures import free_port
+
+    running = service_over(
+        shop_url, tmp_path, smtp_host="127.0.0.1", smtp_port=free_port(), mail_from="p@x.example"
+    )
+    try:
+        with TestClient(create_app(running), raise_server_exceptions=False) as client:
+            down = client.post("/api/v1/public/requests", json={"kind": "access", "email": CAMILLE})
+    finally:
+        running.close()
+    assert down.status_code == 503 and down.json()["code"] == "unavailable"
+    assert "ask again later" in down.json()["hint"]
