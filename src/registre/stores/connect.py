@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from registre import database_urls
 from registre._exceptions import StoreError
 from registre.register.model import Register
+from registre.stores import locks
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -95,6 +96,9 @@ def store_url(register: Register, store_id: str, url: str | None = None) -> str:
 def open_engine(url: str, *, label: str = "", create: bool = True) -> Engine:
     """An engine on ``url`` whose first connection has succeeded; StoreError otherwise.
 
+    Each of its statements waits at most ``REGISTRE_LOCK_TIMEOUT`` seconds for a lock
+    (:mod:`registre.stores.locks`).
+
     ``label`` (such as "store 'console'") starts the error messages. With ``create=False`` a
     SQLite file that does not exist is an error instead of a new, empty database.
     """
@@ -109,7 +113,8 @@ def open_engine(url: str, *, label: str = "", create: bool = True) -> Engine:
         ) from None
     if not create:
         _require_sqlite_file(parsed, prefix)
-    connect_args: dict[str, object] = {}
+    wait = locks.lock_timeout()
+    connect_args: dict[str, object] = locks.connect_args(parsed, wait)
     if parsed.get_backend_name() in ("postgresql", "mysql", "mariadb") and (
         "connect_timeout" not in parsed.query
     ):
@@ -126,6 +131,7 @@ def open_engine(url: str, *, label: str = "", create: bool = True) -> Engine:
             f"{prefix}cannot use {masked(parsed)}: {exc}",
             hint="check the dialect and driver part of the URL",
         ) from None
+    locks.install(engine, wait)
     try:
         with engine.connect():
             pass
