@@ -9,6 +9,7 @@ parse, and raises a bare ValueError, not its ArgumentError, for a port that is n
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 from sqlalchemy.engine import URL, make_url
@@ -23,6 +24,11 @@ _QUERY_SECRET = re.compile(r"(?i)\b(password|passwd|pwd|secret|token)=[^&\s]*")
 
 def parse_url(url: str | URL) -> URL:
     """The URL parsed; ValueError saying what is wrong (never showing the password) if not."""
+    return installed_driver(_parsed(url))
+
+
+def _parsed(url: str | URL) -> URL:
+    """The URL parsed as written."""
     if isinstance(url, URL):
         return url
     try:
@@ -35,10 +41,31 @@ def parse_url(url: str | URL) -> URL:
         raise ValueError(f"its port{shown} is not a number") from None
 
 
+_DRIVERS = {
+    # backend: SQLAlchemy's default driver module, then the driver registre installs
+    "postgresql": ("psycopg2", "psycopg"),
+    "mysql": ("MySQLdb", "pymysql"),
+    "mariadb": ("MySQLdb", "pymysql"),
+}
+
+
+def installed_driver(url: URL) -> URL:
+    """``mysql://``, ``mariadb://`` and ``postgresql://`` as users write them, with the driver
+    that is installed: SQLAlchemy's default for them (mysqlclient, psycopg2) is not a
+    dependency of registre, and PyMySQL and psycopg 3 are."""
+    backend, plus, _ = url.drivername.partition("+")
+    if plus or backend not in _DRIVERS:
+        return url
+    default, ours = _DRIVERS[backend]
+    if importlib.util.find_spec(default) is not None or importlib.util.find_spec(ours) is None:
+        return url
+    return url.set(drivername=f"{backend}+{ours}")
+
+
 def masked(url: str | URL) -> str:
     """The URL as it may be shown: its password, readable or not, replaced by ***."""
     try:
-        shown = parse_url(url).render_as_string(hide_password=True)
+        shown = _parsed(url).render_as_string(hide_password=True)
     except ValueError:
         shown = str(url)
     # SQLAlchemy ends a password at its first '@' ('p@ss' shows 'ss'): hide up to the last
