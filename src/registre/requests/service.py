@@ -423,16 +423,18 @@ class SubjectRequests:
         return request
 
     @_on_desk_clock
-    def refuse(self, request_id: str, reason: str) -> SubjectRequest:
-        """Refuse with the reason; the letter states the right to complain (Art. 12(4))."""
+    def refuse(self, request_id: str, reason: str, ground: str = "other") -> SubjectRequest:
+        """Refuse with the reason; the letter cites the ``ground`` (a key of
+        ``letters.REFUSAL_GROUNDS``: Art. 12(5), 11(2)) and the right to complain (Art. 12(4)).
+        """
         request = self.get(request_id)
         lifecycle.check_transition(request.id, request.state, "refuse")
         if not reason.strip():
             raise RequestError("a refusal needs its reason", hint="--reason TEXT")
-        letter = letters.refusal_letter(self.register, request, reason, self.today())
+        letter = letters.refusal_letter(self.register, request, reason, self.today(), ground)
         path = self.write_letter(request, "refusal", letter.render())
         with write_transaction(self.state.engine) as connection:
-            self.audit_in(connection, "refused", request, reason=reason)
+            self.audit_in(connection, "refused", request, reason=reason, ground=ground)
             return store.transition(
                 connection,
                 request,

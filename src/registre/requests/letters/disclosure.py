@@ -276,7 +276,6 @@ def eu_act(reference: str, lang: Lang) -> str:
 def rights_section(register: Register, lang: Lang) -> Section:
     """The rights offered and how to complain to the authority (Art. 15(1)(e) and (f))."""
     n = Namer(register, lang)
-    authority = register.organization.supervisory_authority
     section = Section(n.say("Vos droits", "Your rights"))
     section.items = [
         sentence(upper_first(right_description(r, lang))) for r in register.rights.offered
@@ -289,12 +288,43 @@ def rights_section(register: Register, lang: Lang) -> Section:
             f"To exercise these rights, write to us at {channel}.",
         )
     )
-    where = authority.website or (n.address(authority.address) if authority.address else "")
-    complaint = n.say(
-        f"Si vous estimez que vos droits ne sont pas respectés, vous pouvez introduire une "
-        f"réclamation auprès de {n.text(authority.name)}",
-        f"If you believe your rights are not respected, you can lodge a complaint with "
-        f"{n.text(authority.name)}",
-    )
-    section.after.append(sentence(complaint + (f" ({where})" if where else "")))
+    dpo = dpo_contact(register, lang)
+    if dpo:
+        section.after.append(dpo)
+    section.after.append(remedies(register, lang))
     return section
+
+
+def dpo_contact(register: Register, lang: Lang) -> str:
+    """How to reach the data protection officer, when one is appointed (Art. 13(1)(b))."""
+    n = Namer(register, lang)
+    dpo = register.organization.dpo
+    if dpo is None:
+        return ""
+    ways = [w for w in (dpo.email, dpo.phone) if w]
+    if dpo.address is not None:
+        ways.append(n.address(dpo.address))
+    if not ways:
+        return ""
+    who = [dpo.name] if dpo.name else []
+    return sentence(
+        n.label("Délégué à la protection des données", "Data protection officer")
+        + ", ".join(who + ways)
+    )
+
+
+def remedies(register: Register, lang: Lang) -> str:
+    """The complaint to the authority (Art. 77) and the judicial remedy (Art. 79)."""
+    n = Namer(register, lang)
+    authority = register.organization.supervisory_authority
+    where = authority.website or (n.address(authority.address) if authority.address else "")
+    return n.say(
+        "Si vous estimez que vos droits ne sont pas respectés, vous pouvez introduire une "
+        f"réclamation auprès de {n.text(authority.name)}"
+        + (f" ({where})" if where else "")
+        + " et former un recours juridictionnel (articles 77 et 79 du RGPD).",
+        "If you believe your rights are not respected, you can lodge a complaint with "
+        f"{n.text(authority.name)}"
+        + (f" ({where})" if where else "")
+        + " and seek a judicial remedy (Articles 77 and 79 GDPR).",
+    )

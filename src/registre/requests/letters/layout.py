@@ -99,6 +99,8 @@ class Letter:
     opening: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     closing: list[str] = field(default_factory=list)
+    addressee: list[str] = field(default_factory=list)
+    """Lines above the title: who the letter is for (a controller's contact)."""
 
     def render(self) -> str:
         n = Namer(self.register, self.lang)
@@ -132,8 +134,26 @@ class Letter:
                 for s in self.sections
             ],
             closing=[t(p) for p in self.closing],
-            signature=n.say(f"L’équipe de {org.name}", f"The {org.name} team"),
+            addressee=[t(p) for p in self.addressee],
+            greeting=t(n.say("Madame, Monsieur,", "Dear Sir or Madam,")),
+            farewell=t(
+                n.say(
+                    "Nous vous prions d’agréer, Madame, Monsieur, l’expression de nos salutations "
+                    "distinguées.",
+                    "Yours faithfully,",
+                )
+            ),
+            signature=[t(line) for line in signature(self.register, lang)],
         )
+
+
+def signature(register: Register, lang: Lang) -> list[str]:
+    """Who signs: the role ``rights.signed_by`` names, for the organization; else its team."""
+    n = Namer(register, lang)
+    org = register.organization
+    if register.rights.signed_by is None:
+        return [n.say(f"L’équipe de {org.name}", f"The {org.name} team")]
+    return [n.text(register.rights.signed_by), n.say(f"Pour {org.name}", f"For {org.name}")]
 
 
 def _typeset_all(value: str | tuple[str, ...], lang: Lang) -> str | tuple[str, ...]:
@@ -176,13 +196,18 @@ def deadline_sentence(register: Register, lang: Lang, due: date) -> str:
 
 
 def extension_paragraph(register: Register, lang: Lang, due: date, reason: str) -> str:
+    """The extension, its length, its end and its reason, under Art. 12(3)."""
     n = Namer(register, lang)
     months = duration(register.rights.extension, lang)
     return n.say(
-        f"Le délai de réponse est prolongé de {months}, jusqu’au {date_words(due, lang)}, pour la "
+        "L’article 12.3 du RGPD permet de prolonger le délai de réponse lorsque c’est "
+        "nécessaire, compte tenu de la complexité et du nombre de demandes. Le délai de réponse "
+        f"à votre demande est prolongé de {months}, jusqu’au {date_words(due, lang)}, pour la "
         f"raison suivante : {sentence(reason)}",
-        f"The time to answer is extended by {months}, until {date_words(due, lang)}, for the "
-        f"following reason: {sentence(reason)}",
+        "Article 12(3) GDPR allows the time to answer to be extended where necessary, taking "
+        "into account the complexity and number of the requests. The time to answer your "
+        f"request is extended by {months}, until {date_words(due, lang)}, for the following "
+        f"reason: {sentence(reason)}",
     )
 
 

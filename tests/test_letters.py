@@ -1,0 +1,178 @@
+"""The letters a DPO signs (issue 12 §6), on the online shop's data, against golden files.
+
+Each letter is rendered for real (a request opened, verified, executed, refused or extended
+on the shop's SQLite database at the data's anchor) and compared with
+``tests/golden/letters/<name>.<lang>.html``, the request id written as ``r-ID``.
+``REGISTRE_UPDATE_GOLDEN=1`` rewrites them after a deliberate change; read the diff, and look
+at them in a browser, before committing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from registre._exceptions import RequestError
+from registre.demo import load_app, load_demo_data
+from registre.durations import Duration
+from registre.register.loader import load_register
+from registre.register.model import Register, Text
+from registre.requests import SubjectRequests, letters
+from registre.state import open_state
+from registre.stores.scratch import scratch_database
+from test_requests_fixtures import ANCHOR, ROOT
+
+SHOP = ROOT / "examples" / "online-shop"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "letters"
+UPDATE = os.environ.get("REGISTRE_UPDATE_GOLDEN") == "1"
+CAMILLE = "camille.martin@example.fr"
+
+
+def signed_register() -> Register:
+    """The shop's register with a signatory, a backup period and how recipients are told."""
+    register = load_register(SHOP / "register.yaml")
+    rights = register.rights.model_copy(
+        update={
+            "signed_by": Text(
+                fr="La déléguée à la protection des données", en="The Data Protection Officer"
+            ),
+            "backups": Duration.parse("35 days"),
+        }
+    )
+    return register.model_copy(update={"rights": rights})
+
+
+def check_golden(name: str, html: str, request_id: str) -> None:
+    content = html.replace(request_id, "r-ID")
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run with REGISTRE_UPDATE_GOLDEN=1 and read it"
+    assert content == path.read_text(encoding="utf-8"), (
+        f"{path.relative_to(ROOT)} differs: if the change is deliberate, run with "
+        "REGISTRE_UPDATE_GOLDEN=1, read the diff and look at the letter before committing"
+    )
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u202f", " ")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    with scratch_database("sqlite://", "letters_shop") as url:
+        engine = sa.create_engine(url)
+        load_demo_data(load_app(SHOP), engine, subjects=40, seed=0)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def desk(shop: sa.Engine, tmp_path: Path) -> Iterator[SubjectRequests]:
+    with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+        yield SubjectRequests(
+            signed_register(), state, {"shop": shop}, out_dir=tmp_path / "out", now=ANCHOR
+        )
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_access_letter_greets_signs_and_names_the_dpo(desk: SubjectRequests, lang: str) -> None:
+    request = desk.open("access", {"email": CAMILLE}, lang=lang)
+    desk.verify(request.id, method="reply from the account's address")
+    done = desk.execute(request.id)
+    html = Path((done.result or {})["letter"]).read_text(encoding="utf-8")
+    check_golden(f"access.{lang}.html", html, request.id)
+    words = text_of(html)
+    greeting, farewell, role = {
+        "fr": (
+            "Madame, Monsieur,",
+            "Nous vous prions d’agréer, Madame, Monsieur,",
+            "La déléguée à la protection des données",
+        ),
+        "en": ("Dear Sir or Madam,", "Yours faithfully,", "The Data Protection Officer"),
+    }[lang]
+    assert greeting in words and farewell in words and role in words
+    assert ("recours juridictionnel" if lang == "fr" else "judicial remedy") in words
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_refusals_cite_their_ground(desk: SubjectRequests, lang: str) -> None:
+    unverified = desk.open("access", {"email": CAMILLE}, lang=lang)
+    with pytest.raises(RequestError, match="earlier requests exist"):
+        desk.refuse(unverified.id, "third request this month, see r-123", "excessive")
+    refused = desk.refuse(unverified.id, "third request this month, see r-123", "identity")
+    html = Path((refused.result or {})["letter"]).read_text(encoding="utf-8")
+    check_golden(f"refusal-identity.{lang}.html", html, unverified.id)
+    assert "r-123" not in html and "third request" not in html  # an impostor learns nothing
+    assert ("11.2" if lang == "fr" else "11(2)") in html
+
+    verified = desk.open("erasure", {"email": CAMILLE}, lang=lang)
+    desk.verify(verified.id, method="reply from the account's address")
+    refused = desk.refuse(
+        verified.id, "Third identical request in a month (r-1, r-2).", "excessive"
+    )
+    html = Path((refused.result or {})["letter"]).read_text(encoding="utf-8")
+    check_golden(f"refusal-excessive.{lang}.html", html, verified.id)
+    assert ("article 12.5" if lang == "fr" else "Article 12(5)") in html
+    assert "Third identical request in a month" in html  # the evidence recorded
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_extension_cites_article_12_3(desk: SubjectRequests, lang: str) -> None:
+    request = desk.open("access", {"email": CAMILLE}, lang=lang)
+    extended = desk.extend(request.id, "the data sits in four systems, two of them archived")
+    html = (desk.out_dir / request.id / f"extension-{lang}.html").read_text(encoding="utf-8")
+    check_golden(f"extension.{lang}.html", html, extended.id)
+    assert ("article 12.3" if lang == "fr" else "Article 12(3)") in html
+
+
+def test_unknown_ground_is_refused_with_the_list() -> None:
+    with pytest.raises(RequestError) as caught:
+        letters.refusal_letter(signed_register(), object(), "x", ANCHOR.date(), "rude")
+    assert "unfounded, excessive, identity, other" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_erasure_letter_counts_tells_recipients_and_backups(
+    shop: sa.Engine, tmp_path: Path, lang: str
+) -> None:
+    """Last: it erases Camille from the module's database."""
+    with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+        desk = SubjectRequests(
+            signed_register(), state, {"shop": shop}, out_dir=tmp_path / "out", now=ANCHOR
+        )
+        email = CAMILLE if lang == "fr" else _another_customer(shop)
+        request = desk.open("erasure", {"email": email}, lang=lang)
+        desk.verify(request.id, method="reply from the account's address")
+        done = desk.execute(request.id)
+    html = Path((done.result or {})["letter"]).read_text(encoding="utf-8")
+    if lang == "fr":
+        check_golden("erasure.fr.html", html, request.id)
+    words = text_of(html)
+    assert ("35 jours" if lang == "fr" else "35 days") in words
+    assert ("article 19" if lang == "fr" else "Article 19") in words
+    assert re.search(r"\d+ (enregistrement|record)", words)
+
+
+def _another_customer(engine: sa.Engine) -> str:
+    with engine.connect() as connection:
+        return str(
+            connection.execute(
+                sa.text(
+                    "SELECT email FROM customers WHERE lower(email) <> :c AND email LIKE '%@%' "
+                    "ORDER BY id LIMIT 1"
+                ),
+                {"c": CAMILLE},
+            ).scalar_one()
+        )
+
+
+def test_every_letter_kind_has_its_builder() -> None:
+    assert {k.builder for k in letters.LETTER_KINDS} <= set(letters.__all__)
+    assert len({k.name for k in letters.LETTER_KINDS}) == len(letters.LETTER_KINDS)
