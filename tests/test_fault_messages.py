@@ -9,10 +9,13 @@ PostgreSQL and MariaDB).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -361,3 +364,57 @@ def test_dropped_from_the_database(what: str, shop: Shop) -> None:
     refused(shop.execute(access), message)
     refused(shop.execute(erasure), message, "nothing was written")
     assert not (shop.folder / "out").exists() or not any((shop.folder / "out").rglob("*.zip"))
+
+
+# -- two executions of one request at once -------------------------------------------------------
+
+
+def test_of_two_executions_at_once_on_a_postgresql_state_the_loser_writes_nothing(
+    registre_cli: str, shop: Shop
+) -> None:
+    """Both wait at the request's row, their packages written under temporary names; the one
+    that commits second is refused and leaves no file (issue 11 §4; tests/test_export_files.py
+    does the same on a SQLite state)."""
+    server = os.environ.get(SERVERS["postgresql"])
+    if not server:
+        pytest.skip("REGISTRE_TEST_POSTGRES_URL is not set")
+    with scratch_database(server, "faults_state") as state:
+        shop.state = state
+        request_id = shop.request("access")
+        folder = shop.folder / "out" / request_id
+        env = {**os.environ, "REGISTRE_STATE_URL": state}
+        engine = sa.create_engine(state)
+        try:
+            with engine.connect() as lock:
+                transaction = lock.begin()
+                lock.execute(
+                    sa.text("SELECT id FROM registre_request WHERE id = :id FOR UPDATE"),
+                    {"id": request_id},
+                )
+                args = [registre_cli, *shop.execute(request_id)[:-2], "--json"]
+                children = [
+                    subprocess.Popen(
+                        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                    )
+                    for _ in range(2)
+                ]
+                deadline = time.monotonic() + 90
+                while time.monotonic() < deadline and all(c.poll() is None for c in children):
+                    if len(list(folder.glob(".access-*.zip.*.part"))) == 2:
+                        break
+                    time.sleep(0.02)
+                time.sleep(0.5)  # both at the closing transaction's update
+                transaction.rollback()
+            outputs = [c.communicate(timeout=120) for c in children]
+        finally:
+            engine.dispose()
+        codes = sorted(c.returncode for c in children)
+        assert codes[0] == 0 and codes[1] != 0, outputs
+        loser = next(e for c, (_, e) in zip(children, outputs, strict=True) if c.returncode)
+        assert "Traceback" not in loser and "changed while this command ran" in loser, loser
+        package = folder / f"access-{request_id}.zip"
+        assert sorted(p.name for p in folder.iterdir()) == sorted([package.name, "access-fr.html"])
+        shown = json.loads(
+            succeeds(["request", "show", request_id, "--json", "--state-url", state])
+        )
+        assert shown["result"]["sha256"] == hashlib.sha256(package.read_bytes()).hexdigest()
