@@ -49,10 +49,11 @@ class LinkChecks(Checks):
                     name,
                     None,
                     f"the database links {fk} by a foreign key on several columns, which a "
-                    "mapping reference cannot express; "
+                    "mapping reference cannot express yet (a reference names one column); "
                     + CONSEQUENCE.format(parent=fk.referred_table),
-                    f"link the tables by a single column (such as the primary key of "
-                    f"'{fk.referred_table}') and declare it under 'references:'",
+                    f"link the tables by a single column that names one row of "
+                    f"'{fk.referred_table}' (an id, or a UNIQUE NOT NULL column) and declare it "
+                    "under 'references:'",
                     at=("references",),
                 )
                 continue
