@@ -47,6 +47,12 @@ out = _console(stderr=False)
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as shells report a process stopped by SIGINT (128 + 2)."""
+
+
+class Interrupted(RegistreError):
+    """Ctrl-C stopped a command, which says what it did and left; the hint says how to resume."""
 
 
 def report_error(exc: RegistreError) -> int:
@@ -122,11 +128,13 @@ def main() -> None:
         # Outside standalone mode a command's `raise typer.Exit(code)` comes back as the
         # return value instead of exiting.
         code = cli(prog_name="registre", standalone_mode=False)
+    except Interrupted as exc:
+        report_error(exc)
+        sys.exit(EXIT_INTERRUPTED)
     except RegistreError as exc:
         sys.exit(report_error(exc))
     except KeyboardInterrupt:
-        err.print("interrupted; committed batches stay committed, run the command again to resume")
-        sys.exit(130)
+        _interrupted()
     except Exception as exc:  # click's usage errors and aborts
         try:  # recent typer releases vendor click instead of depending on it
             from typer._click.exceptions import ClickException
@@ -142,5 +150,28 @@ def main() -> None:
         if isinstance(exc, typer.Exit):
             sys.exit(exc.exit_code)
         raise
+    if code == EXIT_INTERRUPTED:
+        # Typer turns Ctrl-C in a command into this code before main() sees it
+        _interrupted()
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def _interrupted() -> None:
+    """Say what Ctrl-C left of a command that did not say it itself, and exit 130."""
+    import shlex
+
+    command = "registre " + shlex.join(sys.argv[1:])
+    err.print(
+        "[red]error:[/red] interrupted: what was committed stays committed, and what was "
+        "not was rolled back; registre never does twice what it recorded as done"
+    )
+    if sys.argv[1:3] == ["request", "execute"] and len(sys.argv) > 3:
+        shown = f"registre request show {shlex.quote(sys.argv[3])}"
+        err.print(
+            f"    hint: `{shown}` and `registre audit log` show what was done; "
+            f"to resume, run the command again: {_escape(command)}"
+        )
+    else:
+        err.print(f"    hint: to resume, run the command again: {_escape(command)}")
+    sys.exit(EXIT_INTERRUPTED)

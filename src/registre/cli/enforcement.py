@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
 import json
+import shlex
 import sys
-from contextlib import ExitStack
+from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,11 +17,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from registre.cli import app, err, out
+from registre.cli import Interrupted, app, err, out
 from registre.cli.options import StateUrl, Url
 
 if TYPE_CHECKING:  # the register's Pydantic models take 0.15 s to build
     from registre.register.model import Register
+    from registre.retention import Plan, PlannedRule, PlannedStore, SweepReport
 
 try:  # recent typer releases vendor click instead of depending on it
     from typer._click.exceptions import UsageError
@@ -56,7 +58,7 @@ def _instant(text: str | None, register: Register) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
-def _store_ids(register: Register, url: str | None) -> list[str]:
+def _store_ids(register: Register, url: str | None) -> None:
     if not register.stores:
         raise UsageError("the register maps no database: add a 'stores:' section")
     if url and len(register.stores) > 1:
@@ -64,50 +66,24 @@ def _store_ids(register: Register, url: str | None) -> list[str]:
             f"--url names one database, and the register has "
             f"{len(register.stores)} stores; set each store's url_env instead"
         )
-    return list(register.stores)
 
 
-def _prepare(
-    path: Path, url: str | None, at_text: str | None, state_url: str | None
-) -> tuple[Register, datetime, list[Any]]:
-    from registre.engine.sweep import holds_from_state, prepare, restrictions_from_state
+def _load(path: Path, url: str | None, at_text: str | None) -> tuple[Register, datetime]:
     from registre.register.loader import load_register
-    from registre.state import existing_state, locate_state
-    from registre.state.location import earlier_default
 
     register = load_register(path)
-    at = _instant(at_text, register)
-    stores = _store_ids(register, url)
-    holds: list[Any] = []
-    location = locate_state(state_url, register_path=path, register=register)
-    state = existing_state(location)  # a plan is a dry run: it creates no state database
-    if state is not None:
-        with state:
-            holds = holds_from_state(state.holds.active()) + restrictions_from_state(state)
-    elif (earlier := earlier_default(location)) is not None:
-        err.print(
-            f"[yellow]warning:[/yellow] no state at {escape(str(location.sqlite_file()))} "
-            f"(found {escape(location.origin)}); the legal holds in {escape(str(earlier))}, "
-            "left by an earlier registre, are not applied: move that file there"
-        )
-    plans = []
-    try:
-        for store_id in stores:
-            plans.append(prepare(register, store_id, at, url=url, holds=holds))
-    except BaseException:
-        for sp in plans:
-            sp.engine.dispose()
-        raise
-    return register, at, plans
+    moment = _instant(at_text, register)
+    _store_ids(register, url)
+    return register, moment
 
 
 def _local(at: datetime, register: Register) -> str:
     return at.astimezone(ZoneInfo(register.policy.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def _plan_table(register: Register, at: datetime, sp: Any, counts: list[Any]) -> Table:
+def _plan_table(register: Register, at: datetime, store: PlannedStore) -> Table:
     table = Table(
-        title=f"Store {sp.store} ({sp.dialect}) at {_local(at, register)} "
+        title=f"Store {store.store} ({store.dialect}) at {_local(at, register)} "
         f"{register.policy.timezone}",
         title_justify="left",
     )
@@ -116,30 +92,29 @@ def _plan_table(register: Register, at: datetime, sp: Any, counts: list[Any]) ->
         table.add_column(name, overflow="fold")
     for name in ("Due", "Held back", "Blocked"):
         table.add_column(name, justify="right", overflow="fold")
-    for found in counts:
-        item = found.item
+    for rule in store.rules:
         table.add_row(
-            item.rule,
-            item.table,
-            item.action.value,
-            ", ".join(item.fields) or "whole row",
-            f"{found.due:,}",
-            f"{found.held:,}" + (f" ({found.restricted:,} restricted)" if found.restricted else ""),
-            f"{found.blocked:,}",
+            rule.rule,
+            rule.table,
+            rule.action,
+            ", ".join(rule.fields) or "whole row",
+            f"{rule.due:,}",
+            f"{rule.held:,}" + (f" ({rule.restricted:,} restricted)" if rule.restricted else ""),
+            f"{rule.blocked:,}",
         )
     return table
 
 
-def _notes(counts: list[Any]) -> None:
-    if any(c.blocked for c in counts):
+def _notes(rules: Sequence[PlannedRule]) -> None:
+    if any(r.blocked for r in rules):
         err.print(
             "Blocked rows are still referenced by rows of another table that the register "
             "keeps; they wait until those go. (Rows whose dependants the same sweep deletes "
             "are counted as due: tables are swept children first.)"
         )
-    if any(c.held > c.restricted for c in counts):
+    if any(r.held > r.restricted for r in rules):
         err.print("Held-back rows are under a legal hold (`registre hold list`).")
-    if any(c.restricted for c in counts):
+    if any(r.restricted for r in rules):
         err.print(
             "Restricted rows belong to people who asked for the restriction of processing "
             "(Art. 18): they are kept until the restriction is lifted."
@@ -156,48 +131,61 @@ def plan(
     state_url: StateUrl = None,
 ) -> None:
     """Show the rows each retention rule makes due, without changing anything."""
-    register, moment, plans = _prepare(register_path, url, at, state_url)
-    document: dict[str, Any] = {
-        "at": moment.astimezone(ZoneInfo("UTC")).isoformat(),
-        "timezone": register.policy.timezone,
-        "stores": [],
-    }
-    try:
-        for sp in plans:
-            counts = sp.counts()
-            items = []
-            for found in counts:
-                entry: dict[str, Any] = {
-                    "activity": found.item.activity,
-                    "rule": found.item.rule,
-                    "table": found.item.table,
-                    "action": found.item.action.value,
-                    "fields": list(found.item.fields),
-                    "due": found.due,
-                    "held": found.held,
-                    "held_reasons": {
-                        "legal_hold": found.held - found.restricted,
-                        "restriction": found.restricted,
-                    },
-                    "blocked": found.blocked,
-                }
-                if sql:
-                    entry["sql"] = sp.statements(found.item)
-                items.append(entry)
-            document["stores"].append({"store": sp.store, "dialect": sp.dialect, "items": items})
-            if not as_json:
-                out.print(_plan_table(register, moment, sp, counts))
-                if sql:
-                    for found in counts:
-                        out.print(f"\n-- {found.item.rule} on {found.item.table}")
-                        for text in sp.statements(found.item):
-                            out.print(escape(text) + ";")
-                _notes(counts)
-    finally:
-        for sp in plans:
-            sp.engine.dispose()
+    from registre.retention import plan as make_plan
+    from registre.state import existing_state, locate_state
+    from registre.state.location import earlier_default
+
+    register, moment = _load(register_path, url, at)
+    location = locate_state(state_url, register_path=register_path, register=register)
+    state = existing_state(location)  # a plan is a dry run: it creates no state database
+    if state is None and (earlier := earlier_default(location)) is not None:
+        err.print(
+            f"[yellow]warning:[/yellow] no state at {escape(str(location.sqlite_file()))} "
+            f"(found {escape(location.origin)}); the legal holds in {escape(str(earlier))}, "
+            "left by an earlier registre, are not applied: move that file there"
+        )
+    with state if state is not None else nullcontext():
+        planned = make_plan(register, state, at=moment, url=url, statements=sql)
     if as_json:
+        document = {
+            "at": moment.astimezone(ZoneInfo("UTC")).isoformat(),
+            "timezone": register.policy.timezone,
+            "stores": [
+                {
+                    "store": store.store,
+                    "dialect": store.dialect,
+                    "items": [_plan_entry(rule, sql) for rule in store.rules],
+                }
+                for store in planned.stores
+            ],
+        }
         print(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True))
+        return
+    for store in planned.stores:
+        out.print(_plan_table(register, moment, store))
+        if sql:
+            for rule in store.rules:
+                out.print(f"\n-- {rule.rule} on {rule.table}")
+                for text in rule.statements:
+                    out.print(escape(text) + ";")
+        _notes(store.rules)
+
+
+def _plan_entry(rule: PlannedRule, sql: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "activity": rule.activity,
+        "rule": rule.rule,
+        "table": rule.table,
+        "action": rule.action,
+        "fields": list(rule.fields),
+        "due": rule.due,
+        "held": rule.held,
+        "held_reasons": {"legal_hold": rule.held - rule.restricted, "restriction": rule.restricted},
+        "blocked": rule.blocked,
+    }
+    if sql:
+        entry["sql"] = list(rule.statements)
+    return entry
 
 
 @app.command()
@@ -217,186 +205,157 @@ def sweep(
             "(a million for plain deletes on integer keys).",
         ),
     ] = 5_000,
+    fail_fast: Annotated[
+        bool,
+        typer.Option(
+            "--fail-fast",
+            help="Stop at the first rule that fails; without it, the other rules still run.",
+        ),
+    ] = False,
     state_url: StateUrl = None,
 ) -> None:
-    """Delete and anonymize what the register says is due, in audited, resumable batches."""
-    from registre.engine.journal import Journal
-    from registre.engine.sweep import exclusive, require_keys, sweep_item
-    from registre.state import locate_state, open_state, register_digest
+    """Delete and anonymize what the register says is due, in audited, resumable batches.
 
-    register, moment, plans = _prepare(register_path, url, at, state_url)
+    Exits 1 when a rule failed: the others ran, and the failures are in the audit trail.
+    """
+    from registre.retention import SweepInterrupted
+    from registre.retention import sweep as run_sweep
+    from registre.state import locate_state, open_state
+
+    register, moment = _load(register_path, url, at)
+    if moment > datetime.now(moment.tzinfo):
+        # data due at a later date is not due yet: the register says to keep it until then
+        raise UsageError(
+            f"--at {at} is in the future: a sweep only deletes what is due now or was due "
+            "earlier; use `registre plan --at` to see what will be due",
+        )
     location = locate_state(state_url, register_path=register_path, register=register)
-    try:
-        if moment > datetime.now(moment.tzinfo):
-            # data due at a later date is not due yet: the register says to keep it until then
-            raise UsageError(
-                f"--at {at} is in the future: a sweep only deletes what is due now or was due "
-                "earlier; use `registre plan --at` to see what will be due",
-            )
-        for sp in plans:
-            require_keys(sp)
-        counts = {sp.store: sp.counts() for sp in plans}
-        for sp in plans:
-            out.print(_plan_table(register, moment, sp, counts[sp.store]))
-            _notes(counts[sp.store])
-        total = sum(c.due for found in counts.values() for c in found)
-        if total and not yes:
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("sweeping", total=None)
+
+    def confirm(planned: Plan) -> bool:
+        # counted under the sweep's lock: what the sweep records as due
+        for store in planned.stores:
+            out.print(_plan_table(register, moment, store))
+            _notes(store.rules)
+        if planned.due and not yes:
             if not sys.stdin.isatty():
                 raise UsageError(
                     "the sweep deletes data and there is no terminal to "
                     "confirm it: run again with --yes"
                 )
-            typer.confirm(f"Change {total:,} rows as shown above?", abort=True)
-        with ExitStack() as locks, open_state(location) as state:
-            for sp in plans:
-                locks.enter_context(exclusive(sp))
-            actor = _actor()
-            # a run still marked running on one of these databases is dead: alive, it would
-            # hold the lock we now hold (runs on other databases are none of this sweep's)
-            targets = sorted({sp.target for sp in plans})
-            # every entry names the database it is about, without credentials
-            databases = {sp.store: sp.target for sp in plans}
-            interrupted = state.runs.running("sweep", targets=targets)
-            run = state.runs.start(
-                "sweep",
-                register_version=register.policy.version,
-                register_digest=register_digest(register),
+            typer.confirm(f"Change {planned.due:,} rows as shown above?", abort=True)
+        bar.update(task, total=planned.due or None)
+        bar.start()
+        return True
+
+    def progress(rule: PlannedRule, changed: int) -> None:
+        bar.update(task, description=f"{rule.rule} on {rule.table}", advance=changed)
+
+    with open_state(location) as state:
+        try:
+            report = run_sweep(
+                register,
+                state,
                 at=moment,
-                options={
-                    "batch_size": batch_size,
-                    "stores": [sp.store for sp in plans],
-                    "targets": targets,
-                },
+                url=url,
+                batch_size=batch_size,
+                stop_at_first_failure=fail_fast,
+                confirm=confirm,
+                progress=progress,
             )
-            for dead in interrupted:
-                err.print(f"Run #{dead.id} was interrupted; this sweep finishes its work.")
-                state.runs.finish(
-                    dead.id, status="failed", summary={"interrupted": True, "resumed_by": run.id}
-                )
-            state.audit.append(
-                "sweep.started",
-                actor=actor,
-                run_id=run.id,
-                details={
-                    "at": moment.isoformat(),
-                    "batch_size": batch_size,
-                    "due": total,
-                    "resumes": interrupted[0].id if interrupted else None,
-                    "databases": databases,
-                },
-            )
-
-            journal = Journal(state, run.id, actor)
-            results = []
-            try:
-                with Progress(
-                    TextColumn("{task.description}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    console=err,
-                    transient=True,
-                ) as bar:
-                    task = bar.add_task("sweeping", total=total or None)
-                    for sp in plans:
-                        for item in sp.plan.items:
-                            bar.update(task, description=f"{item.rule} on {item.table}")
-                            key = f"{sp.store}/{item.key}"
-                            done = [0]
-
-                            def checkpoint(
-                                changed: int, key: str = key, done: list[int] = done
-                            ) -> None:
-                                done[0] += changed
-                                journal.checkpoint(key, done[0])
-                                bar.advance(task, changed)
-
-                            result = sweep_item(
-                                sp,
-                                item,
-                                batch_size=batch_size,
-                                audit=_naming(journal.announce, sp.target),
-                                record=_naming(journal.record, sp.target),
-                                progress=checkpoint,
-                            )
-                            journal.flush()
-                            results.append((sp.store, result))
-            except BaseException as error:
-                journal.flush()
-                failure = {"error": str(error) or type(error).__name__, "databases": databases}
-                state.audit.append("sweep.failed", details=failure, actor=actor, run_id=run.id)
-                state.runs.finish(run.id, status="failed", summary=failure)
-                raise
-            # what each item left, as counted before the sweep (the counts shown above)
-            skipped = {(s, c.item.key): c for s, found in counts.items() for c in found}
-            items = [
-                {
-                    "store": s,
-                    "rule": r.item.rule,
-                    "table": r.item.table,
-                    "action": r.item.action.value,
-                    "changed": r.changed,
-                    "held": skipped[s, r.item.key].held,
-                    "restricted": skipped[s, r.item.key].restricted,
-                    "blocked": skipped[s, r.item.key].blocked,
-                    "unlinked": r.unlinked,
-                    "batches": r.batches,
-                    "longest_batch_seconds": round(r.longest_batch, 3),
-                }
-                for s, r in results
-            ]
-            # held and blocked per item only: a row two rules would change counts for both
-            summary: dict[str, Any] = {
-                "changed": sum(i["changed"] for i in items),
-                "items": items,
-                "databases": databases,
-            }
-            state.audit.append("sweep.finished", details=summary, actor=actor, run_id=run.id)
-            state.runs.finish(run.id, status="done", summary=summary)
-    finally:
-        for sp in plans:
-            sp.engine.dispose()
-    _print_summary(summary, run.id)
+        except SweepInterrupted as stop:
+            bar.stop()
+            raise _interrupted(stop.report) from None
+        finally:
+            bar.stop()
+    for run_id in report.resumed:
+        err.print(f"Run #{run_id} was interrupted; this sweep finished its work.")
+    _print_summary(report)
+    if report.failed:
+        _fail(report, fail_fast)
 
 
-def _naming(audit: Any, database: str) -> Any:
-    """``audit`` with the store's database, credentials left out, added to every entry."""
-
-    def named(action: str, details: dict[str, Any]) -> None:
-        audit(action, {**details, "database": database})
-
-    return named
-
-
-def _print_summary(summary: dict[str, Any], run_id: int) -> None:
-    table = Table(title=f"Sweep #{run_id} done", title_justify="left")
+def _print_summary(report: SweepReport) -> None:
+    table = Table(title=f"Sweep #{report.run_id} done", title_justify="left")
     columns = ("Rule", "Table", "Action", "Rows changed", "Held back", "Blocked", "Batches")
     for name in (*columns, "Longest batch"):
         # folded, never cut, as in the plan's table
         table.add_column(name, justify="left" if name in columns[:3] else "right", overflow="fold")
-    for entry in summary["items"]:
-        held = f"{entry['held']:,}"
-        if entry["restricted"]:
-            held += f" ({entry['restricted']:,} restricted)"
+    for rule in report.rules:
+        held = f"{rule.held:,}"
+        if rule.restricted:
+            held += f" ({rule.restricted:,} restricted)"
+        changed = f"{rule.changed:,}"
+        if rule.status != "done":
+            changed += " (failed)" if rule.status == "failed" else " (not run)"
         table.add_row(
-            entry["rule"],
-            entry["table"],
-            entry["action"],
-            f"{entry['changed']:,}",
+            rule.rule,
+            rule.table,
+            rule.action,
+            changed,
             held,
-            f"{entry['blocked']:,}",
-            str(entry["batches"]),
-            f"{entry['longest_batch_seconds']:.3f} s",
+            f"{rule.blocked:,}",
+            str(rule.batches),
+            f"{rule.longest_batch_seconds:.3f} s",
         )
     out.print(table)
     out.print(
-        f"{summary['changed']:,} rows changed; every batch is in the audit trail "
+        f"{report.changed:,} rows changed; every batch is in the audit trail "
         f"(`registre audit log`)."
     )
 
 
-def _actor() -> str:
-    try:
-        return f"sweep:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return "sweep"
+def _fail(report: SweepReport, fail_fast: bool) -> None:
+    from registre._exceptions import StoreError
+
+    for rule in report.failed:
+        err.print(f"[red]failed:[/red] {escape(rule.error or '')}")
+    count = len(report.failed)
+    rules = "rule" if count == 1 else "rules"
+    if fail_fast and report.not_run:
+        what = f"the sweep stopped at the first failure; {len(report.not_run)} rules were not run"
+    else:
+        what = "the other rules ran"
+    raise StoreError(
+        f"{count} retention {rules} of {len(report.rules)} failed in sweep #{report.run_id}; "
+        f"{what}",
+        hint=report.failed[0].hint
+        or "fix the cause and run the sweep again: it resumes where it stopped",
+    )
+
+
+def _interrupted(report: SweepReport) -> Interrupted:
+    """What Ctrl-C left: the rules done, the rule it stopped in, the rules not run."""
+    command = "registre " + shlex.join(sys.argv[1:])
+    if report.run_id is None:
+        return Interrupted(
+            "interrupted before the sweep started: nothing was changed",
+            hint=f"to sweep, run the command again: {command}",
+        )
+    done = [r for r in report.rules if r.status == "done"]
+    stopped = [r for r in report.rules if r.status == "not_run" and r.changed]
+    left = [r for r in report.rules if r.status == "not_run" and not r.changed]
+    parts = [
+        f"interrupted: sweep #{report.run_id} changed {report.changed:,} rows "
+        f"({len(done)} of {len(report.rules)} rules done)"
+    ]
+    for rule in stopped:
+        parts.append(
+            f"stopped in rule '{rule.rule}' on table '{rule.table}' after {rule.changed:,} of "
+            f"{rule.due:,} rows"
+        )
+    if left:
+        due = sum(r.due for r in left)
+        parts.append(f"{len(left)} rules not run ({due:,} rows due)")
+    return Interrupted(
+        "; ".join(parts) + ". Committed batches stay committed, and in the audit trail",
+        hint=f"to resume, run the command again: {command}",
+    )
