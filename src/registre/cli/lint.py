@@ -213,14 +213,28 @@ def diff(
         "--fail-on-rights-change",
         help="Exit 1 when a change affects people's rights (for CI).",
     ),
+    notice: bool = typer.Option(
+        False,
+        "--notice",
+        help="Write the notice to people instead (Markdown): effective date, who is affected, "
+        "what changes for them, the link to the new policy.",
+    ),
+    policy_url: str | None = typer.Option(
+        None,
+        "--policy-url",
+        metavar="URL",
+        help="The new policy's address, for --notice; the organization's website by default.",
+    ),
 ) -> None:
     """Show what changed between two versions, and which changes people must be told about."""
-    from registre.diff import diff_registers, must_bump, render_text
+    from registre.diff import diff_registers, must_bump, render_notice, render_text
 
     before, after = _load_both(old, new)
     language = lang.value if lang is not None else after.policy.languages[0]
     changes = diff_registers(before, after)
-    if output == DiffFormat.json:
+    if notice:
+        print(render_notice(changes, before, after, language, policy_url), end="")
+    elif output == DiffFormat.json:
         report = {
             "old": {"version": before.policy.version, "date": before.policy.date.isoformat()},
             "new": {"version": after.policy.version, "date": after.policy.date.isoformat()},

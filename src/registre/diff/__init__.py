@@ -15,10 +15,12 @@ not change what people are told.
 A change to people's rights is published as a new, dated version of the policy: people tell
 versions apart by ``policy.version`` and ``policy.date``. :func:`must_bump` names those of the
 two that still hold the previous policy's value, so the report can say to bump them first.
+:func:`render_notice` writes the notice to the people themselves (``registre diff --notice``).
 """
 
 from registre.diff.activities import ActivityDiffer
 from registre.diff.change import Change, ChangeKind
+from registre.diff.notice import render_notice
 from registre.diff.report import must_bump, render_text
 from registre.diff.sections import SectionDiffer
 from registre.register.model import Register
@@ -28,6 +30,7 @@ __all__ = [
     "ChangeKind",
     "diff_registers",
     "must_bump",
+    "render_notice",
     "render_text",
     "rights_changes",
 ]

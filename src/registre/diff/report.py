@@ -10,7 +10,8 @@ from registre.diff.words import NBSP
 from registre.register.model import Lang, Register
 
 
-def _date(day: dt.date, lang: Lang) -> str:
+def long_date(day: dt.date, lang: Lang) -> str:
+    """« 1er janvier 2026 » / “January 1, 2026”, with French non-breaking spaces."""
     from babel.dates import format_date
 
     text = str(format_date(day, format="long", locale=lang))
@@ -32,7 +33,7 @@ def must_bump(old: Register, new: Register, changes: list[Change]) -> list[Polic
 
 def _bump_notice(fields: list[PolicyField], new: Register, lang: Lang) -> str:
     """Say which of the version and date to change before the new policy is published."""
-    values = {"version": new.policy.version, "date": _date(new.policy.date, lang)}
+    values = {"version": new.policy.version, "date": long_date(new.policy.date, lang)}
     keys = ", ".join(f"policy.{field}" for field in fields)
     both = len(fields) == 2
     if lang == "fr":
@@ -59,7 +60,8 @@ def render_text(changes: list[Change], old: Register, new: Register, lang: Lang)
     title = "politique de confidentialité" if fr else "privacy policy"
     lines = [
         f"{new.organization.name} — {title} {old.policy.version} "
-        f"({_date(old.policy.date, lang)}) → {new.policy.version} ({_date(new.policy.date, lang)})",
+        f"({long_date(old.policy.date, lang)}) → {new.policy.version} "
+        f"({long_date(new.policy.date, lang)})",
         "",
     ]
     if not changes:
