@@ -812,6 +812,8 @@ def test_a_restricted_persons_rows_are_held_by_the_sweep(
     from registre.requests.identity import normalize
     from registre.requests.store import restriction
     from registre.state import open_state
+    from registre.state.db import write_transaction
+    from registre.state.protections import DIGESTS, pair_digests
 
     url, engine = db
     _insert(
@@ -827,16 +829,22 @@ def test_a_restricted_persons_rows_are_held_by_the_sweep(
     path = tmp_path / "register.yaml"
     path.write_text(json.dumps(register.model_dump(mode="json", exclude_defaults=True)))
     state_url = f"sqlite:///{tmp_path / 's.sqlite'}"
-    with open_state(state_url) as state, state.engine.begin() as connection:
+    value = normalize("email", email)
+    with open_state(state_url) as state, write_transaction(state.engine) as connection:
         connection.execute(
             restriction.insert().values(
                 request_id="r1",
                 kind="email",
-                value=normalize("email", email),
+                value=value,
                 placed_at=datetime(2026, 9, 1, tzinfo=UTC),
                 lifted_at=lifted_at,
             )
         )
+        # as a restriction request records it: its rows match the audit trail's entries
+        entries = [("request.restriction.recorded", {DIGESTS: pair_digests([("email", value)])})]
+        if lifted_at is not None:
+            entries.append(("request.restriction.lifted", {}))
+        state.audit.append_many_in(connection, entries, request_id="r1")
     common = ("--url", url, "--at", "2026-11-01", "--state-url", state_url)
     code, out, err = run_cli("plan", str(path), *common, "--json")
     assert code == 0, err

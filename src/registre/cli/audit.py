@@ -91,10 +91,13 @@ def verify(
     state_url: StateUrl = None,
     register_path: StateRegister = None,
 ) -> None:
-    """Check that no audit entry was altered, reordered, inserted or removed."""
+    """Check that no audit entry was altered, reordered, inserted or removed, and that every
+    legal hold, restriction and objection of the state matches its audit entries."""
     expected = _head_prefix(expect_head) if expect_head is not None else None
     with _state(state_url, register_path) as state:
         problems = state.audit.verify()
+        # the chain's own problems are above; these are the rows that protect people
+        protections = state.protections.problems(trail=False)
         head = state.audit.head()
         published = _published_seq(state, expected, head) if expected and not problems else None
     if problems:
@@ -102,6 +105,16 @@ def verify(
             out.print(escape(str(problem)))
         noun = "problem" if len(problems) == 1 else "problems"
         out.print(f"[red]audit trail broken: {len(problems)} {noun}[/red]")
+    if protections:
+        for found in protections:
+            out.print(escape(str(found)))
+        noun = "protection does" if len(protections) == 1 else "protections do"
+        out.print(
+            f"[red]{len(protections)} {noun} not match the audit trail: sweeps and erasures "
+            "refuse to run until the state database is restored from its backup or what was "
+            "removed is placed again[/red]"
+        )
+    if problems or protections:
         raise typer.Exit(EXIT_PROBLEMS)
     # Intact means numbered 1..head without a gap, so the head's seq is the count.
     count, head_hash = head if head is not None else (0, "")
@@ -156,7 +169,10 @@ def _published_seq(state: EngineState, prefix: str, head: tuple[int, str] | None
 
 @audit_app.command("log")
 def log(
-    since: Annotated[int, typer.Option("--since", help="Only entries after this seq.")] = 0,
+    since: Annotated[
+        int | None,
+        typer.Option("--since", help="Only entries after this seq.", show_default=False),
+    ] = None,
     action: Annotated[
         str | None, typer.Option("--action", help="Only actions starting with this prefix.")
     ] = None,
@@ -172,7 +188,7 @@ def log(
             typer.echo(json.dumps(entry.as_json(), ensure_ascii=False, sort_keys=True))
         return
     if not entries:
-        out.print("no audit entries" + (f" after seq {since}" if since else ""))
+        out.print("no audit entries" + (f" after seq {since}" if since is not None else ""))
         return
     # Run and request columns only when some entry has one: the details need the width.
     with_run = any(entry.run_id is not None for entry in entries)

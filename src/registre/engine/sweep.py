@@ -152,19 +152,12 @@ def holds_from_state(holds: list[Any]) -> list[Hold]:
 def restrictions_from_state(state: Any) -> list[Hold]:
     """The restrictions of processing (Art. 18) in force, one person hold each.
 
-    Read-only use of the requests' ``registre_restriction`` table: one row per identity value
-    of a request, in force until lifted. Each value is matched as requests match it
+    One row per identity value of a request, in force until lifted, checked against the audit
+    trail first (:meth:`registre.state.protections.Protections.restrictions_in_force`: a row
+    removed by hand is a StateError). Each value is matched as requests match it
     (:mod:`registre.engine.identities`: phone numbers in any written form).
     """
-    from registre.requests.store import restriction
-
-    people: dict[str, set[tuple[str, str]]] = {}
-    query = sa.select(restriction.c.request_id, restriction.c.kind, restriction.c.value).where(
-        restriction.c.lifted_at.is_(None)
-    )
-    with state.engine.connect() as connection:
-        for request_id, kind, value in connection.execute(query):
-            people.setdefault(request_id, set()).add((kind, value))
+    people = state.protections.restrictions_in_force()
     return [
         PersonHold(tuple(sorted(pairs)), reason="restriction")
         for _, pairs in sorted(people.items())

@@ -40,6 +40,7 @@ from registre.requests.store import (
     restriction,
 )
 from registre.state.db import read_connection
+from registre.state.protections import DIGESTS, pair_digests
 
 if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
@@ -176,6 +177,12 @@ def record_objection(
     return [a for a in wanted if a not in before]
 
 
+def recorded_digests(identity: Mapping[str, str]) -> dict[str, list[str]]:
+    """The detail an objection recorded on opening adds to its audit entry: the digests of the
+    rows :func:`record_objection` writes for ``identity``, which the trail then vouches for."""
+    return {DIGESTS: pair_digests(_given(identity))}
+
+
 def direct_marketing(register: Register) -> list[str]:
     """Activities flagged ``direct_marketing``: an objection stops them at once (Art. 21(3))."""
     return [a for a, activity in register.activities.items() if activity.direct_marketing]
@@ -219,6 +226,8 @@ def execute(desk: SubjectRequests, request: SubjectRequest) -> SubjectRequest:
     from registre.requests import execution  # execution imports this module
 
     lifecycle.check_transition(request.id, request.state, "execute")
+    # what this request adds to must match the trail before it is added to
+    desk.state.protections.check()
     with desk.finder.reading() as reading:
         found = desk.finder.find(request.identity, reading)
     mine, processed = forwarding.split(desk.register, desk.finder, found)
@@ -231,7 +240,8 @@ def execute(desk: SubjectRequests, request: SubjectRequest) -> SubjectRequest:
     result: dict[str, Any]
     if request.kind is RequestKind.restriction:
         scope = request.options.get("activities") or []
-        entries.append(("restriction.recorded", {"identities": kinds, "activities": scope}))
+        digested = {"identities": kinds, "activities": scope, DIGESTS: pair_digests(pairs)}
+        entries.append(("restriction.recorded", digested))
         result = {"restricted": True, "activities": scope}
 
         def write(connection: Any) -> None:
@@ -242,7 +252,8 @@ def execute(desk: SubjectRequests, request: SubjectRequest) -> SubjectRequest:
         if request.options.get("chosen_at_execution"):
             activities += concerned(desk.register, desk.finder, mine)
             activities = list(dict.fromkeys(activities))
-        entries.append(("objection.recorded", {"identities": kinds, "activities": activities}))
+        digested = {"identities": kinds, "activities": activities, DIGESTS: pair_digests(pairs)}
+        entries.append(("objection.recorded", digested))
         result = {"activities": activities}
 
         def write(connection: Any) -> None:

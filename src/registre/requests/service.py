@@ -312,7 +312,11 @@ class SubjectRequests:
                     self.state.audit.append_in(
                         connection,
                         "request.objection.recorded",
-                        details={"activities": marketing, "person": identity_digest(who)},
+                        details={
+                            "activities": marketing,
+                            "person": identity_digest(who),
+                            **restrict.recorded_digests(who),
+                        },
                         actor=self.actor,
                         request_id=request.id,
                     )

@@ -2,7 +2,9 @@
 erasure plans and exports.
 
 The tables are created by the state migration ``0002_requests``; this module only reads and
-writes them. Every write goes through :func:`registre.state.db.write_transaction`.
+writes them. Restrictions and objections are defined in :mod:`registre.state.protections`,
+which checks them against the audit trail, and re-exported here. Every write goes through
+:func:`registre.state.db.write_transaction`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from registre._exceptions import RequestError
 from registre.register.model import Lang
 from registre.requests.lifecycle import CLOSED, RequestKind, RequestState
 from registre.state.db import UTCDateTime, read_connection, utcnow, write_transaction
+from registre.state.protections import objection as objection
+from registre.state.protections import restriction as restriction
 
 _CLOCK: ContextVar[Callable[[], datetime]] = ContextVar("registre_request_clock", default=utcnow)
 
@@ -83,30 +87,6 @@ request_event = sa.Table(
     sa.Column("to_state", sa.String(30), nullable=False),
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("details", sa.Text, nullable=False),
-)
-
-restriction = sa.Table(
-    "registre_restriction",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("request_id", sa.String(32), nullable=False),
-    sa.Column("kind", sa.String(50), nullable=False),
-    sa.Column("value", sa.String(320), nullable=False),
-    sa.Column("placed_at", UTCDateTime, nullable=False),
-    sa.Column("lifted_at", UTCDateTime, nullable=True),
-    sa.Index("ix_registre_restriction_value", "kind", "value"),
-)
-
-objection = sa.Table(
-    "registre_objection",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("request_id", sa.String(32), nullable=False),
-    sa.Column("kind", sa.String(50), nullable=False),
-    sa.Column("value", sa.String(320), nullable=False),
-    sa.Column("activity_id", sa.String(64), nullable=False),
-    sa.Column("at", UTCDateTime, nullable=False),
-    sa.Index("ix_registre_objection_value", "kind", "value"),
 )
 
 erasure_step = sa.Table(

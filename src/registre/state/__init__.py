@@ -24,7 +24,9 @@ Additions after the first version: ``EngineState.close()`` and use as a context 
 look-ups listed in :mod:`registre.state.holds`, :func:`identity_digest`, and
 ``Runs.progress_in`` (a checkpoint in the same transaction as an audit entry), ``create=False``
 and :func:`existing_state`, their ``register`` argument, :func:`locate_state` and
-:class:`StateLocation` (the state is found from the register, never the working directory).
+:class:`StateLocation` (the state is found from the register, never the working directory),
+``EngineState.protections`` (:mod:`registre.state.protections`: holds, restrictions and
+objections checked against the trail).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from registre.state.db import (
 )
 from registre.state.holds import Hold, LegalHolds, identity_digest
 from registre.state.location import StateLocation, earlier_default, locate_state, sqlite_file
+from registre.state.protections import ProtectionProblem, Protections
 from registre.state.runs import Run, Runs, register_digest
 
 __all__ = [
@@ -65,6 +68,8 @@ __all__ = [
     "EngineState",
     "Hold",
     "LegalHolds",
+    "ProtectionProblem",
+    "Protections",
     "Run",
     "Runs",
     "StateLocation",
@@ -81,12 +86,14 @@ _MYSQL_MIGRATION_LOCK = "registre_state_migrations"
 
 
 class EngineState:
-    """An open state database: ``audit``, ``holds`` and ``runs`` over one engine."""
+    """An open state database: ``audit``, ``holds``, ``protections`` and ``runs`` over one
+    engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.audit = AuditTrail(engine)
         self.holds = LegalHolds(engine, self.audit)
+        self.protections = Protections(engine)
         self.runs = Runs(engine)
 
     @property

@@ -215,14 +215,23 @@ class AuditTrail:
         connection.execute(_MOVE_HEAD, {"seq": seq, "hash": previous})
         return appended
 
-    def entries(self, since_seq: int = 0, action_prefix: str | None = None) -> Iterator[AuditEntry]:
-        """Entries with ``seq > since_seq``, in order; only actions starting with the prefix.
+    def entries(
+        self,
+        since_seq: int | None = None,
+        action_prefix: str | None = None,
+        *,
+        actions: Sequence[str] = (),
+    ) -> Iterator[AuditEntry]:
+        """Every entry, or those with ``seq > since_seq``, in order; only actions starting with
+        the prefix, or only the ``actions`` named.
 
-        Read in pages, without holding a connection between them, so the caller may append
-        while iterating. Entries whose details are not valid JSON any more (tampering) come
-        with ``details == {"<unreadable>": <stored text>}``; :meth:`verify` says more.
+        Every stored row, an entry numbered 0 or below (registre numbers from 1, so it was
+        inserted by hand) included: what verify reports, log shows. Read in pages, without
+        holding a connection between them, so the caller may append while iterating. Entries
+        whose details are not valid JSON any more (tampering) come with
+        ``details == {"<unreadable>": <stored text>}``; :meth:`verify` says more.
         """
-        for row in self._rows(since_seq, action_prefix):
+        for row in self._rows(since_seq, action_prefix, actions):
             try:
                 details = json.loads(row.details)
             except ValueError:
@@ -239,12 +248,22 @@ class AuditTrail:
                 row.hash,
             )
 
-    def _rows(self, since_seq: int = 0, action_prefix: str | None = None) -> Iterator[Row[Any]]:
+    def _rows(
+        self,
+        since_seq: int | None = None,
+        action_prefix: str | None = None,
+        actions: Sequence[str] = (),
+    ) -> Iterator[Row[Any]]:
         after = since_seq
         while True:
-            query = sa.select(audit_entry).where(audit_entry.c.seq > after)
+            query = sa.select(audit_entry)
+            if after is not None:
+                query = query.where(audit_entry.c.seq > after)
             if action_prefix:
                 query = query.where(audit_entry.c.action.startswith(action_prefix, autoescape=True))
+            if actions:
+                # equality, not a prefix: the action index serves it on every database
+                query = query.where(audit_entry.c.action.in_(actions))
             query = query.order_by(audit_entry.c.seq).limit(PAGE)
             with read_connection(self._engine) as connection:
                 page = connection.execute(query).all()

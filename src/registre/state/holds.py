@@ -20,7 +20,6 @@ spaces removed).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from sqlalchemy.engine import Engine, Row
 
 from registre._exceptions import StateError
 from registre.engine.record_keys import key_text
+from registre.state import digests
 from registre.state.audit import AuditTrail
 from registre.state.db import (
     canonical_json,
@@ -43,6 +43,7 @@ from registre.state.db import (
     utcnow,
     write_transaction,
 )
+from registre.state.protections import Protections
 
 PHONE_REGION = "FR"
 """The country of phone numbers written without a country code."""
@@ -161,8 +162,9 @@ def _e164(text: str, *, strict: bool) -> str:
 
 
 def identity_digest(identity: dict[str, str]) -> str:
-    """The sha256 of a normalized identity's canonical JSON, as recorded in the audit trail."""
-    return hashlib.sha256(canonical_json(normalize_identity(identity)).encode()).hexdigest()
+    """The digest of a normalized identity's canonical JSON, as recorded in the audit trail:
+    HMAC-SHA256 under the deployment's key when it has one (:mod:`registre.state.digests`)."""
+    return digests.digest(canonical_json(normalize_identity(identity)))
 
 
 class LegalHolds:
@@ -171,6 +173,7 @@ class LegalHolds:
     def __init__(self, engine: Engine, audit: AuditTrail) -> None:
         self._engine = engine
         self._audit = audit
+        self._protections = Protections(engine)
 
     def place(
         self,
@@ -257,7 +260,13 @@ class LegalHolds:
         return [_hold(row) for row in rows]
 
     def active(self, at: datetime | None = None) -> list[Hold]:
-        """The holds in force at ``at`` (default now), by id."""
+        """The holds in force at ``at`` (default now), by id.
+
+        What sweeps and erasures keep: first checked against the audit trail
+        (:meth:`registre.state.protections.Protections.check`), so that a hold removed or
+        edited by hand in the state database stops them with a :class:`StateError`.
+        """
+        self._protections.check()
         moment = to_utc(at) if at is not None else utcnow()
         query = (
             sa.select(legal_hold)
