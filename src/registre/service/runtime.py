@@ -10,7 +10,6 @@ records that person or token as the actor.
 from __future__ import annotations
 
 import copy
-import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -28,8 +27,6 @@ from registre.service.mail import Mailer
 from registre.service.settings import ServiceSettings
 from registre.state import EngineState, locate_state, open_state
 
-log = logging.getLogger("registre.service")
-
 
 @dataclass
 class Service:
@@ -43,6 +40,7 @@ class Service:
     mailer: Mailer
     started_in: float = 0.0
     notes: list[str] = field(default_factory=list)
+    """What works less well with these settings, for the operator starting the service."""
 
     def desk_for(self, who: Principal) -> SubjectRequests:
         """The desk, acting for ``who``: same finder (its reflected tables), another actor."""
@@ -116,8 +114,6 @@ def open_service(settings: ServiceSettings) -> Service:
         notes=notes,
     )
     service.started_in = time.perf_counter() - began
-    for note in notes:
-        log.warning(note)
     return service
 
 
