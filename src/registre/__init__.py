@@ -8,6 +8,9 @@ change between versions::
     html = registre.render_policy(register, "fr", "html")
     state = registre.open_state(register="register.yaml")  # found beside the register
     requests = registre.SubjectRequests(...)  # data-subject requests
+    report = registre.sweep(register, state)  # retention sweep
+
+docs/library.md shows a host application using each of them.
 """
 
 import sys as _sys
@@ -17,6 +20,8 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from registre._exceptions import (
         AuditError,
+        DocumentError,
+        ErasureStepError,
         MappingError,
         Problem,
         RegisterError,
@@ -31,7 +36,24 @@ if _typing.TYPE_CHECKING:
     from registre.lint import Finding, lint
     from registre.register.loader import load_register
     from registre.register.model import ProcessingActivity, Register, RetentionRule
-    from registre.requests import SubjectRequests, has_objected, is_restricted
+    from registre.requests import (
+        RequestKind,
+        RequestState,
+        SubjectRequest,
+        SubjectRequests,
+        has_objected,
+        is_restricted,
+    )
+    from registre.retention import (
+        Plan,
+        PlannedRule,
+        PlannedStore,
+        SweepInterrupted,
+        SweepReport,
+        SweptRule,
+        plan,
+        sweep,
+    )
     from registre.state import EngineState, open_state
     from registre.stores import check_mapping
     from registre.stores.connect import connect
@@ -41,6 +63,8 @@ if _typing.TYPE_CHECKING:
 # export goes in the TYPE_CHECKING block above (for type checkers) and here.
 _EXPORTS = {
     "AuditError": "registre._exceptions",
+    "DocumentError": "registre._exceptions",
+    "ErasureStepError": "registre._exceptions",
     "MappingError": "registre._exceptions",
     "Problem": "registre._exceptions",
     "RegisterError": "registre._exceptions",
@@ -60,9 +84,20 @@ _EXPORTS = {
     "ProcessingActivity": "registre.register.model",
     "Register": "registre.register.model",
     "RetentionRule": "registre.register.model",
+    "RequestKind": "registre.requests",
+    "RequestState": "registre.requests",
+    "SubjectRequest": "registre.requests",
     "SubjectRequests": "registre.requests",
     "has_objected": "registre.requests",
     "is_restricted": "registre.requests",
+    "Plan": "registre.retention",
+    "PlannedRule": "registre.retention",
+    "PlannedStore": "registre.retention",
+    "SweepInterrupted": "registre.retention",
+    "SweepReport": "registre.retention",
+    "SweptRule": "registre.retention",
+    "plan": "registre.retention",
+    "sweep": "registre.retention",
     "EngineState": "registre.state",
     "open_state": "registre.state",
     "check_mapping": "registre.stores",
@@ -102,20 +137,31 @@ __version__ = "0.1.0"
 __all__ = [
     "AuditError",
     "Change",
+    "DocumentError",
     "Duration",
     "EngineState",
+    "ErasureStepError",
     "Finding",
     "MappingError",
+    "Plan",
+    "PlannedRule",
+    "PlannedStore",
     "Problem",
     "ProcessingActivity",
     "Register",
     "RegisterError",
     "RegistreError",
     "RequestError",
+    "RequestKind",
+    "RequestState",
     "RetentionRule",
     "StateError",
     "StoreError",
+    "SubjectRequest",
     "SubjectRequests",
+    "SweepInterrupted",
+    "SweepReport",
+    "SweptRule",
     "__version__",
     "check_mapping",
     "connect",
@@ -126,6 +172,8 @@ __all__ = [
     "lint",
     "load_register",
     "open_state",
+    "plan",
     "render_policy",
+    "sweep",
     "write_ropa",
 ]

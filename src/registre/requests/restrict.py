@@ -19,6 +19,7 @@ concerns those activities only (Art. 18(1)(d), pending the verification of an ob
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ from registre.state.protections import DIGESTS, pair_digests
 
 if TYPE_CHECKING:
     from registre.requests.service import SubjectRequests
+    from registre.state import EngineState
 
 Pairs = list[tuple[str, str]]
 """(identity kind, normalised value) pairs."""
@@ -66,11 +68,13 @@ def _matches(table: sa.Table, pairs: Pairs) -> Any:
 
 
 def is_restricted(
-    state: Any, identity: Mapping[str, str] | str, activity: str | None = None
+    state: EngineState, identity: Mapping[str, str] | str, activity: str | None = None
 ) -> bool:
-    """True when a restriction recorded for any of these identities is in force.
+    """True when a restriction of processing (Art. 18) recorded for the person is in force.
 
-    With ``activity``, only a restriction of all processing or of that activity counts.
+    ``identity`` is an email, or identity values by kind (``{"email": ..., "phone": ...}``).
+    With ``activity`` (a processing activity's id), only a restriction of all processing or
+    of that activity counts.
     """
     pairs = _pairs(identity)
     if not pairs:
@@ -88,15 +92,37 @@ def is_restricted(
     return any(not scope or activity is None or activity in scope for scope in scopes)
 
 
-def has_objected(state: Any, identity: Mapping[str, str] | str, activity_id: str) -> bool:
-    """True when the person objected to the processing activity ``activity_id``."""
+def has_objected(
+    state: EngineState,
+    identity: Mapping[str, str] | str,
+    activity: str | None = None,
+    *,
+    activity_id: str | None = None,
+) -> bool:
+    """True when the person objected (Art. 21) to the processing activity ``activity``.
+
+    ``identity`` as for :func:`is_restricted`. ``activity_id`` is the former name of
+    ``activity``: it still works, with a :class:`DeprecationWarning`.
+    """
+    if activity_id is not None:
+        warnings.warn(
+            "has_objected(..., activity_id=...) is now has_objected(..., activity=...), "
+            "as in is_restricted",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if activity is not None and activity != activity_id:
+            raise TypeError("has_objected() got both activity and activity_id")
+        activity = activity_id
+    if activity is None:
+        raise TypeError("has_objected() needs the processing activity: activity='...'")
     pairs = _pairs(identity)
     if not pairs:
         return False
     query = (
         sa.select(sa.func.count())
         .select_from(objection)
-        .where(_matches(objection, pairs), objection.c.activity_id == activity_id)
+        .where(_matches(objection, pairs), objection.c.activity_id == activity)
     )
     with read_connection(state.engine) as connection:
         return bool(connection.execute(query).scalar_one())
