@@ -10,6 +10,7 @@ One tree, rooted in :class:`RegistreError`, so a caller can catch broadly or nar
     ├── StateError               the engine's own database is unusable
     ├── AuditError               the audit trail failed verification
     ├── RequestError             a data-subject request cannot move to the asked state
+    ├── BreachError              a breach cannot be recorded, assessed or notified as asked
     └── DocumentError            a policy or register export cannot be produced or written
 
 Every exception carries the context that caused it. They are translated for people only at the
@@ -98,3 +99,7 @@ class RequestError(RegistreError):
 
 class DocumentError(RegistreError):
     """A document (policy, Art. 30 export) cannot be produced in the asked form, or written."""
+
+
+class BreachError(RegistreError):
+    """A personal data breach cannot be recorded, assessed, scoped or notified as asked."""
