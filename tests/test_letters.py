@@ -22,6 +22,7 @@ from registre.demo import load_app, load_demo_data
 from registre.durations import Duration
 from registre.register.loader import load_register
 from registre.register.model import Register, Text
+from registre.register.taxonomy import Right
 from registre.requests import SubjectRequests, letters
 from registre.state import open_state
 from registre.stores.scratch import scratch_database
@@ -31,6 +32,7 @@ SHOP = ROOT / "examples" / "online-shop"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "letters"
 UPDATE = os.environ.get("REGISTRE_UPDATE_GOLDEN") == "1"
 CAMILLE = "camille.martin@example.fr"
+RIGHTS = ("access", "rectification", "erasure", "restriction", "objection", "portability")
 
 
 def signed_register() -> Register:
@@ -38,6 +40,8 @@ def signed_register() -> Register:
     register = load_register(SHOP / "register.yaml")
     rights = register.rights.model_copy(
         update={
+            # pinned: the letters' goldens do not move when the example offers another right
+            "offered": [Right(r) for r in RIGHTS],
             "signed_by": Text(
                 fr="La déléguée à la protection des données", en="The Data Protection Officer"
             ),
