@@ -667,3 +667,36 @@ def test_a_sweep_in_small_batches_deletes_what_plain_sql_says_and_keeps_the_held
         assert sum(b["count"] for b in mine) == len(expected[table])
         assert all(json.loads(b["first_key"]) and json.loads(b["last_key"]) for b in mine)
         assert mine[0]["range"]["column"] == ", ".join(KEYS[table])
+
+
+def test_a_count_cap_on_a_key_of_several_columns_keeps_each_persons_last_visit(
+    shop_url: str, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``keep_last: 1`` per email: the ranking's ties are broken by the key, here two columns;
+    what is left is each person's latest visit, computed here with plain SQL."""
+    path = write_register(tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["activities"]["security"]["retention"]["logins"]["keep_last"] = {
+        "count": 1,
+        "per": {"fr": "par client", "en": "per customer"},
+        "items": {"fr": "visites", "en": "visits"},
+    }
+    visits = data["stores"]["shop"]["tables"]["website_visits"]
+    visits["rules"] = {"logins": {"per": "email", "order_by": "visited_at"}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    engine = sa.create_engine(shop_url)
+    try:
+        with engine.connect() as connection:
+            latest = connection.exec_driver_sql(
+                "SELECT email, MAX(visited_at) FROM website_visits GROUP BY email"
+            ).all()
+        monkeypatch.setenv("COMPOSITE_DATABASE_URL", shop_url)
+        state_url = f"sqlite:///{tmp_path / 's.db'}"
+        code, output = cli(
+            "sweep", str(path), "--at", AT, "--yes", "--state-url", state_url, "--batch-size", "2"
+        )
+        assert code == 0, output
+        left = set(snapshot(engine)["website_visits"])
+    finally:
+        engine.dispose()
+    assert left == {_text(row) for row in latest} and len(left) == CUSTOMERS
