@@ -1,11 +1,12 @@
 """Where a person's identities are left after their requests: only where the docs say.
 
 A person asks for a copy of their data, then for its erasure; the copy's retention passes and
-``registre request purge-exports`` runs. Everything registre wrote is then scanned for their
-email (in any case), their phone (E.164 and the national forms) and their name: every text
-column of every table of the state database, the standard output and error of every command
-run, and every file of the output folder (inside ZIPs too). Each place it is found must be one
-that docs/enforcement.md ("What registre writes") lists as holding it.
+``registre request purge-exports`` runs; then the retention of closed requests' records
+(``rights.closed_requests_kept``) passes, and it runs again. Each time, everything registre
+wrote is scanned for their email (in any case), their phone (E.164 and the national forms) and
+their name: every text column of every table of the state database, the standard output and
+error of every command run, and every file of the output folder (inside ZIPs too). Each place
+it is found must be one that docs/enforcement.md ("What registre writes") lists as holding it.
 
 The commands run as real processes on the device-management example, whose store is SQLite,
 PostgreSQL or MariaDB; the state is a SQLite file.
@@ -31,16 +32,24 @@ from test_requests_fixtures import BACKENDS, DM, dm_database, server_url
 AT = "2026-11-01"
 LATER = "2027-11-01"
 """A year later: past the export's retention."""
+PROVEN = "2031-11-02"
+"""Five years and a day later: past the retention of closed requests' records
+(``rights.closed_requests_kept``)."""
 
-DOCUMENTED = {
-    # issue 11 §2, second bullet: the requester's email stays in clear in the state for ever;
-    # a retention of its own for closed requests' records is to come (not this test's part)
-    "state:registre_request.identity",
+ON_SCREEN = {
     # a command's answer about a request (--json) is the request as `request show` gives it,
     # its requester included: on the operator's screen, not in a file registre keeps
     "stdout:open",
     "stdout:verify",
     "stdout:execute",
+}
+"""Where the person's identities are left once the records of their requests are past their
+retention: only on the operator's screen, at the time."""
+
+DOCUMENTED = {
+    # the record of a closed request names the requester until rights.closed_requests_kept
+    "state:registre_request.identity",
+    *ON_SCREEN,
 }
 """The places documented as holding the person's identities after an access, an erasure and
 the purge of the access's package (docs/enforcement.md, "What registre writes")."""
@@ -184,6 +193,13 @@ def test_after_access_erasure_and_purge_the_person_is_only_where_documented(run:
 
     hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
     assert hits <= DOCUMENTED, sorted(hits - DOCUMENTED)
+    assert "state:registre_request.identity" in hits  # the scan finds what is there
+
+    forgotten = run("purge-exports", at=PROVEN)
+    assert sorted(forgotten["pseudonymized"]) == sorted([access["id"], erasure["id"]])
+    hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
+    assert hits <= ON_SCREEN, sorted(hits - ON_SCREEN)
+    assert run("purge-exports", at=PROVEN)["pseudonymized"] == []  # once only
 
 
 FORWARDED = {
@@ -192,8 +208,7 @@ FORWARDED = {
     "stdout:verify",
     "stdout:execute",
     # what was sent to the client, who needs the email to find the person: kept as the proof
-    # of what was forwarded, for as long as the request's record (issue 11 §2, second bullet:
-    # a retention of closed requests' records is to come; they go with it)
+    # of what was forwarded, for as long as the request's record (rights.closed_requests_kept)
     "out:forward-fr.html",
     "out:forward.json",
 }
@@ -220,3 +235,12 @@ def test_a_forwarded_erasure_leaves_the_person_only_where_documented(run: Run) -
     hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
     assert hits <= FORWARDED, sorted(hits - FORWARDED)
     assert {"out:forward-fr.html", "out:forward.json"} <= hits  # the scan finds what is there
+
+    forgotten = run("purge-exports", at=PROVEN)
+    assert forgotten["pseudonymized"] == [erasure["id"]]
+    assert sorted(Path(p).name for p in forgotten["forward_files"]) == [
+        "forward-fr.html",
+        "forward.json",
+    ]
+    hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
+    assert hits <= ON_SCREEN, sorted(hits - ON_SCREEN)

@@ -630,6 +630,12 @@ class Rights(Strict):
     """How long erased data may remain in backups before they are overwritten; the erasure
     letter says it.
     """
+    closed_requests_kept: DurationField = Duration(5, "years")
+    """How long the record of a closed request keeps the requester's identity: the time to prove
+    the request was answered (five years, the French limitation period for civil claims,
+    Code civil art. 2224). Past it, `registre request purge-exports` replaces the identity by
+    its keyed digest and deletes the forward letters and forward.json.
+    """
 
 
 class Breaches(Strict):

@@ -52,6 +52,7 @@ from registre.requests import (
     restrict,
     store,
 )
+from registre.requests.closed_records import Forgotten, forget_closed
 from registre.requests.find import Finder, Found
 from registre.requests.identity import Identity, as_identity, check_kinds
 from registre.requests.lifecycle import RequestKind, RequestState
@@ -613,8 +614,10 @@ class SubjectRequests:
         Each deletion is audited first (``request.export.deleted``). A package no longer on disk
         is audited as ``request.export.missing`` (registre deleted nothing) and its record
         closed; its letters are still deleted. A package recorded with a relative path that is
-        not found from here is left as it is, for a purge run from the right folder. Running
-        the purge again changes nothing more.
+        not found from here is left as it is, for a purge run from the right folder. Then the
+        records of requests closed longer than ``rights.closed_requests_kept`` ago stop naming
+        the requester (:mod:`registre.requests.closed_records`). Running the purge again
+        changes nothing more.
         """
         now = self.now()
         with read_connection(self.state.engine) as connection:
@@ -648,6 +651,14 @@ class SubjectRequests:
                 )
             (purged.deleted if where.path else purged.missing).append(details["path"])
             purged.letters += details["letters"]
+        purged.forgotten = forget_closed(
+            self.state,
+            self.register.rights.closed_requests_kept,
+            now,
+            self.out_dir,
+            self.tz,
+            self.actor,
+        )
         return purged
 
 
@@ -668,6 +679,8 @@ class Purged:
     """Packages recorded with a relative path and not found from here: left untouched."""
     letters: builtins.list[str] = field(default_factory=list)
     """Letters and forward summaries deleted beside the packages."""
+    forgotten: Forgotten = field(default_factory=Forgotten)
+    """Records of closed requests past their retention that no longer name the requester."""
 
     def as_json(self) -> dict[str, builtins.list[str]]:
         return {
@@ -675,4 +688,6 @@ class Purged:
             "missing": self.missing,
             "not_found": self.not_found,
             "letters": self.letters,
+            "pseudonymized": self.forgotten.requests,
+            "forward_files": self.forgotten.files,
         }
