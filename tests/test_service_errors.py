@@ -238,6 +238,20 @@ def test_a_state_database_gone_is_a_503_on_ready(service: Service, tmp_path: Pat
     assert "state database" in answer["message"]
 
 
+def test_every_error_of_the_library_has_its_status() -> None:
+    import inspect
+
+    from registre import _exceptions
+    from registre.service.errors import _LIBRARY
+
+    tree = {
+        cls
+        for _, cls in inspect.getmembers(_exceptions, inspect.isclass)
+        if issubclass(cls, _exceptions.RegistreError) and cls is not _exceptions.RegistreError
+    }
+    assert tree == {cls for cls, _, _ in _LIBRARY}
+
+
 # -- settings, checked at start ------------------------------------------------------------------
 
 SETTINGS = [

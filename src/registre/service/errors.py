@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registre._exceptions import (
     AuditError,
+    BreachError,
     DocumentError,
     ErasureStepError,
     MappingError,
@@ -100,8 +101,10 @@ _LIBRARY = [
     (AuditError, 503, "audit"),
     (RegisterError, 503, "register"),
     (RequestError, 409, "request_state"),
+    (BreachError, 409, "breach"),
     (DocumentError, 422, "document"),
 ]
+"""Every class of the tree in :mod:`registre._exceptions` has its line; a test checks it."""
 
 
 def body(
@@ -128,7 +131,9 @@ def error_response(request: Request, exc: RegistreError) -> JSONResponse:
         context.update(exc.context)
     else:
         status, code = next(
-            ((s, c) for cls, s, c in _LIBRARY if isinstance(exc, cls)), (500, "internal")
+            # raised on purpose with its message: not a bug, whatever its class
+            ((s, c) for cls, s, c in _LIBRARY if isinstance(exc, cls)),
+            (400, "bad_request"),
         )
     if isinstance(exc, ErasureStepError):
         context.update(request_id=exc.request_id, step=exc.step, table=exc.table)
