@@ -6,9 +6,10 @@ order items and their shipments (chains of depth 2 and 3), a catalogue of produc
 items of many people point to, addresses that people, cards and orders share with no owner
 column of their own, orders paid with somebody else's card, gifts between two customers, guest
 orders, and in some draws orders under other orders and customers referred by others; keys are
-integers or UUIDs stored as text. For one customer, the test computes which rows are theirs in
-plain Python from the rows it generated (:func:`ownership`), following the rule stated in
-:mod:`registre.requests.graph` and never the finder's code:
+integers or UUIDs stored as text, and a login's key has two columns (its customer and its
+number: ``primary_key: [person_id, id]``). For one customer, the test computes which rows are
+theirs in plain Python from the rows it generated (:func:`ownership`), following the rule stated
+in :mod:`registre.requests.graph` and never the finder's code:
 
 * *owned*: the customer's ``people`` row, and every row that references an owned row, at any
   depth, unless its references to ``people`` name only other people (a ``people`` row is never
@@ -135,6 +136,10 @@ def links(self_reference: bool) -> list[Link]:
     return [link for link in LINKS if self_reference or link.column not in SELF_REFERENCES]
 
 
+COMPOSITE = {"logins": ("person_id", "id")}
+"""Tables keyed by several columns: a login by its customer and its number."""
+
+
 def metadata(uuid_keys: bool, self_reference: bool) -> sa.MetaData:
     """The shop's tables, keys integers or UUIDs as 36 characters of text."""
     meta = sa.MetaData()
@@ -150,7 +155,10 @@ def metadata(uuid_keys: bool, self_reference: bool) -> sa.MetaData:
         for link in drawn:
             if link.child == table:
                 target = sa.ForeignKey(f"{link.parent}.id")
-                columns.append(sa.Column(link.column, key_type, target, index=True))
+                in_key = link.column in COMPOSITE.get(table, ())
+                columns.append(
+                    sa.Column(link.column, key_type, target, index=True, primary_key=in_key)
+                )
         sa.Table(table, meta, *columns)
     return meta
 
@@ -180,6 +188,8 @@ def register_of(self_reference: bool, subjects: frozenset[str] = SUBJECTS[1]) ->
     }
     for table in subjects:
         tables[table]["subject"] = "account_holder"
+    for table, key in COMPOSITE.items():
+        tables[table]["primary_key"] = list(key)
     for link in links(self_reference):
         references = tables[link.child].setdefault("references", {})
         references[link.column.removesuffix("_id")] = f"{link.column} -> {link.parent}"
@@ -528,7 +538,15 @@ def databases(request: pytest.FixtureRequest) -> Iterator[Databases]:
 
 def found_rows(finder: Finder, email: str) -> set[RowId]:
     found = finder.find({"email": email})
-    return {(rows.table, key) for rows in found for key in rows.rows}
+    return {(rows.table, _id(rows.table, key)) for rows in found for key in rows.rows}
+
+
+def _id(table: str, key: Key) -> Key:
+    """A row's ``id`` from the key the finder gives, a tuple for a key of several columns."""
+    if table in COMPOSITE:
+        assert isinstance(key, tuple) and len(key) == len(COMPOSITE[table]), key
+        return key[COMPOSITE[table].index("id")]
+    return key
 
 
 def by_table(rows: set[RowId]) -> dict[str, set[Key]]:
