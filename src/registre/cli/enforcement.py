@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -17,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from registre.cli import Interrupted, app, err, out
+from registre.cli import Interrupted, app, err, out, resume_command
 from registre.cli.options import StateUrl, Url
 
 if TYPE_CHECKING:  # the register's Pydantic models take 0.15 s to build
@@ -334,7 +333,7 @@ def _fail(report: SweepReport, fail_fast: bool) -> None:
 
 def _interrupted(report: SweepReport) -> Interrupted:
     """What Ctrl-C left: the rules done, the rule it stopped in, the rules not run."""
-    command = "registre " + shlex.join(sys.argv[1:])
+    command = resume_command()
     if report.run_id is None:
         return Interrupted(
             "interrupted before the sweep started: nothing was changed",
