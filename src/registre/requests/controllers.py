@@ -105,6 +105,7 @@ def _tenant_groups(finder: Finder, rows: TableRows) -> dict[Any, TableRows]:
                     rows.store,
                     rows.table,
                     rows.columns,
+                    width=rows.width,
                     bulk=replace(rows.bulk, count=int(n), tenant=(tenant,)),
                 )
                 for tenant, n in counts.items()
