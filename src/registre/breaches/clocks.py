@@ -9,7 +9,7 @@ and shown in the register's time zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from registre.breaches.model import Breach, Risk
@@ -46,7 +46,9 @@ class Clock:
 
 def clocks(breach: Breach, register: Register) -> list[Clock]:
     """The breach's clocks: the authority's, and the controller's when we are its processor."""
-    start = breach.aware_at
+    # in UTC: an aware datetime in a zone adds wall-clock hours, 71 of them across the
+    # October change
+    start = breach.aware_at.astimezone(UTC)
     risk = breach.assessment.risk if breach.assessment else None
     hours = min(AUTHORITY_HOURS, register.breaches.authority_notification_hours)
     authority_done = breach.notified("authority")

@@ -46,6 +46,9 @@ class Assessment:
     """The likely consequences for the people, as the CNIL form and the letters say them."""
     measures: str = ""
     """The measures taken or proposed to address the breach and mitigate its effects."""
+    advice: str = ""
+    """What people can do to protect themselves (change a password, watch for phishing); the
+    letters say it."""
     people_not_told_reason: str = ""
     """Art. 34(3): why people are not told of a high-risk breach (encrypted data, measures
     taken since, a public communication instead)."""
@@ -56,6 +59,7 @@ class Assessment:
             "reasons": self.reasons,
             "consequences": self.consequences,
             "measures": self.measures,
+            "advice": self.advice,
             "people_not_told_reason": self.people_not_told_reason,
         }
 
@@ -66,6 +70,7 @@ class Assessment:
             reasons=value["reasons"],
             consequences=value.get("consequences", ""),
             measures=value.get("measures", ""),
+            advice=value.get("advice", ""),
             people_not_told_reason=value.get("people_not_told_reason", ""),
         )
 
