@@ -158,11 +158,24 @@ def main() -> None:
         sys.exit(code)
 
 
+def resume_command() -> str:
+    """This command line, to run again after Ctrl-C; the passwords of URLs in it masked."""
+    import shlex
+
+    from registre.database_urls import masked
+
+    args = [masked(arg) if "://" in arg else arg for arg in sys.argv[1:]]
+    command = "registre " + shlex.join(args)
+    if args != sys.argv[1:]:
+        command += " (with the password where *** stands)"
+    return command
+
+
 def _interrupted() -> None:
     """Say what Ctrl-C left of a command that did not say it itself, and exit 130."""
     import shlex
 
-    command = "registre " + shlex.join(sys.argv[1:])
+    command = resume_command()
     err.print(
         "[red]error:[/red] interrupted: what was committed stays committed, and what was "
         "not was rolled back; registre never does twice what it recorded as done"
