@@ -5,8 +5,8 @@ Not a test. ``python benchmarks/bench_sweep.py --server postgresql+psycopg://pos
 clones it with ``CREATE DATABASE ... TEMPLATE`` (the twin), then, for each benchmarked rule, in
 a fresh process:
 
-* sweeps the rule on the first database with the real engine (audited batches, state database
-  in a temporary SQLite file, as a default install), timing it and its longest batch;
+* sweeps the rule on the first database with ``registre.sweep`` (audited batches, state
+  database in a temporary SQLite file, as a default install), timing it and its longest batch;
 * runs the best hand-written single statement for the same rule on the twin;
 * checks that both databases end with the same rows, and reports rows/s, the ratio, the
   longest batch and the process's peak RSS.
@@ -61,70 +61,57 @@ def measure(url: str, twin: str, rule: str, batch_size: int, hand_first: bool) -
     left them.
     """
     from registre import load_register
-    from registre.engine.sweep import prepare
 
     register = load_register(EXAMPLE / "register.yaml")
-    sp = prepare(register, "console", AT, url=url)
-    (item,) = [i for i in sp.plan.items if i.rule == rule]
     if hand_first:
         hand_rows, hand_seconds = _by_hand(register, rule, twin)
-        result, engine_seconds = _by_engine(sp, item, batch_size)
+        swept, run_seconds = _by_engine(register, url, rule, batch_size)
     else:
-        result, engine_seconds = _by_engine(sp, item, batch_size)
+        swept, run_seconds = _by_engine(register, url, rule, batch_size)
         hand_rows, hand_seconds = _by_hand(register, rule, twin)
-    sp.engine.dispose()
-    table = item.table
+    table = swept.table
     same = _digest(url, table) == _digest(twin, table)
     return {
         "rule": rule,
         "table": table,
         "first": "hand" if hand_first else "engine",
-        "rows": result.changed,
+        "rows": swept.changed,
         "hand_rows": hand_rows,
         "same_result": same,
-        "batches": result.batches,
+        "batches": swept.batches,
         "batch_size": batch_size,
-        "engine_seconds": round(engine_seconds, 2),
+        "engine_seconds": round(swept.seconds, 2),
+        "run_seconds": round(run_seconds, 2),
         "hand_seconds": round(hand_seconds, 2),
-        "engine_rows_per_s": round(result.changed / engine_seconds),
+        "engine_rows_per_s": round(swept.changed / swept.seconds),
         "hand_rows_per_s": round(hand_rows / hand_seconds),
-        "ratio": round(hand_seconds / engine_seconds, 2),
-        "longest_batch_s": round(result.longest_batch, 3),
+        "ratio": round(hand_seconds / swept.seconds, 2),
+        "longest_batch_s": round(swept.longest_batch_seconds, 3),
         "peak_rss_mb": _peak_rss_mb(),
     }
 
 
-def _by_engine(sp: Any, item: Any, batch_size: int) -> tuple[Any, float]:
-    """``sweep_item``, the code behind `registre sweep`, journaled as the command does."""
-    from registre.engine.journal import Journal
-    from registre.engine.sweep import sweep_item
-    from registre.state import open_state
+def _by_engine(register: Any, url: str, rule: str, batch_size: int) -> tuple[Any, float]:
+    """``registre.sweep`` narrowed to the rule, as `registre sweep` runs it: audited batches.
 
-    with tempfile.TemporaryDirectory() as folder, open_state(f"sqlite:///{folder}/s.db") as state:
-        run = state.runs.start(
-            "sweep", register_version="bench", register_digest="bench", at=AT, options={}
+    The rule's own time (``engine_seconds``) is its batches, from its first to its last
+    journal commit; the run's (``run_seconds``) adds connecting, checking the mapping, taking
+    the lock and counting what is due, which a sweep does once for all its rules.
+    """
+    import registre
+
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        registre.open_state(f"sqlite:///{folder}/s.db") as state,
+    ):
+        _checkpoint(url)
+        report = registre.sweep(
+            register, state, at=AT, url=url, rules=[rule], batch_size=batch_size
         )
-        # announcements committed before each write, reports and checkpoints riding in the
-        # next commit
-        journal = Journal(state, run.id, "bench")
-        done = [0]
-
-        def progress(changed: int) -> None:
-            done[0] += changed
-            journal.checkpoint(item.rule, done[0])
-
-        _checkpoint(sp.engine.url.render_as_string(hide_password=False))
-        started = time.perf_counter()
-        result = sweep_item(
-            sp,
-            item,
-            batch_size=batch_size,
-            audit=journal.announce,
-            record=journal.record,
-            progress=progress,
-        )
-        journal.flush()
-        return result, time.perf_counter() - started
+    (swept,) = report.rules
+    if swept.status != "done":
+        raise SystemExit(f"{rule}: {swept.error}")
+    return swept, report.seconds
 
 
 def _by_hand(register: Any, rule: str, twin: str) -> tuple[int, float]:
