@@ -249,7 +249,13 @@ def test_every_error_of_the_library_has_its_status() -> None:
         for _, cls in inspect.getmembers(_exceptions, inspect.isclass)
         if issubclass(cls, _exceptions.RegistreError) and cls is not _exceptions.RegistreError
     }
-    assert tree == {cls for cls, _, _ in _LIBRARY}
+    mapped = {cls for cls, _, _ in _LIBRARY}
+    missing = sorted(cls.__name__ for cls in tree - mapped)
+    assert not missing, (
+        f"give {', '.join(missing)} its HTTP status and code in "
+        "registre.service.errors._LIBRARY (4xx if the caller can fix it, 503 if a server is down)"
+    )
+    assert mapped <= tree
 
 
 # -- settings, checked at start ------------------------------------------------------------------
