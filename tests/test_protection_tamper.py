@@ -280,3 +280,25 @@ def test_the_check_is_one_read_of_each_table(scene: Scene) -> None:
         state.protections.check()
         took = (datetime.now(UTC) - started).total_seconds()
     assert took < 1.0
+
+
+def test_digests_written_without_a_key_are_still_checked_once_one_is_set(
+    state_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries written before the deployment had a key keep their plain sha256: read as such."""
+    from registre.state import identity_digest, open_state
+
+    monkeypatch.delenv("REGISTRE_HMAC_KEY", raising=False)
+    with open_state(state_url) as state:
+        state.holds.place(reason="litigation", identity={"email": "Ann@Example.org"})
+        plain = identity_digest({"email": "ann@example.org"})
+        assert len(plain) == 64
+        monkeypatch.setenv("REGISTRE_HMAC_KEY", "a deployment key")
+        keyed = identity_digest({"email": "ann@example.org"})
+        assert keyed.startswith("hmac-sha256:") and plain not in keyed
+        state.holds.place(reason="litigation", identity={"email": "bob@example.org"})
+        assert len(state.holds.active()) == 2  # both checked, under either form
+        assert state.protections.problems() == []
+        monkeypatch.setenv("REGISTRE_HMAC_KEY", "another key")
+        (problem,) = state.protections.problems()
+        assert str(problem).startswith("legal hold 2: its identity is not the one")
