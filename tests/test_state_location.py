@@ -147,7 +147,7 @@ def test_a_hold_placed_from_one_directory_is_respected_by_a_sweep_from_another(
     assert list(places[0].iterdir()) == list(places[1].iterdir()) == []
     code, out, err = run_cli("hold", "list", "--register", str(register), "--json")
     assert code == 0, err
-    assert [json.loads(line)["id"] for line in out.splitlines()] == [1]
+    assert [hold["id"] for hold in json.loads(out)] == [1]
 
 
 def test_the_state_is_beside_a_register_file_and_inside_a_register_folder(
@@ -170,7 +170,7 @@ def test_the_state_is_beside_a_register_file_and_inside_a_register_folder(
     assert (folder / STATE).is_file()
     code, out, err = run_cli("request", "list", "--json")  # the folder's state: one request
     assert code == 0, err
-    assert [json.loads(line)["identity"] for line in out.splitlines()] == [{"email": "c@d.fr"}]
+    assert [request["identity"] for request in json.loads(out)] == [{"email": "c@d.fr"}]
     assert list(places[0].iterdir()) == []
 
 
@@ -416,7 +416,7 @@ def test_a_state_left_in_the_working_directory_is_moved_not_forked(
     (here / STATE).rename(privacy / STATE)
     code, out, err = run_cli("hold", "list", "--register", register, "--json")
     assert code == 0, err
-    assert [json.loads(line)["id"] for line in out.splitlines()] == [1]
+    assert [hold["id"] for hold in json.loads(out)] == [1]
 
 
 # --- audit entries name the database, never its login ------------------------------------

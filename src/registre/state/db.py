@@ -216,7 +216,19 @@ def _manual_begin(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        if immediate and not connection.info.get(_WAL):
+            # WAL: a commit writes the log once instead of the rollback journal and the file,
+            # and readers do not wait for the writer (opening an access request, one commit,
+            # took 7.5-15 ms in the default mode and 3.4-7.6 ms in WAL). Set by the first
+            # writer, outside a transaction as SQLite requires, never by a reader, which
+            # leaves the file as it found it. The mode stays with the file: back it up with
+            # sqlite3's .backup, or copy the -wal file with it.
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            connection.info[_WAL] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_WAL = "registre_wal"
 
 
 @contextmanager
