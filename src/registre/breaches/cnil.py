@@ -97,10 +97,10 @@ def _people(breach: Breach) -> str:
     if told is not None:
         return f"informées le {told.at:%d/%m/%Y}"
     if assessment is not None and assessment.people_not_told_reason:
-        return f"non informées (article 34(3)) : {assessment.people_not_told_reason}"
+        return f"non informées (article 34(3))\u00a0: {assessment.people_not_told_reason}"
     if owed(assessment, processor=breach.processor).people:
         return "à informer dans les meilleurs délais (article 34)"
-    return "non informées : le risque n'est pas élevé (article 34(1))"
+    return "non informées\u00a0: le risque n'est pas élevé (article 34(1))"
 
 
 def _delay(breach: Breach) -> str:
@@ -117,33 +117,33 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         "Brouillon à reporter dans le formulaire de la CNIL (notifications.cnil.fr).",
         "",
-        f"**Type de notification :** {data['type']}",
+        f"**Type de notification\u00a0:** {data['type']}",
         "",
         "## Organisme",
         "",
-        f"- Nom : {org['nom']}",
-        f"- SIREN : {org['siren'] or 'non renseigné'}",
-        f"- Adresse : {org['adresse']}",
-        f"- Contact (DPO) : {', '.join(x for x in dpo.values() if x) or 'non renseigné'}",
+        f"- Nom\u00a0: {org['nom']}",
+        f"- SIREN\u00a0: {org['siren'] or 'non renseigné'}",
+        f"- Adresse\u00a0: {org['adresse']}",
+        f"- Contact (DPO)\u00a0: {', '.join(x for x in dpo.values() if x) or 'non renseigné'}",
         "",
         "## La violation",
         "",
-        f"- Prise de connaissance : {v['prise_de_connaissance']}",
-        f"- Échéance de notification (72 heures) : {v['echeance_72_heures'] or '—'}",
-        f"- Nature : {'; '.join(v['nature'])}",
-        f"- Origine : {v['origine']}",
-        f"- Systèmes concernés : {', '.join(v['systemes']) or 'non précisés'}",
+        f"- Prise de connaissance\u00a0: {v['prise_de_connaissance']}",
+        f"- Échéance de notification (72 heures)\u00a0: {v['echeance_72_heures'] or '—'}",
+        f"- Nature\u00a0: {'; '.join(v['nature'])}",
+        f"- Origine\u00a0: {v['origine']}",
+        f"- Systèmes concernés\u00a0: {', '.join(v['systemes']) or 'non précisés'}",
         "",
         "### Circonstances",
         "",
-        *[f"- {c['le']} : {c['faits']}" for c in v["circonstances"]],
+        *[f"- {c['le']}\u00a0: {c['faits']}" for c in v["circonstances"]],
         "",
         "## Personnes et données concernées",
         "",
-        f"- Nombre approximatif de personnes : {_count(people['nombre_approximatif'])}",
-        *[f"  - {name} : {_count(n)}" for name, n in people["categories"].items()],
-        f"- Nombre approximatif d'enregistrements : {_count(records['nombre_approximatif'])}",
-        *[f"  - {name} : {_count(n)}" for name, n in records["categories"].items()],
+        f"- Nombre approximatif de personnes\u00a0: {_count(people['nombre_approximatif'])}",
+        *[f"  - {name}\u00a0: {_count(n)}" for name, n in people["categories"].items()],
+        f"- Nombre approximatif d'enregistrements\u00a0: {_count(records['nombre_approximatif'])}",
+        *[f"  - {name}\u00a0: {_count(n)}" for name, n in records["categories"].items()],
         "",
         "## Conséquences probables",
         "",
@@ -157,7 +157,7 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         f"{data['evaluation_du_risque']['niveau']}"
         + (
-            f" : {data['evaluation_du_risque']['motifs']}"
+            f"\u00a0: {data['evaluation_du_risque']['motifs']}"
             if data["evaluation_du_risque"]["motifs"]
             else ""
         ),

@@ -54,10 +54,10 @@ def _contact(register: Register, lang: str) -> str:
 
 _PERSON = {
     "fr": {
-        "subject": "Objet : une violation de vos données personnelles",
+        "subject": "Objet\u00a0: une violation de vos données personnelles",
         "greeting": "Madame, Monsieur,",
         "aware": "Le {aware}, {org} a constaté un incident de sécurité qui touche certaines de "
-        "vos données personnelles : {nature}.",
+        "vos données personnelles\u00a0: {nature}.",
         "what": "Ce qui s'est passé",
         "data": "Vos données concernées",
         "consequences": "Les conséquences possibles pour vous",
@@ -78,7 +78,7 @@ _PERSON = {
         "consequences": "What it may mean for you",
         "measures": "What we have done",
         "advice": "What you can do",
-        "contact": "If you have any question, write to {contact}. You may also lodge a "
+        "contact": "If you have any questions, write to {contact}. You may also lodge a "
         "complaint with the CNIL, the French data protection authority (www.cnil.fr).",
         "closing": "We apologise for this incident.",
         "none": "we will tell you as soon as we know more.",
@@ -106,17 +106,17 @@ def person_letter(
             nature=natures,
         ),
         "",
-        f"**{w['what']}** : " if lang == "fr" else f"**{w['what']}**: ",
+        f"**{w['what']}**\u00a0: " if lang == "fr" else f"**{w['what']}**: ",
     ]
     sections[-1] += breach.summary
-    sections += ["", f"**{w['data']}**" + (" :" if lang == "fr" else ":"), ""]
+    sections += ["", f"**{w['data']}**" + ("\u00a0:" if lang == "fr" else ":"), ""]
     sections += [f"- {name}" for name in categories]
     for key, text in (
         ("consequences", assessment.consequences if assessment else ""),
         ("measures", assessment.measures if assessment else ""),
         ("advice", assessment.advice if assessment else ""),
     ):
-        label = f"**{w[key]}**" + (" : " if lang == "fr" else ": ")
+        label = f"**{w[key]}**" + ("\u00a0: " if lang == "fr" else ": ")
         sections += ["", label + (text.strip() or w["none"])]
     sections += [
         "",
@@ -180,7 +180,7 @@ def client_notice(breach: Breach, register: Register, client: str, lang: str) ->
     """The notice to one client: its own people and records only."""
     w = _CLIENT[lang]
     mine: dict[str, Any] = (breach.counts or {}).get("tenants", {}).get(client, {})
-    colon = " :" if lang == "fr" else ":"
+    colon = "\u00a0:" if lang == "fr" else ":"
     unknown = [p.unknown for p in breach.phases if p.unknown]
     measures = breach.assessment.measures if breach.assessment else ""
     lines = [
