@@ -26,6 +26,9 @@ def t(fr: str, en: str | None = None) -> dict[str, str]:
     return {"fr": fr, "en": en or fr}
 
 
+USUAL_RIGHTS = ["access", "rectification", "erasure", "restriction", "objection", "portability"]
+
+
 def minimal_register() -> dict[str, Any]:
     """A small valid register on which the lint finds nothing."""
     return {
@@ -35,8 +38,10 @@ def minimal_register() -> dict[str, Any]:
             "address": {"street": "1 rue de la Paix", "postal_code": "75002", "city": "Paris"},
             "dpo": {"name": "Claire Moreau", "email": "dpo@exemple.fr"},
             "contact": {"email": "rgpd@exemple.fr"},
+            "supervisory_authority": "cnil",
         },
         "policy": {"version": "1.0", "date": "2026-01-01"},
+        "rights": {"offered": [*USUAL_RIGHTS, "post_mortem"]},
         "subjects": {"customer": {"name": t("Clients", "Customers")}},
         "activities": {
             "orders": {
@@ -85,6 +90,7 @@ CONSENT_RIGHTS = [
             "portability",
             "objection",
             "withdraw_consent",
+            "post_mortem",
         ],
     ),
     ("rights.consent_withdrawal", t("Lien de désinscription.", "Unsubscribe link.")),
@@ -101,12 +107,15 @@ ALL_RIGHTS = [
             "objection",
             "withdraw_consent",
             "automated_decision",
+            "post_mortem",
         ],
     )
 ]
 DECISION = {
     "description": t("Tri des demandes.", "Sorting requests."),
     "logic": t("Un modèle classe les e-mails.", "A model classifies emails."),
+    "significance": t("Une demande mal classée attend.", "A misfiled request waits."),
+    "safeguards": t("Un agent revoit tout tri contesté.", "Staff review any contested sorting."),
 }
 LI = [
     (f"{ORDERS}.legal_basis", "legitimate_interests"),
@@ -162,7 +171,8 @@ def cookie(category: str, lifetime: str = "6 months", **extra: Any) -> list[tupl
                     **extra,
                 }
             },
-        )
+        ),
+        ("rights.cookie_settings", "https://exemple.fr/cookies"),
     ]
 
 
@@ -319,7 +329,7 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
     # automated decisions
     (
         "decision without logic",
-        [(f"{ORDERS}.automated_decision", {"description": DECISION["description"]}), *ALL_RIGHTS],
+        [(f"{ORDERS}.automated_decision", {**DECISION, "logic": None}), *ALL_RIGHTS],
         {"ADM001"},
     ),
     (
@@ -384,25 +394,44 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
     # rights
     (
         "restriction left out",
-        [("rights.offered", ["access", "rectification", "erasure", "portability", "objection"])],
+        [
+            (
+                "rights.offered",
+                ["access", "rectification", "erasure", "portability", "objection", "post_mortem"],
+            )
+        ],
         {"RGT001"},
     ),
     (
         "portability left out on a contract",
-        [("rights.offered", ["access", "rectification", "erasure", "restriction", "objection"])],
+        [
+            (
+                "rights.offered",
+                ["access", "rectification", "erasure", "restriction", "objection", "post_mortem"],
+            )
+        ],
         {"RGT002"},
     ),
     (
         "portability left out, acting as processor",
         [
             *AS_PROCESSOR,
-            ("rights.offered", ["access", "rectification", "erasure", "restriction", "objection"]),
+            (
+                "rights.offered",
+                ["access", "rectification", "erasure", "restriction", "objection", "post_mortem"],
+            ),
         ],
         set(),
     ),
     (
         "objection left out on legitimate interests",
-        [*LI, ("rights.offered", ["access", "rectification", "erasure", "restriction"])],
+        [
+            *LI,
+            (
+                "rights.offered",
+                ["access", "rectification", "erasure", "restriction", "post_mortem"],
+            ),
+        ],
         {"RGT003"},
     ),
     (
@@ -410,7 +439,10 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
         [
             *LI,
             *NEWSLETTER,
-            ("rights.offered", ["access", "rectification", "erasure", "restriction"]),
+            (
+                "rights.offered",
+                ["access", "rectification", "erasure", "restriction", "post_mortem"],
+            ),
         ],
         {"RGT004"},
     ),
@@ -443,6 +475,37 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
     ),
     # security
     ("no security measure", [("security", [])], {"SEC001"}),
+    # what the policy must state
+    ("legal basis not stated", [(f"{ORDERS}.legal_basis", "not_stated")], {"STM001"}),
+    ("processor country not stated", with_processor(processor("not_stated")), {"STM002"}),
+    ("cookie lifetime not stated", cookie("essential", "not_stated"), {"STM003"}),
+    ("no supervisory authority", [("organization.supervisory_authority", None)], {"STM004"}),
+    ("no rights listed", [("rights.offered", None)], {"STM005"}),
+    (
+        "data promised to stay in France, processor in Germany",
+        [("organization.data_stays_in", "FR"), *with_processor(processor("DE"))],
+        {"STM006"},
+    ),
+    (
+        "data promised to stay in the EEA, processor in Germany",
+        [("organization.data_stays_in", "EEA"), *with_processor(processor("DE"))],
+        set(),
+    ),
+    (
+        "decision without consequences or safeguards",
+        [(f"{ORDERS}.automated_decision", {**DECISION, "safeguards": None}), *ALL_RIGHTS],
+        {"STM007"},
+    ),
+    (
+        "French policy without post-mortem directives",
+        [("rights.offered", USUAL_RIGHTS)],
+        {"STM008"},
+    ),
+    (
+        "consent cookie, nowhere to withdraw",
+        [*cookie("statistics"), ("rights.cookie_settings", None)],
+        {"STM009"},
+    ),
 ]
 
 

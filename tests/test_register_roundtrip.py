@@ -137,7 +137,8 @@ def register_text(rule_list: list[dict[str, Any]], timezone: str, lifetime: str)
 @given(
     rule_list=st.lists(rules(), min_size=1, max_size=3),
     timezone=st.sampled_from(["Europe/Paris", "UTC", "America/Montreal", "Pacific/Noumea"]),
-    lifetime=period_texts(),
+    # a cookie living 'immediately' is refused by the model (it is never kept)
+    lifetime=period_texts().filter(lambda text: not text[1].is_zero),
 )
 def test_generated_register_round_trips(
     rule_list: list[dict[str, Any]], timezone: str, lifetime: tuple[str, Duration]

@@ -112,7 +112,7 @@ def test_controller_columns_follow_article_30_1() -> None:
     assert invoicing[15].splitlines() == [
         "Invoices and Stripe reference id: deleted 10 years after the deletion of the account. "
         "Reference: Article L. 123-22, paragraph 2, of the French Commercial Code.",
-        "Billing name, email and address: anonymised 5 years after the deletion of the account.",
+        "Billing name, email and address: anonymized 5 years after the deletion of the account.",
     ]
 
 

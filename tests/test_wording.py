@@ -135,7 +135,7 @@ RETENTION = [
     pytest.param(
         {"after": "5 years after contract_ended", "action": "anonymize"},
         "anonymisation 5~ans après la fin de la relation contractuelle.",
-        "anonymised 5 years after the end of the contractual relationship.",
+        "anonymized 5 years after the end of the contractual relationship.",
         id="anonymize",
     ),
     pytest.param(
@@ -179,7 +179,7 @@ RETENTION = [
         {"keep_last": {"count": 1, "per": PER_DEVICE}, "action": "anonymize"},
         "seul le dernier enregistrement par appareil est conservé^; au-delà, les données sont "
         "anonymisées.",
-        "only the last record per device is kept; beyond that, the data is anonymised.",
+        "only the last record per device is kept; beyond that, the data is anonymized.",
         id="count cap of one, anonymized",
     ),
     pytest.param(
@@ -222,7 +222,7 @@ MERGED = [
                 ("identity", "contact"),
                 "effacement dès la réinitialisation de l’appareil^; à défaut, anonymisation "
                 "6~mois après la suppression du compte.",
-                "deleted immediately upon the reset of the device; failing that, anonymised "
+                "deleted immediately upon the reset of the device; failing that, anonymized "
                 "6 months after the deletion of the account.",
             )
         ],

@@ -51,12 +51,18 @@ def policy(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="File to write; standard output if omitted."
     ),
+    draft: bool = typer.Option(
+        False, "--draft", help="Generate even when the lint finds errors, marked as a draft."
+    ),
 ) -> None:
-    """Generate the privacy policy from the register."""
+    """Generate the privacy policy from the register (refused while the lint finds errors)."""
     from registre.documents import DocumentError, render_policy
+    from registre.documents.gate import check_publishable
     from registre.register.loader import load_register
 
-    text = render_policy(load_register(path), lang.value, fmt.value)
+    register = load_register(path)
+    errors = check_publishable(register, path, "policy", draft=draft)
+    text = render_policy(register, lang.value, fmt.value, draft=bool(errors))
     if output is None:
         sys.stdout.write(text)
         return
@@ -97,12 +103,17 @@ def ropa(
         "--connect",
         help="Name each client we act for as a processor, read from the tenants table.",
     ),
+    draft: bool = typer.Option(
+        False, "--draft", help="Export even when the lint finds errors, marked as a draft."
+    ),
 ) -> None:
-    """Export the Art. 30 record of processing activities (CNIL register model)."""
+    """Export the Art. 30 record of processing activities (refused while the lint finds errors)."""
     from registre.documents import write_ropa
+    from registre.documents.gate import DRAFT_MARK, check_publishable, mark_xlsx_draft
     from registre.register.loader import load_register
 
     register = load_register(path)
+    errors = check_publishable(register, path, "Art. 30 record", draft=draft)
     language = lang.value if lang is not None else register.policy.languages[0]
     clients = None
     if connect:
@@ -118,5 +129,10 @@ def ropa(
         separator=separator.value,
         clients=clients,
     )
+    if errors:
+        for file in written:
+            if file.suffix == ".xlsx":
+                mark_xlsx_draft(file, language)
+        out.print(f"{DRAFT_MARK['en']} ({len(errors)} lint errors)")
     for file in written:
         out.print(f"wrote {file}")

@@ -179,18 +179,29 @@ class SectionDiffer(Differ):
                 continue
             if before == cookie:
                 continue
-            wider = cookie.lifetime.approx_days() > before.lifetime.approx_days() or (
-                before.needs_consent and not cookie.needs_consent
+            # A lifetime no longer stated (not_stated) may be any length: count it as wider.
+            days = [c.lifetime.approx_days() if c.lifetime else None for c in (cookie, before)]
+            wider = (
+                days[0] is None
+                or (days[1] is not None and days[0] > days[1])
+                or (before.needs_consent and not cookie.needs_consent)
             )
             consent_fr = "soumis à consentement" if cookie.needs_consent else "sans consentement"
             consent_en = "needs consent" if cookie.needs_consent else "set without consent"
+            life_fr = (
+                f"dure désormais {duration(cookie.lifetime, 'fr')}"
+                if cookie.lifetime
+                else "n’a plus de durée de vie précisée"
+            )
+            life_en = (
+                f"now lives {cookie.lifetime}" if cookie.lifetime else "has no stated lifetime"
+            )
             self.add(
                 ChangeKind.cookie_changed,
                 wider,
                 at,
-                f"Le cookie {cookie.name} dure désormais "
-                f"{duration(cookie.lifetime, 'fr')} ({consent_fr}).",
-                f"Cookie {cookie.name} now lives {cookie.lifetime} ({consent_en}).",
+                f"Le cookie {cookie.name} {life_fr} ({consent_fr}).",
+                f"Cookie {cookie.name} {life_en} ({consent_en}).",
             )
         for cookie_id, cookie in old.items():
             if cookie_id not in new:

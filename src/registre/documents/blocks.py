@@ -7,6 +7,7 @@ what keeps the Markdown and HTML versions saying the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,7 +36,23 @@ class Code:
 
 
 Inline = str | Link | Strong | Code
-Line = tuple[Inline, ...]
+Sources = str | Iterable[str]
+
+
+class Line(tuple[Inline, ...]):
+    """A line of inline parts, with the register fields it says: its ``src``.
+
+    Every sentence of a policy must come from the register; a line records the dotted paths
+    of the fields it was written from (``rights.response_deadline``,
+    ``activities.signup.purpose``) so a test can trace each sentence back to the file.
+    """
+
+    src: tuple[str, ...]
+
+    def __new__(cls, parts: Iterable[Inline], src: Sources = ()) -> Line:
+        made = super().__new__(cls, parts)
+        made.src = (src,) if isinstance(src, str) else tuple(src)
+        return made
 
 
 @dataclass(frozen=True)
@@ -65,10 +82,13 @@ Block = Para | Bullets | Table
 
 @dataclass
 class Section:
+    """A titled part of a document; ``src`` names the field its title comes from, if any."""
+
     title: str
     level: Literal[2, 3]
     blocks: list[Block] = field(default_factory=list)
     anchor: str = ""
+    src: tuple[str, ...] = ()
 
 
 @dataclass
@@ -79,11 +99,13 @@ class Document:
     intro: list[Block]
     toc_label: str
     sections: list[Section]
+    draft: bool = False
+    other_language: Link | None = None
 
 
-def line(*parts: Inline | None) -> Line:
-    """A line of inline parts, skipping the empty ones."""
-    return tuple(part for part in parts if part)
+def line(*parts: Inline | None, src: Sources = ()) -> Line:
+    """A line of inline parts, skipping the empty ones, written from the fields ``src``."""
+    return Line((part for part in parts if part), src)
 
 
 def email_link(address: str) -> Link:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registre.documents.blocks import Para, line
-from registre.documents.typography import NBSP, a, colon, de, upper_first
+from registre.documents.blocks import Para, Sources, line
+from registre.documents.typography import NBSP, a, colon, de, lower_first, upper_first
 from registre.documents.wording import country_name, pick, recipient_kind_name
 from registre.register.model import (
     ControllerRef,
@@ -30,9 +30,14 @@ class Namer:
     def say(self, fr: str, en: str) -> str:
         return pick(self.lang, fr, en)
 
-    def para(self, fr: str, en: str) -> Para:
-        """A paragraph of our own wording."""
-        return Para(line(self.say(fr, en)))
+    def para(self, fr: str, en: str, src: Sources) -> Para:
+        """A paragraph of our own wording, saying what the register fields ``src`` hold."""
+        return Para(line(self.say(fr, en), src=src))
+
+    def org(self) -> str:
+        """The organization's name as it reads inside a sentence, with its article if any."""
+        org = self.register.organization
+        return self.text(org.name_in_text) if org.name_in_text is not None else org.name
 
     def text(self, value: Text) -> str:
         return value.get(self.lang)
@@ -47,16 +52,25 @@ class Namer:
     def subject(self, subject_id: str) -> str:
         return self.text(self.register.subjects[subject_id].name)
 
-    def category(self, category_id: str) -> str:
+    def category(self, category_id: str, *, described: bool = False) -> str:
+        """A category's name; with ``described``, followed by its description in brackets."""
         category = self.register.data_category(category_id)
         name = self.text(category.name)
+        if described and category.description is not None:
+            name += f" ({self.text(category.description).strip().rstrip('.')})"
         if category.special:
             name += self.say(" (donnée sensible)", " (special category of data)")
         return name
 
-    def categories(self, category_ids: list[str]) -> str:
-        """Category names joined by semicolons: their names have commas of their own."""
-        return self.say(" ; ", "; ").join(self.category(c) for c in category_ids)
+    def categories(
+        self, category_ids: list[str], *, described: bool = False, lower: bool = False
+    ) -> str:
+        """Category names joined by semicolons: their names have commas of their own.
+
+        With ``lower``, each name starts in lower case, as the items of a list after a colon.
+        """
+        names = [self.category(c, described=described) for c in category_ids]
+        return self.say(" ; ", "; ").join(lower_first(n) if lower else n for n in names)
 
     def activity(self, activity_id: str) -> str:
         return self.text(self.register.activities[activity_id].name)
@@ -80,7 +94,9 @@ class Namer:
         """A name quoted inside a sentence: « Facturation » / “Invoicing”."""
         return self.say(f"«{NBSP}{name}{NBSP}»", f"“{name}”")
 
-    def country(self, code: str) -> str:
+    def country(self, code: str | None) -> str:
+        if code is None:
+            return self.say("non précisé", "not stated")
         return country_name(code, self.lang)
 
     def address(self, address: PostalAddress) -> str:

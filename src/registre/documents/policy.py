@@ -7,37 +7,40 @@ is written in the ``sections_*`` modules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Literal
 
 import jinja2
+from markupsafe import Markup, escape
 
 from registre._exceptions import DocumentError
 from registre.documents import sections_about, sections_rights, sections_sharing
-from registre.documents.blocks import Document, Section
+from registre.documents.blocks import Block, Document, Link, Section
 from registre.documents.naming import Namer
 from registre.documents.typography import de, markdown_escape, typeset
-from registre.documents.wording import date
+from registre.documents.wording import date, pick
 from registre.register.model import Lang, Register
 
 Format = Literal["md", "html"]
 FORMATS: tuple[Format, ...] = ("md", "html")
 
-SECTIONS: tuple[Callable[[Namer], list[Section]], ...] = (
-    sections_about.who_we_are,
-    sections_about.what_we_collect,
-    sections_about.purposes,
-    sections_about.retention,
-    sections_sharing.recipients,
-    sections_sharing.transfers,
-    sections_sharing.security,
-    sections_rights.cookies,
-    sections_rights.rights,
-    sections_rights.consent,
-    sections_rights.automated_decisions,
-    sections_rights.requirements,
-    sections_rights.changes,
+# Each part of the policy with its anchor: stable across versions and languages, so a link to
+# « #retention » from a letter or an email still lands on the right place next year.
+SECTIONS: tuple[tuple[str, Callable[[Namer], list[Section]]], ...] = (
+    ("who-we-are", sections_about.who_we_are),
+    ("data", sections_about.what_we_collect),
+    ("purposes", sections_about.purposes),
+    ("retention", sections_about.retention),
+    ("recipients", sections_sharing.recipients),
+    ("transfers", sections_sharing.transfers),
+    ("security", sections_sharing.security),
+    ("cookies", sections_rights.cookies),
+    ("rights", sections_rights.rights),
+    ("consent", sections_rights.consent),
+    ("automated-decisions", sections_rights.automated_decisions),
+    ("changes", sections_rights.changes),
 )
 
 
@@ -53,42 +56,70 @@ def check_language(register: Register, lang: str) -> Lang:
     return lang
 
 
-def build_policy(register: Register, lang: Lang) -> Document:
-    """The policy as blocks, before any format is chosen."""
+def build_policy(register: Register, lang: Lang, *, draft: bool = False) -> Document:
+    """The policy as blocks, before any format is chosen; ``draft`` marks every page as one."""
     n = Namer(register, check_language(register, lang))
-    org = register.organization
-    sections = [section for build in SECTIONS for section in build(n)]
-    for number, section in enumerate(s for s in sections if s.level == 2):
-        section.anchor = f"section-{number + 1}"
+    sections: list[Section] = []
+    for anchor, build in SECTIONS:
+        built = build(n)
+        for section in built:
+            if section.level == 2:
+                section.anchor = anchor
+                anchor = f"{anchor}-{len(sections)}"  # a second h2 from one builder
+        sections += built
     version = n.say(
         f"Version {register.policy.version}, en vigueur à compter du "
         f"{date(register.policy.date, lang)}.",
         f"Version {register.policy.version}, effective {date(register.policy.date, lang)}.",
     )
-    intro = [
+    name = n.org()
+    intro: list[Block] = [
         n.para(
-            f"Cette politique explique quelles données personnelles {org.name} traite, pourquoi, "
+            f"Cette politique explique quelles données personnelles {name} traite, pourquoi, "
             "combien de temps elles sont conservées, à qui elles sont communiquées et comment "
             "exercer vos droits.",
-            f"This policy explains which personal data {org.name} processes, why, how long it is "
+            f"This policy explains which personal data {name} processes, why, how long it is "
             "kept, who receives it and how to exercise your rights.",
+            "activities",
         )
     ]
     return Document(
         lang=lang,
-        title=n.say(f"Politique de confidentialité {de(org.name)}", f"{org.name} privacy policy"),
+        title=n.say(
+            f"Politique de confidentialité {de(name)}",
+            f"{register.organization.name} privacy policy",
+        ),
         subtitle=version,
-        intro=list(intro),
+        intro=intro,
         toc_label=n.say("Sommaire", "Contents"),
         sections=sections,
+        draft=draft,
+        other_language=_other_language(register, lang),
     )
 
 
-def render_policy(register: Register, lang: Lang = "fr", fmt: Format = "md") -> str:
-    """The complete privacy policy as Markdown (``md``) or standalone HTML (``html``)."""
+def _other_language(register: Register, lang: Lang) -> Link | None:
+    """The link to this policy in its other language, when the register says where it is."""
+    urls = register.policy.published_at
+    other: Lang = "en" if lang == "fr" else "fr"
+    if urls is None or other not in register.policy.languages:
+        return None
+    url = getattr(urls, other)
+    if url is None:
+        return None
+    return Link(pick(lang, "English version", "Version française"), url)
+
+
+def render_policy(
+    register: Register, lang: Lang = "fr", fmt: Format = "md", *, draft: bool = False
+) -> str:
+    """The complete privacy policy as Markdown (``md``) or standalone HTML (``html``).
+
+    ``draft`` marks every page as a draft, for a register whose lint still has errors.
+    """
     if fmt not in FORMATS:
         raise DocumentError(f"unknown policy format {fmt!r}", hint="use md or html")
-    document = build_policy(register, lang)
+    document = build_policy(register, lang, draft=draft)
     template = _environment(fmt).get_template(f"policy.{fmt}.j2")
     return template.render(doc=document).rstrip("\n") + "\n"
 
@@ -109,5 +140,16 @@ def _environment(fmt: Format) -> jinja2.Environment:
             "\n", " "
         )
     else:
-        env.filters["t"] = lambda text, lang: typeset(str(text), lang)
+        env.filters["t"] = _html_text
     return env
+
+
+def _html_text(text: object, lang: Lang) -> Markup:
+    """Typeset and escaped text, with French ordinals in superscript (« 1<sup>er</sup> »)."""
+    safe = str(escape(typeset(str(text), lang)))
+    if lang == "fr":
+        safe = _ORDINAL.sub(r"\1<sup>er</sup>", safe)
+    return Markup(safe)
+
+
+_ORDINAL = re.compile(r"\b(1)er\b")

@@ -104,14 +104,14 @@ def event_name(register: Register, event_id: str, lang: Lang) -> str:
 def _action(action: Action, lang: Lang) -> str:
     """« effacement » / 'deleted': a noun in French, so that nothing has to agree."""
     if action is Action.anonymize:
-        return pick(lang, "anonymisation", "anonymised")
+        return pick(lang, "anonymisation", "anonymized")
     return pick(lang, "effacement", "deleted")
 
 
 def _participle(action: Action, lang: Lang) -> str:
     """The participle, for « les données sont … » (feminine plural)."""
     if action is Action.anonymize:
-        return pick(lang, "anonymisées", "anonymised")
+        return pick(lang, "anonymisées", "anonymized")
     return pick(lang, "supprimées", "deleted")
 
 

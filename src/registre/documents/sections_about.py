@@ -1,4 +1,8 @@
-"""Policy sections about us and the data: who we are, what we collect, why, for how long."""
+"""Policy sections about us and the data: who we are, what we collect, why, for how long.
+
+Each line records the register fields it says (``src``): a sentence with none would be a
+promise the organization never made.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from registre.documents.blocks import (
     Block,
     Bullets,
     Inline,
+    Line,
     Para,
     Section,
     Strong,
@@ -17,11 +22,12 @@ from registre.documents.blocks import (
 )
 from registre.documents.naming import Namer
 from registre.documents.retention import describe_rules, retention_lines
-from registre.documents.typography import NNBSP, sentence, upper_first
+from registre.documents.typography import NNBSP, lower_first, sentence, upper_first
 from registre.documents.wording import (
     REGISTRATION_KINDS,
     legal_basis_name,
     pick,
+    requirement_phrase,
     role_name,
     source_name,
     special_condition_name,
@@ -33,8 +39,12 @@ from registre.register.taxonomy import Action, LegalBasis, Role
 def who_we_are(n: Namer) -> list[Section]:
     org = n.register.organization
     facts = [
-        line(n.label("Dénomination", "Name"), _name_and_form(n)),
-        line(n.label("Siège", "Registered office"), n.address(org.address)),
+        line(n.label("Dénomination", "Name"), _name_and_form(n), src="organization.name"),
+        line(
+            n.label("Siège", "Registered office"),
+            n.address(org.address),
+            src="organization.address",
+        ),
     ]
     if org.registration is not None:
         reg = org.registration
@@ -42,12 +52,24 @@ def who_we_are(n: Namer) -> list[Section]:
         number = f"{kind} {_grouped(reg.kind, reg.number)}"
         if reg.registry:
             number += f" ({reg.registry})"
-        facts.append(line(n.label("Immatriculation", "Registration"), number))
+        facts.append(
+            line(
+                n.label("Immatriculation", "Registration"), number, src="organization.registration"
+            )
+        )
     if org.website:
-        facts.append(line(n.label("Site web", "Website"), url_link(org.website)))
+        facts.append(
+            line(n.label("Site web", "Website"), url_link(org.website), src="organization.website")
+        )
+    if org.phone:
+        facts.append(line(n.label("Téléphone", "Phone"), org.phone, src="organization.phone"))
     if org.representative:
         facts.append(
-            line(n.label("Représentant légal", "Legal representative"), org.representative)
+            line(
+                n.label("Représentant légal", "Legal representative"),
+                org.representative,
+                src="organization.representative",
+            )
         )
     if org.dpo is not None:
         dpo = org.dpo
@@ -60,7 +82,7 @@ def who_we_are(n: Namer) -> list[Section]:
             parts.append(email_link(dpo.email))
         if dpo.phone:
             parts.append((", " if dpo.email else "") + dpo.phone)
-        facts.append(line(*parts))
+        facts.append(line(*parts, src="organization.dpo"))
     main = Section(n.say("Qui sommes-nous ?", "Who we are"), 2, [Bullets(tuple(facts))])
     return [main, Section(n.say("Nos rôles", "Our roles"), 3, _roles(n))]
 
@@ -93,6 +115,10 @@ def _roles(n: Namer) -> list[Block]:
                 "sommes donc responsables :",
                 "We decide why and how the data is processed in the following activities, so we "
                 "are their controller:",
+                [
+                    f"activities.{i}.role" if _role_set(a) else f"activities.{i}"
+                    for i, a in groups[Role.controller]
+                ],
             )
         )
         blocks.append(_names(n, groups[Role.controller]))
@@ -104,6 +130,8 @@ def _roles(n: Namer) -> list[Block]:
             )
         for activities in by_controller.values():
             ref = activities[0][1].controller
+            src = [f"activities.{i}.role" for i, _ in activities]
+            src += [f"activities.{i}.controller" for i, a in activities if a.controller]
             if role is Role.processor:
                 intro = n.say(
                     f"Pour les traitements suivants, nous agissons en tant que sous-traitant, sur "
@@ -118,22 +146,16 @@ def _roles(n: Namer) -> list[Block]:
                     f"We are joint controllers, with {n.controller(ref)}, of the following "
                     "activities:",
                 )
-            blocks += [Para(line(intro)), _names(n, activities)]
-    if Role.processor in groups:
-        blocks.append(
-            n.para(
-                "Si vos données sont traitées dans ce cadre, adressez de préférence vos demandes "
-                "au responsable du traitement ; nous lui transmettons celles que nous recevons et "
-                "l’aidons à y répondre.",
-                "If your data is processed in this context, please address your requests to the "
-                "controller; we forward to it any request we receive and help it answer.",
-            )
-        )
+            blocks += [Para(line(intro, src=src)), _names(n, activities)]
     return blocks
 
 
+def _role_set(activity: ProcessingActivity) -> bool:
+    return "role" in activity.model_fields_set
+
+
 def _names(n: Namer, activities: list[tuple[str, ProcessingActivity]]) -> Bullets:
-    return Bullets(tuple(line(n.text(activity.name)) for _, activity in activities))
+    return Bullets(tuple(line(n.text(a.name), src=f"activities.{i}.name") for i, a in activities))
 
 
 def what_we_collect(n: Namer) -> list[Section]:
@@ -147,26 +169,37 @@ def what_we_collect(n: Namer) -> list[Section]:
                     "traitements indiqués.",
                     "Depending on who you are, we process the following data, in the "
                     "activities shown.",
+                    "activities",
                 )
             ],
         )
     ]
-    for subject_id in n.register.subjects:
+    for subject_id, subject in n.register.subjects.items():
         items = [
             line(
                 Strong(n.text(activity.name)),
                 n.colon(),
-                sentence(n.categories(activity.data_of(subject_id))),
+                sentence(n.categories(activity.data_of(subject_id), described=True, lower=True)),
+                src=(f"activities.{activity_id}.name", f"activities.{activity_id}.data"),
             )
-            for activity in n.register.activities.values()
+            for activity_id, activity in n.register.activities.items()
             if subject_id in activity.subjects
         ]
         if items:
             blocks: list[Block] = [Bullets(tuple(items))]
-            description = n.register.subjects[subject_id].description
-            if description is not None:
-                blocks.insert(0, Para(line(sentence(n.text(description)))))
-            sections.append(Section(n.subject(subject_id), 3, list(blocks)))
+            if subject.description is not None:
+                blocks.insert(
+                    0,
+                    Para(
+                        line(
+                            sentence(n.text(subject.description)),
+                            src=f"subjects.{subject_id}.description",
+                        )
+                    ),
+                )
+            sections.append(
+                Section(n.subject(subject_id), 3, list(blocks), src=(f"subjects.{subject_id}",))
+            )
     return sections
 
 
@@ -177,30 +210,34 @@ def purposes(n: Namer) -> list[Section]:
             2,
             [
                 n.para(
-                    "Chaque traitement a une finalité précise et repose sur l’une des bases "
-                    "légales prévues par l’article 6 du RGPD.",
-                    "Each activity has a specific purpose and relies on one of the legal "
-                    "bases set out in Article 6 GDPR.",
+                    "Pour chaque traitement, voici sa finalité, sa base légale (article 6 du "
+                    "RGPD) et ce que la politique en dit d’autre.",
+                    "For each activity, here is its purpose, its legal basis (Article 6 GDPR) "
+                    "and what else the policy says about it.",
+                    "activities",
                 )
             ],
         )
     ]
-    for activity in n.register.activities.values():
-        bases = [upper_first(legal_basis_name(b, n.lang)) for b in activity.legal_basis]
-        facts = [
+    for activity_id, activity in n.register.activities.items():
+        at = f"activities.{activity_id}"
+        bases = [legal_basis_name(b, n.lang) for b in activity.legal_basis]
+        facts: list[Line] = [
             line(
                 n.label(
                     "Base légale" if len(bases) == 1 else "Bases légales",
                     "Legal basis" if len(bases) == 1 else "Legal bases",
                 ),
                 sentence(n.say(" ; ", "; ").join(bases)),
+                src=f"{at}.legal_basis",
             )
         ]
         if LegalBasis.legitimate_interests in activity.legal_basis and activity.legitimate_interest:
             facts.append(
                 line(
                     n.label("Intérêt légitime poursuivi", "Legitimate interest pursued"),
-                    sentence(n.text(activity.legitimate_interest)),
+                    sentence(lower_first(n.text(activity.legitimate_interest))),
+                    src=f"{at}.legitimate_interest",
                 )
             )
         if activity.special_condition is not None:
@@ -211,39 +248,68 @@ def purposes(n: Namer) -> list[Section]:
                         "Condition for special categories of data",
                     ),
                     sentence(special_condition_name(activity.special_condition, n.lang)),
+                    src=f"{at}.special_condition",
                 )
             )
         facts.append(
             line(
                 n.label("Personnes concernées", "People concerned"),
-                sentence(n.say(" ; ", "; ").join(n.subject(s) for s in activity.subjects)),
+                sentence(
+                    n.say(" ; ", "; ").join(lower_first(n.subject(s)) for s in activity.subjects)
+                ),
+                src=f"{at}.subjects",
             )
         )
-        sources = []
-        for source in activity.sources:
-            name = upper_first(source_name(source.kind, n.lang))
-            if source.detail:
-                name += f" ({n.text(source.detail).rstrip().rstrip('.')})"
-            sources.append(name)
+        # The person is the usual source, but a policy that does not say so must not be made
+        # to: the line is written only from the register's own 'sources'.
+        if "sources" in activity.model_fields_set:
+            sources = []
+            for source in activity.sources:
+                name = source_name(source.kind, n.lang)
+                if source.detail:
+                    name += f" ({n.text(source.detail).rstrip().rstrip('.')})"
+                sources.append(name)
+            facts.append(
+                line(
+                    n.label("Origine des données", "Source of the data"),
+                    sentence(n.say(" ; ", "; ").join(sources)),
+                    src=f"{at}.sources",
+                )
+            )
+        if activity.requirement is not None:
+            # Art. 13(2)(e), for this activity.
+            facts.append(
+                line(
+                    n.label("Fourniture des données", "Providing the data"),
+                    requirement_phrase(activity.requirement.kind, n.lang),
+                    " ",
+                    sentence(n.text(activity.requirement.consequence)),
+                    src=f"{at}.requirement",
+                )
+            )
         facts.append(
             line(
-                n.label("Origine des données", "Source of the data"),
-                sentence(upper_first(n.say(" ; ", "; ").join(sources))),
+                n.label("Notre rôle", "Our role"),
+                sentence(_role(n, activity)),
+                src=f"{at}.role" if _role_set(activity) else at,
             )
         )
-        facts.append(line(n.label("Notre rôle", "Our role"), sentence(_role(n, activity))))
         sections.append(
             Section(
                 n.text(activity.name),
                 3,
-                [Para(line(sentence(n.text(activity.purpose)))), Bullets(tuple(facts))],
+                [
+                    Para(line(sentence(n.text(activity.purpose)), src=f"{at}.purpose")),
+                    Bullets(tuple(facts)),
+                ],
+                src=(f"{at}.name",),
             )
         )
     return sections
 
 
 def _role(n: Namer, activity: ProcessingActivity) -> str:
-    name = upper_first(role_name(activity.role, n.lang))
+    name = role_name(activity.role, n.lang)
     if activity.role is Role.processor:
         return f"{name} {n.on_behalf_of(activity.controller)}"
     if activity.role is Role.joint_controller:
@@ -255,11 +321,11 @@ def retention(n: Namer) -> list[Section]:
     rules = n.register.rules()
     intro: list[Block] = [
         n.para(
-            "Nous ne conservons vos données que le temps nécessaire aux finalités pour lesquelles "
-            "elles sont traitées. À l’échéance, elles sont effacées ou anonymisées, selon ce "
-            "qui est indiqué ci-dessous.",
-            "We keep your data only as long as the purposes it is processed for require. When that "
-            "time is up, it is deleted or anonymised, as shown below.",
+            "Vos données sont conservées pendant les durées indiquées ci-dessous, pour chaque "
+            "traitement ; à l’échéance, elles sont effacées ou anonymisées, comme indiqué.",
+            "Your data is kept for the periods shown below, for each activity; when that time "
+            "is up, it is deleted or anonymized, as shown.",
+            [f"activities.{a}.retention.{r}" for a, r, _ in rules] or "activities",
         )
     ]
     sections = [
@@ -273,35 +339,57 @@ def retention(n: Namer) -> list[Section]:
         items = []
         for entry in retention_lines(n.register, activity_id):
             parts: list[Inline] = [
-                Strong(n.categories(list(entry.categories))),
+                Strong(upper_first(n.categories(list(entry.categories), lower=True))),
                 n.colon(),
                 describe_rules(n.register, list(entry.rules), n.lang),
             ]
             reasons = [n.text(r.reason) for r in entry.rules if r.reason is not None]
             references = [n.text(r.reference) for r in entry.rules if r.reference is not None]
             for reason in dict.fromkeys(reasons):
-                parts.append(" " + n.label("Motif", "Reason") + sentence(reason))
+                parts.append(" " + n.label("Motif", "Reason") + sentence(lower_first(reason)))
             for reference in dict.fromkeys(references):
-                parts.append(" " + n.label("Référence", "Reference") + sentence(reference))
-            items.append(line(*parts))
+                parts.append(
+                    " " + n.label("Référence", "Reference") + sentence(lower_first(reference))
+                )
+            ids = [
+                f"activities.{activity_id}.retention.{rid}"
+                for rid, rule in activity.retention.items()
+                if any(rule is r for r in entry.rules)
+            ]
+            items.append(line(*parts, src=ids))
         if not items:
+            # Art. 13(2)(a) requires the period: its absence is said (and the lint reports it).
             items.append(
                 line(
                     n.say(
                         "Aucune durée de conservation n’est encore définie pour ce traitement.",
                         "No retention period is defined for this activity yet.",
-                    )
+                    ),
+                    src=f"activities.{activity_id}",
                 )
             )
-        sections.append(Section(n.text(activity.name), 3, [Bullets(tuple(items))]))
-    if any(rule.action is Action.anonymize for _, _, rule in rules):
+        sections.append(
+            Section(
+                n.text(activity.name),
+                3,
+                [Bullets(tuple(items))],
+                src=(f"activities.{activity_id}.name",),
+            )
+        )
+    anonymized = [
+        f"activities.{a}.retention.{r}.action"
+        for a, r, rule in rules
+        if rule.action is Action.anonymize
+    ]
+    if anonymized:
         intro.append(
             n.para(
                 "Anonymiser des données, c’est supprimer de façon irréversible tout ce qui permet "
                 "de vous identifier : les données anonymisées ne sont plus des données "
                 "personnelles.",
-                "Anonymising data means irreversibly removing everything that could identify you: "
-                "anonymised data is no longer personal data.",
+                "Anonymizing data means irreversibly removing everything that could identify you: "
+                "anonymized data is no longer personal data.",
+                anonymized,
             )
         )
     return sections

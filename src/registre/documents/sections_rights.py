@@ -1,8 +1,14 @@
-"""Policy sections about the person's choices: cookies, rights, consent, automated decisions."""
+"""Policy sections about the person's choices: cookies, rights, consent, automated decisions.
+
+As everywhere in the policy, each line names the register fields it says; a default of the
+format (the one-month deadline, the CNIL, the rights usually offered) is never printed unless
+the register states it.
+"""
 
 from __future__ import annotations
 
 from registre.documents.blocks import (
+    Block,
     Bullets,
     Code,
     Line,
@@ -20,11 +26,10 @@ from registre.documents.wording import (
     and_list,
     cookie_category_name,
     duration,
-    requirement_phrase,
     right_description,
 )
 from registre.register.model import Authority, RightsChannels
-from registre.register.taxonomy import LegalBasis, Right, Role
+from registre.register.taxonomy import LegalBasis, Role
 
 # The consent section points at the cookie table by these words.
 COOKIES_TITLE = ("Cookies et traceurs", "Cookies and trackers")
@@ -41,25 +46,49 @@ def cookies(n: Namer) -> list[Section]:
         return []
     rows = tuple(
         (
-            line(Code(c.name)),
-            line(c.provider),
-            line(upper_first(cookie_category_name(c.category, n.lang))),
-            line(sentence(n.text(c.purpose))),
-            line(duration(c.lifetime, n.lang)),
+            line(Code(c.name), src=f"cookies.{cid}.name"),
+            line(c.provider, src=f"cookies.{cid}.provider"),
             line(
-                n.say(*CONSENT_REQUIRED) if c.needs_consent else n.say("Non requis", "Not required")
+                upper_first(cookie_category_name(c.category, n.lang)),
+                src=f"cookies.{cid}.category",
+            ),
+            line(sentence(n.text(c.purpose)), src=f"cookies.{cid}.purpose"),
+            line(
+                duration(c.lifetime, n.lang)
+                if c.lifetime is not None
+                else n.say("Non précisée", "Not stated"),
+                src=f"cookies.{cid}.lifetime",
+            ),
+            line(
+                n.say(*CONSENT_REQUIRED)
+                if c.needs_consent
+                else n.say("Non requis", "Not required"),
+                src=f"cookies.{cid}.consent_required"
+                if c.consent_required is not None
+                else f"cookies.{cid}.category",
             ),
         )
-        for c in reg.cookies.values()
+        for cid, c in reg.cookies.items()
     )
-    blocks: list[Para | Bullets | Table] = [
+    consented = [f"cookies.{cid}" for cid, c in reg.cookies.items() if c.needs_consent]
+    blocks: list[Block] = [
         n.para(
-            "Nous utilisons les cookies et traceurs suivants. Ceux pour lesquels le consentement "
-            "est requis ne sont déposés qu’avec votre accord, que vous pouvez retirer à tout "
-            "moment.",
-            "We use the following cookies and trackers. Those that require consent are set only "
-            "if you agree, and you can withdraw that agreement at any time.",
-        ),
+            "Nous utilisons les cookies et traceurs suivants.",
+            "We use the following cookies and trackers.",
+            "cookies",
+        )
+    ]
+    if consented:
+        blocks.append(
+            n.para(
+                "Ceux pour lesquels le consentement est requis ne sont déposés qu’avec votre "
+                "accord, que vous pouvez retirer à tout moment.",
+                "Those that require consent are set only if you agree, and you can withdraw "
+                "that agreement at any time.",
+                consented,
+            )
+        )
+    blocks.append(
         Table(
             n.say("Cookies et traceurs", "Cookies and trackers"),
             (
@@ -71,30 +100,58 @@ def cookies(n: Namer) -> list[Section]:
                 n.say("Consentement", "Consent"),
             ),
             rows,
-        ),
-    ]
+        )
+    )
+    settings = reg.rights.cookie_settings
+    if settings is not None:
+        blocks.append(
+            Para(
+                line(
+                    n.say(
+                        "Pour retirer votre consentement aux cookies ou le modifier à tout "
+                        "moment, rendez-vous sur la page ",
+                        "To withdraw or change your consent to cookies at any time, go to ",
+                    ),
+                    url_link(settings),
+                    ".",
+                    src="rights.cookie_settings",
+                )
+            )
+        )
     return [Section(n.say(*COOKIES_TITLE), 2, blocks)]
 
 
 def rights(n: Namer) -> list[Section]:
     reg = n.register
-    offered = [
-        line(sentence(upper_first(right_description(r, n.lang)))) for r in reg.rights.offered
-    ]
-    main = Section(
-        n.say("Vos droits", "Your rights"),
-        2,
-        [
-            n.para(
-                "Vous disposez des droits suivants sur vos données :",
-                "You have the following rights over your data:",
-            ),
-            Bullets(tuple(offered)),
-        ],
-    )
-
-    how: list[Para | Bullets | Table] = [
-        n.para("Pour exercer vos droits, contactez-nous :", "To exercise your rights, contact us:"),
+    stated = reg.rights.model_fields_set
+    sections: list[Section] = []
+    if "offered" in stated:
+        offered = [
+            line(sentence(upper_first(right_description(r, n.lang))), src="rights.offered")
+            for r in reg.rights.offered
+        ]
+        sections.append(
+            Section(
+                n.say("Vos droits", "Your rights"),
+                2,
+                [
+                    n.para(
+                        "Vous disposez des droits suivants sur vos données :",
+                        "You have the following rights over your data:",
+                        "rights.offered",
+                    ),
+                    Bullets(tuple(offered)),
+                ],
+            )
+        )
+    else:
+        sections.append(Section(n.say("Vos droits", "Your rights"), 2, []))
+    how: list[Block] = [
+        n.para(
+            "Pour exercer vos droits, contactez-nous :",
+            "To exercise your rights, contact us:",
+            "organization.contact",
+        ),
         Bullets(_channels(n, reg.organization.contact)),
     ]
     dpo = reg.organization.dpo
@@ -105,62 +162,105 @@ def rights(n: Namer) -> list[Section]:
         write_to = n.say(
             f"Vous pouvez aussi écrire à {who}, à l’adresse ", f"You can also write to {who}, at "
         )
-        how.append(Para(line(write_to, email_link(dpo.email), ".")))
-    deadline = duration(reg.rights.response_deadline, n.lang, spell=True)
-    extension = duration(reg.rights.extension, n.lang, spell=True)
-    how.append(
-        n.para(
-            f"Nous vous répondons dans un délai {de(deadline)} à compter de la réception de votre "
-            f"demande. Ce délai peut être prolongé {de(extension)} si votre demande est complexe "
-            "ou si nous recevons de nombreuses demandes ; nous vous en informons alors avant la "
-            "fin du premier délai, en vous en indiquant les raisons.",
-            f"We answer within {deadline} of receiving your request. This period may be extended "
-            f"by {extension} if your request is complex or if we receive many requests; we then "
-            "tell you so before the first period ends, and explain why.",
-        )
-    )
-    if reg.rights.identity_proof is not None:
-        how.append(Para(line(sentence(n.text(reg.rights.identity_proof)))))
-    processed_for_others = [
-        n.quoted(n.text(a.name)) for a in reg.activities.values() if a.role is Role.processor
-    ]
-    if processed_for_others:
+        how.append(Para(line(write_to, email_link(dpo.email), ".", src="organization.dpo")))
+    if "response_deadline" in stated:
+        deadline = duration(reg.rights.response_deadline, n.lang, spell=True)
         how.append(
             n.para(
-                f"Pour les traitements que nous réalisons en tant que sous-traitant "
-                f"({and_list(processed_for_others, n.lang)}), nous transmettons votre demande au "
-                "responsable du traitement, qui y répond.",
-                f"For the activities we carry out as a processor "
-                f"({and_list(processed_for_others, n.lang)}), we forward your request to the "
-                "controller, who answers it.",
+                f"Nous vous répondons dans un délai {de(deadline)} à compter de la réception de "
+                "votre demande.",
+                f"We answer within {deadline} of receiving your request.",
+                "rights.response_deadline",
             )
         )
-    sections = [
-        main,
-        Section(n.say("Comment exercer vos droits", "How to exercise your rights"), 3, how),
-    ]
-    sections.append(
-        Section(
-            n.say("Réclamation", "Complaints"),
-            3,
-            _complaint(n, reg.organization.supervisory_authority),
+    if "extension" in stated:
+        extension = reg.rights.extension
+        if extension.is_zero:
+            how.append(
+                n.para(
+                    "Ce délai n’est jamais prolongé.",
+                    "This period is never extended.",
+                    "rights.extension",
+                )
+            )
+        else:
+            words = duration(extension, n.lang, spell=True)
+            how.append(
+                n.para(
+                    f"Ce délai peut être prolongé {de(words)} si votre demande est complexe ou si "
+                    "nous recevons de nombreuses demandes ; nous vous en informons alors avant la "
+                    "fin du premier délai, en vous en indiquant les raisons.",
+                    f"This period may be extended by {words} if your request is complex or if we "
+                    "receive many requests; we then tell you so before the first period ends, "
+                    "and explain why.",
+                    "rights.extension",
+                )
+            )
+    if reg.rights.identity_proof is not None:
+        how.append(
+            Para(line(sentence(n.text(reg.rights.identity_proof)), src="rights.identity_proof"))
         )
+    processed_for_others = [
+        (aid, n.quoted(n.text(a.name)))
+        for aid, a in reg.activities.items()
+        if a.role is Role.processor
+    ]
+    if processed_for_others:
+        names = and_list([name for _, name in processed_for_others], n.lang)
+        how.append(
+            n.para(
+                f"Pour les traitements que nous réalisons en tant que sous-traitant ({names}), "
+                "nous transmettons votre demande au responsable du traitement, qui y répond.",
+                f"For the activities we carry out as a processor ({names}), we forward your "
+                "request to the controller, who answers it.",
+                [f"activities.{aid}.role" for aid, _ in processed_for_others],
+            )
+        )
+    sections.append(
+        Section(n.say("Comment exercer vos droits", "How to exercise your rights"), 3, how)
     )
+    if "supervisory_authority" in reg.organization.model_fields_set:
+        sections.append(
+            Section(
+                n.say("Réclamation", "Complaints"),
+                3,
+                _complaint(n, reg.organization.supervisory_authority),
+            )
+        )
     return sections
 
 
 def _channels(n: Namer, contact: RightsChannels) -> tuple[Line, ...]:
     items: list[Line] = []
     if contact.email:
-        items.append(line(n.label("Par e-mail", "By email"), email_link(contact.email)))
+        items.append(
+            line(
+                n.label("Par e-mail", "By email"),
+                email_link(contact.email),
+                src="organization.contact.email",
+            )
+        )
     if contact.web_form:
-        items.append(line(n.label("En ligne", "Online"), url_link(contact.web_form)))
+        items.append(
+            line(
+                n.label("En ligne", "Online"),
+                url_link(contact.web_form),
+                src="organization.contact.web_form",
+            )
+        )
     if contact.address:
-        items.append(line(n.label("Par courrier", "By post"), n.address(contact.address)))
+        items.append(
+            line(
+                n.label("Par courrier", "By post"),
+                n.address(contact.address),
+                src="organization.contact.address",
+            )
+        )
     return tuple(items)
 
 
-def _complaint(n: Namer, authority: Authority) -> list[Para | Bullets | Table]:
+def _complaint(n: Namer, authority: Authority) -> list[Block]:
+    at = "organization.supervisory_authority"
     name = n.text(authority.name)
     intro = n.say(
         f"Si vous estimez que vos droits ne sont pas respectés, vous pouvez introduire une "
@@ -169,12 +269,12 @@ def _complaint(n: Namer, authority: Authority) -> list[Para | Bullets | Table]:
     )
     ways: list[Line] = []
     if authority.website:
-        ways.append(line(n.label("En ligne", "Online"), url_link(authority.website)))
+        ways.append(line(n.label("En ligne", "Online"), url_link(authority.website), src=at))
     if authority.address:
-        ways.append(line(n.label("Par courrier", "By post"), n.address(authority.address)))
+        ways.append(line(n.label("Par courrier", "By post"), n.address(authority.address), src=at))
     if not ways:
-        return [Para(line(sentence(intro)))]
-    return [Para(line(intro + n.say(" :", ":"))), Bullets(tuple(ways))]
+        return [Para(line(sentence(intro), src=at))]
+    return [Para(line(intro + n.say(" :", ":"), src=at)), Bullets(tuple(ways))]
 
 
 def consent(n: Namer) -> list[Section]:
@@ -182,21 +282,23 @@ def consent(n: Namer) -> list[Section]:
     # As a processor, the consent is the controller's to collect and to withdraw: the rights
     # section already sends people to it.
     based = [
-        n.quoted(n.text(a.name))
-        for a in reg.activities.values()
+        (aid, n.quoted(n.text(a.name)))
+        for aid, a in reg.activities.items()
         if LegalBasis.consent in a.legal_basis and a.role is not Role.processor
     ]
-    with_cookies = any(c.needs_consent for c in reg.cookies.values())
-    if not (based or with_cookies or Right.withdraw_consent in reg.rights.offered):
+    with_cookies = [f"cookies.{cid}" for cid, c in reg.cookies.items() if c.needs_consent]
+    src = [f"activities.{aid}.legal_basis" for aid, _ in based] + with_cookies
+    if not src:
         return []
     withdrawal = reg.rights.consent_withdrawal
-    blocks: list[Para | Bullets | Table] = []
+    blocks: list[Block] = []
     concerned = ""
     if based:
+        names = [name for _, name in based]
         concerned = n.say(
-            "les traitements " if len(based) > 1 else "le traitement ",
-            "the activities " if len(based) > 1 else "the activity ",
-        ) + and_list(based, n.lang)
+            "les traitements " if len(names) > 1 else "le traitement ",
+            "the activities " if len(names) > 1 else "the activity ",
+        ) + and_list(names, n.lang)
     if with_cookies:
         required, title = n.quoted(n.say(*CONSENT_REQUIRED)), n.quoted(n.say(*COOKIES_TITLE))
         cookies = n.say(
@@ -211,48 +313,49 @@ def consent(n: Namer) -> list[Section]:
             if concerned
             else cookies
         )
-    if concerned:
-        blocks.append(
-            n.para(
-                f"Nous vous demandons votre consentement pour {concerned}.",
-                f"We ask for your consent for {concerned}.",
-            )
+    blocks.append(
+        n.para(
+            f"Nous vous demandons votre consentement pour {concerned}.",
+            f"We ask for your consent for {concerned}.",
+            src,
         )
-    # Art. 13(2)(c): consent can be withdrawn at any time, without affecting the processing done
-    # before. The register's text says how; when it also says one of these, ours is left out
-    # rather than said twice. A phrasing missed here only repeats a fact, never drops one.
+    )
+    # Art. 7(3) and 13(2)(c): consent can be withdrawn at any time, without affecting the
+    # processing done before; both follow from the consent the register records. The register's
+    # text says how; when it also says one of these, ours is left out rather than said twice. A
+    # phrasing missed here only repeats a fact, never drops one.
     own = typeset(n.text(withdrawal), n.lang).lower() if withdrawal is not None else ""
     says = n.say("retir", "withdraw") in own and n.say("à tout moment", "at any time") in own
-    said: list[str] = []
     if not says:
-        said.append(
-            n.say(
-                "Lorsqu’un traitement repose sur votre consentement, vous pouvez le retirer à tout "
-                "moment.",
-                "When processing relies on your consent, you can withdraw it at any time.",
+        blocks.append(
+            n.para(
+                "Vous pouvez retirer votre consentement à tout moment.",
+                "You can withdraw your consent at any time.",
+                src,
             )
         )
     if withdrawal is not None:
-        said.append(sentence(n.text(withdrawal)))
+        blocks.append(Para(line(sentence(n.text(withdrawal)), src="rights.consent_withdrawal")))
     if n.say("licéité", "lawful") not in own:
-        said.append(
-            n.say(
+        blocks.append(
+            n.para(
                 "Le retrait de votre consentement ne remet pas en cause la licéité du traitement "
                 "effectué avant celui-ci.",
                 "Withdrawing your consent does not affect the lawfulness of the processing "
                 "carried out before.",
+                src,
             )
         )
-    blocks.append(Para(line(" ".join(said))))
     return [Section(n.say("Retrait de votre consentement", "Withdrawing your consent"), 2, blocks)]
 
 
 def automated_decisions(n: Namer) -> list[Section]:
     items: list[Line] = []
-    for activity in n.register.activities.values():
+    for activity_id, activity in n.register.activities.items():
         decision = activity.automated_decision
         if decision is None:
             continue
+        at = f"activities.{activity_id}.automated_decision"
         parts: list[str | Strong] = [
             Strong(n.text(activity.name)),
             n.colon(),
@@ -263,28 +366,20 @@ def automated_decisions(n: Namer) -> list[Section]:
         if decision.significance is not None:
             parts.append(
                 " "
-                + n.label("Conséquences pour vous", "What it means for you")
+                + n.label("Importance et conséquences pour vous", "Significance and consequences")
                 + sentence(n.text(decision.significance))
             )
-        items.append(line(*parts))
-    title = n.say("Décisions automatisées", "Automated decision-making")
-    if not items:
-        return [
-            Section(
-                title,
-                2,
-                [
-                    n.para(
-                        "Nous ne prenons aucune décision fondée exclusivement sur un traitement "
-                        "automatisé, profilage compris, qui produirait des effets juridiques vous "
-                        "concernant ou vous affecterait de manière significative.",
-                        "We make no decision based solely on automated processing, including "
-                        "profiling, that would produce legal effects concerning you or similarly "
-                        "significantly affect you.",
-                    )
-                ],
+        if decision.safeguards is not None:
+            parts.append(
+                " "
+                + n.label("Vos garanties", "Your safeguards")
+                + sentence(n.text(decision.safeguards))
             )
-        ]
+        items.append(line(*parts, src=at))
+    if not items:
+        # Silence is not a promise: « we make no automated decision » is said by no field.
+        return []
+    title = n.say("Décisions automatisées", "Automated decision-making")
     return [
         Section(
             title,
@@ -293,6 +388,7 @@ def automated_decisions(n: Namer) -> list[Section]:
                 n.para(
                     "Certains traitements comportent une prise de décision automatisée :",
                     "Some activities involve automated decision-making:",
+                    [src for item in items for src in item.src],
                 ),
                 Bullets(tuple(items)),
             ],
@@ -300,39 +396,17 @@ def automated_decisions(n: Namer) -> list[Section]:
     ]
 
 
-def requirements(n: Namer) -> list[Section]:
-    items = [
-        line(
-            Strong(n.text(a.name)),
-            n.colon(),
-            upper_first(requirement_phrase(a.requirement.kind, n.lang)),
-            " ",
-            sentence(n.text(a.requirement.consequence)),
-        )
-        for a in n.register.activities.values()
-        if a.requirement is not None
-    ]
-    if not items:
-        return []
-    return [
-        Section(
-            n.say("Êtes-vous obligé de fournir vos données ?", "Do you have to provide your data?"),
-            2,
-            [Bullets(tuple(items))],
-        )
-    ]
-
-
 def changes(n: Namer) -> list[Section]:
     policy = n.register.policy
-    blocks: list[Para | Bullets | Table] = []
+    blocks: list[Block] = []
     if policy.changes is not None:
-        blocks.append(Para(line(sentence(n.text(policy.changes)))))
+        blocks.append(Para(line(sentence(n.text(policy.changes)), src="policy.changes")))
     if policy.notify_changes_by_email:
         blocks.append(
             n.para(
                 "Si une modification affecte vos droits, nous vous en informons par e-mail.",
                 "If a change affects your rights, we tell you by email.",
+                "policy.notify_changes_by_email",
             )
         )
     if policy.applies_to_data_collected_under == "version_at_collection":
@@ -342,13 +416,9 @@ def changes(n: Namer) -> list[Section]:
                 "au moment de leur collecte.",
                 "Your data is processed under the version of this policy in force when it was "
                 "collected.",
+                "policy.applies_to_data_collected_under",
             )
         )
     if not blocks:
-        blocks.append(
-            n.para(
-                "Nous publions toute nouvelle version de cette politique sur cette page.",
-                "We publish every new version of this policy on this page.",
-            )
-        )
+        return []
     return [Section(n.say("Modifications de cette politique", "Changes to this policy"), 2, blocks)]

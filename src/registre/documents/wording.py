@@ -31,7 +31,9 @@ from registre.register.taxonomy import (
     SpecialCondition,
 )
 
-# British English: dates read "1 September 2026", as in the rest of Europe.
+# English is written in American spelling (anonymize, organization, defense) throughout the
+# documents, one variant as the issue asks; dates keep the European order of en_GB ("1
+# September 2026"), which is a matter of format, not of spelling, and is what EU readers expect.
 LOCALES: dict[Lang, str] = {"fr": "fr_FR", "en": "en_GB"}
 
 Pair = tuple[str, str]
@@ -129,10 +131,13 @@ LEGAL_BASES: dict[LegalBasis, tuple[Pair, Pair]] = {
         ("6.1.f", "6(1)(f)"),
     ),
 }
+NOT_STATED_BASIS: Pair = ("non précisée", "not stated")
 
 
 def legal_basis_name(basis: LegalBasis, lang: Lang, *, article: bool = True) -> str:
     """'exécution d’un contrat (article 6.1.b du RGPD)' / 'performance of a contract (...)'."""
+    if basis is LegalBasis.not_stated:
+        return pick(lang, *NOT_STATED_BASIS)
     (fr, en), (fr_art, en_art) = LEGAL_BASES[basis]
     name = pick(lang, fr, en)
     if not article:
@@ -165,7 +170,7 @@ SPECIAL_CONDITIONS: dict[SpecialCondition, tuple[str, str, str]] = {
     ),
     SpecialCondition.legal_claims: (
         "constatation, exercice ou défense d’un droit en justice",
-        "establishment, exercise or defence of legal claims",
+        "establishment, exercise or defense of legal claims",
         "f",
     ),
     SpecialCondition.substantial_public_interest: (
@@ -287,23 +292,15 @@ def cookie_category_name(category: CookieCategory, lang: Lang) -> str:
     return pick(lang, *COOKIE_CATEGORIES[category])
 
 
+# Read after « Fourniture des données : » / "Providing the data: " (Art. 13(2)(e)).
 REQUIREMENTS: dict[str, Pair] = {
-    "statutory": (
-        "la fourniture de ces données est imposée par la loi.",
-        "providing this data is required by law.",
-    ),
-    "contractual": (
-        "la fourniture de ces données est une obligation contractuelle.",
-        "providing this data is a contractual requirement.",
-    ),
+    "statutory": ("imposée par la loi.", "required by law."),
+    "contractual": ("obligation contractuelle.", "a contractual requirement."),
     "contract_prerequisite": (
-        "la fourniture de ces données conditionne la conclusion du contrat.",
-        "providing this data is necessary to enter into the contract.",
+        "nécessaire à la conclusion du contrat.",
+        "necessary to enter into the contract.",
     ),
-    "optional": (
-        "la fourniture de ces données est facultative.",
-        "providing this data is optional.",
-    ),
+    "optional": ("facultative.", "optional."),
 }
 
 
@@ -361,7 +358,7 @@ RIGHTS: dict[Right, Pair] = {
         "droit de définir des directives sur le sort de vos données après votre décès "
         "(article 85 de la loi Informatique et Libertés)",
         "right to give instructions on what happens to your data after your death "
-        "(Article 85 of the French Data Protection Act)",
+        "(Article 85 of the French Data Protection Act, the loi Informatique et Libertés)",
     ),
 }
 

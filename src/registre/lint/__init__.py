@@ -20,6 +20,7 @@ from registre.lint.cookies import check_cookies
 from registre.lint.finding import Finding, Loc
 from registre.lint.retention import check_retention
 from registre.lint.rights import check_automated_decisions, check_consent, check_rights
+from registre.lint.statements import check_statements
 from registre.lint.transfers import check_transfers
 from registre.register.model import Register
 
@@ -35,6 +36,7 @@ CHECKS = (
     check_breaches,
     check_processors,
     check_security,
+    check_statements,
 )
 
 __all__ = ["RULES", "Finding", "Loc", "Rule", "Severity", "lint"]

@@ -384,6 +384,79 @@ _RULES = [
         "The policy would name a recipient that receives no data. Add it to the 'recipients' of "
         "the activities that share data with it, or remove it.",
     ),
+    # -- what the policy must state ---------------------------------------------------------------
+    Rule(
+        "STM001",
+        E,
+        "Legal basis not stated",
+        "GDPR Art. 6(1), 13(1)(c) and 30(1)(b)",
+        "The register says 'not_stated' where the policy names no legal basis. Every activity "
+        "needs one: name it in 'legal_basis'.",
+    ),
+    Rule(
+        "STM002",
+        W,
+        "Processor's country not stated",
+        "GDPR Art. 13(1)(f) and 44",
+        "Without the country, nobody can tell whether the data leaves the EEA. Give the "
+        "processor's 'country'.",
+    ),
+    Rule(
+        "STM003",
+        W,
+        "Cookie lifetime not stated",
+        "loi Informatique et Libertés Art. 82; CNIL recommendation on cookies (2020), Art. 2",
+        "People are told how long each tracker lives. Give the cookie's 'lifetime'.",
+    ),
+    Rule(
+        "STM004",
+        E,
+        "No supervisory authority named",
+        "GDPR Art. 13(2)(d) and 77",
+        "The policy tells people they may complain to a supervisory authority, and which. Add "
+        "'supervisory_authority: cnil' under 'organization', or the authority's details.",
+    ),
+    Rule(
+        "STM005",
+        E,
+        "No rights listed",
+        "GDPR Art. 13(2)(b)",
+        "The policy lists the rights people have. List them in 'rights.offered'.",
+    ),
+    Rule(
+        "STM006",
+        E,
+        "Data sent outside the place the policy promises",
+        "GDPR Art. 5(1)(a) and 13(1)(f)",
+        "'organization.data_stays_in' promises that data stays in a place, and a processor, "
+        "recipient or host of the register is elsewhere (or nowhere stated). Correct one or the "
+        "other.",
+    ),
+    Rule(
+        "STM007",
+        W,
+        "Automated decision without its consequences or safeguards",
+        "GDPR Art. 13(2)(f) and 22(3)",
+        "People are told the significance and envisaged consequences of an automated decision, "
+        "and how to obtain human intervention, express their view and contest it. Fill in "
+        "'significance' and 'safeguards'.",
+    ),
+    Rule(
+        "STM008",
+        N,
+        "French policy without post-mortem directives",
+        "loi Informatique et Libertés Art. 85",
+        "In France, people may give directives on what happens to their data after their "
+        "death, and a policy tells them so. Add 'post_mortem' to 'rights.offered'.",
+    ),
+    Rule(
+        "STM009",
+        W,
+        "No way given to withdraw cookie consent",
+        "GDPR Art. 7(3); CNIL guidelines on cookies (2020), Art. 2",
+        "Withdrawing consent must be as easy as giving it. Give the URL of the cookie settings "
+        "in 'rights.cookie_settings'.",
+    ),
     # -- security -------------------------------------------------------------------------------
     Rule(
         "SEC001",

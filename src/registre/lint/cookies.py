@@ -15,7 +15,7 @@ THIRTEEN_MONTHS = Duration(13, "months")
 def check_cookies(register: Register) -> Iterator[Finding]:
     for cookie_id, cookie in register.cookies.items():
         at = ("cookies", cookie_id)
-        if longer_than(cookie.lifetime, THIRTEEN_MONTHS):
+        if cookie.lifetime is not None and longer_than(cookie.lifetime, THIRTEEN_MONTHS):
             yield finding(
                 "CKE001",
                 (*at, "lifetime"),

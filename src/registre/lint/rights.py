@@ -24,6 +24,7 @@ BASES = {
     LegalBasis.vital_interests: "vital interests",
     LegalBasis.public_task: "a task in the public interest",
     LegalBasis.legitimate_interests: "legitimate interests",
+    LegalBasis.not_stated: "a basis not stated",
 }
 ONE_MONTH = Duration(1, "months")
 TWO_MONTHS = Duration(2, "months")

@@ -97,6 +97,14 @@ def _check_country(value: str) -> str:
 Country = Annotated[str, BeforeValidator(_upper), AfterValidator(_check_country)]
 
 
+NOT_STATED = "not_stated"
+"""What a register writes where the organization's policy is silent: the lint sees the silence."""
+
+
+def _not_stated_as_none(value: Any) -> Any:
+    return None if value == NOT_STATED else value
+
+
 def _listify(value: Any) -> Any:
     return [value] if isinstance(value, str | dict) else value
 
@@ -201,6 +209,11 @@ class Hosting(Strict):
 class Organization(Strict):
     name: str
     """Legal name of the organization."""
+    name_in_text: Text | None = None
+    """The name as it reads inside a sentence, with its article when it takes one:
+    {fr: l'Agence nationale des titres sécurisés, en: the French National Agency for Secure
+    Documents}; the legal name by default.
+    """
     legal_form: Text | None = None
     """The legal form in each language, such as {fr: SAS au capital de 20 000 euros, en: SAS with a
     share capital of EUR 20,000}; the policy leaves it out when the name already ends with it.
@@ -220,9 +233,23 @@ class Organization(Strict):
     contact: RightsChannels
     """Channels to exercise rights: email, postal address, web form."""
     supervisory_authority: Authority = CNIL
-    """The authority people can complain to; the CNIL by default."""
+    """The authority people can complain to: 'cnil', or {name, website, address}. The policy
+    names it only when the register does (the lint reports a register that does not).
+    """
     hosting: list[Hosting] = Field(default_factory=list)
     """Where data is hosted: a list of country codes or {country, provider}."""
+    data_stays_in: Literal["EEA"] | Country | None = None
+    """A promise that no data leaves a place: 'EEA' (the European Economic Area) or a country
+    code such as FR; the policy says it, and the lint reports any processor, recipient or host
+    outside it. Left out, the policy says nothing about where data stays.
+    """
+
+    @field_validator("supervisory_authority", mode="before")
+    @classmethod
+    def _authority_short_form(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == "cnil":
+            return CNIL
+        return value
 
     @field_validator("hosting", mode="before")
     @classmethod
@@ -243,6 +270,9 @@ class Policy(Strict):
     """IANA time zone in which retention periods and deadlines are counted."""
     changes: Text | None = None
     """How people are told about changes to the policy."""
+    published_at: Text | None = None
+    """The URL of the policy in each language, such as {fr: https://example.fr/confidentialite,
+    en: https://example.fr/en/privacy}; each version links to the other."""
     notify_changes_by_email: bool = False
     """True when people are emailed about changes that affect their rights."""
     applies_to_data_collected_under: Literal["current", "version_at_collection"] = "current"
@@ -313,8 +343,10 @@ class Processor(Strict):
     """Legal name of the processor."""
     service: Text
     """The service it renders."""
-    country: Country
-    """Where it processes the data (ISO code); outside the EEA makes it a transfer."""
+    country: Annotated[Country | None, BeforeValidator(_not_stated_as_none)]
+    """Where it processes the data (ISO code), or not_stated when the policy does not say;
+    outside the EEA makes it a transfer.
+    """
     transfer: Transfer | None = None
     """The safeguard for a transfer outside the EEA."""
     dpa: str | None = None
@@ -322,7 +354,7 @@ class Processor(Strict):
 
     @property
     def outside_eea(self) -> bool:
-        return self.country not in EEA
+        return self.country is not None and self.country not in EEA
 
 
 class Recipient(Strict):
@@ -456,6 +488,9 @@ class AutomatedDecision(Strict):
     """The logic involved (Art. 13(2)(f))."""
     significance: Text | None = None
     """Its significance and consequences for the person."""
+    safeguards: Text | None = None
+    """The safeguards of Art. 22(3): how to obtain human intervention, express one's point of
+    view and contest the decision."""
 
 
 class Requirement(Strict):
@@ -584,10 +619,20 @@ class Cookie(Strict):
     """essential, preferences, statistics or marketing."""
     purpose: Text
     """What it is for."""
-    lifetime: DurationField
-    """How long it lives, such as '13 months'."""
+    lifetime: Annotated[DurationField | None, BeforeValidator(_not_stated_as_none)]
+    """How long it lives, such as '13 months', or not_stated when the policy does not say."""
     consent_required: bool | None = None
     """Defaults to False for essential cookies and True for every other category."""
+
+    @field_validator("lifetime")
+    @classmethod
+    def _lives(cls, value: Duration | None) -> Duration | None:
+        if value is not None and value.is_zero:
+            raise ValueError(
+                "a cookie that lives 'immediately' is never kept: give how long it lives, such "
+                "as '13 months', or write not_stated when the policy does not say"
+            )
+        return value
 
     @property
     def needs_consent(self) -> bool:
@@ -608,16 +653,39 @@ class Rights(Strict):
         ]
     )
     """Rights offered: access, rectification, erasure, restriction, portability, objection,
-    withdraw_consent, automated_decision, post_mortem.
+    withdraw_consent, automated_decision, post_mortem. The policy lists them only when the
+    register does.
     """
     response_deadline: DurationField = Duration(1, "months")
-    """Time to answer a request; one month under Art. 12(3)."""
+    """Time to answer a request; one month under Art. 12(3). The policy states it only when the
+    register does."""
     extension: DurationField = Duration(2, "months")
-    """How much the deadline can be extended (two months under Art. 12(3))."""
+    """How much the deadline can be extended (two months under Art. 12(3)), or 'none' when the
+    policy promises no extension. The policy states it only when the register does."""
+
+    @field_validator("offered")
+    @classmethod
+    def _some_rights(cls, value: list[Right]) -> list[Right]:
+        if not value:
+            raise ValueError(
+                "'offered' lists no right, but people always have some (Art. 15 to 22): list "
+                "them, such as [access, rectification, erasure, restriction, objection]"
+            )
+        return value
+
+    @field_validator("response_deadline")
+    @classmethod
+    def _takes_time(cls, value: Duration) -> Duration:
+        if value.is_zero:
+            raise ValueError("a response deadline of 'immediately' cannot be met: give a period")
+        return value
+
     identity_proof: Text | None = None
     """How identity is checked when in doubt."""
     consent_withdrawal: Text | None = None
     """How to withdraw consent (a link, a setting, an address)."""
+    cookie_settings: str | None = None
+    """The URL of the page where people change or withdraw their consent to cookies."""
     signed_by: Text | None = None
     """The role that signs the letters answering requests, such as {fr: La déléguée à la
     protection des données, en: The Data Protection Officer}; else the organization's team.
@@ -640,7 +708,8 @@ class Rights(Strict):
 
 class Breaches(Strict):
     authority_notification_hours: int = Field(72, gt=0, le=8760)  # a year: past it, a typo
-    """Hours to notify the authority of a breach (Art. 33: 72)."""
+    """Hours to notify the authority of a breach (Art. 33: 72). The policy states the breach
+    promise only when the register has a 'breaches' section."""
     notify_clients: bool = True
     """True when clients (as controllers) are told of breaches."""
     notify_subjects_when_high_risk: bool = True

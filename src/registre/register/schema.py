@@ -37,6 +37,10 @@ def _add_short_forms(defs: dict[str, Any]) -> None:
     }
     rule = defs["RetentionRule"]["properties"]
     rule["after"] = _either({"$ref": "#/$defs/Clock"}, rule["after"])
+    organization = defs["Organization"]["properties"]
+    organization["supervisory_authority"] = _either(
+        {"const": "cnil"}, organization["supervisory_authority"]
+    )
     hosting = defs["Organization"]["properties"]["hosting"]
     hosting["items"] = {"anyOf": [{"type": "string", "pattern": "^[A-Za-z]{2}$"}, hosting["items"]]}
 

@@ -93,6 +93,9 @@ class LegalBasis(StrEnum):
     vital_interests = "vital_interests"
     public_task = "public_task"
     legitimate_interests = "legitimate_interests"
+    not_stated = "not_stated"
+    """The policy names no basis: the register says so instead of inventing one; the lint reports it
+    (Art. 13(1)(c))."""
 
 
 class SpecialCondition(StrEnum):
@@ -216,6 +219,7 @@ CNIL_CATEGORIES: dict[str, CnilCategory] = {
 # EEA member states (EU 27 + Iceland, Liechtenstein, Norway), ISO 3166-1 alpha-2.
 EEA = frozenset(
     (
+        "EU",  # a place given only as "in the European Union" (a host, a processor)
         "AT",
         "BE",
         "BG",

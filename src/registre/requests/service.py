@@ -281,7 +281,8 @@ class SubjectRequests:
         if request_kind is RequestKind.objection:
             options["chosen_at_execution"] = not options.get("activities")
             options["activities"] = self._objection_activities(options.get("activities"))
-        elif request_kind is RequestKind.restriction:
+        elif request_kind in (RequestKind.restriction, RequestKind.erasure):
+            # an erasure names activities when it enforces a withdrawal of consent
             if options.get("activities"):
                 options["activities"] = self.known_activities(options["activities"])
         elif options.get("activities"):
@@ -403,6 +404,11 @@ class SubjectRequests:
             lifecycle.check_transition(request.id, request.state, "extend")
             if not reason.strip():
                 raise RequestError("an extension needs its reason", hint="--reason TEXT")
+            if self.register.rights.extension.is_zero:
+                raise RequestError(
+                    "the register promises answers with no extension (rights.extension: none)",
+                    hint="answer within the first period, or change the register and the policy",
+                )
             current = self._deadline(request.starts, extended=request.extended)
             lifecycle.check_extension(request.id, self.today(), current)
             due = self._deadline(request.starts, extended=True)
