@@ -30,10 +30,10 @@ if _typing.TYPE_CHECKING:
         StateError,
         StoreError,
     )
-    from registre.diff import Change, diff_registers
+    from registre.diff import Change, ChangeKind, diff_registers
     from registre.documents import describe_retention, render_policy, write_ropa
     from registre.durations import Duration
-    from registre.lint import Finding, lint
+    from registre.lint import Finding, Severity, lint
     from registre.register.loader import load_register
     from registre.register.model import ProcessingActivity, Register, RetentionRule
     from registre.requests import (
@@ -55,7 +55,7 @@ if _typing.TYPE_CHECKING:
         sweep,
     )
     from registre.state import EngineState, open_state
-    from registre.stores import check_mapping
+    from registre.stores import MappingProblem, check_mapping
     from registre.stores.connect import connect
 
 # Imported on first use (PEP 562), not with the package: `registre --help` would otherwise wait
@@ -73,12 +73,14 @@ _EXPORTS = {
     "StateError": "registre._exceptions",
     "StoreError": "registre._exceptions",
     "Change": "registre.diff",
+    "ChangeKind": "registre.diff",
     "diff_registers": "registre.diff",
     "describe_retention": "registre.documents",
     "render_policy": "registre.documents",
     "write_ropa": "registre.documents",
     "Duration": "registre.durations",
     "Finding": "registre.lint",
+    "Severity": "registre.lint",
     "lint": "registre.lint",
     "load_register": "registre.register.loader",
     "ProcessingActivity": "registre.register.model",
@@ -100,6 +102,7 @@ _EXPORTS = {
     "sweep": "registre.retention",
     "EngineState": "registre.state",
     "open_state": "registre.state",
+    "MappingProblem": "registre.stores",
     "check_mapping": "registre.stores",
     "connect": "registre.stores",
 }
@@ -137,12 +140,14 @@ __version__ = "0.1.0"
 __all__ = [
     "AuditError",
     "Change",
+    "ChangeKind",
     "DocumentError",
     "Duration",
     "EngineState",
     "ErasureStepError",
     "Finding",
     "MappingError",
+    "MappingProblem",
     "Plan",
     "PlannedRule",
     "PlannedStore",
@@ -155,6 +160,7 @@ __all__ = [
     "RequestKind",
     "RequestState",
     "RetentionRule",
+    "Severity",
     "StateError",
     "StoreError",
     "SubjectRequest",
