@@ -11,6 +11,7 @@ One tree, rooted in :class:`RegistreError`, so a caller can catch broadly or nar
     ├── AuditError               the audit trail failed verification
     ├── RequestError             a data-subject request cannot move to the asked state
     ├── BreachError              a breach cannot be recorded, assessed or notified as asked
+    ├── ConsentError             a consent cannot be recorded, withdrawn or a link verified
     └── DocumentError            a policy or register export cannot be produced or written
 
 Every exception carries the context that caused it. They are translated for people only at the
@@ -103,3 +104,7 @@ class DocumentError(RegistreError):
 
 class BreachError(RegistreError):
     """A personal data breach cannot be recorded, assessed, scoped or notified as asked."""
+
+
+class ConsentError(RegistreError):
+    """A consent decision cannot be recorded or withdrawn, or an unsubscribe link is not valid."""
