@@ -38,7 +38,17 @@ def demo_data(
     from registre.register.loader import load_register
     from registre.stores.connect import masked, open_engine
 
-    demo = load_app(example)
+    try:
+        demo = load_app(example)
+    except ModuleNotFoundError as missing:
+        if missing.name != "faker":
+            raise
+        from registre._exceptions import RegistreError
+
+        raise RegistreError(
+            "demo-data needs Faker to make up its people, and Faker is not installed",
+            hint="install it with registre's demo extra: pip install 'registre[demo]'",
+        ) from None
     demo.profile(profile)  # an unknown profile is refused before the database is touched
     register_path = example / "register.yaml"
     register = load_register(register_path) if register_path.is_file() else None
