@@ -19,10 +19,6 @@ for dir in examples/*/; do
     echo "   these findings are deliberate: the example keeps the gaps of the policy it was written"
     echo "   from (the comments at the top of $register say which; docs/lint.md explains each code)"
   fi
-  if [ "$name" != online-shop ]; then
-    echo "   these findings are deliberate: the example keeps the gaps of the policy it was written"
-    echo "   from (the comments at the top of $register say which; docs/lint.md explains each code)"
-  fi
   # The examples written from the seeds keep their seeds' flaws on purpose: the policy and the
   # Art. 30 record of a register whose lint finds errors are refused, so they are made as drafts,
   # marked as such on every page.
