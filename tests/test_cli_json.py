@@ -139,3 +139,30 @@ def test_a_url_without_driver_reaches_the_server(cli: Cli, backend: str) -> None
     # a report names the store only once its database answered
     report = json.loads(out)
     assert code == 1 and report["stores"][0]["store"] == "shop", err
+
+
+def test_audit_verify_json_for_monitoring(cli: Cli, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from registre.state import open_state
+
+    state_url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    with open_state(state_url) as state:
+        state.audit.append("test.one", details={"n": 1})
+        state.audit.append("test.two", details={"n": 2})
+    code, out, _ = cli("audit", "verify", "--state-url", state_url, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["intact"] is True and report["entries"] == 2
+    kept = report["head"]
+    code, out, _ = cli(
+        "audit", "verify", "--state-url", state_url, "--json", "--expect-head", kept[:32]
+    )
+    assert code == 0 and json.loads(out)["appended_since"] == 0
+
+    engine = sa.create_engine(state_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE registre_audit_entry SET action = 'x' WHERE seq = 1"))
+    engine.dispose()
+    code, out, _ = cli("audit", "verify", "--state-url", state_url, "--json")
+    report = json.loads(out)
+    assert code == 1 and report["intact"] is False and report["problems"]

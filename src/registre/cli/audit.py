@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -90,6 +90,15 @@ def verify(
     ] = None,
     state_url: StateUrl = None,
     register_path: StateRegister = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object: intact, entries, head, problems, protections, and "
+            "with --expect-head the entry it is and the entries appended since; the exit code "
+            "is the same.",
+        ),
+    ] = False,
 ) -> None:
     """Check that no audit entry was altered, reordered, inserted or removed, and that every
     legal hold, restriction and objection of the state matches its audit entries."""
@@ -100,6 +109,8 @@ def verify(
         protections = state.protections.problems(trail=False)
         head = state.audit.head()
         published = _published_seq(state, expected, head) if expected and not problems else None
+    if as_json:
+        _verify_json(problems, protections, head, expected, published)
     if problems:
         for problem in problems:
             out.print(escape(str(problem)))
@@ -132,6 +143,31 @@ def verify(
             f"the head you kept, {expected}, is entry {published}; "
             f"{since} {'entry' if since == 1 else 'entries'} appended since"
         )
+
+
+def _verify_json(
+    problems: list[Any],
+    protections: list[Any],
+    head: tuple[int, str] | None,
+    expected: str | None,
+    published: int | None,
+) -> None:
+    """What ``audit verify`` says, as one JSON object for monitoring; exits 1 unless intact."""
+    count, head_hash = head if head is not None else (0, "")
+    rewound = expected is not None and published is None and not problems
+    report: dict[str, Any] = {
+        "intact": not (problems or protections or rewound),
+        "entries": count,
+        "head": head_hash,
+        "problems": [str(problem) for problem in problems],
+        "protections": [str(found) for found in protections],
+    }
+    if expected is not None:
+        report["expected_head"] = expected
+        report["expected_entry"] = published
+        report["appended_since"] = None if published is None else count - published
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    raise typer.Exit(0 if report["intact"] else EXIT_PROBLEMS)
 
 
 def _head_prefix(text: str) -> str:
