@@ -56,7 +56,18 @@ def check(
         activities = _count(counts["activities"], "processing activity", "processing activities")
         rules = _count(counts["retention_rules"], "retention rule", "retention rules")
         out.print(f"{path}: OK ({activities}, {rules})")
-    report: dict[str, Any] = {"path": str(path), "ok": True, **counts, "problems": []}
+    from registre.documents.promises import stated_promises
+
+    promises = stated_promises(register)
+    if not as_json:
+        out.print("  the policy states: " + "; ".join(promises))
+    report: dict[str, Any] = {
+        "path": str(path),
+        "ok": True,
+        **counts,
+        "promises": promises,
+        "problems": [],
+    }
     if connect:
         try:
             report["stores"] = _check_stores(path, register, url, store, quiet=as_json)

@@ -99,7 +99,8 @@ class Document:
     intro: list[Block]
     toc_label: str
     sections: list[Section]
-    draft: bool = False
+    draft: str = ""
+    """The draft mark printed on every page, or empty for a document to publish."""
     other_language: Link | None = None
 
 

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from registre._exceptions import DocumentError
 from registre.documents import sections_about, sections_rights, sections_sharing
 from registre.documents.blocks import Block, Document, Link, Section
+from registre.documents.gate import DRAFT_MARK
 from registre.documents.naming import Namer
 from registre.documents.typography import de, markdown_escape, typeset
 from registre.documents.wording import date, pick
@@ -93,7 +94,7 @@ def build_policy(register: Register, lang: Lang, *, draft: bool = False) -> Docu
         intro=intro,
         toc_label=n.say("Sommaire", "Contents"),
         sections=sections,
-        draft=draft,
+        draft=DRAFT_MARK[lang] if draft else "",
         other_language=_other_language(register, lang),
     )
 
@@ -141,15 +142,21 @@ def _environment(fmt: Format) -> jinja2.Environment:
         )
     else:
         env.filters["t"] = _html_text
+        env.filters["plain"] = lambda text, lang: typeset(str(text), lang)  # titles, attributes
     return env
 
 
 def _html_text(text: object, lang: Lang) -> Markup:
-    """Typeset and escaped text, with French ordinals in superscript (« 1<sup>er</sup> »)."""
-    safe = str(escape(typeset(str(text), lang)))
+    """Typeset and escaped text, with French ordinals in superscript (« 1<sup>er</sup> »).
+
+    A hyphenated word (« e-mail », « vous-même », « L. 123-22 ») is kept on one line: a
+    browser may break after its hyphen, which reads as a hyphenation that is not one.
+    """
+    safe = _HYPHENATED.sub(r'<span class="nw">\g<0></span>', str(escape(typeset(str(text), lang))))
     if lang == "fr":
         safe = _ORDINAL.sub(r"\1<sup>er</sup>", safe)
     return Markup(safe)
 
 
 _ORDINAL = re.compile(r"\b(1)er\b")
+_HYPHENATED = re.compile(r"\b\w+(?:[-\u2011]\w+)+\b")

@@ -109,15 +109,20 @@ def _processors(n: Namer, used: list[str]) -> Section:
             for a in reg.activities.values()
             if a.role is Role.processor and any(p in a.recipients for p in for_clients)
         ]
+        companies = and_list([reg.processors[p].name for p in for_clients], n.lang)
+        one = len(for_clients) == 1
+        sub_fr = "est un sous-traitant ultérieur" if one else "sont des sous-traitants ultérieurs"
         blocks.append(
             n.para(
                 f"Pour les traitements que nous réalisons nous-mêmes en tant que sous-traitant "
-                f"({and_list(names, n.lang)}), ces sociétés sont des sous-traitants ultérieurs : "
-                "elles traitent les données pour le compte de notre client, qui en est le "
-                "responsable.",
+                f"({and_list(names, n.lang)}), {companies} {sub_fr} : "
+                "ils traitent les données pour le compte de notre client, qui en est le "
+                "responsable, et non pour le nôtre.",
                 f"For the activities we carry out ourselves as a processor "
-                f"({and_list(names, n.lang)}), these companies are sub-processors: they process "
-                "the data on behalf of our client, who is its controller.",
+                f"({and_list(names, n.lang)}), {companies} "
+                f"{'is a sub-processor' if one else 'are sub-processors'}: "
+                "they process the data on behalf of our client, who is its controller, not on "
+                "ours.",
                 [f"processors.{p}" for p in for_clients]
                 + [
                     f"activities.{aid}.role"
@@ -215,12 +220,23 @@ def transfers(n: Namer) -> list[Section]:
         )
         blocks.append(Bullets(tuple(ourselves)))
     if rows:
+        unprotected = [at for at, s in safeguards if s is None or s in NO_SAFEGUARD]
         blocks.append(
             n.para(
                 "Les destinataires suivants traitent vos données en dehors de l’Espace économique "
-                "européen (EEE), avec la garantie indiquée pour chacun.",
+                "européen (EEE). "
+                + (
+                    "Pour certains d’entre eux, aucune garantie valable n’encadre ce transfert."
+                    if unprotected
+                    else "Chaque transfert repose sur la garantie indiquée."
+                ),
                 "The following recipients process your data outside the European Economic Area "
-                "(EEA), with the safeguard shown for each.",
+                "(EEA). "
+                + (
+                    "For some of them, no valid safeguard covers the transfer."
+                    if unprotected
+                    else "Each transfer relies on the safeguard shown."
+                ),
                 [at for at, _ in safeguards],
             )
         )
