@@ -68,9 +68,21 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/api/v1/tokens"): MANAGE,
     ("POST", "/api/v1/tokens"): MANAGE,
     ("DELETE", "/api/v1/tokens/{token_id}"): MANAGE,
+    # jobs, sweeps on demand, the one-time download links mailed to people
+    ("GET", "/api/v1/jobs"): READ,
+    ("GET", "/api/v1/jobs/{job_id}"): READ,
+    ("POST", "/api/v1/sweeps"): WORK,
+    ("GET", "/api/v1/public/downloads/{token}"): EVERYONE,
 }
 
-EXAMPLES = {"request_id": "r-00000000", "hold_id": "999", "name": "nobody", "token_id": "999"}
+EXAMPLES = {
+    "request_id": "r-00000000",
+    "hold_id": "999",
+    "name": "nobody",
+    "token_id": "999",
+    "job_id": "j-000000000000",
+    "token": "no-such-link",
+}
 
 
 @pytest.fixture(scope="module")

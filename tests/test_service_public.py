@@ -9,6 +9,7 @@ it: ``public`` for the person, ``token:NAME`` for the operator's tool.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,18 @@ def mailing(shop_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[
         running.close()
 
 
+def wait_for_job(
+    client: TestClient, headers: dict[str, str], job_id: str, seconds: float = 30
+) -> dict[str, Any]:
+    """The job once it is done or failed (the in-process workers run it)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        job: dict[str, Any] = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+        if job["state"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.05)
+
+
 def file(client: TestClient, email: str = CAMILLE, **more: Any) -> dict[str, Any]:
     response = client.post(
         "/api/v1/public/requests", json={"kind": "access", "email": email, **more}
@@ -79,10 +92,13 @@ def test_filed_verified_by_the_emailed_code_then_executed(mailing: Any) -> None:
     shown = client.get(f"/api/v1/requests/{request_id}", headers=operator).json()
     assert shown["identity_method"].startswith(f"one-time code sent by email to {CAMILLE}")
     executed = client.post(f"/api/v1/requests/{request_id}/execute", headers=operator)
-    assert executed.status_code == 200, executed.text
-    assert executed.json()["state"] == "done"
-    assert Path(executed.json()["result"]["export"]).is_file()
-    assert Path(executed.json()["result"]["letter"]).is_file()
+    assert executed.status_code == 202, executed.text
+    job = wait_for_job(client, operator, executed.json()["job"]["id"])
+    assert job["state"] == "done", job
+    done = client.get(f"/api/v1/requests/{request_id}", headers=operator).json()
+    assert done["state"] == "done"
+    assert Path(done["result"]["export"]).is_file()
+    assert Path(done["result"]["letter"]).is_file()
 
     trail = client.get(f"/api/v1/audit?request_id={request_id}", headers=operator).json()
     actors = [(entry["action"], entry["actor"]) for entry in trail["items"]]
@@ -112,6 +128,8 @@ def test_wrong_codes_burn_the_code_then_a_new_one_works(mailing: Any) -> None:
 
     before = len(inbox.messages)
     assert client.post(f"/api/v1/public/requests/{request_id}/code").status_code == 200
+    with inbox.arrived:  # the mail is a job: it arrives a moment later
+        inbox.arrived.wait_for(lambda: len(inbox.messages) == before + 1, timeout=10)
     assert len(inbox.messages) == before + 1
     fresh = inbox.code_for(CAMILLE)
     ok = client.post(f"/api/v1/public/requests/{request_id}/verify", json={"code": fresh})
@@ -150,16 +168,33 @@ def test_codes_sent_for_one_request_are_limited(mailing: Any) -> None:
     assert [a.status_code for a in answers] == [200, 200, 429]
 
 
-def test_a_mail_server_down_is_a_503_saying_to_ask_again(shop_url: str, tmp_path: Path) -> None:
+def test_a_mail_server_down_delays_the_code_visibly(shop_url: str, tmp_path: Path) -> None:
     from test_service_fixtures import free_port
 
     running = service_over(
-        shop_url, tmp_path, smtp_host="127.0.0.1", smtp_port=free_port(), mail_from="p@x.example"
+        shop_url,
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        mail_from="p@x.example",
+        jobs_retry_seconds=60,
     )
     try:
         with TestClient(create_app(running), raise_server_exceptions=False) as client:
-            down = client.post("/api/v1/public/requests", json={"kind": "access", "email": CAMILLE})
+            filed = client.post(
+                "/api/v1/public/requests", json={"kind": "access", "email": CAMILLE}
+            )
+            assert filed.status_code == 201, filed.text
+            operator = bearer(running, "operator")
+            for _ in range(100):
+                jobs = client.get("/api/v1/jobs?kind=mail.code", headers=operator).json()
+                if jobs["items"] and jobs["items"][0]["attempts"] and jobs["items"][0]["error"]:
+                    break
+                time.sleep(0.1)
     finally:
         running.close()
-    assert down.status_code == 503 and down.json()["code"] == "unavailable"
-    assert "ask again later" in down.json()["hint"]
+    # the mail waits in the queue for its next attempt, with why; the code is not shown
+    waiting = jobs["items"][0]
+    assert waiting["state"] == "queued" and waiting["attempts"] == 1, waiting
+    assert "did not take the message" in waiting["error"]
+    assert "code" not in waiting["arguments"]

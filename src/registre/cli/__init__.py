@@ -117,6 +117,7 @@ def command() -> Any:
         requests,
         serve,
         users,
+        worker,
     )
     from registre.cli.help import polish
 

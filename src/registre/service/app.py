@@ -25,6 +25,7 @@ from registre.service.routes import (
     enforcement,
     health,
     holds,
+    jobs,
     public,
     register,
     requests,
@@ -41,6 +42,7 @@ ROUTERS = [
     audit.router,
     register.router,
     access.router,
+    jobs.router,
 ]
 
 
@@ -50,6 +52,7 @@ def create_app(settings: ServiceSettings | Service) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        running.jobs.start()  # the worker threads (in-process), the schedules, lost jobs
         yield
         running.close()
 

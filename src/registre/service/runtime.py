@@ -23,6 +23,7 @@ from registre.requests import SubjectRequests
 from registre.service.access import Access, Principal
 from registre.service.codes import OneTimeCodes
 from registre.service.errors import SettingsError
+from registre.service.jobs.backends import Jobs
 from registre.service.mail import Mailer
 from registre.service.settings import ServiceSettings
 from registre.state import EngineState, locate_state, open_state
@@ -41,6 +42,8 @@ class Service:
     started_in: float = 0.0
     notes: list[str] = field(default_factory=list)
     """What works less well with these settings, for the operator starting the service."""
+    jobs: Jobs = field(init=False)
+    """The job queue and its backend (in-process threads or Celery)."""
 
     def desk_for(self, who: Principal) -> SubjectRequests:
         """The desk, acting for ``who``: same finder (its reflected tables), another actor."""
@@ -48,7 +51,14 @@ class Service:
         desk.actor = who.actor
         return desk
 
+    def desk_for_actor(self, actor: str) -> SubjectRequests:
+        """The desk acting for ``actor`` as the audit trail names it (a job runs for its asker)."""
+        desk = copy.copy(self.desk)
+        desk.actor = actor
+        return desk
+
     def close(self) -> None:
+        self.jobs.stop()
         self.state.close()
         for engine in self.engines.values():
             engine.dispose()
@@ -113,6 +123,7 @@ def open_service(settings: ServiceSettings) -> Service:
         mailer=Mailer(settings),
         notes=notes,
     )
+    service.jobs = Jobs(service)
     service.started_in = time.perf_counter() - began
     return service
 

@@ -71,9 +71,63 @@ with warnings.catch_warnings():
         mail_from: str | None = Field(
             None, description="Sender of the mail, such as privacy@example.fr."
         )
-        jobs_backend: Literal["in-process"] = Field(
+        jobs_backend: Literal["in-process", "celery"] = Field(
             "in-process",
-            description="in-process: work runs inside the API call (Celery comes later).",
+            description="in-process (a thread pool inside registre serve) or celery (registre "
+            "worker processes behind jobs_broker_url).",
+        )
+        jobs_broker_url: str | None = Field(
+            None,
+            description="Celery's broker, such as redis://127.0.0.1:6379/0 or "
+            "amqp://user:password@host:5672//; required with the celery backend.",
+        )
+        jobs_queue: str = Field("registre", description="Celery queue the jobs are sent to.")
+        jobs_threads: int = Field(
+            2, ge=1, le=64, description="Threads running jobs in registre serve (in-process)."
+        )
+        jobs_attempts: int = Field(
+            8, ge=1, le=100, description="Attempts of a job before it is failed."
+        )
+        jobs_retry_seconds: float = Field(
+            30.0, gt=0, description="Wait before the 2nd attempt; doubled each time, 1 h at most."
+        )
+        jobs_lease_seconds: float = Field(
+            60.0,
+            gt=0,
+            description="A running job whose worker stops renewing it for this long is run again.",
+        )
+        jobs_poll_seconds: float = Field(
+            5.0, gt=0, description="How often schedules and lost jobs are looked at."
+        )
+        jobs_redispatch_seconds: float = Field(
+            60.0, gt=0, description="A queued job no worker took for this long is sent again."
+        )
+        jobs_visibility_timeout: int = Field(
+            3600,
+            ge=1,
+            description="Redis broker: seconds before a message a dead worker held is delivered "
+            "again.",
+        )
+        public_url: str = Field(
+            "http://127.0.0.1:8000",
+            description="The service's address as people reach it, for the download links mailed.",
+        )
+        dpo_email: str | None = Field(
+            None, description="Address of the DPO's daily digest [default: no digest]."
+        )
+        digest_days: int = Field(
+            7, ge=1, le=60, description="The digest lists the requests due within this many days."
+        )
+        digest_at: str | None = Field(
+            "08:00", description="Local time of the DPO's digest (HH:MM, the policy's time zone)."
+        )
+        purge_at: str | None = Field(
+            "04:00", description="Local time of the daily purge of expired exports (HH:MM)."
+        )
+        sweep_schedule: dict[str, str] = Field(
+            default_factory=dict,
+            description="Local time of each store's daily sweep, by store id, such as "
+            '{"shop": "03:00"} [default: no scheduled sweep].',
         )
         code_minutes: int = Field(
             15, ge=1, le=1440, description="Minutes a one-time code stays valid."
@@ -122,12 +176,35 @@ with warnings.catch_warnings():
                 raise ValueError("an export must be kept long enough to send it")
             return value
 
+        @field_validator("digest_at", "purge_at")
+        @classmethod
+        def _time_of_day(cls, value: str | None) -> str | None:
+            from registre.service.jobs.schedules import parse_time
+
+            if value is not None:
+                parse_time(value)
+            return value
+
+        @field_validator("sweep_schedule")
+        @classmethod
+        def _times_of_day(cls, value: dict[str, str]) -> dict[str, str]:
+            from registre.service.jobs.schedules import parse_time
+
+            for at in value.values():
+                parse_time(at)
+            return value
+
         @model_validator(mode="after")
         def _mail_complete(self) -> ServiceSettings:
             if self.smtp_host and not self.mail_from:
                 raise ValueError("smtp_host is set without mail_from: say who the mail is from")
             if bool(self.smtp_username) != bool(self.smtp_password):
                 raise ValueError("smtp_username and smtp_password go together")
+            if self.jobs_backend == "celery" and not self.jobs_broker_url:
+                raise ValueError(
+                    "jobs_backend is celery without jobs_broker_url: name the Redis or RabbitMQ "
+                    "broker, such as redis://127.0.0.1:6379/0"
+                )
             return self
 
         @property

@@ -7,7 +7,6 @@ person is in our databases (nothing is searched before the identity is proven).
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -18,7 +17,6 @@ from registre.requests.lifecycle import RequestKind
 from registre.service.access import PUBLIC
 from registre.service.auth import service
 from registre.service.errors import Unavailable
-from registre.service.mail import Mail
 from registre.service.routes.requests import exists, invalid_input
 from registre.service.runtime import Service
 
@@ -106,25 +104,11 @@ def enter_code(
 
 
 def _send_code(running: Service, request_id: str, email: str, lang: str) -> datetime:
+    """Issue a code and queue its mail: a mail server that is down delays it, retried."""
     code, expires = running.codes.issue(request_id, email)
-    minutes = running.settings.code_minutes
-    org = running.register.organization.name
-    if lang == "fr":
-        subject = f"Votre code de vérification : {code}"
-        text = (
-            f"Bonjour,\n\nPour confirmer votre demande {request_id} auprès de {org}, saisissez "
-            f"ce code : {code}\n\nIl est valable {minutes} minutes et ne sert qu'une fois. "
-            "Si vous n'avez rien demandé, ignorez ce message.\n"
-        )
-    else:
-        subject = f"Your verification code: {code}"
-        text = (
-            f"Hello,\n\nTo confirm your request {request_id} to {org}, enter this code: "
-            f"{code}\n\nIt is valid for {minutes} minutes and works once. If you asked for "
-            "nothing, ignore this message.\n"
-        )
-    paragraphs = escape(text).replace(code, f"<strong>{code}</strong>").split("\n\n")
-    html = f'<html lang="{lang}"><body>' + "".join(f"<p>{p}</p>" for p in paragraphs)
-    html += "</body></html>"
-    running.mailer.send(Mail(to=email, subject=subject, text=text, html=html))
+    running.jobs.submit(
+        "mail.code",
+        {"request_id": request_id, "to": email, "lang": lang, "code": code},
+        actor="public",
+    )
     return expires

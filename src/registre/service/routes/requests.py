@@ -1,7 +1,7 @@
 """Data-subject requests, worked by operators: list, open, show, verify, execute, extend, refuse.
 
-Execution runs inside the call for now (the in-process jobs backend): the answer comes when the
-export or the erasure is done.
+Execution is a job (:mod:`registre.service.jobs`): the call answers at once with the job, whose
+state is read at ``GET /api/v1/jobs/{id}``; the letter then goes to the person by mail.
 """
 
 from __future__ import annotations
@@ -140,15 +140,27 @@ def verify_request(
     return running.desk_for(who).verify(request_id, body.method, doubt=body.doubt).as_json()
 
 
-@router.post("/{request_id}/execute")
+@router.post("/{request_id}/execute", status_code=202)
 def execute_request(
     request_id: str,
     running: Service = Depends(service),
     who: Principal = Depends(requires(*WORKERS)),
 ) -> dict[str, Any]:
-    """Carry out a verified request: the export, the erasure... and its letter."""
+    """Carry out a verified request, as a job: the export, the erasure... and its letter.
+
+    Answers at once with the job; asked again while it is queued or running, the same job.
+    """
+    from registre.requests.lifecycle import check_transition
+
     exists(running, request_id)
-    return running.desk_for(who).execute(request_id).as_json()
+    check_transition(request_id, running.desk.get(request_id).state, "execute")
+    job = running.jobs.submit(
+        "request.execute",
+        {"request_id": request_id},
+        actor=who.actor,
+        key=f"request.execute:{request_id}",
+    )
+    return {"request_id": request_id, "job": job.as_json()}
 
 
 @router.post("/{request_id}/extend")
