@@ -315,3 +315,8 @@ def due_to_expire(state: EngineState, now: datetime) -> list[ConsentRecord]:
 
 def _identity_text(identity: Mapping[str, str]) -> str:
     return canonical_json(normalize_identity(dict(identity), strict=False))
+
+
+def exported(state: EngineState, identity: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The person's records for their Art. 15 copy, in the ISO/IEC TS 27560 shape."""
+    return [record.as_dpv() for record in records(state, identity)]

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from registre._exceptions import RequestError
 from registre.requests import (
+    activity_scope,
     contract,
     duty,
     erase,
@@ -91,6 +92,10 @@ def _execute(
         return _on_instruction(desk, request, reading, step_size)
     # an answer that only reads may keep a device's 100,000 points as a condition
     found = desk.finder.find(request.identity, reading, bulk=request.kind in READS)
+    if request.kind is RequestKind.erasure and request.options.get("activities"):
+        found = activity_scope.limited_to(
+            desk.register, desk.finder, found, request.options["activities"]
+        )
     mine, processed = forwarding.split(desk.register, desk.finder, found)
     if mine.empty and not processed.empty:
         return forwarding.forward(desk, request, processed)
@@ -307,6 +312,10 @@ def preview(desk: SubjectRequests, request: SubjectRequest) -> erase.ErasurePlan
                 hint=f"run `registre request execute {request.id}` without --dry-run",
             )
         found = desk.finder.find(request.identity, reading)
+        if request.options.get("activities"):
+            found = activity_scope.limited_to(
+                desk.register, desk.finder, found, request.options["activities"]
+            )
         duties = duty.evaluate(desk.register, desk.finder, found, desk.now(), reading)
         erasure = erase.plan_erasure(
             desk.register, desk.finder, found, desk.state.holds.active(), duties=duties

@@ -58,6 +58,8 @@ from registre.requests.legend import (
 )
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CONSENTS = "consents.json"
+"""The package's file of the person's consent records, when they have any."""
 
 
 @dataclass
@@ -106,6 +108,7 @@ def write_export(
     reading: Reading | None = None,
     lang: Lang | None = None,
     for_controller: bool = False,
+    consents: list[dict[str, Any]] | None = None,
 ) -> ExportFile:
     """Write the ZIP package at ``path`` and return its digest and counts.
 
@@ -174,6 +177,9 @@ def write_export(
                 out.detach()
         if letter_html is not None:
             archive.writestr(_entry("letter.html"), letter_html.encode("utf-8"))
+        if consents:  # the person's consent history (registre.consent), ISO/IEC TS 27560 shape
+            text = json.dumps(consents, indent=2, ensure_ascii=False)
+            archive.writestr(_entry(CONSENTS), text.encode("utf-8"))
         entries = [LegendFile("data.json", sum(counts.values()))]
         entries += [
             LegendFile(
@@ -183,6 +189,8 @@ def write_export(
         ]
         if letter_html is not None:
             entries.append(LegendFile("letter.html"))
+        if consents:
+            entries.append(LegendFile(CONSENTS, len(consents)))
         entries.append(LegendFile(LEGEND_NAMES[lang]))
         text = legend(
             register, lang, entries, for_controller=for_controller, raw_headers=portability

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
+from registre.consent import ledger as consent_ledger
 from registre.owner_only import open_private
 from registre.requests import store
 from registre.requests.export import ExportFile, write_export
@@ -125,6 +126,7 @@ def write_package(
             # a client reads its package in the language we deal with clients in, as its letter
             lang=request.lang if controller is None else desk.register.policy.languages[0],
             for_controller=controller is not None,
+            consents=None if controller else consent_ledger.exported(desk.state, request.identity),
         )
     except BaseException:
         pending.discard()
