@@ -39,6 +39,29 @@ Conventions:
   what it names; tags (`!secret`, `!!set`, ...) are refused. `check` reports these before
   reading further, so that no file, however built, makes it hang or fill the memory. At most
   100 problems are listed, and the rest counted.
+
+## What the policy says
+
+The generated policy says what the register states, and nothing else: every sentence comes
+from a field (a test traces each one to the register file). A default of the format is used by
+the engine but never printed: the policy states the response deadline, its extension, the
+breach promises, the authority to complain to, the rights and the sources of the data only when
+the register writes them. `registre check` prints, under its OK line, what the policy will
+state. Where a policy is silent, write `not_stated` (a legal basis, a processor's `country`, a
+cookie's `lifetime`) instead of inventing a value: the lint reports the silence where the law
+requires the point (codes STM, `docs/lint.md`). `extension: none` promises answers with no
+extension; `organization.data_stays_in` (`EEA` or a country) promises that data stays there,
+and the lint checks every processor, recipient and host against it. A host given only as "in
+the European Union" is written `EU`.
+
+`registre policy` and `registre ropa` refuse a register whose lint finds errors; `--draft`
+makes the documents anyway, marked as a draft on every page.
+
+Wording conventions: in French, after a colon, lower case (« Base légale : exécution d'un
+contrat »), except proper names, acronyms and a new sentence; register texts that are sentences
+keep their own capital. English is written in American spelling (anonymize, organization,
+defense); dates keep the European order ("1 September 2026"). Section anchors are stable across
+versions and languages (`#retention`, `#rights`, ...), for links from letters and emails.
 """
 
 
