@@ -109,6 +109,7 @@ def command() -> Any:
     from registre.cli import (  # noqa: F401  (importing registers the commands)
         audit,
         breach,
+        consent,
         demo,
         documents,
         enforcement,
