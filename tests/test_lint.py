@@ -79,6 +79,22 @@ def build(edits: list[tuple[str, Any]]) -> Register:
 
 
 ORDERS = "activities.orders"
+ORDERS_STORE = (
+    "stores",
+    {
+        "shop": {
+            "url_env": "SHOP_URL",
+            "tables": {
+                "orders": {
+                    "subject": "customer",
+                    "identity": {"email": "email"},
+                    "columns": {"email": "contact"},
+                    "rules": ["r1"],
+                }
+            },
+        }
+    },
+)
 CONSENT_RIGHTS = [
     (
         "rights.offered",
@@ -289,6 +305,24 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
     (
         "consent with channel and right",
         [(f"{ORDERS}.legal_basis", "consent"), *CONSENT_RIGHTS],
+        set(),
+    ),
+    (
+        "consent-based data in a store, nothing erases it on withdrawal",
+        [(f"{ORDERS}.legal_basis", "consent"), *CONSENT_RIGHTS, ORDERS_STORE],
+        {"CNS005"},
+    ),
+    (
+        "consent-based data in a store, erased on withdrawal",
+        [
+            (f"{ORDERS}.legal_basis", "consent"),
+            *CONSENT_RIGHTS,
+            ORDERS_STORE,
+            (
+                f"{ORDERS}.retention.r1.after",
+                ["3 years after contract_ended", "immediately after consent_withdrawn"],
+            ),
+        ],
         set(),
     ),
     (

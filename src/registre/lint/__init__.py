@@ -16,6 +16,7 @@ from registre.lint.accountability import (
     check_special_categories,
 )
 from registre.lint.catalogue import RULES, Rule, Severity
+from registre.lint.consent import check_withdrawal_rules
 from registre.lint.cookies import check_cookies
 from registre.lint.finding import Finding, Loc
 from registre.lint.retention import check_retention
@@ -28,6 +29,7 @@ CHECKS = (
     check_retention,
     check_transfers,
     check_consent,
+    check_withdrawal_rules,
     check_special_categories,
     check_cookies,
     check_contacts,

@@ -192,6 +192,15 @@ _RULES = [
         "Employees can rarely refuse their employer freely, so their consent is rarely valid. "
         "Rely on another basis (contract, legal obligation, legitimate interests).",
     ),
+    Rule(
+        "CNS005",
+        W,
+        "Consent-based data with no rule for its withdrawal",
+        "GDPR Art. 7(3) and 17(1)(b)",
+        "When consent is withdrawn, the data processed on it alone must be erased. Give the "
+        "activity a retention clock on 'consent_withdrawn' (and map that event in its tables), "
+        "so that a withdrawal erases it.",
+    ),
     # -- special categories ---------------------------------------------------------------------
     Rule(
         "SPC001",
