@@ -19,6 +19,12 @@ from registre.register.model import (
     Text,
 )
 
+# Countries whose addresses put the city before the postal code ("San Francisco CA 94105"), and
+# those that give the postcode a place of its own after the city ("London, SW1A 1AA"); the
+# rest, France first, write the postal code before the city.
+CITY_FIRST = frozenset({"US", "CA", "AU"})
+CITY_LINE = frozenset({"GB", "IE"})
+
 
 @dataclass(frozen=True)
 class Namer:
@@ -100,9 +106,16 @@ class Namer:
         return country_name(code, self.lang)
 
     def address(self, address: PostalAddress) -> str:
+        """An address in the order of its country: the postal code before the city in most of
+        Europe, after it in the English-speaking countries."""
+        country = self.country(address.country)
+        if address.country in CITY_FIRST:
+            return f"{address.street}, {address.city} {address.postal_code}, {country}"
+        if address.country in CITY_LINE:
+            return f"{address.street}, {address.city}, {address.postal_code}, {country}"
         return (
             f"{address.street}, {address.postal_code}{NBSP if self.lang == 'fr' else ' '}"
-            f"{address.city}, {self.country(address.country)}"
+            f"{address.city}, {country}"
         )
 
     def controller(self, ref: ControllerRef | None) -> str:

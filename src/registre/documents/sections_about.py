@@ -137,7 +137,7 @@ def _roles(n: Namer) -> list[Block]:
                     f"Pour les traitements suivants, nous agissons en tant que sous-traitant, sur "
                     f"instruction et {n.on_behalf_of(ref)}, qui en est le responsable :",
                     f"In the following activities, we act as a processor, on the instructions "
-                    f"and {n.on_behalf_of(ref)}, which is their controller:",
+                    f"and {n.on_behalf_of(ref)}, who is their controller:",
                 )
             else:
                 intro = n.say(

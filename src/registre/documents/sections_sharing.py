@@ -109,7 +109,9 @@ def _processors(n: Namer, used: list[str]) -> Section:
             for a in reg.activities.values()
             if a.role is Role.processor and any(p in a.recipients for p in for_clients)
         ]
-        companies = and_list([reg.processors[p].name for p in for_clients], n.lang)
+        companies = and_list(
+            list(dict.fromkeys(reg.processors[p].name for p in for_clients)), n.lang
+        )
         one = len(for_clients) == 1
         sub_fr = "est un sous-traitant ultérieur" if one else "sont des sous-traitants ultérieurs"
         blocks.append(

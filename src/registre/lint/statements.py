@@ -61,14 +61,14 @@ def check_statements(register: Register) -> Iterator[Finding]:
     if "supervisory_authority" not in org.model_fields_set:
         yield finding(
             "STM004",
-            ("organization",),
+            ("organization", "name"),
             "The policy names no supervisory authority to complain to: add "
             "'supervisory_authority: cnil' (or the authority's name and addresses).",
         )
     if "offered" not in register.rights.model_fields_set:
         yield finding(
             "STM005",
-            ("rights",) if "rights" in register.model_fields_set else ("organization",),
+            ("rights",) if "rights" in register.model_fields_set else ("organization", "name"),
             "The policy lists no rights: list them in 'rights.offered', such as [access, "
             "rectification, erasure, restriction, objection, portability].",
         )
