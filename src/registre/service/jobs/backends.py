@@ -106,7 +106,8 @@ class CeleryBackend:
         pass
 
     def stop(self) -> None:
-        pass
+        """Close the connections to the broker this process opened to send jobs."""
+        self.app.close()
 
     def dispatch(self, job_id: str) -> None:
         from registre.service.jobs.celery_app import TASK_NAME
