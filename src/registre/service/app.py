@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from registre import __version__
-from registre.service import errors
+from registre.service import errors, web
 from registre.service.routes import (
     access,
     audit,
@@ -66,4 +66,5 @@ def create_app(settings: ServiceSettings | Service) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    web.install(app, running)  # the privacy center and the console (issue 15)
     return app

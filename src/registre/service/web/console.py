@@ -1,0 +1,261 @@
+"""The DPO console, under ``/console``: the request queue, a request's page, holds, audit, plan.
+
+Signed in with a session cookie (see :mod:`registre.service.web.security`); every form carries a
+CSRF token. A page calls the JSON API's own route functions with the signed-in user, so the
+roles (dpo, operator, auditor), the checks and the audit trail are the API's: an action done
+here is audited as ``user:NAME``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from registre._exceptions import RegistreError
+from registre.requests.lifecycle import ALLOWED, RequestKind, RequestState
+from registre.service.access import Principal
+from registre.service.auth import READERS, WORKERS, requires
+from registre.service.errors import Forbidden, Unauthenticated
+from registre.service.routes import audit, enforcement, holds, requests
+from registre.service.web.forms import CsrfRefused, checked_form, first
+from registre.service.web.rendering import keys, lang_of, page, running, secure
+from registre.service.web.security import SESSION_COOKIE, SESSION_SECONDS
+
+LOGIN = "/console/login"
+STATUSES = ("late", "due_soon", "on_time", "closed")
+ACTIONS = ("verify", "execute", "extend", "refuse")
+
+
+def signed_in(request: Request) -> Principal | None:
+    """The console user of the session cookie, read again from the state database."""
+    name = keys(request).session_user(request)
+    if name is None:
+        return None
+    user = next((u for u in running(request).access.users() if u.name == name), None)
+    return Principal("user", user.name, user.role) if user else None
+
+
+def _enum(kind: Any, value: str | None) -> Any:
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None
+
+
+def build() -> FastAPI:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    def guarded(
+        request: Request, roles: tuple[Any, ...], show: Callable[[Principal], Response]
+    ) -> Response:
+        """``show`` for a signed-in user whose role is one of ``roles``; else sign-in or 403."""
+        who = signed_in(request)
+        if who is None:
+            return RedirectResponse(LOGIN, status_code=303)
+        try:
+            requires(*roles)(who)
+            return show(who)
+        except (Forbidden, Unauthenticated) as error:
+            return page(request, "error.html", status=error.status, message=error.message, who=who)
+        except RegistreError as error:
+            status = int(getattr(error, "status", 409))
+            return page(request, "error.html", status=status, message=error.message, who=who)
+        except ValidationError as error:
+            fields = ", ".join(str(e["loc"][-1]) for e in error.errors() if e.get("loc"))
+            message = (
+                "À remplir ou corriger : " if lang_of(request) == "fr" else "Fill in or correct: "
+            ) + fields
+            return page(request, "error.html", status=422, message=message, who=who)
+
+    @app.get("/login")
+    def login_form(request: Request) -> Response:
+        return page(request, "console_login.html", who=None, problem=None)
+
+    @app.post("/login")
+    async def login(request: Request) -> Response:
+        try:
+            form = await checked_form(request)
+        except CsrfRefused:
+            return page(request, "error.html", status=403, message_key="csrf", who=None)
+        user = await run_in_threadpool(
+            running(request).access.check_password, first(form, "name"), first(form, "password")
+        )
+        if user is None:
+            return page(request, "console_login.html", status=401, who=None, problem="wrong_login")
+        response = RedirectResponse("/console/", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            keys(request).session_cookie(user.name),
+            max_age=SESSION_SECONDS,
+            path="/console",
+            httponly=True,
+            samesite="strict",
+            secure=secure(request),
+        )
+        return response
+
+    @app.post("/logout")
+    async def logout(request: Request) -> Response:
+        try:
+            await checked_form(request)
+        except CsrfRefused:
+            return page(request, "error.html", status=403, message_key="csrf", who=None)
+        response = RedirectResponse(LOGIN, status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/console")
+        return response
+
+    @app.get("/")
+    def queue(request: Request) -> Response:
+        q = request.query_params
+
+        def show(who: Principal) -> Response:
+            offset = int(q["offset"]) if q.get("offset", "").isdigit() else 0
+            listed = requests.list_requests(
+                state=_enum(RequestState, q.get("state")),
+                kind=_enum(RequestKind, q.get("kind")),
+                status=q.get("status") if q.get("status") in STATUSES else None,  # type: ignore[arg-type]
+                limit=50,
+                offset=offset,
+                running=running(request),
+                who=who,
+            )
+            return page(
+                request,
+                "console_queue.html",
+                who=who,
+                listed=listed,
+                states=[s.value for s in RequestState],
+                kinds=[k.value for k in RequestKind],
+                statuses=STATUSES,
+                chosen={name: q.get(name, "") for name in ("state", "kind", "status")},
+            )
+
+        return guarded(request, READERS, show)
+
+    @app.get("/requests/{request_id}")
+    def request_page(request: Request, request_id: str) -> Response:
+        def show(who: Principal) -> Response:
+            shown = requests.show_request(request_id, running(request), who)
+            state = RequestState(shown["state"])
+            may_work = who.role in WORKERS
+            allowed = [a for a in ACTIONS if may_work and state in ALLOWED[a]]
+            return page(
+                request,
+                "console_request.html",
+                who=who,
+                item=shown,
+                allowed=allowed,
+                done=request.query_params.get("done"),
+                job=request.query_params.get("job"),
+            )
+
+        return guarded(request, READERS, show)
+
+    @app.post("/requests/{request_id}/{action}")
+    async def act(request: Request, request_id: str, action: str) -> Response:
+        try:
+            form = await checked_form(request)
+        except CsrfRefused:
+            return page(request, "error.html", status=403, message_key="csrf", who=None)
+        if action not in ACTIONS:
+            return page(request, "error.html", status=404, message_key="not_found", who=None)
+        service = running(request)
+
+        def work(who: Principal) -> Response:
+            reason = first(form, "reason").strip()
+            job = ""
+            if action == "verify":
+                body = requests.Verify(method=first(form, "method").strip())
+                requests.verify_request(request_id, body, service, who)
+            elif action == "execute":
+                job = str(requests.execute_request(request_id, service, who)["job"]["id"])
+            elif action == "extend":
+                requests.extend_request(request_id, requests.Reason(reason=reason), service, who)
+            else:
+                requests.refuse_request(request_id, requests.Reason(reason=reason), service, who)
+            where = f"/console/requests/{request_id}?done={action}" + (f"&job={job}" if job else "")
+            return RedirectResponse(where, status_code=303)
+
+        return await run_in_threadpool(guarded, request, WORKERS, work)
+
+    @app.get("/holds")
+    def holds_page(request: Request) -> Response:
+        def show(who: Principal) -> Response:
+            listed = holds.list_holds(all=False, running=running(request), who=who)
+            return page(request, "console_holds.html", who=who, holds=listed, problem=None)
+
+        return guarded(request, READERS, show)
+
+    @app.post("/holds")
+    async def place(request: Request) -> Response:
+        try:
+            form = await checked_form(request)
+        except CsrfRefused:
+            return page(request, "error.html", status=403, message_key="csrf", who=None)
+
+        def work(who: Principal) -> Response:
+            body = holds.PlaceHold(
+                reason=first(form, "reason").strip(),
+                identity={"email": first(form, "email").strip()},
+                until=first(form, "until") or None,
+            )
+            holds.place_hold(body, running(request), who)
+            return RedirectResponse("/console/holds", status_code=303)
+
+        return await run_in_threadpool(guarded, request, WORKERS, work)
+
+    @app.post("/holds/{hold_id}/release")
+    async def release(request: Request, hold_id: int) -> Response:
+        try:
+            form = await checked_form(request)
+        except CsrfRefused:
+            return page(request, "error.html", status=403, message_key="csrf", who=None)
+
+        def work(who: Principal) -> Response:
+            body = holds.Release(reason=first(form, "reason").strip() or "-")
+            holds.release_hold(hold_id, body, running(request), who)
+            return RedirectResponse("/console/holds", status_code=303)
+
+        return await run_in_threadpool(guarded, request, WORKERS, work)
+
+    @app.get("/audit")
+    def audit_page(request: Request) -> Response:
+        q = request.query_params
+
+        def show(who: Principal) -> Response:
+            since = int(q["since"]) if q.get("since", "").isdigit() else 0
+            log = audit.audit_log(
+                since=since,
+                action=q.get("action") or None,
+                request_id=q.get("request_id") or None,
+                limit=100,
+                running=running(request),
+                who=who,
+            )
+            checked = audit.audit_verify(running(request), who) if q.get("verify") else None
+            return page(
+                request,
+                "console_audit.html",
+                who=who,
+                log=log,
+                checked=checked,
+                chosen={n: q.get(n, "") for n in ("action", "request_id")},
+            )
+
+        return guarded(request, READERS, show)
+
+    @app.get("/plan")
+    def plan_page(request: Request) -> Response:
+        def show(who: Principal) -> Response:
+            found = enforcement.plan(at=None, running=running(request), who=who)
+            return page(request, "console_plan.html", who=who, plan=found)
+
+        return guarded(request, READERS, show)
+
+    return app

@@ -1,0 +1,214 @@
+"""The words of the web pages, in French and in English.
+
+The pages take the language from ``?lang=`` (the switch link), then the ``registre_lang``
+cookie it sets, then the browser's Accept-Language, then the register's first language.
+French strings use a no-break space before ``:``, ``?`` and ``;`` as French typography asks.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+LANGS = ("fr", "en")
+LANG_COOKIE = "registre_lang"
+
+WORDS: dict[str, tuple[str, str]] = {
+    # key: (fr, en)
+    "skip": ("Aller au contenu", "Skip to content"),
+    "privacy_center": ("Espace vie privée", "Privacy center"),
+    "other_lang": ("English", "Français"),
+    "home": ("Accueil", "Home"),
+    "policy": ("Politique de confidentialité", "Privacy policy"),
+    "make_request": ("Exercer vos droits", "Exercise your rights"),
+    "intro": (
+        "Vous trouverez ici ce que {org} fait de vos données, et vous pouvez exercer vos droits "
+        "en ligne : nous vous envoyons un code par courriel pour confirmer que l'adresse est "
+        "la vôtre.",
+        "Here is what {org} does with your data, and you can exercise your rights online: we "
+        "send you a code by email to confirm that the address is yours.",
+    ),
+    "activities": ("Nos traitements", "What we process your data for"),
+    "activity": ("Traitement", "Processing"),
+    "purpose": ("Finalité", "Purpose"),
+    "processors": ("Nos sous-traitants", "Our processors"),
+    "processor": ("Sous-traitant", "Processor"),
+    "service": ("Service", "Service"),
+    "country": ("Pays", "Country"),
+    "not_stated": ("non précisé", "not stated"),
+    "transfers": ("Transferts hors de l'EEE", "Transfers outside the EEA"),
+    "safeguard": ("Garantie", "Safeguard"),
+    "no_transfers": (
+        "Aucune donnée n'est transférée hors de l'Espace économique européen.",
+        "No data is transferred outside the European Economic Area.",
+    ),
+    "read_policy": ("Lire la politique complète", "Read the full policy"),
+    "form_title": ("Exercer vos droits", "Exercise your rights"),
+    "form_intro": (
+        "Choisissez votre demande et indiquez l'adresse électronique sous laquelle nous vous "
+        "connaissons. Nous y enverrons un code à six chiffres.",
+        "Choose your request and give the email address we know you by. We will send a "
+        "six-digit code to it.",
+    ),
+    "right": ("Votre demande", "Your request"),
+    "kind_access": ("Accéder à mes données (art. 15)", "Access my data (Art. 15)"),
+    "kind_portability": (
+        "Recevoir mes données dans un format réutilisable (art. 20)",
+        "Receive my data in a reusable format (Art. 20)",
+    ),
+    "kind_erasure": ("Effacer mes données (art. 17)", "Erase my data (Art. 17)"),
+    "kind_rectification": ("Corriger mes données (art. 16)", "Correct my data (Art. 16)"),
+    "kind_restriction": ("Limiter l'usage de mes données (art. 18)", "Restrict my data (Art. 18)"),
+    "kind_objection": ("M'opposer à un traitement (art. 21)", "Object to processing (Art. 21)"),
+    "email": ("Adresse électronique", "Email address"),
+    "email_help": (
+        "Elle ne sert qu'à cette demande.",
+        "It is used for this request only.",
+    ),
+    "answer_lang": ("Langue de la réponse", "Language of the answer"),
+    "french": ("Français", "French"),
+    "english": ("Anglais", "English"),
+    "rectification": ("Corrections (pour une demande de correction)", "Corrections (to correct)"),
+    "field": ("Donnée à corriger", "Data to correct"),
+    "new_value": ("Nouvelle valeur", "New value"),
+    "objection": (
+        "Traitements concernés (pour une opposition ou une limitation)",
+        "Processing concerned (to object or restrict)",
+    ),
+    "send_code": ("Recevoir le code", "Send me the code"),
+    "code_title": ("Saisissez votre code", "Enter your code"),
+    "code_sent": (
+        "Si cette adresse peut recevoir des messages, un code à six chiffres vient d'y être "
+        "envoyé. Il est valable {minutes} minutes.",
+        "If this address can receive mail, a six-digit code has just been sent to it. It is "
+        "valid for {minutes} minutes.",
+    ),
+    "code": ("Code à six chiffres", "Six-digit code"),
+    "confirm": ("Confirmer ma demande", "Confirm my request"),
+    "new_code": ("Recevoir un nouveau code", "Send a new code"),
+    "new_code_sent": ("Un nouveau code a été envoyé.", "A new code was sent."),
+    "verified_title": ("Votre demande est enregistrée", "Your request is recorded"),
+    "request_number": ("Numéro de votre demande", "Your request number"),
+    "due": ("Réponse au plus tard le", "Answer due by"),
+    "status_link": (
+        "Suivez votre demande à cette adresse, gardez-la pour vous :",
+        "Follow your request at this address; keep it to yourself:",
+    ),
+    "status_title": ("Suivi de votre demande", "Your request"),
+    "state": ("État", "State"),
+    "state_received": ("reçue", "received"),
+    "state_identity_to_verify": ("identité à vérifier", "identity to check"),
+    "state_in_progress": ("en cours", "in progress"),
+    "state_extended": ("prolongée", "extended"),
+    "state_done": ("traitée", "done"),
+    "state_refused": ("refusée", "refused"),
+    "state_forwarded": ("transmise au responsable", "forwarded to the controller"),
+    "extension": ("Délai prolongé", "Deadline extended"),
+    "reason": ("Motif", "Reason"),
+    "letter": ("Notre réponse", "Our answer"),
+    "read_letter": ("Lire la lettre de réponse", "Read the answer letter"),
+    "export": (
+        "Le lien de téléchargement de vos données vous a été envoyé par courriel ; il ne sert "
+        "qu'une fois et expire le {date}.",
+        "The download link of your data was sent to you by email; it works once and expires "
+        "on {date}.",
+    ),
+    "unknown_link": (
+        "Ce lien de suivi n'est pas valable.",
+        "This status link is not valid.",
+    ),
+    "error": ("Erreur", "Error"),
+    "csrf": (
+        "Le formulaire a expiré ou ne vient pas de cette page ; rechargez la page et recommencez.",
+        "The form expired or did not come from this page; reload the page and try again.",
+    ),
+    "not_found": ("Cette page n'existe pas.", "This page does not exist."),
+    "failed": (
+        "Le service n'a pas pu traiter cette demande ; réessayez plus tard.",
+        "The service could not handle this; please try again later.",
+    ),
+    "problem": ("Le formulaire contient une erreur :", "The form has an error:"),
+    # the console
+    "console": ("Console du DPO", "DPO console"),
+    "sign_in": ("Se connecter", "Sign in"),
+    "sign_out": ("Se déconnecter", "Sign out"),
+    "user": ("Utilisateur", "User"),
+    "password": ("Mot de passe", "Password"),
+    "wrong_login": ("Nom ou mot de passe incorrect.", "Wrong user name or password."),
+    "signed_in_as": ("Connecté : {name} ({role})", "Signed in: {name} ({role})"),
+    "queue": ("Demandes", "Requests"),
+    "holds": ("Gels", "Holds"),
+    "audit": ("Journal d'audit", "Audit trail"),
+    "plan": ("Plan de purge", "Sweep plan"),
+    "all": ("toutes", "all"),
+    "kind": ("Type", "Kind"),
+    "status": ("Échéance", "Deadline"),
+    "status_late": ("en retard", "late"),
+    "status_due_soon": ("bientôt due", "due soon"),
+    "status_on_time": ("dans les temps", "on time"),
+    "status_closed": ("close", "closed"),
+    "filter": ("Filtrer", "Filter"),
+    "number": ("Numéro", "Number"),
+    "received": ("Reçue le", "Received"),
+    "none": ("Aucune.", "None."),
+    "total": ("{n} demande(s)", "{n} request(s)"),
+    "history": ("Historique", "History"),
+    "when": ("Quand", "When"),
+    "action": ("Action", "Action"),
+    "by": ("Par", "By"),
+    "details": ("Détails", "Details"),
+    "identity": ("Identité", "Identity"),
+    "identity_method": ("Vérification", "Verification"),
+    "actions": ("Actions", "Actions"),
+    "verify": ("Vérifier l'identité", "Verify the identity"),
+    "method": ("Comment l'identité a été vérifiée", "How the identity was checked"),
+    "execute": ("Exécuter", "Execute"),
+    "execute_queued": (
+        "L'exécution est lancée (tâche {job}) ; la lettre partira quand elle sera finie.",
+        "Execution started (job {job}); the letter goes out when it is done.",
+    ),
+    "extend": ("Prolonger le délai", "Extend the deadline"),
+    "refuse": ("Refuser", "Refuse"),
+    "done_ok": ("C'est fait.", "Done."),
+    "no_action": ("Votre rôle ne permet aucune action ici.", "Your role allows no action here."),
+    "place_hold": ("Placer un gel", "Place a hold"),
+    "hold_email": ("Adresse électronique de la personne", "The person's email address"),
+    "until": ("Jusqu'au (facultatif)", "Until (optional)"),
+    "release": ("Lever", "Release"),
+    "placed_by": ("Placé par", "Placed by"),
+    "target": ("Objet", "Target"),
+    "verify_trail": ("Vérifier la chaîne", "Verify the chain"),
+    "intact": (
+        "Chaîne intacte : {n} entrées, tête {head}.",
+        "Chain intact: {n} entries, head {head}.",
+    ),
+    "broken": ("Chaîne rompue :", "Chain broken:"),
+    "since": ("Après l'entrée n°", "After entry #"),
+    "prefix": ("Action commençant par", "Action starting with"),
+    "next_page": ("Page suivante", "Next page"),
+    "store": ("Base", "Store"),
+    "rule": ("Règle", "Rule"),
+    "table": ("Table", "Table"),
+    "rows_due": ("Dues", "Due"),
+    "held": ("Retenues", "Held"),
+    "blocked": ("Bloquées", "Blocked"),
+    "at": ("Au", "At"),
+}
+
+
+def word(lang: str, key: str, **values: object) -> str:
+    fr, en = WORDS[key]
+    text = fr if lang == "fr" else en
+    return text.format(**values) if values else text
+
+
+def choose_lang(request: Request, languages: tuple[str, ...] | list[str]) -> str:
+    """The page's language: the switch, the cookie, the browser, the register's first."""
+    offered = [lang for lang in languages if lang in LANGS] or list(LANGS)
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if asked in offered:
+        return str(asked)
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in offered:
+            return tag
+    return offered[0]
