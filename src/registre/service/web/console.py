@@ -151,6 +151,7 @@ def build() -> FastAPI:
                 who=who,
                 item=shown,
                 allowed=allowed,
+                may_work=may_work,
                 done=request.query_params.get("done"),
                 job=request.query_params.get("job"),
             )

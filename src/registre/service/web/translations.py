@@ -169,6 +169,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "extend": ("Prolonger le délai", "Extend the deadline"),
     "refuse": ("Refuser", "Refuse"),
     "done_ok": ("C'est fait.", "Done."),
+    "no_action_state": (
+        "Aucune action ne reste possible dans cet état.",
+        "No action is left in this state.",
+    ),
+    "found": ("Ce qui a été trouvé", "What was found"),
+    "rows": ("Lignes", "Rows"),
     "no_action": ("Votre rôle ne permet aucune action ici.", "Your role allows no action here."),
     "place_hold": ("Placer un gel", "Place a hold"),
     "hold_email": ("Adresse électronique de la personne", "The person's email address"),
