@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from registre._exceptions import (
     AuditError,
     BreachError,
+    ConsentError,
     DocumentError,
     ErasureStepError,
     MappingError,
@@ -102,6 +103,7 @@ _LIBRARY = [
     (RegisterError, 503, "register"),
     (RequestError, 409, "request_state"),
     (BreachError, 409, "breach"),
+    (ConsentError, 400, "consent"),
     (DocumentError, 422, "document"),
 ]
 """Every class of the tree in :mod:`registre._exceptions` has its line; a test checks it."""
