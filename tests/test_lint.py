@@ -658,7 +658,10 @@ def test_device_management_has_no_error() -> None:
 
 SEED_WEAKNESSES = [
     ("scheduling-assistant", "RGT001"),  # seed 000: only access, rectification and erasure
-    ("scheduling-assistant", "RGT002"),  # ... and no portability for a contract
+    ("scheduling-assistant", "STM001"),  # ... and no legal basis stated at all
+    ("scheduling-assistant", "STM004"),  # ... nor an authority to complain to
+    ("meeting-assistant", "STM007"),  # seed 001: AI decisions, no consequences or safeguards
+    ("booking-platform", "STM008"),  # seed 002: no post-mortem directives
     ("meeting-assistant", "RET003"),  # seed 001: "la durée de rétention... est définie afin de..."
     ("meeting-assistant", "TRF001"),  # ... "transférées dans des pays hors Union Européenne"
     ("meeting-assistant", "ADM002"),  # ... AI decisions, no human intervention offered
