@@ -1,5 +1,5 @@
 # One task runner. `make demo` runs registre on every bundled example; `make test` runs the suite.
-.PHONY: setup demo test lint services
+.PHONY: setup demo test lint services reference
 
 setup:
 	bash scripts/setup.sh
@@ -22,3 +22,7 @@ lint: setup
 	.venv/bin/ruff check src tests benchmarks examples
 	.venv/bin/ruff format --check src tests benchmarks examples
 	.venv/bin/mypy
+
+# docs/cli-reference.md from the commands' --help (tests/test_cli_reference.py fails when stale)
+reference: setup
+	.venv/bin/python scripts/cli_reference.py

@@ -64,7 +64,7 @@ def main(argv: list[str]) -> int:
         if current != text:
             print(
                 f"{REFERENCE.relative_to(ROOT)} differs from the commands' --help: "
-                "run `python scripts/cli_reference.py` and commit the result",
+                "run `make reference` (or `python scripts/cli_reference.py`) and commit it",
                 file=sys.stderr,
             )
             return 1
