@@ -100,3 +100,32 @@ def test_html_page_rules() -> None:
     assert 'href="https://parcmobile.example/en/privacy" hreflang="en"' in fr
     en = render_policy(register, "en", "html")
     assert 'href="https://parcmobile.example/confidentialite" hreflang="fr"' in en
+
+
+# -- a promise of no extension binds the request desk too -----------------------------------------
+
+
+def test_no_extension_promised_means_no_extension_granted(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from registre._exceptions import RequestError
+    from registre.demo import load_app, load_demo_data
+    from registre.durations import Duration
+    from registre.requests import SubjectRequests
+    from registre.state import open_state
+    from registre.stores.scratch import scratch_database
+    from test_requests_fixtures import ANCHOR
+
+    shop = ROOT / "examples" / "online-shop"
+    register = load_register(shop / "register.yaml")
+    rights = register.rights.model_copy(update={"extension": Duration.parse("none")})
+    register = register.model_copy(update={"rights": rights})
+    with scratch_database("sqlite://", "policy_no_extension") as url:
+        engine = sa.create_engine(url)
+        load_demo_data(load_app(shop), engine, subjects=5, seed=0)
+        with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+            desk = SubjectRequests(register, state, {"shop": engine}, out_dir=tmp_path, now=ANCHOR)
+            request = desk.open("access", {"email": "camille.martin@example.fr"}, lang="fr")
+            with pytest.raises(RequestError, match="no extension"):
+                desk.extend(request.id, "complex request")
+        engine.dispose()
