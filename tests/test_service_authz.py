@@ -51,6 +51,14 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("POST", "/api/v1/requests/{request_id}/execute"): WORK,
     ("POST", "/api/v1/requests/{request_id}/extend"): WORK,
     ("POST", "/api/v1/requests/{request_id}/refuse"): WORK,
+    ("POST", "/api/v1/requests/{request_id}/forward"): WORK,
+    ("POST", "/api/v1/requests/{request_id}/instruct"): WORK,
+    ("POST", "/api/v1/requests/{request_id}/lift"): WORK,
+    ("GET", "/api/v1/requests/{request_id}/history"): READ,
+    ("GET", "/api/v1/requests/{request_id}/letters"): READ,
+    ("GET", "/api/v1/requests/{request_id}/letters/{name}"): READ,
+    ("GET", "/api/v1/requests/{request_id}/packages"): READ,
+    ("GET", "/api/v1/requests/{request_id}/packages/{name}"): WORK,
     # holds, sweeps, audit trail, register
     ("GET", "/api/v1/holds"): READ,
     ("POST", "/api/v1/holds"): WORK,
@@ -72,6 +80,21 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/api/v1/jobs"): READ,
     ("GET", "/api/v1/jobs/{job_id}"): READ,
     ("POST", "/api/v1/sweeps"): WORK,
+    ("GET", "/api/v1/sweeps"): READ,
+    ("GET", "/api/v1/sweeps/{run_id}"): READ,
+    # the register of breaches (issue 17)
+    ("GET", "/api/v1/breaches"): READ,
+    ("POST", "/api/v1/breaches"): WORK,
+    ("GET", "/api/v1/breaches/{breach_id}"): READ,
+    ("POST", "/api/v1/breaches/{breach_id}/update"): WORK,
+    ("POST", "/api/v1/breaches/{breach_id}/assess"): WORK,
+    ("POST", "/api/v1/breaches/{breach_id}/scope"): WORK,
+    ("POST", "/api/v1/breaches/{breach_id}/notifications"): WORK,
+    ("POST", "/api/v1/breaches/{breach_id}/close"): WORK,
+    ("GET", "/api/v1/breaches/{breach_id}/cnil"): READ,
+    ("POST", "/api/v1/breaches/{breach_id}/letters"): WORK,
+    ("GET", "/api/v1/breaches/{breach_id}/letters"): READ,
+    ("GET", "/api/v1/breaches/{breach_id}/letters/{name}"): READ,
     ("GET", "/api/v1/public/downloads/{token}"): EVERYONE,
 }
 
@@ -82,6 +105,8 @@ EXAMPLES = {
     "token_id": "999",
     "job_id": "j-000000000000",
     "token": "no-such-link",
+    "run_id": "999",
+    "breach_id": "b-00000000",
 }
 
 

@@ -5,19 +5,22 @@ audit entry committed with the change."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from registre._exceptions import BreachError
-from registre.breaches import counting, risk
+from registre.breaches import counting, letters, risk
 from registre.breaches.clocks import clock, duration_text
 from registre.breaches.model import Assessment, Breach, Nature, Notification, Phase
 from registre.breaches.scope import Scope
 from registre.breaches.store import (
     ASSESSED,
     CLOSED,
+    LETTERS,
     NOTIFIED,
     SCOPED,
     UPDATED,
@@ -216,6 +219,55 @@ def close(book: BreachRegister, breach_id: str, *, now: datetime, text: str) -> 
         return {"text": text.strip()}
 
     return book.change(breach_id, CLOSED, apply)
+
+
+@dataclass
+class Written:
+    """The letters to people and the notices to clients written for a breach."""
+
+    people: list[Path] = field(default_factory=list)
+    clients: list[Path] = field(default_factory=list)
+
+
+def write_letters(
+    book: BreachRegister,
+    register: Register,
+    breach_id: str,
+    engines: Mapping[str, Engine],
+    folder: Path,
+    *,
+    lang: str | None = None,
+) -> Written:
+    """Write what is owed: a letter to each person affected by a high-risk breach (Art. 34),
+    and, as processor, a notice to each client with its own people and records only
+    (Art. 33(2)); recorded in the audit trail. Nothing is written when nothing is owed.
+
+    ``lang`` (fr or en) writes every letter in that language instead of each person's.
+    """
+    if lang is not None and lang not in letters.LANGS:
+        raise BreachError(f"{lang!r} is not a language of the letters", hint="use fr or en")
+    breach = book.get(breach_id)
+    due = risk.owed(breach.assessment, processor=breach.processor)
+    if breach.scope is None:
+        raise BreachError(
+            f"breach {breach.id} has no scope, so nobody is known to be affected",
+            hint=f"state it first: registre breach update {breach.id} --scope TABLE",
+        )
+    written = Written()
+    if due.people:
+        affected = counting.count(register, breach.scope, engines)
+        persons = counting.people_to_inform(register, affected, engines)
+        if lang is not None:
+            persons = [replace(p, lang=lang) for p in persons]
+        written.people = list(letters.write_letters(folder, breach, register, persons))
+    if due.controller:
+        notice_lang = lang or register.policy.languages[0]
+        written.clients = list(letters.write_notices(folder, breach, register, notice_lang))
+    if written.people or written.clients:
+        book.note(
+            breach.id, LETTERS, {"people": len(written.people), "clients": len(written.clients)}
+        )
+    return written
 
 
 def _open(breach: Breach) -> None:

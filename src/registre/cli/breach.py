@@ -422,45 +422,21 @@ def letters(
 ) -> None:
     """Write the letters to the people (high risk, Art. 34) and, as processor, a notice to
     each client with its own people and records only (Art. 33(2))."""
-    from dataclasses import replace
-
-    from registre.breaches import counting
     from registre.breaches import letters as write
-    from registre.breaches.risk import owed
-    from registre.breaches.store import LETTERS
+    from registre.breaches.operations import write_letters
 
     if lang is not None and lang not in write.LANGS:
         raise typer.BadParameter(f"{lang!r}: use fr or en", param_hint="--lang")
-    with _desk(register, state_url, at) as desk:
-        breach = desk.book.get(breach_id)
-        due = owed(breach.assessment, processor=breach.processor)
-        if breach.scope is None:
-            raise BreachError(
-                f"breach {breach.id} has no scope, so nobody is known to be affected",
-                hint=f"state it first: registre breach update {breach.id} --scope TABLE",
-            )
-        people = 0
-        if due.people:
-            with desk.engines() as engines:
-                affected = counting.count(desk.register, breach.scope, engines)
-                persons = counting.people_to_inform(desk.register, affected, engines)
-            if lang is not None:
-                persons = [replace(p, lang=lang) for p in persons]
-            people = sum(1 for _ in write.write_letters(out_dir, breach, desk.register, persons))
-        notices = 0
-        if due.controller:
-            notice_lang = lang or desk.register.policy.languages[0]
-            notices = sum(
-                1 for _ in write.write_notices(out_dir, breach, desk.register, notice_lang)
-            )
-        if not (people or notices):
-            err.print(
-                f"no letter is owed for breach {breach.id}: people are told only of a high "
-                "risk (Art. 34), and clients only when we are their processor"
-            )
-            return
-        desk.book.note(breach.id, LETTERS, {"people": people, "clients": notices})
-        out.print(f"wrote {people} letters to people and {notices} notices to clients in {out_dir}")
+    with _desk(register, state_url, at) as desk, desk.engines() as engines:
+        written = write_letters(desk.book, desk.register, breach_id, engines, out_dir, lang=lang)
+    people, notices = len(written.people), len(written.clients)
+    if not (people or notices):
+        err.print(
+            f"no letter is owed for breach {breach_id}: people are told only of a high "
+            "risk (Art. 34), and clients only when we are their processor"
+        )
+        return
+    out.print(f"wrote {people} letters to people and {notices} notices to clients in {out_dir}")
 
 
 def _print(desk: _Desk, breach: Any, as_json: bool, message: str | None) -> None:

@@ -22,13 +22,16 @@ from registre.service import errors, web
 from registre.service.routes import (
     access,
     audit,
+    breaches,
     enforcement,
     health,
     holds,
     jobs,
     public,
     register,
+    request_files,
     requests,
+    sweep_runs,
 )
 from registre.service.runtime import Service, open_service
 from registre.service.settings import ServiceSettings
@@ -43,6 +46,9 @@ ROUTERS = [
     register.router,
     access.router,
     jobs.router,
+    request_files.router,
+    sweep_runs.router,
+    breaches.router,
 ]
 
 

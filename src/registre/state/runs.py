@@ -184,13 +184,22 @@ class Runs:
         with read_connection(self._engine) as connection:
             return _load(connection, run_id)
 
-    def list(self, limit: int = 20) -> list[Run]:
-        """The latest runs, newest first."""
+    def list(self, limit: int = 20, *, kind: str | None = None, offset: int = 0) -> list[Run]:
+        """The latest runs (of ``kind``), newest first, ``limit`` after the first ``offset``."""
+        query = sa.select(run.c.id).order_by(run.c.id.desc()).limit(limit).offset(offset)
+        if kind is not None:
+            query = query.where(run.c.kind == kind)
         with read_connection(self._engine) as connection:
-            ids = connection.execute(
-                sa.select(run.c.id).order_by(run.c.id.desc()).limit(limit)
-            ).scalars()
+            ids = connection.execute(query).scalars()
             return [found for found in (_load(connection, i) for i in list(ids)) if found]
+
+    def count(self, *, kind: str | None = None) -> int:
+        """How many runs (of ``kind``) are recorded."""
+        query = sa.select(sa.func.count()).select_from(run)
+        if kind is not None:
+            query = query.where(run.c.kind == kind)
+        with read_connection(self._engine) as connection:
+            return int(connection.execute(query).scalar_one())
 
 
 def _require_running(connection: Connection, run_id: int) -> None:

@@ -1,4 +1,5 @@
-"""Data-subject requests, worked by operators: list, open, show, verify, execute, extend, refuse.
+"""Data-subject requests, worked by operators: list, open, show, verify, execute, extend, refuse,
+forward, instruct, lift, and their history.
 
 Execution is a job (:mod:`registre.service.jobs`): the call answers at once with the job, whose
 state is read at ``GET /api/v1/jobs/{id}``; the letter then goes to the person by mail.
@@ -185,3 +186,63 @@ def refuse_request(
     """Refuse, with the reason; the letter tells the person they may complain."""
     exists(running, request_id)
     return running.desk_for(who).refuse(request_id, body.reason).as_json()
+
+
+class Instruction(BaseModel):
+    reference: str = Field(
+        min_length=1, description="The controller's instruction: where and when it was given."
+    )
+    tenant: str | None = Field(
+        None, description="The client instructing, when the request went to several (its key)."
+    )
+
+
+@router.get("/{request_id}/history")
+def request_history(
+    request_id: str,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*READERS)),
+) -> list[dict[str, Any]]:
+    """What happened to a request, oldest first: each step, from which state to which, by whom."""
+    exists(running, request_id)
+    return running.desk_for(who).history(request_id)
+
+
+@router.post("/{request_id}/forward")
+def forward_request(
+    request_id: str,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*WORKERS)),
+) -> dict[str, Any]:
+    """Forward a request about data we hold as a processor to its controller(s).
+
+    The letters to the controllers, their data and the letter to the person are written in the
+    request's folder (``GET .../letters``, ``GET .../packages``).
+    """
+    exists(running, request_id)
+    return running.desk_for(who).forward(request_id).as_json()
+
+
+@router.post("/{request_id}/instruct")
+def instruct_request(
+    request_id: str,
+    body: Instruction,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*WORKERS)),
+) -> dict[str, Any]:
+    """Record a controller's instruction to erase or rectify its data in a forwarded request;
+    ``POST .../execute`` then carries it out (Art. 28(3)(a))."""
+    exists(running, request_id)
+    return running.desk_for(who).instruct(request_id, body.reference, tenant=body.tenant).as_json()
+
+
+@router.post("/{request_id}/lift")
+def lift_restriction(
+    request_id: str,
+    body: Reason,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*WORKERS)),
+) -> dict[str, Any]:
+    """Lift a restriction (Art. 18(3)); the letter telling the person is written first."""
+    exists(running, request_id)
+    return running.desk_for(who).lift(request_id, body.reason).as_json()
