@@ -142,6 +142,30 @@ with warnings.catch_warnings():
             le=10_000,
             description="Wrong codes one source address may enter in an hour, over all requests.",
         )
+        filings_per_address: int = Field(
+            5,
+            ge=1,
+            le=10_000,
+            description="Requests filed by the public for one email address in an hour.",
+        )
+        filings_per_source: int = Field(
+            20,
+            ge=1,
+            le=100_000,
+            description="Requests filed by the public from one source address in an hour.",
+        )
+        sign_in_attempts: int = Field(
+            10,
+            ge=1,
+            le=10_000,
+            description="Failed console sign-ins for one account name in an hour.",
+        )
+        sign_in_source_attempts: int = Field(
+            30,
+            ge=1,
+            le=100_000,
+            description="Failed console sign-ins from one source address in an hour.",
+        )
         export_retention: str = Field(
             "30 days", description="How long an export package is kept, such as 30 days."
         )

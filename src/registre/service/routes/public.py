@@ -19,6 +19,7 @@ from registre.service.auth import service
 from registre.service.errors import Unavailable
 from registre.service.routes.requests import exists, invalid_input
 from registre.service.runtime import Service
+from registre.service.throttle import Throttle
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
@@ -42,8 +43,14 @@ def _source(request: Request) -> str:
 
 
 @router.post("/requests", status_code=201)
-def file_request(body: FileRequest, running: Service = Depends(service)) -> dict[str, Any]:
-    """File a request; a one-time code goes to the email address to prove it is the person's."""
+def file_request(
+    body: FileRequest, request: Request, running: Service = Depends(service)
+) -> dict[str, Any]:
+    """File a request; a one-time code goes to the email address to prove it is the person's.
+
+    At most ``filings_per_address`` an hour for one address and ``filings_per_source`` from one
+    source (429 beyond), whether or not the address is anyone's we know.
+    """
     if not running.mailer.enabled:
         raise Unavailable(
             "requests cannot be filed here: this service sends no mail",
@@ -51,19 +58,28 @@ def file_request(body: FileRequest, running: Service = Depends(service)) -> dict
         )
     with invalid_input():
         email = normalize_email(body.email)
+    settings = running.settings
+    throttle(running).take(
+        "filing",
+        {
+            "address": (email, settings.filings_per_address),
+            "source": (_source(request), settings.filings_per_source),
+        },
+    )
+    with invalid_input():
         options: dict[str, Any] = {}
         if body.changes:
             options["changes"] = body.changes
         if body.activities:
             options["activities"] = body.activities
-        request = running.desk_for(PUBLIC).open(
+        filed = running.desk_for(PUBLIC).open(
             body.kind.value, {"email": email}, lang=body.lang, options=options
         )
-    expires = _send_code(running, request.id, email, request.lang)
+    expires = _send_code(running, filed.id, email, filed.lang)
     return {
-        "request_id": request.id,
-        "state": request.state.value,
-        "due": request.due.isoformat(),
+        "request_id": filed.id,
+        "state": filed.state.value,
+        "due": filed.due.isoformat(),
         "code_sent_to": email,
         "code_expires_at": expires.isoformat(),
     }
@@ -101,6 +117,11 @@ def enter_code(
         "state": verified.state.value,
         "due": verified.due.isoformat(),
     }
+
+
+def throttle(running: Service) -> Throttle:
+    """The service's rate limits (they share the state database and the codes' secret)."""
+    return Throttle(running.codes.engine, running.codes.secret)
 
 
 def _send_code(running: Service, request_id: str, email: str, lang: str) -> datetime:

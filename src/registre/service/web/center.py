@@ -130,7 +130,7 @@ def build() -> FastAPI:
             names = sorted({str(e["loc"][0]) for e in error.errors() if e.get("loc")})
             return form_page(request, form, problem=_invalid(lang_of(request), names), status=422)
         try:
-            answer = await run_in_threadpool(public.file_request, body, running(request))
+            answer = await run_in_threadpool(public.file_request, body, request, running(request))
         except RegistreError as error:
             return form_page(request, form, problem=error.message, status=_status(error))
         return code_page(request, answer["request_id"])

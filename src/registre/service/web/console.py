@@ -23,6 +23,7 @@ from registre.service.access import Principal
 from registre.service.auth import READERS, WORKERS, requires
 from registre.service.errors import Forbidden, Unauthenticated
 from registre.service.routes import audit, enforcement, holds, requests
+from registre.service.routes.public import throttle
 from registre.service.web.forms import CsrfRefused, checked_form, first
 from registre.service.web.rendering import keys, lang_of, page, running, secure
 from registre.service.web.security import SESSION_COOKIE, SESSION_SECONDS
@@ -83,10 +84,26 @@ def build() -> FastAPI:
             form = await checked_form(request)
         except CsrfRefused:
             return page(request, "error.html", status=403, message_key="csrf", who=None)
-        user = await run_in_threadpool(
-            running(request).access.check_password, first(form, "name"), first(form, "password")
-        )
+        service = running(request)
+        name = first(form, "name")
+        # failures are counted per name whether or not it is a user's: the answers are the same
+        limits = {
+            "account": (name, service.settings.sign_in_attempts),
+            "source": (
+                request.client.host if request.client else "unknown",
+                service.settings.sign_in_source_attempts,
+            ),
+        }
+        limited = throttle(service)
+        kind = await run_in_threadpool(limited.over, "sign_in", limits)
+        if kind is not None:
+            problem = f"too_many_sign_ins_{kind}"
+            return page(request, "console_login.html", status=429, who=None, problem=problem)
+        user = await run_in_threadpool(service.access.check_password, name, first(form, "password"))
         if user is None:
+            await run_in_threadpool(
+                limited.record, "sign_in", {k: value for k, (value, _) in limits.items()}
+            )
             return page(request, "console_login.html", status=401, who=None, problem="wrong_login")
         response = RedirectResponse("/console/", status_code=303)
         response.set_cookie(

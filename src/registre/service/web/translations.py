@@ -7,10 +7,13 @@ French strings use a no-break space before ``:``, ``?`` and ``;`` as French typo
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 
 LANGS = ("fr", "en")
 LANG_COOKIE = "registre_lang"
+_FRENCH_SPACE = re.compile(r" ([:;?!»])")
 
 WORDS: dict[str, tuple[str, str]] = {
     # key: (fr, en)
@@ -134,6 +137,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "user": ("Utilisateur", "User"),
     "password": ("Mot de passe", "Password"),
     "wrong_login": ("Nom ou mot de passe incorrect.", "Wrong user name or password."),
+    "too_many_sign_ins_account": (
+        "Trop de connexions ont échoué pour ce nom dans l'heure : réessayez dans une heure, "
+        "ou demandez au DPO de changer le mot de passe.",
+        "Too many sign-ins failed for this name in the last hour: try again in an hour, "
+        "or ask the DPO to reset the password.",
+    ),
+    "too_many_sign_ins_source": (
+        "Trop de connexions ont échoué depuis votre adresse réseau dans l'heure : réessayez "
+        "dans une heure.",
+        "Too many sign-ins failed from your network address in the last hour: try again in an "
+        "hour.",
+    ),
     "signed_in_as": ("Connecté : {name} ({role})", "Signed in: {name} ({role})"),
     "queue": ("Demandes", "Requests"),
     "holds": ("Gels", "Holds"),
@@ -203,7 +218,7 @@ WORDS: dict[str, tuple[str, str]] = {
 
 def word(lang: str, key: str, **values: object) -> str:
     fr, en = WORDS[key]
-    text = fr if lang == "fr" else en
+    text = _FRENCH_SPACE.sub("\u00a0\\1", fr) if lang == "fr" else en
     return text.format(**values) if values else text
 
 
