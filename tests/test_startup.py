@@ -14,6 +14,7 @@ import resource
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,5 +68,31 @@ def test_the_public_api_loads_on_first_use() -> None:
         "assert callable(registre.lint) and registre.lint.__module__ == 'registre.lint'\n"
         "assert registre.Register.__name__ == 'Register'\n"
         "assert set(registre.__all__) <= set(dir(registre))\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_the_migration_files_name_the_head_alembic_finds() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from registre.state import MIGRATIONS, _written_head
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert _written_head() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_state_at_the_latest_revision_opens_without_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    subprocess.run(
+        [sys.executable, "-c", f"from registre.state import open_state; open_state({url!r})"],
+        check=True,
+    )  # created and migrated: Alembic runs
+    probe = (
+        "import sys\n"
+        "from registre.state import open_state\n"
+        f"open_state({url!r}, create=False).close()\n"
+        "assert 'alembic' not in sys.modules, 'Alembic imported to open an up-to-date state'\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True)
