@@ -341,3 +341,90 @@ def test_the_command_to_resume_shows_no_password(monkeypatch: pytest.MonkeyPatch
         "registre sweep register.yaml --url 'postgresql+psycopg://shop:***@db.internal:5432/shop'"
         " (with the password where *** stands)"
     )
+
+
+SLOWER = (
+    "CREATE FUNCTION library_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "PERFORM pg_sleep(0.3); RETURN NULL; END $$"
+)
+
+
+def test_ctrl_c_during_an_erasure_says_how_to_resume(tmp_path: Path) -> None:
+    """SIGINT to `request execute` of an erasure slowed down by triggers (0.3 s a statement):
+    exit 130, what stays, and the command to resume, which then finishes the erasure."""
+    server = os.environ.get(SERVERS["postgresql"], "")
+    if not server:
+        pytest.skip(f"{SERVERS['postgresql']} is not set")
+    state_url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    register = registre.load_register(REGISTER)
+    with scratch_database(server, prefix="library_ctrl_c_erasure") as url:
+        engine = sa.create_engine(url)
+        load_demo_data(load_app(EXAMPLE), engine, subjects=60, seed=3)
+        with engine.begin() as connection:
+            connection.execute(sa.text(SLOWER))
+            for table in sa.inspect(connection).get_table_names():
+                connection.execute(
+                    sa.text(
+                        f"CREATE TRIGGER library_slow AFTER UPDATE OR DELETE ON {table} "
+                        "FOR EACH STATEMENT EXECUTE FUNCTION library_slow()"
+                    )
+                )
+        with registre.open_state(state_url) as state:
+            desk = registre.SubjectRequests(
+                register, state, {"shop": engine}, out_dir=tmp_path / "out"
+            )
+            request = desk.open("erasure", "camille.martin@example.fr")
+            desk.verify(request.id, method="reply from the account's address")
+        engine.dispose()
+        command = [
+            sys.executable,
+            "-c",
+            "from registre.cli import main; main()",
+            "request",
+            "execute",
+            request.id,
+            "--yes",
+            "--register",
+            str(REGISTER),
+            "--url",
+            url,
+            "--out",
+            str(tmp_path / "out"),
+        ]
+        env = {**os.environ, "REGISTRE_STATE_URL": state_url}
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            _wait_for(state_url, "request.erasure.planned")
+            time.sleep(0.5)
+            child.send_signal(signal.SIGINT)
+            _out, err = child.communicate(timeout=60)
+        finally:
+            if child.poll() is None:
+                child.kill()
+        assert child.returncode == 130, err
+        assert "Traceback" not in err
+        assert "interrupted: what was committed stays committed" in err
+        assert f"registre request show {request.id}" in err
+        assert f"to resume, run the command again: registre request execute {request.id}" in err
+        finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert finished.returncode == 0, finished.stderr
+        with registre.open_state(state_url) as state:
+            desk = registre.SubjectRequests(register, state, {}, out_dir=tmp_path / "out")
+            assert desk.get(request.id).state is registre.RequestState.done
+
+
+def _wait_for(state_url: str, action: str) -> None:
+    deadline = time.monotonic() + 60
+    engine = sa.create_engine(state_url)
+    query = sa.text("SELECT count(*) FROM registre_audit_entry WHERE action = :action")
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                if connection.execute(query, {"action": action}).scalar_one():
+                    return
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+    raise AssertionError(f"no {action} entry")
