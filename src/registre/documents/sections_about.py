@@ -210,10 +210,9 @@ def purposes(n: Namer) -> list[Section]:
             2,
             [
                 n.para(
-                    "Pour chaque traitement, voici sa finalité, sa base légale (article 6 du "
-                    "RGPD) et ce que la politique en dit d’autre.",
-                    "For each activity, here is its purpose, its legal basis (Article 6 GDPR) "
-                    "and what else the policy says about it.",
+                    "Voici, pour chaque traitement, sa finalité et sa base légale (article 6 du "
+                    "RGPD).",
+                    "Here is, for each activity, its purpose and its legal basis (Article 6 GDPR).",
                     "activities",
                 )
             ],
