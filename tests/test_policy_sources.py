@@ -239,3 +239,53 @@ def test_a_draft_says_so_on_every_page() -> None:
     markdown = render_policy(register, "en", "md", draft=True)
     assert markdown.startswith("# DRAFT")
     assert "draft" not in render_policy(register, "en", "html").split("<main>")[1].lower()
+
+
+# -- values the generator could only garble are refused by check, with a hint ------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "hint"),
+    [
+        ({"rights__offered": []}, "lists no right"),
+        ({"rights__response_deadline": "immediately"}, "cannot be met"),
+        (
+            {
+                "cookies": {
+                    "c": {
+                        "name": "_c",
+                        "provider": "Exemple",
+                        "category": "essential",
+                        "purpose": {"fr": "Session.", "en": "Session."},
+                        "lifetime": "immediately",
+                    }
+                }
+            },
+            "never kept",
+        ),
+    ],
+    ids=["no-right", "deadline-immediately", "cookie-immediately"],
+)
+def test_a_value_that_reads_as_nonsense_is_refused(extra: dict[str, Any], hint: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=hint):
+        small_register(**extra)
+
+
+def test_not_stated_is_said_as_not_stated() -> None:
+    register = small_register(
+        activities__orders__legal_basis="not_stated",
+        processors={
+            "acme": {
+                "name": "Acme",
+                "service": {"fr": "Envoi", "en": "Sending"},
+                "country": "not_stated",
+            }
+        },
+        activities__orders__recipients=["acme"],
+    )
+    fr = render_policy(register, "fr", "md")
+    assert "Base légale : non précisée." in fr.replace("\u202f", " ")
+    assert "| Acme | Envoi | non précisé |" in fr
+    assert "Transferts" not in fr  # an unknown country is not presumed a transfer
