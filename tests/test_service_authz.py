@@ -43,6 +43,7 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("POST", "/api/v1/public/requests/{request_id}/code"): EVERYONE,
     ("POST", "/api/v1/public/requests/{request_id}/verify"): EVERYONE,
     ("GET", "/api/v1/register/policy"): EVERYONE,
+    ("POST", "/api/v1/consent/choices"): EVERYONE,
     # requests
     ("GET", "/api/v1/requests"): READ,
     ("GET", "/api/v1/requests/{request_id}"): READ,
@@ -96,6 +97,8 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/api/v1/breaches/{breach_id}/letters"): READ,
     ("GET", "/api/v1/breaches/{breach_id}/letters/{name}"): READ,
     ("GET", "/api/v1/public/downloads/{token}"): EVERYONE,
+    # the cookie banner's choices, as the ledger recorded them
+    ("GET", "/api/v1/consent/choices/{consent_id}"): READ,
 }
 
 EXAMPLES = {
@@ -105,6 +108,7 @@ EXAMPLES = {
     "token_id": "999",
     "job_id": "j-000000000000",
     "token": "no-such-link",
+    "consent_id": "0123456789abcdef0123456789abcdef",
     "run_id": "999",
     "breach_id": "b-00000000",
 }

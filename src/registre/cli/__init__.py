@@ -110,6 +110,7 @@ def command() -> Any:
         audit,
         breach,
         consent,
+        cookies,
         demo,
         documents,
         enforcement,

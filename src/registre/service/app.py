@@ -23,6 +23,7 @@ from registre.service.routes import (
     access,
     audit,
     breaches,
+    consent,
     enforcement,
     health,
     holds,
@@ -72,5 +73,6 @@ def create_app(settings: ServiceSettings | Service) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    consent.install(app)  # the cookie banner's choices (issue 16 §4), open to other origins
     web.install(app, running)  # the privacy center and the console (issue 15)
     return app
