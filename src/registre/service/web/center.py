@@ -19,57 +19,49 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from registre._exceptions import RegistreError
-from registre.register.model import Register, Text
+from registre.register.model import Lang, Register
 from registre.service.routes import public
+from registre.service.web import withdrawal
 from registre.service.web.forms import CsrfRefused, checked_form, first
-from registre.service.web.rendering import keys, lang_of, page, running
+from registre.service.web.rendering import keys, lang_of, page, running, text
 
 KINDS = ("access", "portability", "erasure", "rectification", "restriction", "objection")
 CHANGE_ROWS = 3
 _MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.DOTALL)
 
 
-def text(value: Text | str | None, lang: str) -> str:
-    """A register text in ``lang``, or in the other language when it has only that one."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return value.fr or value.en or "" if lang == "fr" else value.en or value.fr or ""
-
-
 def overview(register: Register, lang: str) -> dict[str, Any]:
-    """The activities, processors and transfers, as the home page lists them."""
+    """The activities, processors and transfers, as the home page lists them, in the words
+    of the policy (country names, safeguards named as the policy names them)."""
+    from registre.documents.typography import upper_first
+    from registre.documents.wording import country_name, safeguard_name
+
+    language: Lang = "fr" if lang == "fr" else "en"
+
+    def country(value: Any) -> str | None:
+        return country_name(str(getattr(value, "value", value)), language) if value else None
+
     activities = [
         {"id": key, "name": text(a.name, lang), "purpose": text(a.purpose, lang)}
         for key, a in register.activities.items()
     ]
     processors = [
-        {
-            "name": p.name,
-            "service": text(p.service, lang),
-            "country": str(p.country.value if hasattr(p.country, "value") else p.country)
-            if p.country
-            else None,
-        }
+        {"name": p.name, "service": text(p.service, lang), "country": country(p.country)}
         for p in register.processors.values()
     ]
     transfers = [
         {
-            "name": p.name,
-            "country": str(getattr(p.country, "value", p.country)) if p.country else None,
-            "safeguard": str(getattr(p.transfer.safeguard, "value", p.transfer.safeguard)),
+            "name": name,
+            "country": country(where),
+            "safeguard": upper_first(safeguard_name(transfer.safeguard, language))
+            if transfer.safeguard
+            else None,
         }
-        for p in register.processors.values()
-        if p.transfer is not None
-    ] + [
-        {
-            "name": text(r.name, lang),
-            "country": str(getattr(r.country, "value", r.country)) if r.country else None,
-            "safeguard": str(getattr(r.transfer.safeguard, "value", r.transfer.safeguard)),
-        }
-        for r in register.recipients.values()
-        if r.transfer is not None
+        for name, where, transfer in [
+            *((p.name, p.country, p.transfer) for p in register.processors.values()),
+            *((text(r.name, lang), r.country, r.transfer) for r in register.recipients.values()),
+        ]
+        if transfer is not None
     ]
     return {"activities": activities, "processors": processors, "transfers": transfers}
 
@@ -105,7 +97,10 @@ def build() -> FastAPI:
 
     @app.get("/request")
     def request_form(request: Request) -> Response:
-        return form_page(request, {})
+        # the withdrawal page links here with the right and the activity chosen (nothing personal)
+        q = request.query_params
+        chosen = {"kind": [q["kind"]]} if q.get("kind") in KINDS else {}
+        return form_page(request, chosen | {"activities": q.getlist("activity")})
 
     @app.post("/request")
     async def file_request(request: Request) -> Response:
@@ -199,6 +194,7 @@ def build() -> FastAPI:
         response.headers["Content-Security-Policy"] = content_security_policy(sandbox=True)
         return response
 
+    withdrawal.install(app)
     return app
 
 

@@ -14,6 +14,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from registre.register.model import Text
 from registre.service.runtime import Service
 from registre.service.web.security import CSRF_COOKIE, Keys
 from registre.service.web.translations import LANG_COOKIE, LANGS, choose_lang, word
@@ -27,6 +28,15 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def text(value: Text | str | None, lang: str) -> str:
+    """A register text in ``lang``, or in the other language when it has only that one."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.fr or value.en or "" if lang == "fr" else value.en or value.fr or ""
 
 
 def running(request: Request) -> Service:

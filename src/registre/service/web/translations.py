@@ -137,6 +137,69 @@ WORDS: dict[str, tuple[str, str]] = {
     "user": ("Utilisateur", "User"),
     "password": ("Mot de passe", "Password"),
     "wrong_login": ("Nom ou mot de passe incorrect.", "Wrong user name or password."),
+    "cookie_settings": ("Gérer les cookies", "Cookie settings"),
+    "unsubscribe_title": ("Se désabonner", "Unsubscribe"),
+    "unsubscribe_intro": (
+        "Ce lien retire le consentement que vous nous aviez donné. Ce que ce consentement seul "
+        "nous permettait de garder sera effacé.",
+        "This link withdraws the consent you gave us. What this consent alone allowed us to "
+        "keep will be erased.",
+    ),
+    "unsubscribe_confirm": ("Retirer mon consentement", "Withdraw my consent"),
+    "unsubscribed_title": ("Consentement retiré", "Consent withdrawn"),
+    "withdrawn_on": ("Retiré le", "Withdrawn on"),
+    "withdrawal_erased": (
+        "Ce que ce consentement seul nous permettait de garder a été effacé ou anonymisé.",
+        "What this consent alone allowed us to keep has been erased or anonymized.",
+    ),
+    "withdrawal_other_basis": (
+        "Ce traitement repose aussi sur une autre base légale : vos données ne sont pas "
+        "effacées, mais nous ne les utilisons plus sur la base de votre consentement.",
+        "This processing also rests on another legal basis: your data is not erased, but we "
+        "no longer use it on the basis of your consent.",
+    ),
+    "withdrawal_cookie": (
+        "Votre choix de cookies est enregistré.",
+        "Your cookie choice is recorded.",
+    ),
+    "withdrawal_no_activity": (
+        "Ce traitement n'existe plus : il n'y a rien à effacer.",
+        "This processing no longer exists: there is nothing to erase.",
+    ),
+    "withdrawal_lawful_before": (
+        "Ce qui a été fait avant ce retrait reste licite (article 7.3 du RGPD).",
+        "What was done before this withdrawal remains lawful (GDPR Article 7(3)).",
+    ),
+    "bad_link": (
+        "Ce lien de désabonnement n'est pas valable : il a été modifié ou ne vient pas de "
+        "nous. Utilisez le lien d'un message récent, ou écrivez-nous.",
+        "This unsubscribe link is not valid: it was altered or does not come from us. Use the "
+        "link of a recent message, or write to us.",
+    ),
+    "withdrawal_failed": (
+        "Votre retrait n'a pas pu être enregistré. Réessayez plus tard, ou écrivez-nous.",
+        "Your withdrawal could not be recorded. Try again later, or write to us.",
+    ),
+    "withdraw_title": ("Retirer un consentement", "Withdraw a consent"),
+    "withdraw_intro": (
+        "Vous pouvez retirer à tout moment un consentement donné, aussi simplement que vous "
+        "l'avez donné. Les messages que nous vous envoyons contiennent un lien de "
+        "désabonnement ; sans lui, choisissez le traitement ci-dessous : nous vous envoyons un "
+        "code pour confirmer votre adresse, puis nous effaçons ce que ce consentement seul "
+        "nous permettait de garder.",
+        "You may withdraw a consent at any time, as easily as you gave it. The messages we send "
+        "you carry an unsubscribe link; without it, choose the processing below: we send you a "
+        "code to confirm your address, then erase what that consent alone allowed us to keep.",
+    ),
+    "withdraw_this": ("Retirer mon consentement : {name}", "Withdraw my consent: {name}"),
+    "withdraw_none": (
+        "Aucun de nos traitements ne repose sur votre consentement.",
+        "None of our processing rests on your consent.",
+    ),
+    "withdraw_cookies": (
+        "Pour les cookies, changez votre choix à tout moment :",
+        "For cookies, change your choice at any time:",
+    ),
     "too_many_sign_ins_account": (
         "Trop de connexions ont échoué pour ce nom dans l'heure : réessayez dans une heure, "
         "ou demandez au DPO de changer le mot de passe.",
