@@ -166,3 +166,13 @@ def test_audit_verify_json_for_monitoring(cli: Cli, tmp_path: Path) -> None:
     code, out, _ = cli("audit", "verify", "--state-url", state_url, "--json")
     report = json.loads(out)
     assert code == 1 and report["intact"] is False and report["problems"]
+
+
+def test_check_json_when_a_database_does_not_answer(cli: Cli) -> None:
+    code, out, _ = cli(
+        "check", str(SHOP / "register.yaml"), "--connect", "--json",
+        "--url", "postgresql://nobody@127.0.0.1:1/shop",
+    )  # fmt: skip
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False
+    assert "cannot be reached" in report["error"]["message"] and report["error"]["hint"]

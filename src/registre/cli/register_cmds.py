@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from registre._exceptions import MappingError, Problem, RegisterError
+from registre._exceptions import MappingError, Problem, RegisterError, RegistreError
 from registre.cli import EXIT_PROBLEMS, app, out
 
 RegisterPath = typer.Argument(
@@ -75,6 +75,12 @@ def check(
             if not as_json:
                 raise
             report.update(ok=False, stores=error.stores, problems=error.located)
+            _print_json(report)
+            raise typer.Exit(EXIT_PROBLEMS) from None
+        except RegistreError as error:  # a database that does not answer, an unknown store
+            if not as_json:
+                raise
+            report.update(ok=False, error={"message": error.message, "hint": error.hint})
             _print_json(report)
             raise typer.Exit(EXIT_PROBLEMS) from None
     if as_json:
