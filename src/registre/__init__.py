@@ -44,15 +44,14 @@ if _typing.TYPE_CHECKING:
         has_objected,
         is_restricted,
     )
-    from registre.retention import (
+    from registre.retention import plan, sweep
+    from registre.retention_report import (
         Plan,
         PlannedRule,
         PlannedStore,
         SweepInterrupted,
         SweepReport,
         SweptRule,
-        plan,
-        sweep,
     )
     from registre.state import EngineState, open_state
     from registre.stores import MappingProblem, check_mapping
@@ -92,12 +91,12 @@ _EXPORTS = {
     "SubjectRequests": "registre.requests",
     "has_objected": "registre.requests",
     "is_restricted": "registre.requests",
-    "Plan": "registre.retention",
-    "PlannedRule": "registre.retention",
-    "PlannedStore": "registre.retention",
-    "SweepInterrupted": "registre.retention",
-    "SweepReport": "registre.retention",
-    "SweptRule": "registre.retention",
+    "Plan": "registre.retention_report",
+    "PlannedRule": "registre.retention_report",
+    "PlannedStore": "registre.retention_report",
+    "SweepInterrupted": "registre.retention_report",
+    "SweepReport": "registre.retention_report",
+    "SweptRule": "registre.retention_report",
     "plan": "registre.retention",
     "sweep": "registre.retention",
     "EngineState": "registre.state",

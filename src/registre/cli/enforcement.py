@@ -21,7 +21,7 @@ from registre.cli.options import StateUrl, Url
 
 if TYPE_CHECKING:  # the register's Pydantic models take 0.15 s to build
     from registre.register.model import Register
-    from registre.retention import Plan, PlannedRule, PlannedStore, SweepReport
+    from registre.retention_report import Plan, PlannedRule, PlannedStore, SweepReport
 
 try:  # recent typer releases vendor click instead of depending on it
     from typer._click.exceptions import UsageError
@@ -217,8 +217,8 @@ def sweep(
 
     Exits 1 when a rule failed: the others ran, and the failures are in the audit trail.
     """
-    from registre.retention import SweepInterrupted
     from registre.retention import sweep as run_sweep
+    from registre.retention_report import SweepInterrupted
     from registre.state import locate_state, open_state
 
     register, moment = _load(register_path, url, at)
