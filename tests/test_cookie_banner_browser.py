@@ -271,7 +271,7 @@ def test_exempt_audience_measurement_runs_before_a_choice_until_objected_to(
     context, page, loaded = open_page(browser, f"{sites['booking']}/fr.html")
     page.wait_for_function("window.ran && window.ran.length === 1")
     assert page.evaluate("window.ran") == ["statistics"]
-    assert cookies(context) == {"rdv_stats.1.a1b2"}
+    assert cookies(context) == {"rdv_stats.1.a1b2"} and scripts(loaded) == {"stats.js"}
     # nothing to consent to: no banner; the settings link lets the person object
     expect(page.get_by_role("dialog")).to_have_count(0)
     page.locator("#settings").click()
