@@ -92,9 +92,35 @@ class PlanSql:
         """The row is under a legal hold or a restriction, directly or through a held parent.
 
         ``restricted_only``: under a restriction of processing, whatever the legal holds.
+
+        On SQLite the held rows of each table are a common table expression that names its
+        parent's: written inline, a hold on a person nests one subquery per ancestor inside
+        every dependant's, and SQLite's parser (a fixed stack of about a hundred levels) gives
+        up with "parser stack overflow" on an ordinary shop schema. The other databases take
+        the nested form, which their planners have been measured on.
         """
         if table not in self._holdable:
             return sa.false()
+        if self.dialect == "sqlite":
+            scope = self.plan.holds[table]
+            named: dict[tuple[str, frozenset[str]], sa.CTE] = {}
+            rows = self._held_rows(table, seen, restricted_only, named)
+            key = key_expression([t.c[c] for c in scope.primary_key])
+            # the expressions written inside the subquery (WITH ... SELECT), not before the
+            # whole statement: Python's sqlite3 counts no row for a DELETE that starts WITH
+            held_keys = sa.select(*[rows.c[c] for c in scope.primary_key])
+            return key.in_(held_keys.add_cte(*named.values(), nest_here=True))
+        return self._held_here(table, t, seen, restricted_only, self._held_parent_inline)
+
+    def _held_here(
+        self,
+        table: str,
+        t: sa.FromClause,
+        seen: frozenset[str],
+        restricted_only: bool,
+        parent_held: Callable[[sa.FromClause, Hop, frozenset[str], bool], Condition],
+    ) -> Condition:
+        """The row's own hold (its key, a held person's identity) or a held parent's."""
         scope = self.plan.holds[table]
         conditions: list[Condition] = []
         if scope.keys and not restricted_only:
@@ -119,12 +145,36 @@ class PlanSql:
                 conditions.append(sa.and_(live.is_not(None), person))
         for hop in scope.parents:
             if hop.target_table in self._holdable and hop.target_table not in seen:
-                parent = self.alias(hop.target_table)
-                parent_held = self.held(
-                    hop.target_table, parent, seen | {table}, restricted_only=restricted_only
-                )
-                conditions.append(self._linked(t, hop, parent, parent_held))
+                conditions.append(parent_held(t, hop, seen | {table}, restricted_only))
         return sa.or_(*conditions) if conditions else sa.false()
+
+    def _held_parent_inline(
+        self, t: sa.FromClause, hop: Hop, seen: frozenset[str], restricted_only: bool
+    ) -> Condition:
+        parent = self.alias(hop.target_table)
+        condition = self.held(hop.target_table, parent, seen, restricted_only=restricted_only)
+        return self._linked(t, hop, parent, condition)
+
+    def _held_rows(
+        self,
+        table: str,
+        seen: frozenset[str],
+        restricted_only: bool,
+        named: dict[tuple[str, frozenset[str]], sa.CTE],
+    ) -> sa.CTE:
+        """The held rows of ``table`` as a common table expression, its parents' named first."""
+        if (table, seen) not in named:
+
+            def parent_held(
+                t: sa.FromClause, hop: Hop, above: frozenset[str], restricted: bool
+            ) -> Condition:
+                rows = self._held_rows(hop.target_table, above, restricted, named)
+                return self._linked(t, hop, rows, sa.true())
+
+            rows = self.alias(table)
+            condition = self._held_here(table, rows, seen, restricted_only, parent_held)
+            named[(table, seen)] = sa.select(rows).where(condition).cte(f"held_{next(self._names)}")
+        return named[(table, seen)]
 
     def blocked(
         self,
