@@ -8,38 +8,46 @@ here is audited as ``user:NAME``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from registre._exceptions import RegistreError
 from registre.requests.lifecycle import ALLOWED, RequestKind, RequestState
 from registre.service.access import Principal
-from registre.service.auth import READERS, WORKERS, requires
-from registre.service.errors import Forbidden, Unauthenticated
-from registre.service.routes import audit, enforcement, holds, requests
+from registre.service.auth import READERS, WORKERS
+from registre.service.routes import audit, holds, requests
 from registre.service.routes.public import throttle
+from registre.service.web import console_admin
 from registre.service.web.forms import CsrfRefused, checked_form, first
-from registre.service.web.rendering import keys, lang_of, page, running, secure
+from registre.service.web.guard import LOGIN, guarded
+from registre.service.web.rendering import keys, page, running, secure
 from registre.service.web.security import SESSION_COOKIE, SESSION_SECONDS
 
-LOGIN = "/console/login"
 STATUSES = ("late", "due_soon", "on_time", "closed")
-ACTIONS = ("verify", "execute", "extend", "refuse")
+ACTIONS = ("verify", "execute", "extend", "refuse", "forward", "instruct", "lift")
 
 
-def signed_in(request: Request) -> Principal | None:
-    """The console user of the session cookie, read again from the state database."""
-    name = keys(request).session_user(request)
-    if name is None:
-        return None
-    user = next((u for u in running(request).access.users() if u.name == name), None)
-    return Principal("user", user.name, user.role) if user else None
+def actions_for(shown: dict[str, Any]) -> list[str]:
+    """The actions a request's state allows (the desk checks again when one is posted)."""
+    state = RequestState(shown["state"])
+    result = shown.get("result") or {}
+    allowed = [a for a in ACTIONS if a in ALLOWED and state in ALLOWED[a]]
+    if (
+        "instruct" in allowed
+        and state is not RequestState.forwarded
+        and not result.get("forwarded")
+    ):
+        allowed.remove("instruct")  # only a request forwarded to a controller is instructed
+    if (
+        shown["kind"] == "restriction"
+        and state is RequestState.done
+        and not result.get("lifted_at")
+    ):
+        allowed.append("lift")
+    return allowed
 
 
 def _enum(kind: Any, value: str | None) -> Any:
@@ -51,28 +59,6 @@ def _enum(kind: Any, value: str | None) -> Any:
 
 def build() -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-
-    def guarded(
-        request: Request, roles: tuple[Any, ...], show: Callable[[Principal], Response]
-    ) -> Response:
-        """``show`` for a signed-in user whose role is one of ``roles``; else sign-in or 403."""
-        who = signed_in(request)
-        if who is None:
-            return RedirectResponse(LOGIN, status_code=303)
-        try:
-            requires(*roles)(who)
-            return show(who)
-        except (Forbidden, Unauthenticated) as error:
-            return page(request, "error.html", status=error.status, message=error.message, who=who)
-        except RegistreError as error:
-            status = int(getattr(error, "status", 409))
-            return page(request, "error.html", status=status, message=error.message, who=who)
-        except ValidationError as error:
-            fields = ", ".join(str(e["loc"][-1]) for e in error.errors() if e.get("loc"))
-            message = (
-                "À remplir ou corriger : " if lang_of(request) == "fr" else "Fill in or correct: "
-            ) + fields
-            return page(request, "error.html", status=422, message=message, who=who)
 
     @app.get("/login")
     def login_form(request: Request) -> Response:
@@ -159,9 +145,8 @@ def build() -> FastAPI:
     def request_page(request: Request, request_id: str) -> Response:
         def show(who: Principal) -> Response:
             shown = requests.show_request(request_id, running(request), who)
-            state = RequestState(shown["state"])
             may_work = who.role in WORKERS
-            allowed = [a for a in ACTIONS if may_work and state in ALLOWED[a]]
+            allowed = actions_for(shown) if may_work else []
             return page(
                 request,
                 "console_request.html",
@@ -195,8 +180,18 @@ def build() -> FastAPI:
                 job = str(requests.execute_request(request_id, service, who)["job"]["id"])
             elif action == "extend":
                 requests.extend_request(request_id, requests.Reason(reason=reason), service, who)
-            else:
+            elif action == "refuse":
                 requests.refuse_request(request_id, requests.Reason(reason=reason), service, who)
+            elif action == "forward":
+                requests.forward_request(request_id, service, who)
+            elif action == "instruct":
+                order = requests.Instruction(
+                    reference=first(form, "reference").strip(),
+                    tenant=first(form, "tenant").strip() or None,
+                )
+                requests.instruct_request(request_id, order, service, who)
+            else:
+                requests.lift_restriction(request_id, requests.Reason(reason=reason), service, who)
             where = f"/console/requests/{request_id}?done={action}" + (f"&job={job}" if job else "")
             return RedirectResponse(where, status_code=303)
 
@@ -268,12 +263,5 @@ def build() -> FastAPI:
 
         return guarded(request, READERS, show)
 
-    @app.get("/plan")
-    def plan_page(request: Request) -> Response:
-        def show(who: Principal) -> Response:
-            found = enforcement.plan(at=None, running=running(request), who=who)
-            return page(request, "console_plan.html", who=who, plan=found)
-
-        return guarded(request, READERS, show)
-
+    console_admin.install(app)
     return app
