@@ -58,9 +58,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_registre_consent_identity_value", table_name="registre_consent_identity")
-    op.drop_index(
-        "ix_registre_consent_identity_consent_id", table_name="registre_consent_identity"
-    )
+    op.drop_index("ix_registre_consent_identity_consent_id", table_name="registre_consent_identity")
     op.drop_table("registre_consent_identity")
     op.drop_index("ix_registre_consent_purpose", table_name="registre_consent")
     op.drop_table("registre_consent")
