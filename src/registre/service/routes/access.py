@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from registre.service.access import Principal, Role
 from registre.service.auth import MANAGERS, READERS, requires, service
+from registre.service.routes.params import RowId
 from registre.service.runtime import Service
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
@@ -78,7 +79,7 @@ def create_token(
 
 @router.delete("/tokens/{token_id}")
 def revoke_token(
-    token_id: int,
+    token_id: RowId,
     running: Service = Depends(service),
     who: Principal = Depends(requires(*MANAGERS)),
 ) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from registre.service.access import Principal
 from registre.service.auth import READERS, requires, service
+from registre.service.routes.params import Seq
 from registre.service.runtime import Service
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 @router.get("")
 def audit_log(
-    since: int = Query(0, ge=0, description="Only entries after this seq."),
+    since: Seq = 0,
     action: str | None = Query(None, description="Only actions starting with this prefix."),
     request_id: str | None = Query(None, description="Only entries about this request."),
     limit: int = Query(100, ge=1, le=1000),

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from registre.service.access import Principal
 from registre.service.auth import READERS, WORKERS, requires, service
 from registre.service.errors import Conflict, InvalidInput, NotFound
+from registre.service.routes.params import RowId
 from registre.service.runtime import Service
 from registre.state.holds import normalize_identity
 
@@ -92,7 +93,7 @@ def place_hold(
 
 @router.post("/{hold_id}/release")
 def release_hold(
-    hold_id: int,
+    hold_id: RowId,
     body: Release,
     running: Service = Depends(service),
     who: Principal = Depends(requires(*WORKERS)),

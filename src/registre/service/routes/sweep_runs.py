@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from registre.service.access import Principal
 from registre.service.auth import READERS, requires, service
 from registre.service.errors import NotFound
+from registre.service.routes.params import RowId
 from registre.service.runtime import Service
 from registre.state.runs import Run
 
@@ -67,7 +68,7 @@ def list_runs(
 
 @router.get("/{run_id}")
 def show_run(
-    run_id: int,
+    run_id: RowId,
     running: Service = Depends(service),
     who: Principal = Depends(requires(*READERS)),
 ) -> dict[str, Any]:
