@@ -133,7 +133,9 @@ def test_the_text_is_the_registers_words_never_its_keys(lang: str) -> None:
 
 def test_the_exempt_measurement_says_it_needs_no_consent_and_can_be_objected_to() -> None:
     text = notice_text(load_register(BOOKING), "fr")
-    assert "ne demande pas votre accord ; vous pouvez vous y opposer" in text
+    # French typography: a narrow no-break space before ';', no-break spaces inside « »
+    assert "ne demande pas votre accord\u202f; vous pouvez vous y opposer" in text
+    assert "«\u00a0Paramètres des cookies\u00a0»" in text
     assert "Avec votre accord" not in text  # nothing else is asked
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from registre._exceptions import ConsentError
-from registre.documents.typography import colon, sentence, upper_first
+from registre.documents.typography import NBSP, NNBSP, colon, sentence, upper_first
 from registre.documents.wording import and_list, cookie_category_name, duration, pick
 from registre.durations import Duration
 from registre.register.model import Cookie, Lang, Register
@@ -85,12 +85,12 @@ WHAT_FOR: dict[CookieCategory, tuple[str, str]] = {
 EXEMPT: dict[CookieCategory, tuple[str, str]] = {
     CookieCategory.preferences: (
         "Ils ne retiennent que les réglages que vous choisissez et ne demandent pas votre "
-        "accord ; vous pouvez vous y opposer.",
+        f"accord{NNBSP}; vous pouvez vous y opposer.",
         "They keep only the settings you choose and need no consent; you can object to them.",
     ),
     CookieCategory.statistics: (
         "Limitée à des statistiques anonymes pour notre seul usage, cette mesure ne demande "
-        "pas votre accord ; vous pouvez vous y opposer.",
+        f"pas votre accord{NNBSP}; vous pouvez vous y opposer.",
         "Limited to anonymous statistics for our own use, this measurement needs no consent; "
         "you can object to it.",
     ),
@@ -233,7 +233,7 @@ def _intro(register: Register, found: list[Category], lang: Lang) -> str:
         pick(
             lang,
             "Vous pouvez tout accepter, tout refuser ou choisir par catégorie, et changer "
-            f"d’avis à tout moment avec le lien « {settings} ». Votre choix est conservé "
+            f"d’avis à tout moment avec le lien «{NBSP}{settings}{NBSP}». Votre choix est conservé "
             "six mois.",
             "You can accept all, refuse all or choose category by category, and change your "
             f"mind at any time with the “{settings}” link. Your choice is kept for six months.",
