@@ -7,6 +7,7 @@ transfers named in the policy's words.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,10 @@ def site(
     shop_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, Any]]:
     monkeypatch.setenv("REGISTRE_HMAC_KEY", "k" * 40)
-    running = service_over(shop_url, tmp_path)
+    # a withdrawal erases: on a copy of the session's shop, which other modules only read
+    copy = tmp_path / "shop.sqlite"
+    shutil.copyfile(shop_url.removeprefix("sqlite:///"), copy)
+    running = service_over(f"sqlite:///{copy}", tmp_path)
     try:
         with TestClient(create_app(running), raise_server_exceptions=False) as client:
             client.get("/privacy/?lang=en")
