@@ -202,6 +202,7 @@ NEWSLETTER = [
 AS_PROCESSOR = [
     (f"{ORDERS}.role", "processor"),
     (f"{ORDERS}.controller", {"kind": t("le client", "the client")}),
+    ("breaches.notify_clients", True),
 ]
 
 CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
@@ -497,8 +498,22 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
         {"BRH003"},
     ),
     ("controller only, clients not told", [("breaches.notify_clients", False)], set()),
+    (
+        "processor, no commitment to tell clients stated",
+        [*AS_PROCESSOR[:2]],
+        {"BRH004"},
+    ),
+    (
+        "processor, a breaches section without the commitment",
+        [*AS_PROCESSOR[:2], ("breaches.authority_notification_hours", 48)],
+        {"BRH004"},
+    ),
     # processors
-    ("processor activity without controller", [(f"{ORDERS}.role", "processor")], {"PRC001"}),
+    (
+        "processor activity without controller",
+        [(f"{ORDERS}.role", "processor"), ("breaches.notify_clients", True)],
+        {"PRC001"},
+    ),
     ("joint controller without the other", [(f"{ORDERS}.role", "joint_controller")], {"PRC001"}),
     ("processor without DPA", with_processor(processor("FR", dpa=None)), {"PRC002"}),
     ("processor used by nothing", [("processors", {"acme": processor("FR")})], {"PRC003"}),
@@ -668,6 +683,7 @@ SEED_WEAKNESSES = [
     ("booking-platform", "RGT001"),  # seed 002: no restriction right
     ("print-association", "TRF002"),  # seed 004: Gmail and Dropbox "agréés Privacy Shield"
     ("print-association", "CNS003"),  # ... "le consentement ... ou notre intérêt légitime"
+    ("meeting-assistant", "BRH004"),  # seed 001: processor for its clients, no breach promise
 ]
 
 

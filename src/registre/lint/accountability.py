@@ -97,6 +97,18 @@ def check_breaches(register: Register) -> Iterator[Finding]:
             "breaches: a processor notifies its controller without undue delay; set "
             "'notify_clients' to true.",
         )
+    stated = "breaches" in register.model_fields_set and (
+        "notify_clients" in breaches.model_fields_set
+    )
+    if not stated:
+        for activity_id in acting_for:
+            yield finding(
+                "BRH004",
+                ("activities", activity_id, "role"),
+                f"In activity {activity_name(register, activity_id)} we act as processor, "
+                "yet the register makes no commitment to tell the controller of a breach "
+                "(Art. 33(2): without undue delay): state 'breaches.notify_clients: true'.",
+            )
 
 
 def check_processors(register: Register) -> Iterator[Finding]:

@@ -368,6 +368,15 @@ _RULES = [
         "A processor notifies the controller of a breach without undue delay. Set "
         "'breaches.notify_clients' to true.",
     ),
+    Rule(
+        "BRH004",
+        W,
+        "Processor activity with no commitment to tell the controller of a breach",
+        "GDPR Art. 33(2) and 28(3)(f)",
+        "A processor notifies the controller of a breach without undue delay, and the contract "
+        "says so. The register acts as processor and does not state whether clients are told: "
+        "state 'breaches.notify_clients: true' so that the commitment is written down.",
+    ),
     # -- processors and controllers -------------------------------------------------------------
     Rule(
         "PRC001",
