@@ -333,6 +333,21 @@ TARGET_SECONDS = 0.3
 """How long a batch's write transaction may hold its locks before the batch size shrinks."""
 
 
+def session_settings(dialect: str) -> list[str]:
+    """The statements that set up the session of the connection that sweeps a rule.
+
+    The benchmark gives the hand-written statements it compares the sweep with the same
+    settings (benchmarks/bench_sweep.py), so that they are measured like with like.
+    """
+    if dialect in ("mysql", "mariadb"):
+        # the digest concatenates up to MAX_BATCH keys; the default cut is 1,024 bytes
+        return ["SET SESSION group_concat_max_len = 67108864"]
+    if dialect == "postgresql":
+        # the digest sorts up to MAX_BATCH keys: in memory, not in a temporary file
+        return ["SET work_mem = '64MB'"]
+    return []
+
+
 class Pace:
     """The batch size: grows while writes stay well under the target, shrinks past it."""
 
@@ -395,14 +410,9 @@ def sweep_item(
     try:
         # one connection for the whole item: a checkout per batch costs a ping round trip
         with sp.engine.connect() as connection:
-            if sp.dialect in ("mysql", "mariadb"):
-                # the digest concatenates up to MAX_BATCH keys; the default cut is 1,024 bytes
-                connection.execute(sa.text("SET SESSION group_concat_max_len = 67108864"))
-                connection.commit()
-            elif sp.dialect == "postgresql":
-                # the digest sorts up to MAX_BATCH keys: in memory, not in a temporary file
-                connection.execute(sa.text("SET work_mem = '64MB'"))
-                connection.commit()
+            for setting in session_settings(sp.dialect):
+                connection.execute(sa.text(setting))
+            connection.commit()
             if spans:
                 by = sweep_pages if pages_eligible(sp) else sweep_spans
                 by(sp, item, connection, pace, result, audit, report, progress)
