@@ -23,7 +23,8 @@ from registre.service.web.guard import guarded, posted
 from registre.service.web.rendering import page, running
 from registre.service.web.security import content_security_policy
 
-ROLES = ("dpo", "operator", "auditor")
+ROLES = ("auditor", "operator", "dpo")
+"""In the forms, the least powerful role first: a slip gives too little, never too much."""
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

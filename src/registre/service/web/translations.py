@@ -267,6 +267,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "revoked": ("révoqué par {by}", "revoked by {by}"),
     "revoke": ("Révoquer", "Revoke"),
+    "expires": ("Expire le", "Expires"),
     "create_token": ("Créer un jeton", "Create a token"),
     "too_many_sign_ins_account": (
         "Trop de connexions ont échoué pour ce nom dans l'heure : réessayez dans une heure, "
