@@ -173,7 +173,9 @@ def test_extension_only_once_and_during_the_first_month(
         (
             "fr",
             (
-                "Nom des appareils\u202f: effacement dès la réinitialisation effective "
+                "Appareils (fabricant, identifiants techniques, IP, identifiants SIM : ICCID, "
+                "IMEI, numéro de téléphone ; applications installées, batterie, version du "
+                "système) ; Nom des appareils\u202f: effacement dès la réinitialisation effective "
                 "de l’appareil. Anonymisation 6\xa0mois après la suppression du compte ou "
                 "2\xa0ans après la fin de l’abonnement, à la première de ces échéances.",
                 "Utilisateurs (e-mail, nom, nom du répertoire, appareil associé, champs "
@@ -185,7 +187,8 @@ def test_extension_only_once_and_during_the_first_month(
         (
             "en",
             (
-                "Device names: deleted "
+                "Devices (manufacturer, technical identifiers, IP, SIM identifiers: ICCID, IMEI, "
+                "phone number; installed apps, battery, OS version); Device names: deleted "
                 "immediately upon the effective reset of the device. Anonymized 6 months after "
                 "the deletion of the account or 2 years after the end of the subscription, "
                 "whichever comes first.",
@@ -202,7 +205,7 @@ def test_a_letter_gives_each_group_of_data_its_own_retention_line(
 ) -> None:
     """One label, one line per group of categories kept alike, in lower case after the colon."""
     register = load_register(EXAMPLES / "device-management" / "register.yaml")
-    found = {"device_name": 2, "directory_user": 1}
+    found = {"device_inventory": 2, "device_name": 2, "directory_user": 1}
     [block] = activity_blocks(register, lang, {"device_management": found})
     retention = [
         value for label, value in block.facts if label in ("Durée de conservation", "Retention")
