@@ -49,7 +49,8 @@ from registre.retention_report import (
 )
 
 if TYPE_CHECKING:
-    from registre.engine.plan import Hold
+    from registre.engine.journal import Journal
+    from registre.engine.plan import Hold, WorkItem
     from registre.engine.sweep import ItemCount, StorePlan
     from registre.register.model import Register
     from registre.state import EngineState
@@ -263,9 +264,9 @@ class _Run:
     def _sweep_rule(
         self,
         sp: StorePlan,
-        item: Any,
+        item: WorkItem,
         rule: PlannedRule,
-        journal: Any,
+        journal: Journal,
         progress: Progress | None,
     ) -> SweptRule:
         from registre.engine.sweep import sweep_item
@@ -460,7 +461,9 @@ def _moment(at: datetime | date | None, register: Register) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=tz)
 
 
-def _naming(audit: Callable[[str, dict[str, Any]], None], database: str) -> Any:
+def _naming(
+    audit: Callable[[str, dict[str, Any]], None], database: str
+) -> Callable[[str, dict[str, Any]], None]:
     """``audit`` with the store's database, credentials left out, added to every entry."""
 
     def named(action: str, details: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, Table, inspect, text
 
 from registre._exceptions import StoreError
 
@@ -141,8 +141,9 @@ def load_demo_data(
     return report
 
 
-def _copy_batch(conn: Any, table: Table, rows: list[Row]) -> None:
+def _copy_batch(conn: Connection, table: Table, rows: list[Row]) -> None:
     driver = conn.connection.driver_connection
+    assert driver is not None  # None only once the connection is closed
     columns = ", ".join(f'"{column.name}"' for column in table.columns)
     with (
         driver.cursor() as cursor,
@@ -152,7 +153,7 @@ def _copy_batch(conn: Any, table: Table, rows: list[Row]) -> None:
             copy.write_row(row)
 
 
-def _insert_batch(conn: Any, table: Table, rows: list[Row]) -> None:
+def _insert_batch(conn: Connection, table: Table, rows: list[Row]) -> None:
     dialect = conn.dialect
     quote = dialect.identifier_preparer.quote
     marker = "?" if dialect.paramstyle == "qmark" else "%s"

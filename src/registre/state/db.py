@@ -23,6 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from registre import database_urls
 from registre._exceptions import StateError
@@ -185,11 +187,15 @@ def _ping_when_idle(engine: Engine) -> None:
     # requests, a server restarted meanwhile) is pinged, and replaced by the pool if dead.
     @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")
-    def _idle(_dbapi_connection: Any, record: Any) -> None:
+    def _idle(_dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         record.info["registre_idle_since"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    def _checkout(
+        dbapi_connection: DBAPIConnection,
+        record: ConnectionPoolEntry,
+        _proxy: PoolProxiedConnection,
+    ) -> None:
         since = record.info.get("registre_idle_since")
         if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
             return
@@ -207,7 +213,7 @@ def _manual_begin(engine: Engine) -> None:
     # pysqlite's own transaction handling issues BEGIN lazily (DEFERRED) and cannot be asked
     # for IMMEDIATE; take over BEGIN so a writer can lock the database before reading the head.
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
+    def _connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")

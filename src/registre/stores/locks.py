@@ -20,11 +20,12 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, ExceptionContext
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.util import find_tables
 
 from registre._exceptions import StoreError
@@ -74,7 +75,7 @@ def install(engine: Engine, seconds: int) -> None:
     if statements:
 
         @event.listens_for(engine, "connect")
-        def _settings(dbapi_connection: Any, _record: Any) -> None:
+        def _settings(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             try:
                 for statement in statements:
