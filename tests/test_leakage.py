@@ -9,7 +9,10 @@ error of every command run, and every file of the output folder (inside ZIPs too
 it is found must be one that docs/enforcement.md ("What registre writes") lists as holding it.
 
 The commands run as real processes on the device-management example, whose store is SQLite,
-PostgreSQL or MariaDB; the state is a SQLite file.
+PostgreSQL or MariaDB; the state is a SQLite file or a PostgreSQL database. The audit trail is
+scanned twice: as the state stores it, and as ``registre audit log --json`` shows it. The
+database URLs carry a password (PostgreSQL's local trust accepts any), which must appear
+nowhere either.
 """
 
 from __future__ import annotations
@@ -17,17 +20,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from test_requests_fixtures import BACKENDS, DM, dm_database, server_url
+from registre.stores.scratch import scratch_database
+from test_requests_fixtures import DM, dm_database, server_url
 
 AT = "2026-11-01"
 LATER = "2027-11-01"
@@ -80,26 +84,31 @@ def found_in(text: str, forms: list[str]) -> bool:
     return any(form in spaced for form in forms)
 
 
-def state_hits(state: Path, forms: list[str]) -> set[str]:
+def _text(value: Any) -> str | None:
+    """A stored value as text to scan: JSON columns (dicts on PostgreSQL) as their JSON."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value if isinstance(value, str) else None
+
+
+def state_hits(state: str, forms: list[str]) -> set[str]:
     """``state:table.column`` of every text column of every table holding a form."""
     hits = set()
-    connection = sqlite3.connect(state)
+    engine = sa.create_engine(state)
     try:
-        tables = [
-            row[0]
-            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        ]
-        for table in tables:
-            cursor = connection.execute(f'SELECT * FROM "{table}"')
-            columns = [d[0] for d in cursor.description]
-            for row in cursor:
-                for column, value in zip(columns, row, strict=True):
-                    if isinstance(value, bytes):
-                        value = value.decode("utf-8", "replace")
-                    if isinstance(value, str) and found_in(value, forms):
-                        hits.add(f"state:{table}.{column}")
+        tables = sa.MetaData()
+        tables.reflect(engine)
+        with engine.connect() as connection:
+            for table in tables.sorted_tables:
+                for row in connection.execute(table.select()):
+                    for column, value in zip(table.columns.keys(), row, strict=True):
+                        text = _text(value)
+                        if text is not None and found_in(text, forms):
+                            hits.add(f"state:{table.name}.{column}")
     finally:
-        connection.close()
+        engine.dispose()
     return hits
 
 
@@ -122,15 +131,15 @@ def folder_hits(out: Path, forms: list[str]) -> set[str]:
 class Run:
     """The ``registre request`` commands of a person's requests, their output kept."""
 
-    def __init__(self, cli: str, data_url: str, tmp: Path) -> None:
+    def __init__(self, cli: str, data_url: str, state: str, tmp: Path) -> None:
         self.cli = cli
-        self.state = tmp / "state.sqlite"
+        self.state = state
         self.out = tmp / "requests"
         self.env = {
             **os.environ,
             "REGISTRE_REGISTER": str(DM / "register.yaml"),
             "PARCMOBILE_DATABASE_URL": data_url,
-            "REGISTRE_STATE_URL": f"sqlite:///{self.state}",
+            "REGISTRE_STATE_URL": state,
         }
         self.outputs: list[tuple[str, str, str]] = []
         """(command, stdout, stderr) of every run."""
@@ -147,6 +156,26 @@ class Run:
         self.outputs.append((command, child.stdout, child.stderr))
         return json.loads(child.stdout)
 
+    def audit_log(self) -> None:
+        """``registre audit log --json``: the trail as an auditor reads it, scanned too."""
+        child = subprocess.run(
+            [self.cli, "audit", "log", "--json"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert child.returncode == 0, (child.stdout, child.stderr)
+        # one JSON object a line; the trail has entries, so the scan reads something
+        assert [json.loads(line) for line in child.stdout.splitlines()]
+        self.outputs.append(("audit-log", child.stdout, child.stderr))
+
+    def hits(self, forms: list[str]) -> set[str]:
+        """Everywhere a form is: the state, the output folder, every command's output."""
+        self.audit_log()
+        stored = state_hits(self.state, forms) | folder_hits(self.out, forms)
+        return stored | self.output_hits(forms)
+
     def output_hits(self, forms: list[str]) -> set[str]:
         hits = set()
         for command, stdout, stderr in self.outputs:
@@ -155,10 +184,38 @@ class Run:
         return hits
 
 
-@pytest.fixture(params=BACKENDS)
+SECRET = "Le4kagePW"
+"""The password in the PostgreSQL URLs (the test server trusts local connections, whatever
+the password): printed or stored anywhere, it is a leak as well."""
+
+
+def _with_password(url: str) -> str:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return url
+    return parsed.set(password=SECRET).render_as_string(hide_password=False)
+
+
+@contextmanager
+def _state(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.sqlite'}"
+        return
+    with scratch_database(server_url(backend), "leakage_state") as url:
+        yield url
+
+
+# (the store's database, the state's): each store backend, and each state backend
+SETUPS = [("sqlite", "sqlite"), ("postgresql", "sqlite"), ("mariadb", "sqlite")]
+SETUPS += [("sqlite", "postgresql"), ("postgresql", "postgresql")]
+
+
+@pytest.fixture(params=SETUPS, ids=[f"{store}-store-{state}-state" for store, state in SETUPS])
 def run(request: pytest.FixtureRequest, registre_cli: str, tmp_path: Path) -> Iterator[Run]:
-    with dm_database(server_url(request.param)) as engine:
-        yield Run(registre_cli, engine.url.render_as_string(hide_password=False), tmp_path)
+    store, state = request.param
+    with dm_database(server_url(store)) as engine, _state(state, tmp_path) as state_url:
+        data_url = _with_password(engine.url.render_as_string(hide_password=False))
+        yield Run(registre_cli, data_url, _with_password(state_url), tmp_path)
 
 
 def test_after_access_erasure_and_purge_the_person_is_only_where_documented(run: Run) -> None:
@@ -191,15 +248,16 @@ def test_after_access_erasure_and_purge_the_person_is_only_where_documented(run:
     purged = run("purge-exports", at=LATER)
     assert purged["deleted"] == [copy["result"]["export"]]
 
-    hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
+    hits = run.hits(forms)
     assert hits <= DOCUMENTED, sorted(hits - DOCUMENTED)
     assert "state:registre_request.identity" in hits  # the scan finds what is there
 
     forgotten = run("purge-exports", at=PROVEN)
     assert sorted(forgotten["pseudonymized"]) == sorted([access["id"], erasure["id"]])
-    hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
+    hits = run.hits(forms)
     assert hits <= ON_SCREEN, sorted(hits - ON_SCREEN)
     assert run("purge-exports", at=PROVEN)["pseudonymized"] == []  # once only
+    assert run.hits([SECRET.lower()]) == set()
 
 
 FORWARDED = {
@@ -232,7 +290,7 @@ def test_a_forwarded_erasure_leaves_the_person_only_where_documented(run: Run) -
     assert done["result"]["forwarded"]["forward_letters"]  # it did go to the client
     run("purge-exports", at=LATER)
 
-    hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
+    hits = run.hits(forms)
     assert hits <= FORWARDED, sorted(hits - FORWARDED)
     assert {"out:forward-fr.html", "out:forward.json"} <= hits  # the scan finds what is there
 
@@ -242,5 +300,6 @@ def test_a_forwarded_erasure_leaves_the_person_only_where_documented(run: Run) -
         "forward-fr.html",
         "forward.json",
     ]
-    hits = state_hits(run.state, forms) | folder_hits(run.out, forms) | run.output_hits(forms)
+    hits = run.hits(forms)
     assert hits <= ON_SCREEN, sorted(hits - ON_SCREEN)
+    assert run.hits([SECRET.lower()]) == set()
