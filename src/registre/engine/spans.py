@@ -38,7 +38,7 @@ import sqlalchemy as sa
 
 from registre.engine.anonymize import hmac_key
 from registre.engine.plan import WorkItem
-from registre.engine.sql import identity_parameter
+from registre.engine.sql import Scope, identity_parameter
 from registre.register.taxonomy import Action
 
 if TYPE_CHECKING:
@@ -71,12 +71,15 @@ class SpanStatements:
     """
 
     def __init__(
-        self, sp: StorePlan, item: WorkItem, bounds: list[sa.ColumnElement[bool]] | None = None
+        self,
+        sp: StorePlan,
+        item: WorkItem,
+        bounds: list[sa.ColumnElement[bool]] | None = None,
+        scope: Scope | None = None,
     ) -> None:
         t = sp.tables[item.table]
-        (key_column,) = item.primary_key  # spans are for keys of one column
-        pk = t.c[key_column]
-        actionable = sp.sql.actionable(item, t)
+        pk = t.c[item.primary_key[0]]  # key spans are for keys of one column
+        actionable = sp.sql.actionable(item, t, scope)
         if bounds is None:
             bounds = [pk > sa.bindparam("after"), pk <= sa.bindparam("to")]
         self.first_key = sa.select(sa.func.min(pk)).where(actionable)
@@ -87,7 +90,7 @@ class SpanStatements:
             sp.sql.unlink(item, hop, sa.select(t.c[hop.target_column]).where(actionable, *bounds))
             for hop in item.unlinks
         )
-        self.delete = sp.sql.write(item, None).where(*bounds)
+        self.delete = sp.sql.write(item, None, scope).where(*bounds)
         compiled = self.delete.compile(dialect=sp.engine.dialect)
         self.statement = str(compiled)
         # the cutoffs, the instant and any held keys: with the span, every value the write uses;
@@ -97,6 +100,14 @@ class SpanStatements:
             for name, value in sorted(compiled.params.items())
             if name not in ("after", "to")
         }
+
+
+def cap_span_eligible(sp: StorePlan, item: WorkItem) -> bool:
+    """Whether the item is a count cap deleted by spans of its integer ``per`` column."""
+    cap = item.count_cap
+    if item.action != Action.delete or cap is None:
+        return False
+    return isinstance(sp.tables[item.table].c[cap.per].type, sa.Integer)
 
 
 def audited_value(name: str, value: Any) -> str | None:
@@ -154,6 +165,69 @@ def sweep_spans(
             after = to
         else:
             after = _next_after(connection, s, to)
+
+
+def sweep_cap_spans(
+    sp: StorePlan,
+    item: WorkItem,
+    connection: sa.Connection,
+    pace: Pace,
+    result: ItemResult,
+    audit: Audit,
+    record: Audit,
+    progress: Callable[[int], None],
+) -> None:
+    """Sweep the grouped rows of a count cap by spans ``(after, to]`` of its ``per`` column.
+
+    As a key span, but over whole groups: the window that ranks a group's rows sees all of
+    them and only the groups of the span (:data:`~registre.engine.sql.Scope`). The span is
+    sized from the due rows per ``per`` value seen so far and from the time its write took;
+    the first one covers about ``pace.size`` rows if each group were twice the cap. The rows
+    of no group (``per`` NULL) are swept before, in keyset batches
+    (:func:`registre.engine.sweep.sweep_item`).
+    """
+    from registre.engine.sweep import MAX_SPAN_BATCH, TARGET_SECONDS
+
+    cap = item.count_cap
+    assert cap is not None
+    # no keys are digested: as for key spans, only the time bounds a span
+    pace.maximum = max(pace.maximum, MAX_SPAN_BATCH)
+    per = sp.tables[item.table].c[cap.per]
+
+    def scope(table: sa.FromClause) -> sa.ColumnElement[bool]:
+        column = table.c[cap.per]
+        return sa.and_(column > sa.bindparam("after"), column <= sa.bindparam("to"))
+
+    s = SpanStatements(sp, item, [scope(sp.tables[item.table])], scope)
+    bounds = sa.select(sa.func.min(per), sa.func.max(per))
+    low, top = connection.execute(bounds).one()
+    connection.commit()
+    if low is None:
+        return
+    after, top = int(low) - 1, int(top)
+    span: float = max(1, pace.size // (cap.count * 2))  # in values of ``per``
+    while True:
+        if after >= top:  # past the largest group seen: groups may have been added since
+            top = int(connection.execute(bounds).one()[1] or after)
+            connection.commit()
+            if after >= top:
+                return
+        # never past the largest value: a span must fit the column's type
+        to = min(after + max(1, int(span)), top)
+        params = {"after": after, "to": to}
+        audit(f"sweep.{item.action.value}", span_details(sp, item, s, after, to, column=per.name))
+        count, held_for = write_span(s, connection, params, pace, result)
+        details = span_details(sp, item, s, after, to, statement=False, column=per.name)
+        record("sweep.deleted", {**details, "count": count})
+        progress(count)
+        width = to - after
+        # the next span: at most GROWTH times this one, about pace.size rows at this one's
+        # density, and no longer to write than the time a batch may take
+        limits = [span * GROWTH, width * TARGET_SECONDS / max(held_for, 1e-3)]
+        if count:
+            limits.append(pace.size * width / count)
+        span = max(1.0, min(limits))
+        after = to
 
 
 def write_span(

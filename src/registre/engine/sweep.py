@@ -42,7 +42,7 @@ from registre.engine.forecast import Forecast
 from registre.engine.pages import pages_eligible, sweep_pages
 from registre.engine.plan import Hold, PersonHold, Plan, RecordHold, WorkItem, plan_store
 from registre.engine.record_keys import key_after, key_in, key_of, key_params, key_text
-from registre.engine.spans import span_eligible, sweep_spans
+from registre.engine.spans import cap_span_eligible, span_eligible, sweep_cap_spans, sweep_spans
 from registre.engine.sql import PlanSql, Scope, compile_literal
 from registre.register.model import Register
 from registre.register.taxonomy import Action
@@ -418,7 +418,8 @@ def sweep_item(
                 by(sp, item, connection, pace, result, audit, report, progress)
                 return result
             statements = _Statements(sp, item, python_rows)
-            for batch in _batches(sp, item, connection, statements, pace):
+            by_spans = cap_span_eligible(sp, item)
+            for batch in _batches(sp, item, connection, statements, pace, groups=not by_spans):
                 audit(f"sweep.{item.action.value}", _batch_details(sp, item, batch))
                 started = time.perf_counter()
                 with connection.begin():
@@ -440,6 +441,8 @@ def sweep_item(
                         {**_batch_details(sp, item, batch), "changed": changed},
                     )
                 progress(changed)
+            if by_spans:
+                sweep_cap_spans(sp, item, connection, pace, result, audit, report, progress)
     except exc.DBAPIError as error:
         raise _store_error(sp.store, f"rule '{item.rule}' on table '{item.table}'", error) from None
     return result
@@ -582,7 +585,12 @@ def _summarize(
 
 
 def _batches(
-    sp: StorePlan, item: WorkItem, connection: sa.Connection, statements: _Statements, pace: Pace
+    sp: StorePlan,
+    item: WorkItem,
+    connection: sa.Connection,
+    statements: _Statements,
+    pace: Pace,
+    groups: bool = True,
 ) -> Iterator[Batch]:
     """The item's batches, each a range holding up to ``pace.size`` actionable rows.
 
@@ -597,6 +605,8 @@ def _batches(
         return
     per = cap.per
     yield from _keyset(connection, statements, pace, "ungrouped", lambda t: t.c[per].is_(None))
+    if not groups:  # the groups go by spans of ``per``: see spans.sweep_cap_spans
+        return
     after: Any = None
     groups_per_chunk = max(1, pace.size // (cap.count * 2))
     while True:
