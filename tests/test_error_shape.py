@@ -44,6 +44,8 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 1
         captured = capsys.readouterr()
+        # whatever the outcome, no run prints the password of a URL it was given
+        assert SECRET not in captured.out + captured.err, captured
         return code, captured.out, captured.err
 
     return run

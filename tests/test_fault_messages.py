@@ -36,8 +36,37 @@ ANCHOR = "2026-11-01"
 SERVERS = {"postgresql": "REGISTRE_TEST_POSTGRES_URL", "mariadb": "REGISTRE_TEST_MARIADB_URL"}
 
 
+SECRET = "S3cretPW"
+"""The password of the malformed URLs below, and of every PostgreSQL URL (the test server
+trusts local connections, whatever the password)."""
+
+
+def with_password(url: str) -> str:
+    """``url`` with the password ``SECRET`` when it is PostgreSQL's, which ignores it."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return url
+    return parsed.set(password=SECRET).render_as_string(hide_password=False)
+
+
+def passwords(args: tuple[str, ...]) -> set[str]:
+    """Every password a run could print: of the URLs in its arguments and its environment."""
+    found = {SECRET}
+    for value in [*args, *os.environ.values()]:
+        if "://" not in value:
+            continue
+        try:
+            password = sa.make_url(value).password
+        except Exception:  # a malformed URL: SECRET covers the ones the tests write
+            continue
+        if password:
+            found.add(str(password))
+    return found
+
+
 def run_cli(*args: str) -> tuple[int, str]:
-    """``registre ARGS`` in this process: its exit code and everything it printed."""
+    """``registre ARGS`` in this process: its exit code and everything it printed, which
+    never holds a password (issue 11 §3), whatever the run's outcome."""
     from registre.cli import main
 
     saved = sys.argv
@@ -54,7 +83,9 @@ def run_cli(*args: str) -> tuple[int, str]:
         output.write(traceback.format_exc())
     finally:
         sys.argv = saved
-    return code, output.getvalue()
+    printed = output.getvalue()
+    assert not [secret for secret in passwords(args) if secret in printed], printed
+    return code, printed
 
 
 def refused(args: list[str], *fragments: str, code: int = 1) -> str:
@@ -134,7 +165,8 @@ class Shop:
 
 @contextlib.contextmanager
 def shop_on(server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
-    with scratch_database(server, "faults_shop") as url:
+    with scratch_database(server, "faults_shop") as created:
+        url = with_password(created)
         engine = sa.create_engine(url)
         try:
             load_demo_data(load_app(SHOP), engine, subjects=30, seed=0)
@@ -260,16 +292,16 @@ def test_a_negative_period_agreed_with_a_client_is_never_due_early(
 
 @pytest.mark.parametrize("where", ["store", "state"])
 def test_a_port_that_is_not_a_number(where: str, shop: Shop) -> None:
-    bad = "postgresql+psycopg://app:S3cretPW@db.example:abc/shop"
+    bad = f"postgresql+psycopg://app:{SECRET}@db.example:abc/shop"
     if where == "store":
         args = ["plan", str(shop.register), "--at", ANCHOR, "--url", bad, *shop.state_args()]
     else:
         args = ["plan", str(shop.register), "--at", ANCHOR, "--state-url", bad]
     output = refused(args, "its port 'abc' is not a number", "app:***@db.example")
-    assert "S3cretPW" not in output
+    assert SECRET not in output
     if where == "state":
         output = refused(["request", "list", "--state-url", bad], "its port 'abc' is not a number")
-        assert "S3cretPW" not in output
+        assert SECRET not in output
 
 
 # -- the database refuses ------------------------------------------------------------------------
@@ -308,7 +340,8 @@ def _reader(url: str) -> str:
                     )
     finally:
         engine.dispose()
-    return parsed.set(username=name, password=None).render_as_string(hide_password=False)
+    reader = parsed.set(username=name, password=None).render_as_string(hide_password=False)
+    return with_password(reader)
 
 
 def test_a_user_who_may_only_read(
@@ -378,8 +411,8 @@ def test_of_two_executions_at_once_on_a_postgresql_state_the_loser_writes_nothin
     server = os.environ.get(SERVERS["postgresql"])
     if not server:
         pytest.skip("REGISTRE_TEST_POSTGRES_URL is not set")
-    with scratch_database(server, "faults_state") as state:
-        shop.state = state
+    with scratch_database(server, "faults_state") as created:
+        state = shop.state = with_password(created)
         request_id = shop.request("access")
         folder = shop.folder / "out" / request_id
         env = {**os.environ, "REGISTRE_STATE_URL": state}
@@ -412,6 +445,7 @@ def test_of_two_executions_at_once_on_a_postgresql_state_the_loser_writes_nothin
         assert codes[0] == 0 and codes[1] != 0, outputs
         loser = next(e for c, (_, e) in zip(children, outputs, strict=True) if c.returncode)
         assert "Traceback" not in loser and "changed while this command ran" in loser, loser
+        assert SECRET not in "".join(out + err for out, err in outputs)
         package = folder / f"access-{request_id}.zip"
         assert sorted(p.name for p in folder.iterdir()) == sorted([package.name, "access-fr.html"])
         shown = json.loads(
