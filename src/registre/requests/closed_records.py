@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -68,7 +69,7 @@ def forget_closed(
     kept: Duration,
     now: datetime,
     out_dir: Path,
-    timezone: Any,
+    timezone: ZoneInfo,
     actor: str = "registre",
 ) -> Forgotten:
     """Pseudonymize the records of requests closed for longer than ``kept`` at ``now``."""

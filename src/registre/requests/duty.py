@@ -25,11 +25,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from registre.durations import local_date
 from registre.engine.plan import Path, Plan, WorkItem, plan_store
-from registre.engine.record_keys import key_in, key_of
+from registre.engine.record_keys import Columns, key_in, key_of
 from registre.engine.sql import PlanSql
+from registre.register.mapping import TableMapping
 from registre.register.model import Register
 from registre.register.taxonomy import Action
 from registre.requests import scope
@@ -77,7 +80,7 @@ def evaluate(
 
 
 def _plan_sql(
-    register: Register, finder: Finder, graph: StoreGraph, at: datetime, connection: Any
+    register: Register, finder: Finder, graph: StoreGraph, at: datetime, connection: Connection
 ) -> PlanSql:
     """The sweep's plan of the store at ``at`` (no holds: the erasure weighs those itself)."""
     tables = dict(finder.tables(graph))
@@ -96,10 +99,10 @@ def _plan_sql(
 
 def _table_duties(
     sql: PlanSql,
-    connection: Any,
+    connection: Connection,
     rows: TableRows,
     duty: list[RuleRef],
-    mapping: Any,
+    mapping: TableMapping,
     tz: ZoneInfo,
 ) -> dict[Key, RowDuty | None]:
     t = sql.tables[rows.table]
@@ -147,7 +150,9 @@ def _until(keeping: tuple[RuleRef, ...], days: dict[str, dict[Key, date]], key: 
     return max(found) if found else None
 
 
-def _keys_where(connection: Any, pk: Any, keys: list[Key], condition: Any) -> set[Key]:
+def _keys_where(
+    connection: Connection, pk: Columns, keys: list[Key], condition: ColumnElement[bool]
+) -> set[Key]:
     out: set[Key] = set()
     for start in range(0, len(keys), BATCH):
         chunk = keys[start : start + BATCH]
@@ -158,9 +163,9 @@ def _keys_where(connection: Any, pk: Any, keys: list[Key], condition: Any) -> se
 
 def _last_days(
     sql: PlanSql,
-    connection: Any,
+    connection: Connection,
     t: sa.Table,
-    pk: Any,
+    pk: Columns,
     keys: list[Key],
     item: WorkItem,
     tz: ZoneInfo,
@@ -184,7 +189,7 @@ def _last_days(
 
 
 def _values(
-    sql: PlanSql, connection: Any, t: sa.Table, pk: Any, keys: list[Key], path: Path
+    sql: PlanSql, connection: Connection, t: sa.Table, pk: Columns, keys: list[Key], path: Path
 ) -> dict[Key, Any]:
     """The value at the end of ``path`` for each row (through its references, outer joins)."""
     source: sa.FromClause = t

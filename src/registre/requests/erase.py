@@ -43,11 +43,12 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from registre.engine import identities
+from registre.register.mapping import TableMapping
 from registre.register.model import Register
 from registre.requests import scope
 from registre.requests.contract import Running
@@ -55,6 +56,10 @@ from registre.requests.duty import Duties
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.graph import StoreGraph
 from registre.requests.identity import own_identities
+from registre.requests.scope import RuleRef
+
+if TYPE_CHECKING:
+    from registre.state.holds import Hold
 
 STEP_SIZE = 500
 
@@ -117,7 +122,7 @@ def plan_erasure(
     register: Register,
     finder: Finder,
     found: Found,
-    holds: list[Any],
+    holds: list[Hold],
     step_size: int = STEP_SIZE,
     duties: Duties | None = None,
     *,
@@ -192,7 +197,7 @@ def _decide(
     finder: Finder,
     rows: TableRows,
     found: Found,
-    holds: list[Any],
+    holds: list[Hold],
     duties: Duties,
     on_instruction: bool = False,
     running: Running | None = None,
@@ -273,8 +278,8 @@ def _decide(
 
 
 def _about_row(
-    register: Register, mapping: Any, rules: list[Any], context: str | None
-) -> list[Any]:
+    register: Register, mapping: TableMapping, rules: list[RuleRef], context: str | None
+) -> list[RuleRef]:
     """The rules that may keep a row about people of ``context``: in a table holding several
     kinds of people, only those of activities about that kind (an employees' obligation
     never keeps a customer's address)."""
@@ -283,7 +288,9 @@ def _about_row(
     return [r for r in rules if context in register.activities[r.activity_id].subjects]
 
 
-def _held_for_controller(register: Register, mapping: Any, personal: list[str]) -> set[str]:
+def _held_for_controller(
+    register: Register, mapping: TableMapping, personal: list[str]
+) -> set[str]:
     """Personal columns a processor activity processes: their controller decides on them."""
     if not scope.partly_processor(register, mapping):
         return set()
@@ -338,7 +345,7 @@ def _unlinked(graph: StoreGraph, found: Found, rows: TableRows, key: Key) -> dic
     return {column: "null" for column in sorted(unlink)} or None
 
 
-def _personal_columns(mapping: Any, table: sa.Table) -> list[str]:
+def _personal_columns(mapping: TableMapping, table: sa.Table) -> list[str]:
     return [c for c in scope.personal_columns(mapping) if c in table.c]
 
 
@@ -382,7 +389,12 @@ def _pin(
                     changed = True
 
 
-def _staying_targets(graph: Any, found: Found, decisions: Any, table: str) -> dict[str, set[Any]]:
+def _staying_targets(
+    graph: StoreGraph,
+    found: Found,
+    decisions: dict[tuple[str, str], dict[Key, Decision]],
+    table: str,
+) -> dict[str, set[Any]]:
     """Per referenced column of ``table``: the values that rows of the person which stay hold."""
     out: dict[str, set[Any]] = defaultdict(set)
     for edge in graph.children(table):
@@ -435,7 +447,7 @@ def _children_first(finder: Finder, steps: list[Step]) -> list[Step]:
     )
 
 
-def _depth(graph: Any, table: str, seen: set[str]) -> int:
+def _depth(graph: StoreGraph, table: str, seen: set[str]) -> int:
     """How many references away from a table nothing references (cycles cut)."""
     if table in seen:
         return 0

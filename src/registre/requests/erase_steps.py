@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -31,13 +31,17 @@ from registre.requests.store import erasure_step
 from registre.state.db import read_connection, utcnow, write_transaction
 from registre.stores.database_name import database_name
 
+if TYPE_CHECKING:
+    from registre.requests.graph import StoreGraph
+    from registre.state import EngineState
+
 WRITES = ("delete", "anonymize")
 """Actions of the steps that change the data; the others record what was found."""
 RECORDS = ("found", "forward")
 
 
 def store_plan(
-    state: Any,
+    state: EngineState,
     request_id: str,
     plan: ErasurePlan,
     details: dict[str, Any],
@@ -105,7 +109,11 @@ def store_plan(
 
 
 def stored_found(
-    state: Any, finder: Finder, request_id: str, identity: dict[str, str], plan_number: int = 0
+    state: EngineState,
+    finder: Finder,
+    request_id: str,
+    identity: dict[str, str],
+    plan_number: int = 0,
 ) -> tuple[Found, Found]:
     """The rows found for the person and those held for a controller, as the plan recorded.
 
@@ -138,7 +146,7 @@ def stored_found(
 
 
 def stored_plan(
-    state: Any, request_id: str, outcomes: list[dict[str, Any]], plan_number: int = 0
+    state: EngineState, request_id: str, outcomes: list[dict[str, Any]], plan_number: int = 0
 ) -> ErasurePlan:
     """The steps of a stored plan still to run, with its outcomes: what a resumed run does."""
     with read_connection(state.engine) as connection:
@@ -176,7 +184,7 @@ def stored_plan(
     return plan
 
 
-def has_plan(state: Any, request_id: str, plan_number: int = 0) -> bool:
+def has_plan(state: EngineState, request_id: str, plan_number: int = 0) -> bool:
     with read_connection(state.engine) as connection:
         return has_plan_in(connection, request_id, plan_number)
 
@@ -189,7 +197,7 @@ def has_plan_in(connection: Connection, request_id: str, plan_number: int = 0) -
     return connection.execute(query.limit(1)).first() is not None
 
 
-def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
+def run_plan(state: EngineState, finder: Finder, request_id: str) -> int | None:
     """Execute the stored plan's pending steps in order, each audited and committed first.
 
     Marking a step done shares its transaction with the next step's audit entry. The last step
@@ -247,9 +255,9 @@ def run_plan(state: Any, finder: Finder, request_id: str) -> int | None:
 
 
 def step_failed(
-    state: Any,
+    state: EngineState,
     request_id: str,
-    row: Any,
+    row: sa.Row[Any],
     previous: int | None,
     database: str,
     error: Exception,
@@ -328,9 +336,9 @@ def mark_done(connection: Connection, request_id: str, seq: int) -> None:
 
 
 def _anonymize(
-    connection: Any,
+    connection: Connection,
     table: sa.Table,
-    pk: list[Any],
+    pk: list[sa.Column[Any]],
     keys: list[Key],
     columns: dict[str, str],
     request_id: str,
@@ -367,7 +375,7 @@ def _anonymize(
             connection.execute(table.update().where(key_in(pk, [row_key])).values(**values))
 
 
-def _key_columns(finder: Finder, graph: Any, table: str) -> list[Any]:
+def _key_columns(finder: Finder, graph: StoreGraph, table: str) -> list[sa.Column[Any]]:
     """The columns of a table's key, in order."""
     live = finder.tables(graph)[table]
     return [live.c[column] for column in graph.mapping(table).key_columns()]

@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
 
 from registre._exceptions import MappingError
 from registre.engine.record_keys import key_in
@@ -113,10 +114,10 @@ class Finder:
         for start in range(0, len(keys), self.batch):
             yield key_in(pk, keys[start : start + self.batch])
 
-    def bulk_condition(self, store: str, table: str, bulk: Bulk) -> Any:
+    def bulk_condition(self, store: str, table: str, bulk: Bulk) -> ColumnElement[bool]:
         """The condition selecting a :class:`Bulk`'s rows."""
         graph = self.graphs_by_id[store]
-        where: Any = self.tables(graph)[table].c[bulk.column].in_(bulk.values)
+        where: ColumnElement[bool] = self.tables(graph)[table].c[bulk.column].in_(bulk.values)
         if bulk.tenant is not None:
             path = graph.mapping(table).tenant
             assert path is not None  # only tables with a tenant are split by client
@@ -124,7 +125,7 @@ class Finder:
             where = sa.and_(where, self.tenant_expression(store, table, path) == bulk.tenant[0])
         return where
 
-    def tenant_expression(self, store: str, table: str, path: str) -> Any:
+    def tenant_expression(self, store: str, table: str, path: str) -> ColumnElement[Any]:
         """A row's client as SQL: the ``tenant`` column, or a subquery along ``a.b.column``."""
         graph = self.graphs_by_id[store]
         tables = self.tables(graph)
@@ -142,7 +143,9 @@ class Finder:
             .scalar_subquery()
         )
 
-    def tenant_condition(self, store: str, table: str, path: str, value: Any) -> Any:
+    def tenant_condition(
+        self, store: str, table: str, path: str, value: Any
+    ) -> ColumnElement[bool]:
         """Rows whose client (the ``tenant`` column or path, such as ``device.account_id``)
         is ``value``: as read from the database, or as text (typed as the column is)."""
         graph = self.graphs_by_id[store]

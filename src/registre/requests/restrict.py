@@ -25,6 +25,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from registre._exceptions import RequestError
 from registre.register.model import Register
@@ -63,7 +65,7 @@ def _given(identity: Mapping[str, str] | Iterable[tuple[str, str]]) -> Pairs:
     return sorted({(k, v) for k, v in items if k != TENANT})
 
 
-def _matches(table: sa.Table, pairs: Pairs) -> Any:
+def _matches(table: sa.Table, pairs: Pairs) -> ColumnElement[bool]:
     return sa.or_(*[sa.and_(table.c.kind == k, table.c.value == v) for k, v in pairs])
 
 
@@ -135,7 +137,7 @@ def person_identities(register: Register, finder: Finder, found: Found) -> Pairs
 
 
 def record_restriction(
-    connection: Any,
+    connection: Connection,
     request_id: str,
     identity: Mapping[str, str] | Iterable[tuple[str, str]],
     at: datetime | None = None,
@@ -160,7 +162,7 @@ def record_restriction(
     return len(rows)
 
 
-def lift_restriction(connection: Any, request_id: str, at: datetime | None = None) -> int:
+def lift_restriction(connection: Connection, request_id: str, at: datetime | None = None) -> int:
     return int(
         connection.execute(
             restriction.update()
@@ -171,7 +173,7 @@ def lift_restriction(connection: Any, request_id: str, at: datetime | None = Non
 
 
 def record_objection(
-    connection: Any,
+    connection: Connection,
     request_id: str,
     identity: Mapping[str, str] | Iterable[tuple[str, str]],
     activities: Iterable[str],
@@ -270,7 +272,7 @@ def execute(desk: SubjectRequests, request: SubjectRequest) -> SubjectRequest:
         entries.append(("restriction.recorded", digested))
         result = {"restricted": True, "activities": scope}
 
-        def write(connection: Any) -> None:
+        def write(connection: Connection) -> None:
             record_restriction(connection, request.id, pairs, at)
 
     else:
@@ -282,7 +284,7 @@ def execute(desk: SubjectRequests, request: SubjectRequest) -> SubjectRequest:
         entries.append(("objection.recorded", digested))
         result = {"activities": activities}
 
-        def write(connection: Any) -> None:
+        def write(connection: Connection) -> None:
             record_objection(connection, request.id, pairs, activities, at)
 
     result["identities"] = len(pairs)

@@ -57,7 +57,7 @@ from registre.requests.find import Finder, Found
 from registre.requests.identity import Identity, as_identity, check_kinds
 from registre.requests.lifecycle import RequestKind, RequestState
 from registre.requests.store import SubjectRequest, export_table
-from registre.state import identity_digest
+from registre.state import EngineState, identity_digest
 from registre.state.db import read_connection, utcnow, write_transaction
 from registre.stores.database_name import database_name
 
@@ -113,7 +113,7 @@ class SubjectRequests:
     def __init__(
         self,
         register: Register,
-        state: Any,
+        state: EngineState,
         engines: Mapping[str, Engine],
         *,
         out_dir: Path | str = "registre-requests",

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -172,7 +172,7 @@ class SubjectRequest:
         }
 
 
-def _from_row(row: Any) -> SubjectRequest:
+def _from_row(row: sa.Row[Any]) -> SubjectRequest:
     return SubjectRequest(
         id=row.id,
         kind=RequestKind(row.kind),
@@ -344,6 +344,6 @@ def events(engine: Engine, request_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def write(engine: Engine) -> Any:
+def write(engine: Engine) -> AbstractContextManager[Connection]:
     """A write transaction on the state database (re-exported for the request modules)."""
     return write_transaction(engine)

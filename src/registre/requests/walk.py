@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from registre.engine import identities
 from registre.requests.found import Bulk, Found, Key, TableRows
@@ -62,7 +63,7 @@ class Walk:
             self.found.tables[key] = TableRows(self.graph.store_id, table, columns, width=width)
         return self.found.tables[key]
 
-    def select(self, table: str, where: Any) -> Iterator[tuple[Any, ...]]:
+    def select(self, table: str, where: ColumnElement[bool]) -> Iterator[tuple[Any, ...]]:
         """The needed columns of the rows matching ``where``, one at a time (never a list)."""
         columns = self.rows(table).columns
         t = self.tables[table]
@@ -88,7 +89,9 @@ class Walk:
         params = {f"{kind}_{number}": list(v) for number, v in enumerate(values.values())}
         yield from self.execute(statement, params)
 
-    def execute(self, statement: Any, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    def execute(
+        self, statement: sa.Select[Any], params: dict[str, Any]
+    ) -> Iterator[tuple[Any, ...]]:
         self.found.queries += 1
         result = self.connection.execute(statement, params)
         for rows in result.partitions(self.finder.batch):
@@ -146,7 +149,7 @@ class Walk:
             frontier = self.hop(frontier)
         self.mark_shared()
 
-    def identity_condition(self, table: str, identity: Identity) -> Any:
+    def identity_condition(self, table: str, identity: Identity) -> ColumnElement[bool] | None:
         mapping = self.graph.mapping(table)
         t = self.tables[table]
         dialect = self.connection.dialect.name
@@ -196,7 +199,9 @@ class Walk:
         rows.via[key] = via
         return True
 
-    def hop(self, frontier: Mapping[str, Mapping[str | None, set[Key]]]) -> Any:
+    def hop(
+        self, frontier: Mapping[str, Mapping[str | None, set[Key]]]
+    ) -> dict[str, dict[str | None, set[Key]]]:
         # table -> [(column, values, context, via)]
         wanted: dict[str, list[tuple[str, set[Any], str | None, str]]] = defaultdict(list)
         for table, by_context in frontier.items():
