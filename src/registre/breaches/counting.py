@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from registre._exceptions import BreachError
 from registre.breaches.scope import Scope
+from registre.register.mapping import TableMapping
 from registre.register.model import Register
 from registre.requests.graph import Edge, StoreGraph, build_graphs
 
@@ -208,7 +209,10 @@ def _count_table(
 
 
 def _person(
-    row: Any, keys: list[list[ColumnElement[Any]]], terminals: list[str], store: str
+    row: sa.Row[*tuple[Any, ...]],
+    keys: list[list[ColumnElement[Any]]],
+    terminals: list[str],
+    store: str,
 ) -> PersonKey | None:
     for i, key in enumerate(keys):
         values = tuple(getattr(row, f"p{i}_{j}") for j in range(len(key)))
@@ -267,7 +271,7 @@ class _Joins:
         return joined
 
 
-def window_columns(base: sa.Table, mapping: Any) -> list[str]:
+def window_columns(base: sa.Table, mapping: TableMapping) -> list[str]:
     """The table's own timestamp columns: its events' and its other date or time columns."""
     own = [path for path in mapping.events.values() if "." not in path]
     mapped = [*mapping.columns, *mapping.not_personal]
@@ -281,7 +285,7 @@ def window_columns(base: sa.Table, mapping: Any) -> list[str]:
 
 def _conditions(
     base: sa.Table,
-    mapping: Any,
+    mapping: TableMapping,
     scope: Scope,
     tenant: ColumnElement[Any] | None,
     table: str,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from registre.breaches.clocks import clocks, duration_text, local, most_urgent
+from registre.breaches.clocks import Clock, clocks, duration_text, local, most_urgent
 from registre.breaches.model import Breach
 from registre.breaches.risk import owed
 from registre.register.model import Register
@@ -141,7 +141,7 @@ def text(breach: Breach, register: Register, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def clock_text_one(clock: Any, now: datetime) -> str:
+def clock_text_one(clock: Clock, now: datetime) -> str:
     if not clock.owed:
         return "not owed (risk unlikely)"
     if clock.done_at is not None:
