@@ -305,9 +305,9 @@ def check_lift(request: SubjectRequest) -> None:
             "is not in force",
             hint="a restriction is in force once its request is executed",
         )
-    if (request.result or {}).get("lifted_at"):
+    lifted_at = (request.result or {}).get("lifted_at")
+    if lifted_at:
         raise RequestError(
-            f"the restriction of request {request.id} was lifted on "
-            f"{request.result['lifted_at'][:10]}",  # type: ignore[index]
+            f"the restriction of request {request.id} was lifted on {lifted_at[:10]}",
             hint="open a new restriction request if the person asks again",
         )
