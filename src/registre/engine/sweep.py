@@ -17,8 +17,10 @@ time while they take under an eighth) and shrinks when one takes longer, between
 Plain deletes skip the choosing read: see :mod:`registre.engine.spans` (integer keys) and
 :mod:`registre.engine.pages` (PostgreSQL).
 
-Count caps are swept by ranges of their ``per`` column (a few thousand devices at a time), so
-the window that ranks the records only ever covers the groups of the current batch.
+Count caps are swept by ranges of their ``per`` column, so that the window that ranks the
+records only ever covers the groups of the current batch: when they delete and ``per`` is an
+integer, by spans read once by the write (:func:`registre.engine.spans.sweep_cap_spans`);
+otherwise as above, a few thousand groups at a time.
 """
 
 from __future__ import annotations
