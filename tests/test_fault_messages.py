@@ -304,6 +304,18 @@ def test_a_port_that_is_not_a_number(where: str, shop: Shop) -> None:
         assert SECRET not in output
 
 
+@pytest.mark.parametrize("where", ["store", "state"])
+def test_a_secret_in_any_query_parameter_is_masked(where: str, shop: Shop) -> None:
+    """A client key's password (libpq's sslpassword) was shown where password was hidden."""
+    url = f"postgresql+psycopg://app@127.0.0.1:1/shop?sslpassword=K3y{SECRET}&sslmode=require"
+    if where == "store":
+        args = ["plan", str(shop.register), "--at", ANCHOR, "--url", url, *shop.state_args()]
+    else:
+        args = ["request", "list", "--state-url", url]
+    output = refused(args, "sslpassword=***", "sslmode=require")
+    assert f"K3y{SECRET}" not in output
+
+
 # -- the database refuses ------------------------------------------------------------------------
 
 

@@ -19,7 +19,8 @@ FORM = "dialect+driver://user:password@host:port/database"
 
 _USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][\w+.-]*:/+)?(?P<userinfo>.*)@(?P<rest>.*)$", re.S)
 # greedy: a password may hold '@' itself, so everything up to the last '@' is hidden
-_QUERY_SECRET = re.compile(r"(?i)\b(password|passwd|pwd|secret|token)=[^&\s]*")
+# any parameter naming one of these words: sslpassword (a client key's), access_token, ...
+_QUERY_SECRET = re.compile(r"(?i)\b([\w.-]*(?:password|passwd|pwd|secret|token)[\w.-]*)=[^&\s]*")
 
 
 def parse_url(url: str | URL) -> URL:
