@@ -269,6 +269,12 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
         set(),
     ),
     ("10 years", [(f"{ORDERS}.retention.r1.after", "10 years after contract_ended")], set()),
+    ("kept indefinitely", [(f"{ORDERS}.retention.r1", {"indefinite": True})], {"RET008"}),
+    (
+        "kept indefinitely with a reference",
+        [(f"{ORDERS}.retention.r1", {"indefinite": True, **REFERENCE})],
+        {"RET009"},
+    ),
     # transfers
     ("US processor without safeguard", with_processor(processor("US")), {"TRF001"}),
     ("US processor, safeguard none", with_processor(processor("US", "none")), {"TRF001"}),

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registre.documents.typography import a, sentence, typeset, upper_first
-from registre.documents.wording import duration, or_list, pick
+from registre.documents.typography import a, de, sentence, typeset, upper_first
+from registre.documents.wording import and_list, duration, or_list, pick
 from registre.register.model import Clock, CountCap, Lang, Register, RetentionRule
 from registre.register.taxonomy import Action
 
@@ -59,7 +59,11 @@ def describe_rules(register: Register, rules: list[RetentionRule], lang: Lang) -
     clocks: dict[Action, list[Clock]] = {}
     others: list[str] = []
     for rule in rules:
-        if rule.after and rule.keep_last is None and not rule.client_agreed:
+        if (
+            rule.after
+            and rule.keep_last is None
+            and not (rule.client_agreed or rule.at_least or rule.stages)
+        ):
             due = clocks.setdefault(rule.action, [])
             due += [c for c in rule.after if c not in due]
             if rule.statement is not None:
@@ -120,10 +124,23 @@ def _clock(register: Register, clock: Clock, lang: Lang) -> str:
     event = event_name(register, clock.event, lang)
     if clock.period.is_zero:
         return pick(lang, f"dès {event}", f"immediately upon {event}")
+    hedge = pick(lang, "jusqu’à ", "up to ") if clock.up_to else ""
     return pick(
         lang,
-        f"{duration(clock.period, lang)} après {event}",
-        f"{duration(clock.period, lang)} after {event}",
+        f"{hedge}{duration(clock.period, lang)} après {event}",
+        f"{hedge}{duration(clock.period, lang)} after {event}",
+    )
+
+
+def _from(register: Register, clock: Clock, lang: Lang) -> str:
+    """Where a deletion in stages starts: 'à partir de la suppression du compte'."""
+    event = event_name(register, clock.event, lang)
+    if clock.period.is_zero:
+        return pick(lang, f"à partir {de(event)}", f"from {event}")
+    return pick(
+        lang,
+        f"à partir de {duration(clock.period, lang)} après {event}",
+        f"starting {duration(clock.period, lang)} after {event}",
     )
 
 
@@ -153,13 +170,70 @@ def _due(register: Register, clocks: list[Clock], lang: Lang) -> str:
 def _other(register: Register, rule: RetentionRule, lang: Lang) -> str:
     """A rule that is not only clocks, as its own sentences."""
     parts: list[str] = []
-    if rule.keep_last is not None:
+    if rule.indefinite:
+        parts.append(
+            sentence(pick(lang, "conservation sans limitation de durée", "kept indefinitely"))
+        )
+    elif rule.keep_last is not None:
         parts.append(_count_cap(register, rule, rule.keep_last, lang))
     elif rule.client_agreed:
         parts.append(_client_agreed(register, rule, lang))
+    elif rule.stages:
+        parts.append(_stages(register, rule, lang))
+    elif rule.after:
+        parts.append(sentence(f"{_action(rule.action, lang)} {_due(register, rule.after, lang)}"))
+    if rule.at_least:
+        least = and_list([_clock(register, c, lang) for c in rule.at_least], lang)
+        parts.append(
+            sentence(
+                pick(
+                    lang,
+                    f"les données sont conservées au moins {least}",
+                    f"the data is kept for at least {least}",
+                )
+            )
+        )
     if rule.statement is not None:
         parts.append(sentence(rule.statement.get(lang)))
-    return " ".join(parts)
+    return " ".join(upper_first(p) if n else p for n, p in enumerate(parts))
+
+
+def _stages(register: Register, rule: RetentionRule, lang: Lang) -> str:
+    """A deletion in stages: 'deleted in stages from …: the trash is emptied after 30 days, …'."""
+    start = _earliest([_from(register, c, lang) for c in rule.after], lang)
+    steps: list[str] = []
+    for n, stage in enumerate(rule.stages):
+        span = duration(stage.after, lang)
+        later = (
+            pick(lang, "aussitôt", "at once")
+            if stage.after.is_zero
+            else pick(lang, f"{span} plus tard", f"{span} later")
+        )
+        within = (
+            pick(lang, "aussitôt", "at once")
+            if stage.after.is_zero
+            else pick(lang, f"au bout de {span}", f"after {span}")
+        )
+        if stage.stage == "trash":
+            steps.append(pick(lang, f"corbeille vidée {within}", f"the trash is emptied {within}"))
+        elif stage.stage == "live":
+            steps.append(
+                pick(
+                    lang,
+                    f"effacement de nos systèmes en production {within if n == 0 else later}",
+                    f"the data leaves our live systems {within if n == 0 else later}",
+                )
+            )
+        else:
+            steps.append(
+                pick(lang, f"puis de nos sauvegardes {later}", f"then our backups {later}")
+            )
+    head = pick(
+        lang,
+        f"{_action(rule.action, lang)} par étapes {start}",
+        f"{_action(rule.action, lang)} in stages {start}",
+    )
+    return sentence(f"{head}{pick(lang, ' : ', ': ')}{', '.join(steps)}")
 
 
 def _client_agreed(register: Register, rule: RetentionRule, lang: Lang) -> str:

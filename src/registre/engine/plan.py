@@ -12,6 +12,13 @@ Semantics, in the words a DPO would check them against:
 - ``contract_ended`` with no column of its own is read on the tenants table, through the
   table's ``tenant`` column. A ``client_agreed`` rule uses each client's
   ``retention_months`` in place of every clock's period, the register's period when unset.
+- A status-dependent event (the mapping's ``when``) has happened only for rows whose column
+  holds one of the listed values; a derived event (``latest_of``) is the latest of several
+  timestamps, NULLs left out, so "6 months after last_activity" is six months without any.
+- A deletion in ``stages`` is due when every stage up to ``live`` has ended: the clock, then
+  each stage's delay in turn, in calendar arithmetic; ``backups`` is stated, not swept.
+- ``at_least`` minimum periods: a row is due only once each has passed (and its event has
+  happened), whatever the clocks and the count cap say (AND).
 - ``keep_last`` N per ``per`` ordered by ``order_by``: rows beyond the newest N of their group
   are due (ties broken by the primary key, higher is newer), or-ed with the age clocks.
 - ``delete`` deletes the row. A row that another mapped table still references is *blocked*,
@@ -34,12 +41,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from registre._exceptions import MappingError
-from registre.durations import Duration, as_utc, cutoff
+from registre.durations import EARLIEST, Duration, as_utc, cutoff, local_date, start_of_day
 from registre.register.mapping import DataStore
 from registre.register.model import Register
 from registre.register.taxonomy import Action
@@ -79,6 +86,14 @@ class TenantPeriods:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """The event happens only for rows whose column (at ``path``) holds one of ``values``."""
+
+    path: Path
+    values: tuple[str | int | bool, ...]
+
+
+@dataclass(frozen=True)
 class ClockCheck:
     """``event < cutoff`` for one clock of a rule on one table."""
 
@@ -87,6 +102,12 @@ class ClockCheck:
     path: Path
     cutoff: datetime
     tenant: TenantPeriods | None = None
+    when: Condition | None = None
+    """A status-dependent event: the clock runs only for rows meeting it."""
+    also: tuple[Path, ...] = ()
+    """A derived event, the latest of ``path`` and these (NULLs left out)."""
+    stages: tuple[Duration, ...] = ()
+    """Stage delays added after ``period`` (a deletion in stages), already in ``cutoff``."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +149,8 @@ class WorkItem:
     action: Action
     clocks: tuple[ClockCheck, ...]
     count_cap: CountCap | None = None
+    minimum: tuple[ClockCheck, ...] = ()
+    """Minimum periods: a row is due only once every one of them has passed."""
     anonymize: tuple[tuple[str, str], ...] = ()
     marker: str | None = None
     dependants: tuple[Hop, ...] = ()
@@ -210,6 +233,7 @@ def plan_store(
                 continue  # a 'statement' promise: nothing a database can enforce
             where = f"rule '{rule_id}' on table '{table_name}'"
             clocks = []
+            stages = tuple(rule.swept_after())
             for clock in rule.after:
                 path = _event_path(store, table_name, clock.event)
                 if path is None:
@@ -217,6 +241,9 @@ def plan_store(
                         f"{where}: the table gives no timestamp for the event "
                         f"'{clock.event}'; map it under 'events:'"
                     )
+                    continue
+                derived = _derived(store, table_name, clock.event, where, problems)
+                if derived is None:
                     continue
                 tenant = None
                 if rule.client_agreed:
@@ -234,7 +261,36 @@ def plan_store(
                     )
                 clocks.append(
                     ClockCheck(
-                        clock.event, clock.period, path, cutoff(at, clock.period, tz), tenant
+                        clock.event,
+                        clock.period,
+                        path,
+                        staged_cutoff(at, (clock.period, *stages), tz),
+                        tenant,
+                        *derived,
+                        stages=stages,
+                    )
+                )
+            minimum = []
+            for clock in rule.at_least:
+                path = _event_path(store, table_name, clock.event)
+                derived = _derived(store, table_name, clock.event, where, problems)
+                if path is None:
+                    problems.append(
+                        f"{where}: the table gives no timestamp for the event "
+                        f"'{clock.event}' of the minimum period '{clock}'; map it under "
+                        "'events:' (an unmapped minimum would never let the rows go)"
+                    )
+                    continue
+                if derived is None:
+                    continue
+                minimum.append(
+                    ClockCheck(
+                        clock.event,
+                        clock.period,
+                        path,
+                        cutoff(at, clock.period, tz),
+                        None,
+                        *derived,
                     )
                 )
             cap = None
@@ -285,6 +341,7 @@ def plan_store(
                     action=rule.action,
                     clocks=tuple(clocks),
                     count_cap=cap,
+                    minimum=tuple(minimum),
                     anonymize=tuple(sorted(binding.anonymize.items()))
                     if rule.action == Action.anonymize
                     else (),
@@ -315,6 +372,55 @@ def plan_store(
         tuple(items),
         _hold_scopes(store_id, store, list(holds)),
     )
+
+
+def staged_cutoff(at: datetime, periods: tuple[Duration, ...], tz: ZoneInfo) -> datetime:
+    """The cutoff of a clock followed by stage delays: due when the last stage has ended.
+
+    An event on day ``d`` is due when ``d + P1 + P2 + ...`` is before today, each period
+    added in turn in calendar arithmetic; so the latest such ``d`` is found by undoing them in
+    reverse, never early. Zero periods add nothing.
+    """
+    spans = [p for p in periods if not p.is_zero]
+    if len(spans) <= 1:
+        return cutoff(at, spans[0] if spans else periods[0], tz)
+    today = local_date(at, tz)
+    try:
+        day = today - timedelta(days=1)
+        for period in reversed(spans):
+            day = period.latest_start(day)
+        return start_of_day(day + timedelta(days=1), tz)
+    except (ValueError, OverflowError):  # before the calendar's first day: nothing is due
+        return EARLIEST
+
+
+def _derived(
+    store: DataStore, table_name: str, event: str, where: str, problems: list[str]
+) -> tuple[Condition | None, tuple[Path, ...]] | None:
+    """The status condition and further timestamps of a mapped event; None on a problem."""
+    table = store.tables[table_name]
+    when = None
+    condition = table.when.get(event)
+    if condition is not None:
+        path = _resolve(store, table_name, condition.column)
+        if path is None:
+            problems.append(
+                f"{where}: 'when' of the event '{event}' reads '{condition.column}', which no "
+                "reference of the table reaches"
+            )
+            return None
+        when = Condition(path, tuple(condition.in_))
+    also = []
+    for column in table.latest_of.get(event, []):
+        path = _resolve(store, table_name, column)
+        if path is None:
+            problems.append(
+                f"{where}: 'latest_of' of the event '{event}' reads '{column}', which no "
+                "reference of the table reaches"
+            )
+            return None
+        also.append(path)
+    return when, tuple(also)
 
 
 def _reference_hop(store: DataStore, table_name: str, ref_name: str) -> Hop | None:

@@ -70,7 +70,11 @@ class PlanSql:
         if item.count_cap is not None:
             key = key_expression([t.c[c] for c in item.primary_key])
             clocks.append(key.in_(self._beyond_cap(item, scope, present)))
-        return sa.or_(*clocks)
+        due = sa.or_(*clocks)
+        if item.minimum:
+            # a minimum period keeps the row whatever the other limits say
+            due = sa.and_(due, *(self._clock(t, minimum) for minimum in item.minimum))
+        return due
 
     def base(self, item: WorkItem, t: sa.FromClause, scope: Scope | None = None) -> Condition:
         """Due under the rule, before holds and dependants are taken into account."""
@@ -374,27 +378,51 @@ class PlanSql:
         return sa.select(*(ranked.c[n] for n in names)).where(ranked.c.rn > cap.count)
 
     def _clock(self, t: sa.FromClause, clock: ClockCheck) -> Condition:
+        """The clock has run out: its event happened before the cutoff (and its status holds).
+
+        A status-dependent event (``when``) has happened only for rows whose column holds one
+        of the values; a derived event (``also``) is the latest of several timestamps, so it
+        is before the cutoff when one of them is set and none is at or after it.
+        """
+        run_out = self._run_out(t, clock)
+        if clock.when is None:
+            return run_out
+        values = clock.when.values
+        status = self._along(
+            t, clock.when.path, lambda column: sa.and_(column.is_not(None), column.in_(values))
+        )
+        return sa.and_(status, run_out)
+
+    def _run_out(self, t: sa.FromClause, clock: ClockCheck) -> Condition:
         def before(moment: datetime) -> Callable[[ColumnElement[Any]], Condition]:
             # NULL-safe, so that negating a predicate never yields an unknown
             return lambda column: sa.and_(column.is_not(None), column < self._bound(column, moment))
 
+        def event_before(moment: datetime) -> Condition:
+            if not clock.also:
+                return self._along(t, clock.path, before(moment))
+            paths = (clock.path, *clock.also)
+            some = sa.or_(*(self._along(t, p, lambda c: c.is_not(None)) for p in paths))
+            later = [
+                self._along(t, p, lambda c: sa.and_(c.is_not(None), c >= self._bound(c, moment)))
+                for p in paths
+            ]
+            return sa.and_(some, *(sa.not_(x) for x in later))
+
         if clock.tenant is None:
-            return self._along(t, clock.path, before(clock.cutoff))
+            return event_before(clock.cutoff)
         months = clock.tenant.months
 
         def equals(value: int) -> Callable[[ColumnElement[Any]], Condition]:
             return lambda column: column == value
 
         branches = [
-            sa.and_(
-                self._along(t, months, equals(value)),
-                self._along(t, clock.path, before(moment)),
-            )
+            sa.and_(self._along(t, months, equals(value)), event_before(moment))
             for value, moment in clock.tenant.cutoffs
         ]
         default = sa.and_(
             sa.not_(self._along(t, months, lambda c: c.is_not(None))),
-            self._along(t, clock.path, before(clock.cutoff)),
+            event_before(clock.cutoff),
         )
         return sa.or_(*branches, default)
 

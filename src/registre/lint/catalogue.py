@@ -100,6 +100,23 @@ _RULES = [
         "Periods beyond ten years are rare and must rest on a text. Give the statute in "
         "'reference', or the need in 'reason', or shorten the period.",
     ),
+    Rule(
+        "RET008",
+        W,
+        "Data kept indefinitely without a reason",
+        "GDPR Art. 5(1)(e); Art. 89(1) for archiving in the public interest",
+        "Data may be kept with no end only for archiving in the public interest, research or "
+        "statistics, or where a text requires it. Give the need in 'reason' or the text in "
+        "'reference', or give the rule a period.",
+    ),
+    Rule(
+        "RET009",
+        N,
+        "Data kept indefinitely",
+        "GDPR Art. 5(1)(e)",
+        "The rule keeps data with no end and says why. Review the need from time to time: an "
+        "archive that no longer serves its purpose must be sorted and deleted.",
+    ),
     # -- transfers ------------------------------------------------------------------------------
     Rule(
         "TRF001",

@@ -81,6 +81,23 @@ def _check_rule(
 ) -> Iterator[Finding]:
     at = ("activities", activity_id, "retention", rule_id)
     label = activity_name(register, activity_id)
+    if rule.indefinite:
+        if rule.reason is None and rule.reference is None:
+            yield finding(
+                "RET008",
+                (*at, "indefinite"),
+                f"Activity {label} keeps data indefinitely without saying why: give the need "
+                "in 'reason' or the text in 'reference' (archiving in the public interest, "
+                "Art. 89), or give the rule a period such as '10 years after contract_ended'.",
+            )
+        else:
+            yield finding(
+                "RET009",
+                (*at, "indefinite"),
+                f"Activity {label} keeps data indefinitely: review from time to time that the "
+                "need stated in its 'reason' or 'reference' still holds.",
+            )
+        return
     if not rule.measurable:
         said = text(rule.statement).rstrip(".")
         # One boilerplate sentence pasted under every activity is quoted once, not each time.

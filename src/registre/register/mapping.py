@@ -110,6 +110,15 @@ class RuleBinding(_Strict):
     """
 
 
+class ColumnCondition(_Strict):
+    """A column's value that an event needs: {column: status, in: [closed, archived]}."""
+
+    column: ColumnPath
+    """The column (or a column reached through references, such as case.status)."""
+    in_: Annotated[list[str | int | bool], Field(min_length=1, alias="in")]
+    """The values for which the event has happened, such as [closed]."""
+
+
 class TableMapping(_Strict):
     subject: str | list[str] | None = None
     """Which category of person the rows are about (a subject id), or several for a table
@@ -136,6 +145,17 @@ class TableMapping(_Strict):
     """Columns known to hold no personal data (ids, flags, counters)."""
     events: dict[str, ColumnPath] = Field(default_factory=dict)
     """Where each trigger event's timestamp is: {account_deleted: account.deleted_at}."""
+    when: dict[str, ColumnCondition] = Field(default_factory=dict)
+    """Events that happen only for some values of a column, by event id: {file_closed: {column:
+    status, in: [closed]}}: a row whose status is not one of them has no such event, whatever
+    its timestamp, so its clock has not started."""
+    latest_of: dict[str, Annotated[list[ColumnPath], Field(min_length=1)]] = Field(
+        default_factory=dict
+    )
+    """Events that are the latest of several timestamps, by event id, such as an inactivity
+    clock: {last_activity: [created_at, last_order.created_at]}: the event is the latest of its
+    column under 'events' and these, NULLs left out ('6 months after last_activity' is then six
+    consecutive months without any of them)."""
     tenant: ColumnPath | None = None
     """The column naming the client company or professional a row belongs to."""
     rules: dict[str, RuleBinding] = Field(default_factory=dict)
@@ -177,6 +197,17 @@ class TableMapping(_Strict):
         if self.subject is None:
             return []
         return [self.subject] if isinstance(self.subject, str) else list(self.subject)
+
+    @model_validator(mode="after")
+    def _derived_events_mapped(self) -> TableMapping:
+        for kind, derived in (("when", self.when), ("latest_of", self.latest_of)):
+            unmapped = sorted(set(derived) - set(self.events))
+            if unmapped:
+                raise ValueError(
+                    f"'{kind}' names {', '.join(map(repr, unmapped))}, which 'events' does not "
+                    "map: give its timestamp column under 'events' too"
+                )
+        return self
 
     @model_validator(mode="after")
     def _catalogue_holds_no_people(self) -> TableMapping:

@@ -376,16 +376,25 @@ class Recipient(Strict):
 
 # -- retention ----------------------------------------------------------------------------------
 
-_CLOCK = re.compile(r"^\s*(?P<period>.+?)\s+after\s+(?P<event>[a-z][a-z0-9_-]*)\s*$")
+_CLOCK = re.compile(
+    r"^\s*(?P<up_to>up\s+to\s+)?(?P<period>.+?)\s+after\s+(?P<event>[a-z][a-z0-9_-]*)\s*$"
+)
 
 
 class Clock(Strict):
-    """A period that starts at an event: '6 months after account_deleted'."""
+    """A period that starts at an event: '6 months after account_deleted'.
+
+    'up to 6 months after account_deleted' is a hedged period: the policy says « jusqu'à » /
+    'up to', as the organization wrote it, and the sweep enforces the period itself.
+    """
 
     period: DurationField
     """How long after the event, such as '6 months' or 'immediately'."""
     event: Id
     """The id of the event that starts the clock."""
+    up_to: bool = False
+    """True for a hedged period ('up to 6 months'): the policy says so, the sweep uses the
+    period."""
 
     @model_validator(mode="before")
     @classmethod
@@ -395,13 +404,27 @@ class Clock(Strict):
             if not match:
                 raise ValueError(
                     f"{value!r} is not a retention clock; write '<period> after <event id>', "
-                    "such as '6 months after account_deleted' or 'immediately after device_reset'"
+                    "such as '6 months after account_deleted', 'immediately after "
+                    "device_reset' or 'up to 30 days after collected'"
                 )
-            return {"period": match.group("period"), "event": match.group("event")}
+            clock: dict[str, Any] = {"period": match.group("period"), "event": match.group("event")}
+            if match.group("up_to"):
+                clock["up_to"] = True
+            return clock
         return value
 
     def __str__(self) -> str:
-        return f"{self.period} after {self.event}"
+        return f"{'up to ' if self.up_to else ''}{self.period} after {self.event}"
+
+
+class Stage(Strict):
+    """One stage of a deletion in several stages, after the previous one (the clock first)."""
+
+    stage: Literal["trash", "live", "backups"]
+    """trash (the person can still restore it), live (deleted from the live systems: what the
+    sweep does) or backups (overwritten in the backups: stated, not swept)."""
+    after: DurationField
+    """How long after the previous stage ends (the rule's clock for the first one)."""
 
 
 class CountCap(Strict):
@@ -432,6 +455,17 @@ class RetentionRule(Strict):
     """Clocks such as '6 months after account_deleted'; data is due at the earliest."""
     keep_last: CountCap | None = None
     """Keep only the newest records: {count, per}."""
+    at_least: Annotated[list[Clock], BeforeValidator(_listify)] = Field(default_factory=list)
+    """Minimum periods such as '2 years after collected': a row is never due before every one
+    has passed, even when a clock of 'after' or 'keep_last' makes it due (an event that has
+    not happened keeps the row)."""
+    stages: list[Stage] = Field(default_factory=list)
+    """Deletion in stages, such as [{stage: trash, after: 30 days}, {stage: live, after: 30
+    days}, {stage: backups, after: 90 days}], each after the previous one, the first after the
+    clocks of 'after': the sweep deletes at the end of the 'live' stage; 'backups' is stated."""
+    indefinite: bool = False
+    """True when the data is kept with no end (an archive, a public register): the policy says
+    so and the lint reports it (Art. 5(1)(e)); nothing is swept."""
     client_agreed: bool = False
     """True when each client may agree another period; 'after' is the default."""
     statement: Text | None = None
@@ -445,14 +479,55 @@ class RetentionRule(Strict):
 
     @model_validator(mode="after")
     def _has_a_limit(self) -> RetentionRule:
+        if self.indefinite:
+            if self.after or self.keep_last is not None or self.at_least or self.stages:
+                raise ValueError(
+                    "'indefinite: true' says the data is kept with no end: remove 'after', "
+                    "'keep_last', 'at_least' and 'stages', or remove 'indefinite'"
+                )
+            return self
         if not self.after and self.keep_last is None and self.statement is None:
             raise ValueError(
                 "a retention rule needs 'after' (such as '6 months after account_deleted'), "
-                "'keep_last', or a 'statement' for a promise that cannot be measured"
+                "'keep_last', 'indefinite: true', or a 'statement' for a promise that cannot "
+                "be measured"
             )
         if self.client_agreed and not self.after:
             raise ValueError("'client_agreed' needs a default period in 'after'")
+        if self.at_least and not (self.after or self.keep_last is not None):
+            raise ValueError(
+                "'at_least' keeps data that another limit would delete: give that limit in "
+                "'after' or 'keep_last' too"
+            )
+        if self.stages:
+            names = [s.stage for s in self.stages]
+            order = ["trash", "live", "backups"]
+            if "live" not in names:
+                raise ValueError(
+                    "'stages' needs a 'live' stage, when the data leaves the live systems: "
+                    "that is what the sweep enforces"
+                )
+            if len(set(names)) != len(names) or names != sorted(names, key=order.index):
+                raise ValueError(
+                    "'stages' lists each stage once, in the order trash, live, backups"
+                )
+            if not self.after or self.keep_last is not None or self.client_agreed:
+                raise ValueError(
+                    "'stages' follow the clocks of 'after': give 'after' (the first stage "
+                    "starts there), without 'keep_last' or 'client_agreed'"
+                )
+            if self.action != Action.delete:
+                raise ValueError("'stages' describe a deletion: use them with action 'delete'")
         return self
+
+    def swept_after(self) -> list[Duration]:
+        """The stage delays the sweep adds to every clock: those up to the 'live' stage."""
+        delays: list[Duration] = []
+        for stage in self.stages:
+            delays.append(stage.after)
+            if stage.stage == "live":
+                break
+        return delays
 
     @property
     def measurable(self) -> bool:

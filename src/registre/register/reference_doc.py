@@ -33,7 +33,9 @@ Conventions:
 - **Durations** are `15 days`, `2 weeks`, `6 months`, `10 years`, `immediately`, or ISO 8601
   (`P6M`). Months and years are calendar units. None is longer than 200 years: a longer one is
   a typo, and `check` refuses it where it is written.
-- **Clocks** are `<duration> after <event id>`: `6 months after account_deleted`.
+- **Clocks** are `<duration> after <event id>`: `6 months after account_deleted`; `up to 6
+  months after account_deleted` is a hedged period, which the policy says as written (« jusqu'à
+  6 mois ») and the sweep enforces at 6 months.
 - **Plain YAML only**: a register (all its files) holds at most 1,000,000 bytes and 200,000 keys
   and values, counting each use of an alias (`*name`) in full; an alias may not be used inside
   what it names; tags (`!secret`, `!!set`, ...) are refused. `check` reports these before
@@ -53,6 +55,28 @@ requires the point (codes STM, `docs/lint.md`). `extension: none` promises answe
 extension; `organization.data_stays_in` (`EEA` or a country) promises that data stays there,
 and the lint checks every processor, recipient and host against it. A host given only as "in
 the European Union" is written `EU`.
+
+## Retention as real policies state it
+
+Each form below is said in the policy and enforced by the sweep like any rule (plan, forecast,
+sweep, on SQLite, PostgreSQL and MariaDB; `tests/test_retention_forms.py`):
+
+- **A minimum period**, `at_least: 2 years after collected`: a row is never due before it has
+  passed (nor when its event has not happened), even when a clock of `after` or `keep_last`
+  makes it due: « conservées au moins 2 ans après la collecte ».
+- **Indefinite retention**, `indefinite: true`: kept with no end (a public register, an
+  archive); the policy says so, nothing is swept, and the lint reports it (RET008) unless the
+  rule gives a `reason` or a `reference`.
+- **A status-dependent event**, in the table's mapping: `events: {file_closed: closed_at}` with
+  `when: {file_closed: {column: status, in: [closed]}}`: the clock runs only for rows whose
+  status is one of the values (a reopened file is no longer closed, whatever `closed_at` says).
+- **A derived inactivity event**: `events: {last_activity: last_login_at}` with `latest_of:
+  {last_activity: [created_at]}`: the event is the latest of these timestamps, so `6 months
+  after last_activity` is six consecutive months without a login since the account was created.
+- **Deletion in stages**, `stages: [{stage: trash, after: 30 days}, {stage: live, after: 30
+  days}, {stage: backups, after: 90 days}]`: each stage starts when the previous one ends, the
+  first at the rule's clocks; the sweep deletes at the end of the `live` stage, and the
+  `backups` stage is stated, not swept.
 
 `registre policy` and `registre ropa` refuse a register whose lint finds errors; `--draft`
 makes the documents anyway, marked as a draft on every page.
@@ -151,7 +175,8 @@ def render() -> str:
         for name, field in cls.model_fields.items():
             meaning = " ".join((field.description or "").split()).replace("|", "\\|")
             parts.append(
-                f"| `{name}` | {_type_name(field.annotation)} | {_required(field)} | {meaning} |"
+                f"| `{field.alias or name}` | {_type_name(field.annotation)} | "
+                f"{_required(field)} | {meaning} |"
             )
     parts.append("\n## Built-in data categories\n")
     parts.append("| id | French | English | special category (Art. 9) |\n| --- | --- | --- | --- |")

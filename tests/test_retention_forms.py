@@ -1,0 +1,348 @@
+"""The retention forms of real policies are enforced (issue 12 §4): one table, every dialect.
+
+A minimum period keeps rows another clock makes due; a hedged period ("up to") is swept at the
+period; a status-dependent event starts its clock only for rows whose column holds the status;
+a derived inactivity event is the latest of several timestamps; a deletion in stages deletes at
+the end of the live stage. Each case gives a rule, how the table binds it, the rows and the keys
+due on 2026-11-01 at 00:00 in Paris, written by hand from the calendar; the engine must find
+exactly those, the sweep must delete exactly those, and a second look must find nothing. SQLite
+always; PostgreSQL and MariaDB when REGISTRE_TEST_POSTGRES_URL / REGISTRE_TEST_MARIADB_URL are
+set, each in a database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from registre import MappingError, Register
+from registre.engine.plan import plan_store
+from registre.engine.sweep import StorePlan, prepare, sweep_item
+from registre.stores.scratch import scratch_database
+
+AT = datetime.fromisoformat("2026-11-01T00:00:00+01:00")
+SERVERS = {"postgresql": "REGISTRE_TEST_POSTGRES_URL", "mariadb": "REGISTRE_TEST_MARIADB_URL"}
+
+metadata = sa.MetaData()
+owners = sa.Table(
+    "owners",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("status", sa.String(20)),
+    sa.Column("seen_at", sa.DateTime),
+)
+files = sa.Table(
+    "files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("owners.id")),
+    sa.Column("status", sa.String(20)),
+    sa.Column("email", sa.String(100)),
+    sa.Column("created_at", sa.DateTime),
+    sa.Column("closed_at", sa.DateTime),
+    sa.Column("login_at", sa.DateTime),
+    sa.Column("deleted_at", sa.DateTime),
+)
+OWNERS = [
+    {"id": 1, "status": "closed", "seen_at": datetime(2020, 1, 1)},
+    {"id": 2, "status": "open", "seen_at": datetime(2026, 10, 1)},
+    {"id": 3, "status": None, "seen_at": None},
+]
+OLD = datetime(2020, 1, 1)
+RECENT = datetime(2026, 10, 1)
+
+
+def _rows(*rows: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in rows]
+
+
+# (case, rule, binding of the files table, rows, keys due)
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[dict[str, Any]], set[int]]] = [
+    (
+        "a minimum period keeps rows that another clock makes due",
+        {"after": "immediately after account_deleted", "at_least": "2 years after collected"},
+        {"events": {"account_deleted": "deleted_at", "collected": "created_at"}},
+        _rows(
+            {"id": 1, "deleted_at": RECENT, "created_at": OLD},
+            {"id": 2, "deleted_at": RECENT, "created_at": datetime(2025, 1, 1)},
+            {"id": 3, "deleted_at": RECENT, "created_at": datetime(2024, 10, 31, 10)},  # 2 y
+            {"id": 4, "deleted_at": RECENT, "created_at": datetime(2024, 11, 1, 10)},
+            {"id": 5, "deleted_at": RECENT, "created_at": None},  # not started: kept
+            {"id": 6, "deleted_at": None, "created_at": OLD},
+        ),
+        {1, 3},
+    ),
+    (
+        "a minimum period also holds back a count cap",
+        {
+            "after": "10 years after collected",
+            "keep_last": {"count": 1, "per": {"fr": "par compte", "en": "per account"}},
+            "at_least": "1 year after collected",
+        },
+        {
+            "events": {"collected": "created_at"},
+            "rules": {"r": {"per": "owner_id", "order_by": "created_at"}},
+        },
+        _rows(
+            {"id": 1, "owner_id": 1, "created_at": datetime(2026, 10, 1)},
+            {"id": 2, "owner_id": 1, "created_at": datetime(2026, 9, 1)},  # beyond, too young
+            {"id": 3, "owner_id": 1, "created_at": datetime(2024, 9, 1)},  # beyond, old enough
+        ),
+        {3},
+    ),
+    (
+        "a hedged period is swept at the period",
+        {"after": "up to 6 months after account_deleted"},
+        {"events": {"account_deleted": "deleted_at"}},
+        _rows(
+            {"id": 1, "deleted_at": datetime(2026, 4, 30, 12)},
+            {"id": 2, "deleted_at": datetime(2026, 5, 1, 12)},
+        ),
+        {1},
+    ),
+    (
+        "a status-dependent event: the clock runs only while the status holds",
+        {"after": "1 year after file_closed"},
+        {
+            "events": {"file_closed": "closed_at"},
+            "when": {"file_closed": {"column": "status", "in": ["closed", "archived"]}},
+        },
+        _rows(
+            {"id": 1, "status": "closed", "closed_at": OLD},
+            {"id": 2, "status": "archived", "closed_at": OLD},
+            {"id": 3, "status": "reopened", "closed_at": OLD},  # reopened: no longer closed
+            {"id": 4, "status": None, "closed_at": OLD},
+            {"id": 5, "status": "closed", "closed_at": RECENT},
+            {"id": 6, "status": "closed", "closed_at": None},
+        ),
+        {1, 2},
+    ),
+    (
+        "a status read through a reference",
+        {"after": "1 year after file_closed"},
+        {
+            "events": {"file_closed": "owner.seen_at"},
+            "when": {"file_closed": {"column": "owner.status", "in": ["closed"]}},
+        },
+        _rows(
+            {"id": 1, "owner_id": 1},
+            {"id": 2, "owner_id": 2},
+            {"id": 3, "owner_id": 3},
+            {"id": 4, "owner_id": None},
+        ),
+        {1},
+    ),
+    (
+        "a derived inactivity event: six consecutive months without a login or a creation",
+        {"after": "6 months after last_activity"},
+        {
+            "events": {"last_activity": "login_at"},
+            "latest_of": {"last_activity": ["created_at", "owner.seen_at"]},
+        },
+        _rows(
+            {"id": 1, "login_at": None, "created_at": OLD},  # never logged in, created long ago
+            {"id": 2, "login_at": OLD, "created_at": OLD},
+            {"id": 3, "login_at": RECENT, "created_at": OLD},
+            {"id": 4, "login_at": OLD, "created_at": RECENT},
+            {"id": 5, "login_at": None, "created_at": None},  # no activity at all: not started
+            {"id": 6, "login_at": OLD, "created_at": OLD, "owner_id": 2},  # the owner was seen
+            {"id": 7, "login_at": OLD, "created_at": OLD, "owner_id": 1},
+        ),
+        {1, 2, 7},
+    ),
+    (
+        "a deletion in stages: deleted from the live systems after trash and live delays",
+        {
+            "after": "immediately after account_deleted",
+            "stages": [
+                {"stage": "trash", "after": "30 days"},
+                {"stage": "live", "after": "1 month"},
+                {"stage": "backups", "after": "90 days"},
+            ],
+        },
+        {"events": {"account_deleted": "deleted_at"}},
+        _rows(
+            # 2026-08-01 + 30 days = 31 August, + 1 month = 30 September: due
+            {"id": 1, "deleted_at": datetime(2026, 8, 1, 10)},
+            # 2026-09-01 + 30 days = 1 October, + 1 month = 1 November: not before the day
+            {"id": 2, "deleted_at": datetime(2026, 9, 1, 10)},
+            {"id": 3, "deleted_at": datetime(2026, 8, 31, 10)},  # 30 Sept + 1 month = 30 Oct
+            {"id": 4, "deleted_at": None},
+        ),
+        {1, 3},
+    ),
+]
+
+
+def register_for(rule: dict[str, Any], binding: dict[str, Any]) -> Register:
+    binding = dict(binding)
+    table: dict[str, Any] = {
+        "primary_key": "id",
+        "identity": {"email": "email"},
+        "references": {"owner": "owner_id -> owners"},
+        "columns": {"email": "contact"},
+        "not_personal": ["owner_id", "status", "created_at", "closed_at", "login_at", "deleted_at"],
+        "rules": binding.pop("rules", {"r": {}}),
+        **binding,
+    }
+    return Register.model_validate(
+        {
+            "organization": {
+                "name": "Test SAS",
+                "contact": {"email": "dpo@example.org"},
+                "address": {"street": "1 rue de la Paix", "postal_code": "75001", "city": "Paris"},
+            },
+            "policy": {"version": "1", "date": "2026-01-01", "timezone": "Europe/Paris"},
+            "subjects": {"customer": {"name": {"fr": "Clients", "en": "Customers"}}},
+            "events": {"file_closed": {"name": {"fr": "la clôture du dossier", "en": "closure"}}},
+            "activities": {
+                "service": {
+                    "name": {"fr": "Service", "en": "Service"},
+                    "purpose": {"fr": "Fournir le service.", "en": "Provide the service."},
+                    "legal_basis": "contract",
+                    "subjects": ["customer"],
+                    "data": ["contact"],
+                    "retention": {"r": rule},
+                }
+            },
+            "stores": {
+                "app": {
+                    "url_env": "REGISTRE_TEST_APP_URL",
+                    "tables": {
+                        "owners": {"primary_key": "id", "not_personal": ["status", "seen_at"]},
+                        "files": table,
+                    },
+                }
+            },
+        }
+    )
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
+def server_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('forms') / 'app.sqlite'}"
+        return
+    variable = SERVERS[request.param]
+    if not os.environ.get(variable):
+        pytest.skip(f"{variable} is not set")
+    with scratch_database(os.environ[variable], prefix="format_forms") as url:
+        yield url
+
+
+@pytest.fixture
+def db(server_url: str) -> Iterator[tuple[str, sa.Engine]]:
+    engine = sa.create_engine(server_url)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(owners.insert(), OWNERS)
+    yield server_url, engine
+    engine.dispose()
+
+
+def _due_keys(sp: StorePlan) -> set[int]:
+    with sp.engine.connect() as connection:
+        (item,) = sp.plan.items
+        return set(connection.execute(sp.sql.select_keys(item)).scalars())
+
+
+def _keys(engine: sa.Engine) -> set[int]:
+    with engine.connect() as connection:
+        return set(connection.execute(sa.select(files.c.id)).scalars())
+
+
+@pytest.mark.parametrize(
+    ("case", "rule", "binding", "rows", "due"), CASES, ids=[c[0] for c in CASES]
+)
+def test_due_rows_then_swept(
+    db: tuple[str, sa.Engine],
+    case: str,
+    rule: dict[str, Any],
+    binding: dict[str, Any],
+    rows: list[dict[str, Any]],
+    due: set[int],
+) -> None:
+    url, engine = db
+    full = [{c.name: row.get(c.name) for c in files.columns} for row in rows]
+    with engine.begin() as connection:
+        connection.execute(files.insert(), full)
+    register = register_for(rule, binding)
+    sp = prepare(register, "app", AT, url=url)
+    try:
+        assert _due_keys(sp) == due
+        assert [c.due for c in sp.counts()] == [len(due)]
+        before = _keys(engine)
+        sweep_item(
+            sp, sp.plan.items[0], batch_size=2, audit=lambda *a: None, progress=lambda n: None
+        )
+        assert _keys(engine) == before - due
+        again = prepare(register, "app", AT, url=url)
+        assert _due_keys(again) == set()
+        again.engine.dispose()
+    finally:
+        sp.engine.dispose()
+
+
+def test_indefinite_retention_plans_nothing() -> None:
+    register = register_for({"indefinite": True}, {})
+    assert plan_store(register, "app", AT).items == ()
+
+
+@pytest.mark.parametrize(
+    ("rule", "binding", "problem"),
+    [
+        (
+            {"after": "1 year after file_closed", "at_least": "2 years after collected"},
+            {"events": {"file_closed": "closed_at"}},
+            "minimum period '2 years after collected'",
+        ),
+        (
+            {"after": "1 year after file_closed"},
+            {
+                "events": {"file_closed": "closed_at"},
+                "when": {"file_closed": {"column": "case.status", "in": ["closed"]}},
+            },
+            "'when' of the event 'file_closed' reads 'case.status'",
+        ),
+    ],
+)
+def test_unenforceable_forms_are_refused(
+    rule: dict[str, Any], binding: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(MappingError) as raised:
+        plan_store(register_for(rule, binding), "app", AT)
+    assert any(problem in p for p in raised.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"indefinite": True, "after": "1 year after collected"}, "kept with no end"),
+        ({"at_least": "1 year after collected", "statement": {"fr": "x", "en": "x"}}, "at_least"),
+        (
+            {"after": "1 day after collected", "stages": [{"stage": "trash", "after": "1 day"}]},
+            "'live' stage",
+        ),
+        (
+            {
+                "after": "1 day after collected",
+                "stages": [
+                    {"stage": "live", "after": "1 day"},
+                    {"stage": "trash", "after": "1 day"},
+                ],
+            },
+            "in the order trash, live, backups",
+        ),
+    ],
+)
+def test_malformed_forms_are_refused(rule: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        register_for(rule, {})
