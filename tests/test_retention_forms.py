@@ -346,3 +346,30 @@ def test_unenforceable_forms_are_refused(
 def test_malformed_forms_are_refused(rule: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         register_for(rule, {})
+
+
+@pytest.mark.parametrize(
+    ("binding", "problem"),
+    [
+        (
+            {
+                "events": {"file_closed": "closed_at"},
+                "when": {"file_closed": {"column": "state", "in": ["closed"]}},
+            },
+            "the status of event 'file_closed' is at 'state'",
+        ),
+        (
+            {"events": {"last_activity": "login_at"}, "latest_of": {"last_activity": ["email"]}},
+            "event 'last_activity' is at 'email'",
+        ),
+    ],
+)
+def test_the_live_schema_is_checked_before_any_write(
+    db: tuple[str, sa.Engine], binding: dict[str, Any], problem: str
+) -> None:
+    url, _ = db
+    event = next(iter(binding["events"]))
+    register = register_for({"after": f"1 year after {event}"}, binding)
+    with pytest.raises(MappingError) as raised:
+        prepare(register, "app", AT, url=url)
+    assert any(problem in p for p in raised.value.problems), raised.value.problems

@@ -145,6 +145,8 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
     @staticmethod
     def _paths(mapping: TableMapping) -> list[tuple[str, Loc]]:
         paths: list[tuple[str, Loc]] = [(p, ("events", e)) for e, p in mapping.events.items()]
+        paths += [(c.column, ("when", e, "column")) for e, c in mapping.when.items()]
+        paths += [(p, ("latest_of", e)) for e, ps in mapping.latest_of.items() for p in ps]
         if mapping.tenant:
             paths.append((mapping.tenant, ("tenant",)))
         for rule_id, binding in mapping.rules.items():
@@ -267,6 +269,12 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
         paths: list[tuple[str, Loc, str]] = [
             (path, ("events", event), f"event '{event}'") for event, path in mapping.events.items()
         ]
+        for event, condition in mapping.when.items():
+            at_when: Loc = ("when", event, "column")
+            paths.append((condition.column, at_when, f"the status of event '{event}'"))
+        for event, columns in mapping.latest_of.items():
+            for index, path in enumerate(columns):
+                paths.append((path, ("latest_of", event, index), f"event '{event}'"))
         if mapping.tenant:
             paths.append((mapping.tenant, ("tenant",), "the tenant"))
         for rule_id, binding in mapping.rules.items():
@@ -280,7 +288,7 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
                 else:
                     hint = "write a column of this table, or 'reference.column' through a reference"
                 yield self.problem(name, path, f"{what} is at '{path}': {error}", hint, at=at)
-            elif at[0] == "events" and live is not None and not live.temporal:
+            elif at[0] in ("events", "latest_of") and live is not None and not live.temporal:
                 yield self.problem(
                     name,
                     path,
