@@ -79,6 +79,14 @@ def build(edits: list[tuple[str, Any]]) -> Register:
 
 
 ORDERS = "activities.orders"
+SUPPORT = {
+    "name": t("Assistance", "Support"),
+    "purpose": t("Répondre aux questions.", "Answer questions."),
+    "legal_basis": "contract",
+    "subjects": ["customer"],
+    "data": ["contact"],
+    "retention": {"r2": {"after": "1 year after collected"}},
+}
 ORDERS_STORE = (
     "stores",
     {
@@ -275,6 +283,40 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
         [(f"{ORDERS}.retention.r1", {"indefinite": True, **REFERENCE})],
         {"RET009"},
     ),
+    # commitments
+    (
+        "promise not to collect what an activity collects",
+        [("commitments", [{"kind": "not_collected", "data": ["contact"]}])],
+        {"CMT001"},
+    ),
+    (
+        "promise not to collect what no activity collects",
+        [("commitments", [{"kind": "not_collected", "data": ["location"]}])],
+        set(),
+    ),
+    (
+        "promise that data stays on the device, a column holds it",
+        [ORDERS_STORE, ("commitments", [{"kind": "processed_locally", "data": ["contact"]}])],
+        {"CMT002"},
+    ),
+    (
+        "promise of one use, two activities",
+        [
+            ("activities.support", {**SUPPORT}),
+            (
+                "commitments",
+                [
+                    {
+                        "kind": "used_only_for",
+                        "data": ["contact"],
+                        "purpose": t("vos commandes", "your orders"),
+                    }
+                ],
+            ),
+        ],
+        {"CMT003"},
+    ),
+    ("promise not to sell", [("commitments", [{"kind": "not_sold"}])], set()),
     # transfers
     ("US processor without safeguard", with_processor(processor("US")), {"TRF001"}),
     ("US processor, safeguard none", with_processor(processor("US", "none")), {"TRF001"}),

@@ -33,6 +33,11 @@ RIGHTS = {
         "droit de définir des directives post mortem",
         "right to give instructions for after death",
     ),
+    "information": ("droit d’être informé", "right to be informed"),
+    "notification": (
+        "droit à la notification des destinataires",
+        "right to have recipients notified",
+    ),
 }
 SAFEGUARDS = {
     "adequacy": ("décision d’adéquation", "adequacy decision"),

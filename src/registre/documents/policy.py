@@ -16,7 +16,12 @@ import jinja2
 from markupsafe import Markup, escape
 
 from registre._exceptions import DocumentError
-from registre.documents import sections_about, sections_rights, sections_sharing
+from registre.documents import (
+    sections_about,
+    sections_commitments,
+    sections_rights,
+    sections_sharing,
+)
 from registre.documents.blocks import Block, Document, Link, Section
 from registre.documents.gate import DRAFT_MARK
 from registre.documents.naming import Namer
@@ -33,6 +38,7 @@ SECTIONS: tuple[tuple[str, Callable[[Namer], list[Section]]], ...] = (
     ("who-we-are", sections_about.who_we_are),
     ("data", sections_about.what_we_collect),
     ("purposes", sections_about.purposes),
+    ("commitments", sections_commitments.commitments),
     ("retention", sections_about.retention),
     ("recipients", sections_sharing.recipients),
     ("transfers", sections_sharing.transfers),

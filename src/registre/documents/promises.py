@@ -28,6 +28,11 @@ def stated_promises(register: Register) -> list[str]:
             if rights.extension.is_zero
             else f"deadline extensible by {rights.extension}"
         )
+    if "how_to_request" in stated:
+        said.append("how to make a request: stated")
+    for entry in register.commitments:
+        about = f" ({', '.join(entry.data)})" if entry.data else ""
+        said.append(f"commitment: {entry.kind.replace('_', ' ')}{about}")
     if "breaches" in register.model_fields_set:
         breaches = register.breaches
         parts = []

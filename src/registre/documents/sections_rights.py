@@ -154,6 +154,10 @@ def rights(n: Namer) -> list[Section]:
         ),
         Bullets(_channels(n, reg.organization.contact)),
     ]
+    if reg.rights.how_to_request is not None:
+        how.append(
+            Para(line(sentence(n.text(reg.rights.how_to_request)), src="rights.how_to_request"))
+        )
     dpo = reg.organization.dpo
     if dpo is not None and dpo.email:
         who = n.say("notre délégué à la protection des données", "our data protection officer")

@@ -360,6 +360,19 @@ RIGHTS: dict[Right, Pair] = {
         "right to give instructions on what happens to your data after your death "
         "(Article 85 of the French Data Protection Act, the loi Informatique et Libertés)",
     ),
+    Right.information: (
+        "droit d’être informé de la manière dont vos données sont traitées, ce que fait cette "
+        "politique (articles 13 et 14 du RGPD)",
+        "right to be informed of how your data is processed, which this policy does "
+        "(Articles 13 and 14 GDPR)",
+    ),
+    Right.notification: (
+        "droit à ce que nous informions les destinataires de vos données de leur rectification, "
+        "de leur effacement ou de leur limitation, et à connaître ces destinataires "
+        "(article 19 du RGPD)",
+        "right to have us tell the recipients of your data of its rectification, erasure or "
+        "restriction, and to be told who they are (Article 19 GDPR)",
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from registre.lint.accountability import (
     check_special_categories,
 )
 from registre.lint.catalogue import RULES, Rule, Severity
+from registre.lint.commitments import check_commitments
 from registre.lint.consent import check_withdrawal_rules
 from registre.lint.cookies import check_cookies
 from registre.lint.finding import Finding, Loc
@@ -39,6 +40,7 @@ CHECKS = (
     check_processors,
     check_security,
     check_statements,
+    check_commitments,
 )
 
 __all__ = ["RULES", "Finding", "Loc", "Rule", "Severity", "lint"]

@@ -419,6 +419,32 @@ _RULES = [
         "The policy would name a recipient that receives no data. Add it to the 'recipients' of "
         "the activities that share data with it, or remove it.",
     ),
+    # -- commitments ------------------------------------------------------------------------------
+    Rule(
+        "CMT001",
+        E,
+        "A promise not to collect data an activity collects",
+        "GDPR Art. 5(1)(a) and 12(1)",
+        "The policy would say the data is not collected while an activity lists it. Remove the "
+        "promise, or the category from the activities.",
+    ),
+    Rule(
+        "CMT002",
+        E,
+        "Data promised to stay on the device held in a database",
+        "GDPR Art. 5(1)(a) and 12(1)",
+        "The policy would say the data never reaches the organization while a mapped column "
+        "holds it. Remove the promise, or the column if the database is not the "
+        "organization's.",
+    ),
+    Rule(
+        "CMT003",
+        W,
+        "Data promised for one use processed by several activities",
+        "GDPR Art. 5(1)(b)",
+        "A 'used_only_for' promise covers data that several activities process. Check that the "
+        "promise holds for each of them, or narrow it.",
+    ),
     # -- what the policy must state ---------------------------------------------------------------
     Rule(
         "STM001",

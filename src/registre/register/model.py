@@ -673,6 +673,56 @@ class ProcessingActivity(Strict):
         return self
 
 
+# -- commitments --------------------------------------------------------------------------------
+
+
+class Commitment(Strict):
+    """A promise about what the organization does not do, or a limit it sets itself.
+
+    Real policies say "we never sell your data", "your photos are processed on your phone and
+    never reach us", "no one reads your messages": structured here, so the policy words them
+    the same way every time and the lint can check them against the activities.
+    """
+
+    kind: Literal[
+        "not_collected", "not_sold", "used_only_for", "processed_locally", "no_human_reads"
+    ]
+    """not_collected (we do not collect it), not_sold (we do not sell it), used_only_for (we
+    use it only for 'purpose'), processed_locally (processed only on the person's device, or
+    'where', and never reaches us) or no_human_reads (no one on our staff reads it)."""
+    data: list[Id] = Field(default_factory=list)
+    """The data categories it is about; empty means all the person's data ('what' for
+    not_collected)."""
+    what: Text | None = None
+    """For not_collected, what is not collected when it is no data category, with its article:
+    {fr: votre carnet d'adresses, en: your address book}."""
+    purpose: Text | None = None
+    """For used_only_for, the only use, as it reads after 'for': {fr: l'envoi de votre
+    commande, en: sending your order}."""
+    where: Text | None = None
+    """For processed_locally, where the data is processed, after 'only': {fr: sur votre
+    téléphone, en: on your phone}; 'on your device' by default."""
+    detail: Text | None = None
+    """A sentence that follows the promise, such as an exception it has."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Commitment:
+        if self.kind == "used_only_for" and self.purpose is None:
+            raise ValueError("'used_only_for' needs the 'purpose' the data is used for")
+        if self.kind == "not_collected" and not self.data and self.what is None:
+            raise ValueError(
+                "'not_collected' needs 'what' is not collected (or the 'data' categories)"
+            )
+        for key, kind in (
+            ("purpose", "used_only_for"),
+            ("where", "processed_locally"),
+            ("what", "not_collected"),
+        ):
+            if getattr(self, key) is not None and self.kind != kind:
+                raise ValueError(f"'{key}' belongs to a '{kind}' commitment, not '{self.kind}'")
+        return self
+
+
 # -- security, cookies, rights, breaches ---------------------------------------------------------
 
 
@@ -728,8 +778,9 @@ class Rights(Strict):
         ]
     )
     """Rights offered: access, rectification, erasure, restriction, portability, objection,
-    withdraw_consent, automated_decision, post_mortem. The policy lists them only when the
-    register does.
+    withdraw_consent, automated_decision, post_mortem, information (to be informed, Art. 13
+    and 14), notification (recipients told of a rectification, erasure or restriction, Art.
+    19). The policy lists them only when the register does.
     """
     response_deadline: DurationField = Duration(1, "months")
     """Time to answer a request; one month under Art. 12(3). The policy states it only when the
@@ -757,6 +808,9 @@ class Rights(Strict):
 
     identity_proof: Text | None = None
     """How identity is checked when in doubt."""
+    how_to_request: Text | None = None
+    """How to make a request, as the policy says it: what to write, which form to use, which
+    details to give ({fr: Indiquez le droit que vous exercez et ..., en: Say which right ...})."""
     consent_withdrawal: Text | None = None
     """How to withdraw consent (a link, a setting, an address)."""
     cookie_settings: str | None = None
@@ -842,6 +896,9 @@ class Register(Strict):
     """Processing activities (Art. 30), by id."""
     security: list[SecurityMeasure] = Field(default_factory=list)
     """Security measures (Art. 32), each a text, optionally with its CNIL 'heading'."""
+    commitments: list[Commitment] = Field(default_factory=list)
+    """Promises about what the organization does not do (not collected, not sold, used only
+    for, processed locally, no human reads it); the policy states each one."""
     cookies: dict[Id, Cookie] = Field(default_factory=dict)
     """Cookies and trackers, by id."""
     rights: Rights = Rights()

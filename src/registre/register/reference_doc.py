@@ -78,6 +78,17 @@ sweep, on SQLite, PostgreSQL and MariaDB; `tests/test_retention_forms.py`):
   first at the rule's clocks; the sweep deletes at the end of the `live` stage, and the
   `backups` stage is stated, not swept.
 
+## Commitments and requests
+
+`commitments` hold what real policies promise not to do, as structured statements the policy
+words the same way every time and the lint checks (codes CMT): `not_collected` (with `what`
+or `data`), `not_sold`, `used_only_for` (with `purpose`), `processed_locally` (with `where`,
+"on your device" by default) and `no_human_reads`, each about `data` categories or all the
+person's data, with an optional `detail`. `rights.offered` may list `information` (the right
+to be informed, Art. 13 and 14) and `notification` (recipients told of a rectification, erasure
+or restriction, Art. 19); `rights.how_to_request` says how to make a request;
+`response_deadline` may be shorter than a month and `extension: none` promises no extension.
+
 `registre policy` and `registre ropa` refuse a register whose lint finds errors; `--draft`
 makes the documents anyway, marked as a draft on every page.
 

@@ -100,6 +100,19 @@ def check_data_references(data: Mapping[str, Any]) -> Iterator[Finding]:
                         _declare_hint("events", event, events, builtin=True),
                     )
 
+    commitments = data.get("commitments")
+    for index, entry in enumerate(commitments if isinstance(commitments, list) else []):
+        if not isinstance(entry, Mapping):
+            continue
+        for where, category in _id_items(entry, "data", ("commitments", index)):
+            if categories is not None and category not in categories:
+                yield (
+                    where,
+                    f"commitment {index + 1} names the data category '{category}', which is "
+                    "not declared",
+                    _declare_hint("data_categories", category, categories, builtin=True),
+                )
+
     yield from _check_stores(data, subjects, categories, events, set(rule_owner))
     yield from _check_languages(data)
 
@@ -135,10 +148,15 @@ def _id_items(node: Mapping[str, Any], key: str, at: Loc) -> Iterator[tuple[Loc,
 
 
 def _clock_events(rule: Mapping[str, Any], at: Loc) -> Iterator[tuple[Loc, str]]:
-    value = rule.get("after")
+    for key in ("after", "at_least"):
+        yield from _clock_events_of(rule, key, at)
+
+
+def _clock_events_of(rule: Mapping[str, Any], key: str, at: Loc) -> Iterator[tuple[Loc, str]]:
+    value = rule.get(key)
     items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
     for index, clock in items:
-        where = (*at, "after") if index is None else (*at, "after", index)
+        where = (*at, key) if index is None else (*at, key, index)
         if isinstance(clock, str):
             match = _CLOCK_EVENT.search(clock)
             event = match.group("event") if match else None

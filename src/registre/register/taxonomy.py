@@ -149,6 +149,11 @@ class Right(StrEnum):
     withdraw_consent = "withdraw_consent"
     automated_decision = "automated_decision"
     post_mortem = "post_mortem"
+    information = "information"
+    """The right to be informed (Art. 13 and 14)."""
+    notification = "notification"
+    """Recipients told of a rectification, erasure or restriction, and named on request (Art.
+    19)."""
 
 
 class CookieCategory(StrEnum):
