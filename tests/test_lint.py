@@ -456,6 +456,16 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
     ("cookie of 390 days", cookie("statistics", "390 days"), set()),
     ("marketing cookie without consent", cookie("marketing", consent_required=False), {"CKE002"}),
     ("audience cookie without consent", cookie("statistics", consent_required=False), {"CKE003"}),
+    (
+        "exempt audience cookie, 13 months",
+        cookie("statistics", "13 months", cnil_exempt=True),
+        set(),
+    ),
+    (
+        "exempt audience cookie, 2 years",
+        cookie("statistics", "2 years", cnil_exempt=True),
+        {"CKE001", "CKE004"},
+    ),
     ("essential cookie without consent", cookie("essential", consent_required=False), set()),
     # contacts
     ("DPO without contact details", [("organization.dpo", {"name": "Claire Moreau"})], {"CTC001"}),

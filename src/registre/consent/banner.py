@@ -168,7 +168,11 @@ def _cookie_rows(register: Register, category: Category, lang: Lang) -> list[lis
             c.name,
             c.provider,
             sentence(c.purpose.get(lang)),
-            duration(c.lifetime, lang) if c.lifetime else pick(lang, "non précisée", "not stated"),
+            pick(lang, "session", "session")
+            if c.session
+            else duration(c.lifetime, lang)
+            if c.lifetime
+            else pick(lang, "non précisée", "not stated"),
         ]
         for c in category.cookies
     ]

@@ -36,6 +36,17 @@ COOKIES_TITLE = ("Cookies et traceurs", "Cookies and trackers")
 CONSENT_REQUIRED = ("Requis", "Required")
 
 
+SESSION = (
+    "Session (supprimé à la fermeture du navigateur)",
+    "Session (deleted when the browser closes)",
+)
+EXEMPT = (
+    "Non requis (mesure d’audience exemptée selon les conditions de la CNIL)",
+    "Not required (audience measurement exempt under the CNIL’s conditions)",
+)
+SIGNALS = {"dnt": "Do Not Track (DNT)", "gpc": "Global Privacy Control (GPC)"}
+
+
 def cookies(n: Namer) -> list[Section]:
     reg = n.register
     if not reg.cookies:
@@ -54,7 +65,9 @@ def cookies(n: Namer) -> list[Section]:
             ),
             line(sentence(n.text(c.purpose)), src=f"cookies.{cid}.purpose"),
             line(
-                duration(c.lifetime, n.lang)
+                n.say(*SESSION)
+                if c.session
+                else duration(c.lifetime, n.lang)
                 if c.lifetime is not None
                 else n.say("Non précisée", "Not stated"),
                 src=f"cookies.{cid}.lifetime",
@@ -62,9 +75,13 @@ def cookies(n: Namer) -> list[Section]:
             line(
                 n.say(*CONSENT_REQUIRED)
                 if c.needs_consent
+                else n.say(*EXEMPT)
+                if c.cnil_exempt and c.consent_required is None
                 else n.say("Non requis", "Not required"),
                 src=f"cookies.{cid}.consent_required"
                 if c.consent_required is not None
+                else f"cookies.{cid}.cnil_exempt"
+                if c.cnil_exempt
                 else f"cookies.{cid}.category",
             ),
         )
@@ -116,6 +133,22 @@ def cookies(n: Namer) -> list[Section]:
                     ".",
                     src="rights.cookie_settings",
                 )
+            )
+        )
+    if reg.rights.browser_refusal is not None:
+        blocks.append(
+            Para(line(sentence(n.text(reg.rights.browser_refusal)), src="rights.browser_refusal"))
+        )
+    if reg.rights.browser_signals:
+        signals = and_list([SIGNALS[s] for s in reg.rights.browser_signals], n.lang)
+        plural = len(reg.rights.browser_signals) > 1
+        blocks.append(
+            n.para(
+                f"Nous traitons {'les signaux' if plural else 'le signal'} {signals} de votre "
+                "navigateur comme un refus des cookies soumis à consentement.",
+                f"We treat your browser's {signals} signal{'s' if plural else ''} as a refusal "
+                "of the cookies that require consent.",
+                "rights.browser_signals",
             )
         )
     return [Section(n.say(*COOKIES_TITLE), 2, blocks)]

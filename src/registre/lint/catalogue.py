@@ -285,6 +285,16 @@ _RULES = [
         "Only strictly necessary trackers, and audience measurement meeting the CNIL's "
         "conditions, are exempt. Check those conditions, or require consent.",
     ),
+    Rule(
+        "CKE004",
+        W,
+        "Exempt audience measurement living beyond 13 months",
+        "CNIL, lignes directrices et recommandation « cookies et autres traceurs » (2020), "
+        "art. 5 of the recommendation",
+        "An audience-measurement cookie is exempt from consent only if, among other "
+        "conditions, it lives 13 months at most. Give its lifetime, shorten it, or ask for "
+        "consent.",
+    ),
     # -- rights, contact, deadlines -------------------------------------------------------------
     Rule(
         "RGT001",

@@ -22,8 +22,22 @@ def check_cookies(register: Register) -> Iterator[Finding]:
                 f"Cookie {cookie.name} lives {cookie.lifetime}, longer than the "
                 "13 months the CNIL recommends: shorten its lifetime.",
             )
+        if cookie.cnil_exempt and (
+            cookie.session is False
+            and (cookie.lifetime is None or longer_than(cookie.lifetime, THIRTEEN_MONTHS))
+        ):
+            yield finding(
+                "CKE004",
+                (*at, "cnil_exempt"),
+                f"Cookie {cookie.name} is declared exempt from consent as audience "
+                "measurement, but its lifetime is "
+                f"{'not stated' if cookie.lifetime is None else cookie.lifetime}: the exemption "
+                "requires 13 months at most; give its lifetime or ask for consent.",
+            )
         if cookie.consent_required is not False or cookie.category == CookieCategory.essential:
             continue
+        if cookie.cnil_exempt:
+            continue  # the exemption is declared; CKE004 checks what the register shows of it
         if cookie.category == CookieCategory.marketing:
             yield finding(
                 "CKE002",

@@ -51,7 +51,7 @@ def check_statements(register: Register) -> Iterator[Finding]:
                 "country, so that a transfer outside the EEA can be seen.",
             )
     for cookie_id, cookie in register.cookies.items():
-        if cookie.lifetime is None:
+        if cookie.lifetime is None and not cookie.session:
             yield finding(
                 "STM003",
                 ("cookies", cookie_id, "lifetime"),

@@ -745,9 +745,36 @@ class Cookie(Strict):
     purpose: Text
     """What it is for."""
     lifetime: Annotated[DurationField | None, BeforeValidator(_not_stated_as_none)]
-    """How long it lives, such as '13 months', or not_stated when the policy does not say."""
+    """How long it lives, such as '13 months'; 'session' for a cookie deleted when the browser
+    closes; not_stated when the policy does not say."""
+    session: bool = False
+    """True for a session cookie (written 'lifetime: session'), deleted when the browser
+    closes."""
     consent_required: bool | None = None
-    """Defaults to False for essential cookies and True for every other category."""
+    """Defaults to False for essential cookies, for a statistics cookie that is cnil_exempt, and
+    True for every other category."""
+    cnil_exempt: bool = False
+    """For a statistics cookie: it meets the CNIL's conditions for audience measurement without
+    consent (first-party, anonymous statistics only, no cross-site tracking, 13 months at most):
+    no consent is asked, the policy says why, and the lint checks what it can."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _session_short_form(cls, value: Any) -> Any:
+        if isinstance(value, dict) and str(value.get("lifetime", "")).strip().lower() == "session":
+            return {**value, "lifetime": None, "session": True}
+        return value
+
+    @model_validator(mode="after")
+    def _exempt_statistics(self) -> Cookie:
+        if self.cnil_exempt and self.category != CookieCategory.statistics:
+            raise ValueError(
+                "'cnil_exempt' is the CNIL's exemption for audience measurement: it applies "
+                "to 'statistics' cookies only"
+            )
+        if self.session and self.lifetime is not None:
+            raise ValueError("a session cookie has no other 'lifetime'")
+        return self
 
     @field_validator("lifetime")
     @classmethod
@@ -763,7 +790,7 @@ class Cookie(Strict):
     def needs_consent(self) -> bool:
         if self.consent_required is not None:
             return self.consent_required
-        return self.category != CookieCategory.essential
+        return self.category != CookieCategory.essential and not self.cnil_exempt
 
 
 class Rights(Strict):
@@ -815,6 +842,12 @@ class Rights(Strict):
     """How to withdraw consent (a link, a setting, an address)."""
     cookie_settings: str | None = None
     """The URL of the page where people change or withdraw their consent to cookies."""
+    browser_refusal: Text | None = None
+    """How to refuse cookies in the browser's settings, as the policy says it ({fr: Votre
+    navigateur permet de bloquer les cookies ..., en: Your browser lets you block ...})."""
+    browser_signals: list[Literal["dnt", "gpc"]] = Field(default_factory=list)
+    """Browser signals honored as a refusal of consent: dnt (Do Not Track), gpc (Global Privacy
+    Control); the policy says so."""
     signed_by: Text | None = None
     """The role that signs the letters answering requests, such as {fr: La déléguée à la
     protection des données, en: The Data Protection Officer}; else the organization's team.
