@@ -63,16 +63,34 @@ def device_user(url: str) -> str:
     )
 
 
-def package(desk: SubjectRequests, kind: str, email: str, lang: Lang = "fr") -> Path:
-    """The package an executed request wrote: the person's, or the client's when forwarded."""
+def packages(desk: SubjectRequests, kind: str, email: str, lang: Lang = "fr") -> dict[str, Path]:
+    """The packages an executed request wrote: the person's (``mine``: the data we control) and
+    the client's (``client``: the data we hold for it, forwarded), whichever there are."""
     request = desk.open(kind, {"email": email}, lang=lang)
     desk.verify(request.id, method="reply from the account's address")
     done = desk.execute(request.id)
     result = done.result or {}
+    out = {}
     if "export" in result:
-        return Path(result["export"])
-    (forwarded,) = result.get("forwarded", result)["forward_data"]
-    return Path(forwarded)
+        out["mine"] = Path(result["export"])
+    forwarded = result.get("forwarded", result).get("forward_data")
+    if forwarded:
+        (path,) = forwarded  # the example's people are in one client's directory
+        out["client"] = Path(path)
+    assert out, result
+    return out
+
+
+def package(desk: SubjectRequests, kind: str, email: str, lang: Lang = "fr") -> Path:
+    """The person's package, or the client's when all the person's data is held for it."""
+    written = packages(desk, kind, email, lang)
+    return written.get("mine", written.get("client", Path()))
+
+
+def client_package(desk: SubjectRequests, kind: str, email: str, lang: Lang = "fr") -> Path:
+    """The package forwarded to the client: the data we hold for it (a device user's directory
+    entry, device names and geolocation points)."""
+    return packages(desk, kind, email, lang)["client"]
 
 
 def read_zip(path: Path) -> dict[str, bytes]:
@@ -115,7 +133,7 @@ def test_geolocation_points_come_with_their_time_and_its_offset(
     dm_url: str,  # noqa: F811
 ) -> None:
     email = device_user(dm_url)
-    files = read_zip(package(desk, "access", email))
+    files = read_zip(client_package(desk, "access", email))
     rows = csv_rows(files["geolocation_points.csv"])
     headers, body = rows[0], rows[1:]
     assert "Date de la collecte (recorded_at)" in headers
@@ -151,23 +169,31 @@ def test_every_mapped_column_of_the_persons_rows_is_exported(
     who: str,
 ) -> None:
     email = device_user(dm_url) if who == "directory_users" else email_of(dm_url, who, 3)
-    files = read_zip(package(desk, "access", email))
-    tables = json.loads(files["data.json"])["tables"]
+    written = packages(desk, "access", email)
     register = dm_register()
-    csvs = {name.removesuffix(".csv") for name in files if name.endswith(".csv")}
-    assert csvs == set(tables) and who in csvs
-    for table in csvs:
-        rows = csv_rows(files[f"{table}.csv"])
-        names = raw_names(rows[0])
-        assert names == tables[table]["columns"]
-        assert set(names) == mapped_columns(register, table), table
-        for row in rows[1:]:
-            for value in row:  # every timestamp, whatever its column, has its offset
-                if re.match(r"^\d{4}-\d\d-\d\dT", value):
-                    assert TIMESTAMP.match(value), (table, value)
+    # a device user's technical data and web history are ours, their directory entry and
+    # geolocation the client's: each package is checked, the person's and the client's
+    tables: dict[str, dict[str, list[str]]] = {}
+    for path in written.values():
+        files = read_zip(path)
+        theirs = json.loads(files["data.json"])["tables"]
+        csvs = {name.removesuffix(".csv") for name in files if name.endswith(".csv")}
+        assert csvs == set(theirs) and not csvs & set(tables)
+        tables.update(theirs)
+        for table in csvs:
+            rows = csv_rows(files[f"{table}.csv"])
+            names = raw_names(rows[0])
+            assert names == theirs[table]["columns"]
+            assert set(names) == mapped_columns(register, table), table
+            for row in rows[1:]:
+                for value in row:  # every timestamp, whatever its column, has its offset
+                    if re.match(r"^\d{4}-\d\d-\d\dT", value):
+                        assert TIMESTAMP.match(value), (table, value)
+    assert who in tables
     if who == "account_holders":
         assert {"deleted_at", "subscription_ends_at"} <= set(tables["accounts"]["columns"])
     if who == "directory_users":
+        assert set(written) == {"mine", "client"}
         assert "reset_at" in tables["devices"]["columns"]
         assert "recorded_at" in tables["geolocation_points"]["columns"]
 
@@ -308,7 +334,11 @@ def test_portability_keeps_the_raw_column_names(
     dm_url: str,  # noqa: F811
 ) -> None:
     mine = read_zip(package(desk, "portability", email_of(dm_url, "account_holders", 2)))
-    theirs = read_zip(package(desk, "portability", device_user(dm_url)))
+    device = packages(desk, "portability", device_user(dm_url))
+    own, theirs = read_zip(device["mine"]), read_zip(device["client"])
+    # what we control of a device user rests on our legitimate interests: not portable
+    # (Art. 20(1)(a)); what the client controls is, in the package forwarded to it
+    assert json.loads(own["data.json"])["tables"] == {}
     for files in (mine, theirs):
         tables = json.loads(files["data.json"])["tables"]
         assert tables

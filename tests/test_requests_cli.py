@@ -24,7 +24,7 @@ from registre.requests.export import write_export
 from registre.requests.find import Finder
 from registre.requests.store import export_table
 from registre.state import open_state
-from test_requests_fixtures import DM, dm_register, email_of, load_dm
+from test_requests_fixtures import DM, dm_register, email_of, first_value, load_dm
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +116,9 @@ def test_a_person_found_nowhere_completes_and_says_so(cli: Any) -> None:
     assert isinstance(alone, RequestError) and "answered by us alone" in alone.message
 
 
-def client_of(url: str, email: str) -> tuple[str, str, str]:
-    """The company name, SIREN and accounting email of a directory user's client."""
+def client_of(url: str, email: str, table: str = "directory_users") -> tuple[str, str, str]:
+    """The company name, SIREN and accounting email of the client whose ``table`` (its
+    directory, or its shared contacts) holds the person."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
@@ -125,7 +126,7 @@ def client_of(url: str, email: str) -> tuple[str, str, str]:
                 connection.execute(
                     sa.text(
                         "SELECT a.company_name, a.siren, a.accounting_email FROM accounts a "
-                        "JOIN directory_users u ON u.account_id = a.id WHERE u.email = :e"
+                        f"JOIN {table} u ON u.account_id = a.id WHERE u.email = :e"
                     ),
                     {"e": email},
                 ).one()
@@ -134,17 +135,33 @@ def client_of(url: str, email: str) -> tuple[str, str, str]:
         engine.dispose()
 
 
+def contact_email(url: str, offset: int = 0, *, last: bool = False) -> str:
+    """The email of a shared contact who is nobody else: everything we hold about them is held
+    for the client (seed 003, section C), so a request about them is forwarded whole. A device
+    user is not such a person: their devices' technical data and web history are ours (B)."""
+    return str(
+        first_value(
+            url,
+            "SELECT c.email FROM shared_contacts c WHERE c.email IS NOT NULL "
+            "AND c.email NOT IN (SELECT email FROM managers) "
+            "AND c.email NOT IN (SELECT email FROM account_holders) "
+            "AND c.email NOT IN (SELECT email FROM directory_users WHERE email IS NOT NULL) "
+            f"ORDER BY c.id {'DESC' if last else ''} LIMIT 1 OFFSET {offset}",
+        )
+    )
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_data_held_as_a_processor_is_forwarded_to_its_named_controller(
     cli: Any, data_url: str, lang: str
 ) -> None:
-    email = email_of(data_url, "directory_users", 4)
-    company, siren, contact = client_of(data_url, email)
+    email = contact_email(data_url, 4)
+    company, siren, contact = client_of(data_url, email, "shared_contacts")
     request = cli("open", "erasure", "--email", email, "--lang", lang, "--json")
     cli("verify", request["id"], "--method", "reply from the account's address")
     done = cli("execute", request["id"], "--yes", "--json")
     assert done["state"] == "forwarded" and done["result"]["controllers"] == [company]
-    assert email_of(data_url, "directory_users", 4) == email  # nothing erased
+    assert contact_email(data_url, 4) == email  # nothing erased
     to_controller = Path(done["result"]["forward_letter"]).read_text(encoding="utf-8")
     to_person = Path(done["result"]["letter"]).read_text(encoding="utf-8")
     # the controller is named, with what the data holds to reach it, and spoken to
@@ -164,7 +181,11 @@ def test_data_held_as_a_processor_is_forwarded_to_its_named_controller(
 
 
 def processed_rows(url: str, email: str) -> dict[str, set[int]]:
-    """The keys of a directory user's rows, computed here: the user, devices and their history."""
+    """The keys of a directory user's rows, computed here: the user, devices and their history.
+
+    Of these, the seed (003) makes the devices' technical data and the web history ours (its
+    section B) and the directory entry and the geolocation the client's (C, D): see
+    :data:`CLIENTS_TABLES`."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
@@ -198,6 +219,10 @@ def processed_rows(url: str, email: str) -> dict[str, set[int]]:
     return {"directory_users": users, "devices": devices, **history}
 
 
+CLIENTS_TABLES = ("directory_users", "geolocation_points")
+"""A device user's tables held only for the client; devices and web_history are ours."""
+
+
 @pytest.mark.parametrize("kind", ["access", "portability"])
 def test_an_access_request_forwarded_to_the_controller_carries_its_data(
     cli: Any, data_url: str, kind: str
@@ -213,30 +238,39 @@ def test_an_access_request_forwarded_to_the_controller_carries_its_data(
     expected = processed_rows(data_url, email)
     request_id = opened(cli, kind, "--email", email)
     done = cli("execute", request_id, "--json")
-    assert done["state"] == "forwarded"
-    (package,) = done["result"]["forward_data"]
+    # answered by us for the devices and the web history, forwarded for the rest
+    assert done["state"] == "done"
+    forwarded = done["result"]["forwarded"]
+    (package,) = forwarded["forward_data"]
     assert Path(package).name == "forward-data.zip"
     with zipfile.ZipFile(package) as archive:
         names = set(archive.namelist())
         data = json.loads(archive.read("data.json"))
+    with zipfile.ZipFile(done["result"]["export"]) as archive:
+        ours = json.loads(archive.read("data.json"))["tables"]
     assert data["request"]["controller"]["name"] == company
     tables = data["tables"]
     if kind == "access":
-        assert {"data.json", "geolocation_points.csv", "devices.csv"} <= names
+        assert {"data.json", "geolocation_points.csv", "directory_users.csv"} <= names
         assert {t: {row["id"] for row in tables[t]["rows"]} for t in tables} == {
-            t: keys for t, keys in expected.items() if keys
+            t: keys for t, keys in expected.items() if keys and t in CLIENTS_TABLES
         }
         assert any(email in json.dumps(row) for row in tables["directory_users"]["rows"])
+        # the person's own copy holds the rest, and nothing of the client's
+        assert {t: {row["id"] for row in ours[t]["rows"]} for t in ours} == {
+            t: keys for t, keys in expected.items() if keys and t not in CLIENTS_TABLES
+        }
     else:  # what the person provided or their use of the device shows, on consent or contract
         assert set(tables) == {"geolocation_points"}
         assert {row["id"] for row in tables["geolocation_points"]["rows"]} == expected[
             "geolocation_points"
         ]
-    letter = Path(done["result"]["forward_letter"]).read_text(encoding="utf-8")
+        assert ours == {}  # ours rests on legitimate interests: not portable (Art. 20(1)(a))
+    letter = Path(forwarded["forward_letter"]).read_text(encoding="utf-8")
     assert "forward-data.zip" in letter and "lisible par machine" in letter
     assert "vous trouverez ces données jointes à ce courrier" in letter
     assert "indiquez-nous les opérations" not in letter  # nothing to do with the data
-    summary = json.loads(Path(done["result"]["forward_summary"]).read_text(encoding="utf-8"))
+    summary = json.loads(Path(forwarded["forward_summary"]).read_text(encoding="utf-8"))
     assert summary["data"] == ["forward-data.zip"]
 
     # recorded and audited like the person's own package, then purged with the letters
@@ -244,12 +278,14 @@ def test_an_access_request_forwarded_to_the_controller_carries_its_data(
         created = [e for e in state.audit.entries() if e.action == "request.export.created"]
         with state.engine.connect() as connection:
             recorded = connection.execute(sa.select(export_table.c.path)).scalars().all()
-    assert [e.details["path"] for e in created] == [package] == recorded
-    assert created[0].details["for_controller"] is not None
+    both = sorted([done["result"]["export"], package])
+    assert sorted(e.details["path"] for e in created) == both == sorted(recorded)
+    (to_client,) = (e for e in created if e.details.get("for_controller") is not None)
+    assert to_client.details["path"] == package
     purged = cli("purge-exports", "--at", "2099-01-01", "--json")
-    assert purged["deleted"] == [package]
-    assert done["result"]["forward_letter"] in purged["letters"]
-    assert not Path(package).exists() and not Path(done["result"]["forward_summary"]).exists()
+    assert sorted(purged["deleted"]) == both
+    assert forwarded["forward_letter"] in purged["letters"]
+    assert not Path(package).exists() and not Path(forwarded["forward_summary"]).exists()
 
 
 def test_each_client_gets_only_its_own_rows_of_a_person_in_two_directories(
@@ -290,11 +326,14 @@ def test_each_client_gets_only_its_own_rows_of_a_person_in_two_directories(
             done = desk.execute(request.id)
     finally:
         engine.dispose()
-    assert done.state.value == "forwarded"
-    packages_sent = [Path(p) for p in done.result["forward_data"]]
+    # the first directory user has devices, whose technical data is ours: answered for that
+    # part, the directory entries forwarded, each to its client
+    assert done.state.value == "done"
+    forwarded = done.result["forwarded"]
+    packages_sent = [Path(p) for p in forwarded["forward_data"]]
     assert [p.name for p in packages_sent] == ["forward-data-1.zip", "forward-data-2.zip"]
     users = {}
-    for package, letter in zip(packages_sent, done.result["forward_letters"], strict=True):
+    for package, letter in zip(packages_sent, forwarded["forward_letters"], strict=True):
         with zipfile.ZipFile(package) as archive:
             data = json.loads(archive.read("data.json"))
         client = data["request"]["controller"]
@@ -309,8 +348,8 @@ def test_each_client_gets_only_its_own_rows_of_a_person_in_two_directories(
 
 
 def test_the_cli_says_who_the_request_went_to_and_what_it_was_sent(cli: Any, data_url: str) -> None:
-    email = email_of(data_url, "directory_users", 3)
-    company, _, _ = client_of(data_url, email)
+    email = contact_email(data_url, 3)
+    company, _, _ = client_of(data_url, email, "shared_contacts")
     request_id = opened(cli, "access", "--email", email)
     text = cli("execute", request_id).output
     folder = cli.out / request_id
@@ -325,15 +364,12 @@ def test_a_controller_instructs_us_to_carry_out_a_forwarded_erasure(
 ) -> None:
     engine = sa.create_engine(data_url)
     try:
-        with engine.connect() as connection:  # the last user: no other test's offset shifts
-            email = connection.execute(
-                sa.text(
-                    "SELECT email FROM directory_users WHERE email IS NOT NULL "
-                    "AND email NOT IN (SELECT email FROM managers) ORDER BY id DESC LIMIT 1"
-                )
-            ).scalar_one()
+        with engine.connect() as connection:  # the last contact: no other test's offset shifts
+            before = connection.execute(sa.text("SELECT count(*) FROM shared_contacts"))
+            contacts = before.scalar_one()
     finally:
         engine.dispose()
+    email = contact_email(data_url, last=True)
     request_id = opened(cli, "erasure", "--email", email)
     assert cli("execute", request_id, "--yes", "--json")["state"] == "forwarded"
     missing = cli("instruct", request_id, ok=False)
@@ -351,11 +387,13 @@ def test_a_controller_instructs_us_to_carry_out_a_forwarded_erasure(
     try:
         with engine.connect() as connection:
             left = connection.execute(
-                sa.text("SELECT count(*) FROM directory_users WHERE email = :e"), {"e": email}
+                sa.text("SELECT count(*) FROM shared_contacts WHERE email = :e"), {"e": email}
             ).scalar_one()
+            after = connection.execute(sa.text("SELECT count(*) FROM shared_contacts"))
+            others = after.scalar_one()
     finally:
         engine.dispose()
-    assert left == 0
+    assert left == 0 and others == contacts - 1
     history = [e["action"] for e in cli("show", request_id, "--json")["history"]]
     assert history == ["open", "verify", "forward", "instruct", "execute"]
     again = cli("instruct", request_id, "--reference", "again", ok=False).exception
@@ -365,7 +403,7 @@ def test_a_controller_instructs_us_to_carry_out_a_forwarded_erasure(
 
 
 def test_a_forwarded_erasure_carries_no_data(cli: Any, data_url: str) -> None:
-    request = cli("open", "erasure", "--email", email_of(data_url, "directory_users", 5), "--json")
+    request = cli("open", "erasure", "--email", contact_email(data_url, 5), "--json")
     forwarded = cli("forward", request["id"], "--json")
     assert forwarded["result"]["forward_data"] == []
     letter = Path(forwarded["result"]["forward_letter"]).read_text(encoding="utf-8")
@@ -393,9 +431,27 @@ def test_a_request_about_no_data_held_as_a_processor_is_not_forwarded(
 
 
 def test_a_request_about_processed_data_is_forwarded(cli: Any, data_url: str) -> None:
-    request = cli("open", "erasure", "--email", email_of(data_url, "directory_users", 6), "--json")
+    request = cli("open", "erasure", "--email", contact_email(data_url, 6), "--json")
     forwarded = cli("forward", request["id"], "--json")
     assert forwarded["state"] == "forwarded" and forwarded["result"]["rows"]
+
+
+def test_a_device_users_request_is_not_forwarded_whole(cli: Any, data_url: str) -> None:
+    """Seed 003, section B: we control the devices' technical data and the web history; a
+    request about a device user is ours to answer for that part."""
+    email = next(
+        e
+        for offset in range(40)
+        if processed_rows(data_url, e := email_of(data_url, "directory_users", offset))[
+            "web_history"
+        ]
+    )
+    request = cli("open", "erasure", "--email", email, "--json")
+    refused = cli("forward", request["id"], ok=False).exception
+    assert isinstance(refused, RequestError)
+    assert "also about data we control" in refused.message
+    assert "devices, web_history" in refused.message
+    assert cli("show", request["id"], "--json")["state"] == "received"
 
 
 def test_a_request_also_about_our_data_is_executed_not_forwarded(tmp_path: Path) -> None:

@@ -97,14 +97,41 @@ def _user(connection: Any, offset: int) -> tuple[str, str, set[Any]]:
     return email, name, {a for (a,) in connection.execute(sa.text("SELECT id FROM accounts"))}
 
 
+def _contact(connection: Any, offset: int) -> tuple[str, str]:
+    """A shared contact who is nobody else, with a name nobody else has: all we hold of them
+    is held for the client (seed 003, section C)."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT c.email, c.name FROM shared_contacts c WHERE c.email IS NOT NULL "
+            "AND c.deleted_at IS NULL "
+            "AND c.email NOT IN (SELECT email FROM managers) "
+            "AND c.email NOT IN (SELECT email FROM account_holders) "
+            "AND c.email NOT IN (SELECT email FROM directory_users WHERE email IS NOT NULL) "
+            "AND c.name NOT IN (SELECT name FROM directory_users WHERE name IS NOT NULL) "
+            "AND (SELECT count(*) FROM shared_contacts o WHERE o.name = c.name "
+            "OR o.email = c.email) = 1 ORDER BY c.id"
+        )
+    ).all()
+    email, name = rows[offset]
+    return email, name
+
+
+@pytest.mark.parametrize("who", ["contact", "device user"])
 def test_a_forwarded_erasure_is_carried_out_on_the_controllers_instruction(
     fresh_server: str,  # noqa: F811
     tmp_path: Path,
+    who: str,
 ) -> None:
+    """A shared contact's data is all held for the client: the request is forwarded whole. A
+    device user's web history is ours (seed 003, section B) and erased at once; the rest
+    (directory entry, device names, geolocation) waits for the client's instruction."""
     register = dm_register()
     with dm_database(fresh_server) as engine:
         with engine.connect() as connection:
-            email, name, _ = _user(connection, 3)
+            if who == "contact":
+                email, name = _contact(connection, 3)
+            else:
+                email, name, _ = _user(connection, 3)
             theirs = expected_dm(connection, email)
         before = digest_rows(engine, theirs)
         assert text_hits(engine, register, "console", [email, name])
@@ -115,8 +142,20 @@ def test_a_forwarded_erasure_is_carried_out_on_the_controllers_instruction(
             request = desk.open("erasure", {"email": email})
             desk.verify(request.id, method="reply from the account's address")
             forwarded = desk.execute(request.id)
-            assert forwarded.state.value == "forwarded"
-            assert text_hits(engine, register, "console", [email, name])  # untouched
+            if who == "contact":
+                assert forwarded.state.value == "forwarded"
+            else:  # our part done, the rest forwarded
+                assert forwarded.state.value == "done" and "forwarded" in forwarded.result
+                assert theirs.get("web_history")  # the user has a history, now gone
+                with engine.connect() as connection:
+                    left = connection.execute(
+                        sa.text(
+                            "SELECT count(*) FROM web_history WHERE device_id IN "
+                            f"({','.join(str(d) for d in sorted(theirs['devices']))})"
+                        )
+                    ).scalar_one()
+                assert left == 0
+            assert text_hits(engine, register, "console", [email, name])  # the client's part
 
             with pytest.raises(RequestError, match="say which instruction"):
                 desk.instruct(request.id, "  ")
@@ -134,10 +173,14 @@ def test_a_forwarded_erasure_is_carried_out_on_the_controllers_instruction(
     assert after_hits == set()
     assert after == before
     outcomes = {(o["table"], o["action"]) for o in done.result["outcomes"]}
-    assert ("directory_users", "deleted") in outcomes
+    table = "shared_contacts" if who == "contact" else "directory_users"
+    assert (table, "deleted") in outcomes
     assert not any(action == "forwarded" for _, action in outcomes)
-    # audited: the instruction, then the plan and each step before it ran
-    assert actions.index("request.instructed") < actions.index("request.erasure.planned")
+    # audited: the instruction, then the plan and each step before it ran (a device user's
+    # own erasure was planned once before, for our part)
+    assert actions.count("request.erasure.planned") == (1 if who == "contact" else 2)
+    last_plan = len(actions) - 1 - actions[::-1].index("request.erasure.planned")
+    assert actions.index("request.instructed") < last_plan
     # the confirmation goes to the client, not to the person
     letter = Path(done.result["letter"])
     assert letter.name == "instruction-fr.html"
@@ -292,10 +335,12 @@ with open_state({state!r}) as state:
 
 
 def _instructed(desk: SubjectRequests, email: str) -> str:
-    """An erasure request about ``email``, forwarded, then instructed by the client."""
+    """An erasure request about a device user, done for our part (their web history) and
+    forwarded for the rest, then instructed by the client."""
     request = desk.open("erasure", {"email": email})
     desk.verify(request.id, method="signed letter")
-    assert desk.execute(request.id).state.value == "forwarded"
+    ours = desk.execute(request.id)
+    assert ours.state.value == "done" and "forwarded" in ours.result
     desk.instruct(request.id, "email from the client, 2 December 2026")
     return request.id
 

@@ -167,15 +167,22 @@ def test_extension_only_once_and_during_the_first_month(
             check_extension("r-1", today, current)
 
 
+DM_FOUND = ("device-management", "device_management", {"device_name": 2, "directory_user": 1})
+SHOP_FOUND = (
+    "online-shop",
+    "customer_accounts",
+    {"identity": 1, "contact": 1, "account": 1, "postal_address": 1},
+)
+
+
 @pytest.mark.parametrize(
-    ("lang", "expected"),
+    ("found", "lang", "expected"),
     [
         (
+            DM_FOUND,
             "fr",
             (
-                "Appareils (fabricant, identifiants techniques, IP, identifiants SIM : ICCID, "
-                "IMEI, numéro de téléphone ; applications installées, batterie, version du "
-                "système) ; Nom des appareils\u202f: effacement dès la réinitialisation effective "
+                "Nom des appareils\u202f: effacement dès la réinitialisation effective "
                 "de l’appareil. Anonymisation 6\xa0mois après la suppression du compte ou "
                 "2\xa0ans après la fin de l’abonnement, à la première de ces échéances.",
                 "Utilisateurs (e-mail, nom, nom du répertoire, appareil associé, champs "
@@ -185,10 +192,10 @@ def test_extension_only_once_and_during_the_first_month(
             ),
         ),
         (
+            DM_FOUND,
             "en",
             (
-                "Devices (manufacturer, technical identifiers, IP, SIM identifiers: ICCID, IMEI, "
-                "phone number; installed apps, battery, OS version); Device names: deleted "
+                "Device names: deleted "
                 "immediately upon the effective reset of the device. Anonymized 6 months after "
                 "the deletion of the account or 2 years after the end of the subscription, "
                 "whichever comes first.",
@@ -198,15 +205,39 @@ def test_extension_only_once_and_during_the_first_month(
                 "whichever comes first.",
             ),
         ),
+        # a rule keeping several categories alike names them all on its line
+        (
+            SHOP_FOUND,
+            "fr",
+            (
+                "Identité (nom, prénom, civilité) ; Coordonnées (e-mail, téléphone, adresse) ; "
+                "Données de compte (identifiants, mot de passe chiffré)\u202f: anonymisation "
+                "3\xa0ans après la dernière activité ou dès la suppression du compte, à la "
+                "première de ces échéances.",
+                "Adresses de livraison et domicile\u202f: effacement 3\xa0ans après la dernière "
+                "activité.",
+            ),
+        ),
+        (
+            SHOP_FOUND,
+            "en",
+            (
+                "Identity (name, first name, title); Contact details (email, phone, address); "
+                "Account data (login, hashed password): anonymized 3 years after the last "
+                "activity or immediately upon the deletion of the account, whichever comes "
+                "first.",
+                "Delivery and home addresses: deleted 3 years after the last activity.",
+            ),
+        ),
     ],
 )
 def test_a_letter_gives_each_group_of_data_its_own_retention_line(
-    lang: Lang, expected: tuple[str, ...]
+    found: tuple[str, str, dict[str, int]], lang: Lang, expected: tuple[str, ...]
 ) -> None:
     """One label, one line per group of categories kept alike, in lower case after the colon."""
-    register = load_register(EXAMPLES / "device-management" / "register.yaml")
-    found = {"device_inventory": 2, "device_name": 2, "directory_user": 1}
-    [block] = activity_blocks(register, lang, {"device_management": found})
+    example, activity, categories = found
+    register = load_register(EXAMPLES / example / "register.yaml")
+    [block] = activity_blocks(register, lang, {activity: categories})
     retention = [
         value for label, value in block.facts if label in ("Durée de conservation", "Retention")
     ]
