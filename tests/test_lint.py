@@ -283,6 +283,32 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
         [(f"{ORDERS}.retention.r1", {"indefinite": True, **REFERENCE})],
         {"RET009"},
     ),
+    # organization
+    (
+        "public body without a DPO",
+        [("organization.public_body", True), ("organization.dpo", None)],
+        {"CTC004"},
+    ),
+    ("public body with a DPO", [("organization.public_body", True)], set()),
+    (
+        "established in the US, no representative",
+        [("organization.address.country", "US")],
+        {"CTC005"},
+    ),
+    (
+        "established in the US, a representative",
+        [
+            ("organization.address.country", "US"),
+            ("organization.eu_representative", {"name": "Rep SARL", "email": "rep@exemple.fr"}),
+        ],
+        set(),
+    ),
+    ("NIR for orders", [(f"{ORDERS}.data", ["identity", "nir"])], {"SPC002"}),
+    (
+        "NIR for payroll",
+        [(f"{ORDERS}.data", ["identity", "nir"]), (f"{ORDERS}.legal_basis", "legal_obligation")],
+        set(),
+    ),
     # commitments
     (
         "promise not to collect what an activity collects",

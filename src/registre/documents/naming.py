@@ -66,6 +66,10 @@ class Namer:
             name += f" ({self.text(category.description).strip().rstrip('.')})"
         if category.special:
             name += self.say(" (donnée sensible)", " (special category of data)")
+        if category.national_id:
+            name += self.say(
+                " (numéro d’identification national)", " (national identification number)"
+            )
         return name
 
     def categories(

@@ -25,7 +25,7 @@ from registre.documents import (
 from registre.documents.blocks import Block, Document, Link, Section
 from registre.documents.gate import DRAFT_MARK
 from registre.documents.naming import Namer
-from registre.documents.typography import de, markdown_escape, typeset
+from registre.documents.typography import a, de, markdown_escape, typeset
 from registre.documents.wording import date, pick
 from registre.register.model import Lang, Register
 
@@ -90,6 +90,15 @@ def build_policy(register: Register, lang: Lang, *, draft: bool = False) -> Docu
             "activities",
         )
     ]
+    if register.policy.scope is not None:
+        scope = n.text(register.policy.scope)
+        intro.append(
+            n.para(
+                f"Elle s’applique {a(scope)}.",
+                f"It applies to {scope}.",
+                "policy.scope",
+            )
+        )
     return Document(
         lang=lang,
         title=n.say(

@@ -354,12 +354,25 @@ def _cnil_categories(n: Namer, activity: ProcessingActivity) -> str:
 def _sensitive(n: Namer, activity: ProcessingActivity) -> str:
     """An assessment, yes or no, from each category's ``special`` flag, and the condition."""
     special = [c for c in activity.data if n.register.data_category(c).special]
+    national = [c for c in activity.data if n.register.data_category(c).national_id]
+    if national:
+        names = n.say(" ; ", "; ").join(n.text(n.register.data_category(c).name) for c in national)
+        label = n.label(
+            "Numéro d’identification national (article 87 du RGPD)",
+            "National identification number (Article 87 GDPR)",
+        )
+        flagged = "\n" + label + names
+    else:
+        flagged = ""
     if not special:
-        return n.say(
-            "Non : aucune des catégories de données de ce traitement n’est une catégorie "
-            "particulière de données (article 9 du RGPD).",
-            "No: none of the categories of data of this activity is a special category of data "
-            "(Article 9 GDPR).",
+        return (
+            n.say(
+                "Non : aucune des catégories de données de ce traitement n’est une catégorie "
+                "particulière de données (article 9 du RGPD).",
+                "No: none of the categories of data of this activity is a special category of "
+                "data (Article 9 GDPR).",
+            )
+            + flagged
         )
     names = n.say(" ; ", "; ").join(n.text(n.register.data_category(c).name) for c in special)
     condition = (
@@ -374,6 +387,7 @@ def _sensitive(n: Namer, activity: ProcessingActivity) -> str:
         + "\n"
         + n.label("Condition (article 9.2 du RGPD)", "Condition (Article 9(2) GDPR)")
         + condition
+        + flagged
     )
 
 

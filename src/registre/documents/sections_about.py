@@ -32,7 +32,7 @@ from registre.documents.wording import (
     source_name,
     special_condition_name,
 )
-from registre.register.model import ProcessingActivity
+from registre.register.model import Person, ProcessingActivity
 from registre.register.taxonomy import Action, LegalBasis, Role
 
 
@@ -71,6 +71,17 @@ def who_we_are(n: Namer) -> list[Section]:
                 src="organization.representative",
             )
         )
+    if org.eu_representative is not None:
+        facts.append(
+            line(
+                n.label(
+                    "Représentant dans l’Union européenne (article 27 du RGPD)",
+                    "Representative in the European Union (Article 27 GDPR)",
+                ),
+                *_person(n, org.eu_representative),
+                src="organization.eu_representative",
+            )
+        )
     if org.dpo is not None:
         dpo = org.dpo
         parts: list[Inline] = [
@@ -85,6 +96,17 @@ def who_we_are(n: Namer) -> list[Section]:
         facts.append(line(*parts, src="organization.dpo"))
     main = Section(n.say("Qui sommes-nous ?", "Who we are"), 2, [Bullets(tuple(facts))])
     return [main, Section(n.say("Nos rôles", "Our roles"), 3, _roles(n))]
+
+
+def _person(n: Namer, person: Person) -> list[Inline]:
+    """'Name, email, phone, address', from what the register gives."""
+    parts: list[Inline] = []
+    for value in (person.name, email_link(person.email) if person.email else None, person.phone):
+        if value is not None:
+            parts += [", ", value] if parts else [value]
+    if person.address is not None:
+        parts += [", ", n.address(person.address)] if parts else [n.address(person.address)]
+    return parts
 
 
 def _name_and_form(n: Namer) -> str:
@@ -231,6 +253,14 @@ def purposes(n: Namer) -> list[Section]:
                 src=f"{at}.legal_basis",
             )
         ]
+        if activity.legal_basis_law is not None:
+            facts.append(
+                line(
+                    n.label("Texte applicable", "Applicable law"),
+                    sentence(n.text(activity.legal_basis_law)),
+                    src=f"{at}.legal_basis_law",
+                )
+            )
         if LegalBasis.legitimate_interests in activity.legal_basis and activity.legitimate_interest:
             facts.append(
                 line(

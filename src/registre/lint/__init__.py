@@ -11,7 +11,9 @@ from __future__ import annotations
 from registre.lint.accountability import (
     check_breaches,
     check_contacts,
+    check_national_ids,
     check_processors,
+    check_representative,
     check_security,
     check_special_categories,
 )
@@ -34,6 +36,8 @@ CHECKS = (
     check_special_categories,
     check_cookies,
     check_contacts,
+    check_national_ids,
+    check_representative,
     check_rights,
     check_automated_decisions,
     check_breaches,

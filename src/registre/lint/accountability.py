@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from registre.lint.finding import Finding, activity_name, category_name, finding, names, text
 from registre.lint.retention import is_location
 from registre.register.model import Register
-from registre.register.taxonomy import Role
+from registre.register.taxonomy import EEA, LegalBasis, Role
 
 
 def check_special_categories(register: Register) -> Iterator[Finding]:
@@ -24,6 +24,40 @@ def check_special_categories(register: Register) -> Iterator[Finding]:
             )
 
 
+def check_national_ids(register: Register) -> Iterator[Finding]:
+    allowed = {LegalBasis.legal_obligation, LegalBasis.public_task}
+    for activity_id, activity in register.activities.items():
+        numbers = [c for c in activity.data if register.data_category(c).national_id]
+        if numbers and not set(activity.legal_basis) & allowed:
+            yield finding(
+                "SPC002",
+                ("activities", activity_id, "data"),
+                f"Activity {activity_name(register, activity_id)} processes "
+                f"{names([category_name(register, c) for c in numbers])} on neither a legal "
+                "obligation nor a public task: in France the NIR serves only the purposes the "
+                "décret-cadre lists; check the purpose, or stop collecting it.",
+            )
+
+
+def check_representative(register: Register) -> Iterator[Finding]:
+    org = register.organization
+    if org.public_body and org.dpo is None:
+        yield finding(
+            "CTC004",
+            ("organization", "public_body"),
+            "The organization is a public body but declares no DPO: a public authority or "
+            "body must appoint one (Art. 37(1)(a)); declare it under 'organization.dpo'.",
+        )
+    if org.address.country not in EEA and org.eu_representative is None:
+        yield finding(
+            "CTC005",
+            ("organization", "address"),
+            f"The organization is established outside the Union ({org.address.country}) and "
+            "names no representative in it (Art. 27): name it under "
+            "'organization.eu_representative', unless its processing is occasional.",
+        )
+
+
 def check_contacts(register: Register) -> Iterator[Finding]:
     dpo = register.organization.dpo
     if dpo is not None:
@@ -35,6 +69,8 @@ def check_contacts(register: Register) -> Iterator[Finding]:
                 "number or a postal address.",
             )
         return
+    if register.organization.public_body:
+        return  # CTC004: a DPO is mandatory whatever is processed
     reasons = []
     special = sorted(
         {

@@ -227,6 +227,15 @@ _RULES = [
         "Processing health, biometric or other special-category data is forbidden unless an "
         "Art. 9(2) condition applies. Give it in 'special_condition'.",
     ),
+    Rule(
+        "SPC002",
+        W,
+        "National identification number used beyond what the law allows",
+        "GDPR Art. 87; loi Informatique et Libertés Art. 30; décret n° 2019-341 (décret-cadre NIR)",
+        "In France the NIR may be processed only for the purposes the décret-cadre lists (social "
+        "protection, health, employment, taxes), on a legal obligation or a public task. Check "
+        "the purpose, or stop collecting the number.",
+    ),
     # -- automated decisions --------------------------------------------------------------------
     Rule(
         "ADM001",
@@ -369,6 +378,23 @@ _RULES = [
         "mandatory for public bodies and some large-scale processing, and the CNIL recommends "
         "one otherwise. Declare it under 'organization.dpo', or keep privacy questions going "
         "to the rights contact in 'organization.contact'.",
+    ),
+    Rule(
+        "CTC004",
+        E,
+        "Public body without a DPO",
+        "GDPR Art. 37(1)(a)",
+        "A public authority or body must appoint a data protection officer. Declare it under "
+        "'organization.dpo'.",
+    ),
+    Rule(
+        "CTC005",
+        W,
+        "Organization outside the Union without a representative",
+        "GDPR Art. 3(2) and 27",
+        "An organization established outside the Union that offers goods or services to people "
+        "in it, or monitors them, must designate a representative there, unless its processing "
+        "is occasional and low-risk. Name it under 'organization.eu_representative'.",
     ),
     # -- breaches -------------------------------------------------------------------------------
     Rule(

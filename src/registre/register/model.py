@@ -230,6 +230,12 @@ class Organization(Strict):
     """The organization's phone number (Art. 30(1)(a) asks for its contact details)."""
     dpo: Person | None = None
     """The data protection officer, if one is appointed (Art. 37)."""
+    public_body: bool = False
+    """True for a public authority or body (a ministry, a local authority, a public
+    establishment): it must appoint a DPO (Art. 37(1)(a)); the lint checks it."""
+    eu_representative: Person | None = None
+    """The representative in the Union of an organization established outside it (Art. 27);
+    the policy names it."""
     contact: RightsChannels
     """Channels to exercise rights: email, postal address, web form."""
     supervisory_authority: Authority = CNIL
@@ -270,6 +276,9 @@ class Policy(Strict):
     """IANA time zone in which retention periods and deadlines are counted."""
     changes: Text | None = None
     """How people are told about changes to the policy."""
+    scope: Text | None = None
+    """What the policy covers, as it reads after 'applies to': {fr: l'application Rendivo et le
+    site rendivo.fr, en: the Rendivo app and the rendivo.fr website}."""
     published_at: Text | None = None
     """The URL of the policy in each language, such as {fr: https://example.fr/confidentialite,
     en: https://example.fr/en/privacy}; each version links to the other."""
@@ -309,6 +318,10 @@ class DataCategory(Strict):
     """More detail, when the name is not enough."""
     special: bool = False
     """A special category under Art. 9 GDPR (health, biometrics, ...)."""
+    national_id: bool = False
+    """A national identification number (Art. 87), such as the French NIR (social security
+    number): flagged in the policy like special categories, and its use is checked by the lint
+    (in France only for the purposes a decree allows)."""
     cnil_category: CnilCategory | None = None
     """The CNIL register model's category: civil_status, personal_life, professional_life,
     financial, connection, location; built-in categories have theirs.
@@ -599,6 +612,9 @@ class ProcessingActivity(Strict):
     """
     legitimate_interest: Text | None = None
     """The interest pursued, required with legitimate_interests."""
+    legal_basis_law: Text | None = None
+    """The law behind a legal_obligation or public_task basis (Art. 6(3)), such as {fr: Code
+    du travail, article L. 3243-4, en: French Labour Code, Article L. 3243-4}."""
     special_condition: SpecialCondition | None = None
     """The Art. 9(2) condition, required for special categories of data."""
     subjects: list[Id] = Field(min_length=1)
@@ -955,6 +971,7 @@ class Register(Strict):
         return DataCategory(
             name=Text(fr=fr, en=en),
             special=special,
+            national_id=category_id == "nir",
             cnil_category=CNIL_CATEGORIES.get(category_id),
         )
 

@@ -51,6 +51,11 @@ DATA_CATEGORIES: dict[str, tuple[str, str, bool]] = {
         "Job application (CV, cover letter)",
         False,
     ),
+    "nir": (
+        "Numéro de sécurité sociale (NIR)",
+        "French social security number (NIR)",
+        False,
+    ),
     "health": ("Données de santé", "Health data", True),
     "racial_ethnic_origin": ("Origine raciale ou ethnique", "Racial or ethnic origin", True),
     "political_opinions": ("Opinions politiques", "Political opinions", True),
