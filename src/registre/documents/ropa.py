@@ -421,7 +421,11 @@ def _transfers(n: Namer, activity: ProcessingActivity) -> str:
         if country is None or in_eea(country):
             continue
         safeguard = (
-            upper_first(safeguard_name(transfer.safeguard, n.lang))
+            upper_first(
+                n.say(" ; ", "; ").join(
+                    safeguard_name(s, n.lang) for s in (transfer.safeguard, *transfer.also)
+                )
+            )
             if transfer
             else n.say("Garantie non précisée", "Safeguard not stated")
         )

@@ -6,11 +6,21 @@ transferred outside the EEA », no breach promise unless the register makes it.
 
 from __future__ import annotations
 
-from registre.documents.blocks import Block, Bullets, Line, Para, Section, Strong, Table, line
+from registre.documents.blocks import (
+    Block,
+    Bullets,
+    Line,
+    Para,
+    Section,
+    Strong,
+    Table,
+    line,
+    url_link,
+)
 from registre.documents.naming import Namer
-from registre.documents.typography import sentence, upper_first
+from registre.documents.typography import lower_first, sentence, upper_first
 from registre.documents.wording import and_list, hours, in_eea, safeguard_name
-from registre.register.model import Transfer
+from registre.register.model import AuthorityRequests, Transfer
 from registre.register.taxonomy import RecipientKind, Role, Safeguard
 
 # Safeguards whose text a person can be given a copy of (Art. 13(1)(f)).
@@ -33,7 +43,7 @@ def recipients(n: Namer) -> list[Section]:
     ]
     used = [pid for pid in reg.processors if n.activities_with(pid)]
     hosting = reg.organization.hosting
-    if not (others or used or hosting):
+    if not (others or used or hosting or reg.authority_requests):
         return []
     blocks: list[Block] = []
     if others or used:
@@ -66,7 +76,46 @@ def recipients(n: Namer) -> list[Section]:
                 )
             )
         )
+    if reg.authority_requests is not None:
+        sections.append(_authority_requests(n, reg.authority_requests))
     return sections
+
+
+def _authority_requests(n: Namer, asked: AuthorityRequests) -> Section:
+    """What we do when the police, a court or another authority asks for data."""
+    blocks: list[Block] = [
+        Para(line(sentence(n.text(asked.policy)), src="authority_requests.policy"))
+    ]
+    if asked.notify_person:
+        blocks.append(
+            n.para(
+                "Sauf si la loi l’interdit, nous vous informons d’une telle demande avant d’y "
+                "répondre.",
+                "Unless the law forbids it, we tell you of such a request before answering it.",
+                "authority_requests.notify_person",
+            )
+        )
+    if asked.transparency_report is not None:
+        blocks.append(
+            Para(
+                line(
+                    n.say(
+                        "Nous publions le nombre de ces demandes dans notre rapport de "
+                        "transparence : ",
+                        "We publish the number of these requests in our transparency report: ",
+                    ),
+                    url_link(asked.transparency_report),
+                    ".",
+                    src="authority_requests.transparency_report",
+                )
+            )
+        )
+    return Section(
+        n.say("Demandes des autorités", "Requests from authorities"),
+        3,
+        blocks,
+        src=("authority_requests",),
+    )
 
 
 def _activities_src(n: Namer, recipient_id: str) -> list[str]:
@@ -160,12 +209,15 @@ def transfers(n: Namer) -> list[Section]:
     rows: list[tuple[Line, ...]] = []
     safeguards: list[tuple[str, Safeguard | None]] = []
     processor_names = set()
+    copies: list[str] = []
     for pid, processor in reg.processors.items():
         if processor.outside_eea and n.activities_with(pid):
             processor_names.add(processor.name.casefold())
             at = f"processors.{pid}"
             rows.append(_transfer_row(n, processor.name, processor.country, processor.transfer, at))
-            safeguards.append((at, processor.transfer.safeguard if processor.transfer else None))
+            safeguards.append((at, _effective(processor.transfer)))
+            if processor.transfer is not None:
+                copies += _copyable(processor.transfer, at)
     ourselves: list[Line] = []
     for rid, recipient in reg.recipients.items():
         if not (recipient.outside_eea and recipient.country and n.activities_with(rid)):
@@ -173,23 +225,25 @@ def transfers(n: Namer) -> list[Section]:
         at = f"recipients.{rid}"
         if recipient.kind is RecipientKind.internal:
             # Our own teams abroad: the organization is no row of its own transfers table.
-            ourselves.append(
-                line(n.recipient(rid), n.colon(), n.country(recipient.country), src=at)
-            )
+            ourselves.append(_own(n, n.recipient(rid), recipient.country, recipient.transfer, at))
             continue
         rows.append(_transfer_row(n, n.recipient(rid), recipient.country, recipient.transfer, at))
-        safeguards.append((at, recipient.transfer.safeguard if recipient.transfer else None))
+        safeguards.append((at, _effective(recipient.transfer)))
+        if recipient.transfer is not None:
+            copies += _copyable(recipient.transfer, at)
     for index, host in enumerate(reg.organization.hosting):
         if in_eea(host.country):
             continue
         at = f"organization.hosting.{index}"
         if host.provider is None:
             ourselves.append(
-                line(n.say("Hébergement", "Hosting"), n.colon(), n.country(host.country), src=at)
+                _own(n, n.say("Hébergement", "Hosting"), host.country, host.transfer, at)
             )
         elif host.provider.casefold() not in processor_names:  # a host listed once
-            rows.append(_transfer_row(n, host.provider, host.country, None, at))
-            safeguards.append((at, None))
+            rows.append(_transfer_row(n, host.provider, host.country, host.transfer, at))
+            safeguards.append((at, _effective(host.transfer)))
+            if host.transfer is not None:
+                copies += _copyable(host.transfer, at)
     title = n.say(
         "Transferts hors de l’Espace économique européen",
         "Transfers outside the European Economic Area",
@@ -257,7 +311,7 @@ def transfers(n: Namer) -> list[Section]:
                 tuple(rows),
             )
         )
-    copyable = [f"{at}.transfer.safeguard" for at, s in safeguards if s in COPYABLE]
+    copyable = copies
     if copyable:
         blocks.append(
             n.para(
@@ -281,6 +335,48 @@ def _of(place: str) -> str:
     return f"de {place}" if place[:1].lower() not in "aeiouéèêâîôû" else f"d’{place}"
 
 
+def _effective(transfer: Transfer | None) -> Safeguard | None:
+    """The safeguard that covers a transfer: the first valid one of those it relies on."""
+    if transfer is None:
+        return None
+    valid = [s for s in (transfer.safeguard, *transfer.also) if s not in NO_SAFEGUARD]
+    return valid[0] if valid else transfer.safeguard
+
+
+def _copyable(transfer: Transfer, at: str) -> list[str]:
+    """The fields of a transfer's safeguards of which people may get a copy (SCC, BCR)."""
+    found = [f"{at}.transfer.safeguard"] if transfer.safeguard in COPYABLE else []
+    found += [f"{at}.transfer.also.{i}" for i, s in enumerate(transfer.also) if s in COPYABLE]
+    return found
+
+
+def _safeguards(n: Namer, transfer: Transfer, at: str) -> Line:
+    """The safeguard, and the further ones the transfer relies on: « CCT ; DPF »."""
+    names = [safeguard_name(transfer.safeguard, n.lang)]
+    names += [safeguard_name(s, n.lang) for s in transfer.also]
+    return line(
+        upper_first(n.say(" ; ", "; ").join(names)),
+        src=(f"{at}.transfer.safeguard", *(f"{at}.transfer.also" for _ in transfer.also[:1])),
+    )
+
+
+def _own(n: Namer, who: str, country: str | None, transfer: Transfer | None, at: str) -> Line:
+    """Our own processing outside the EEA: where, and the safeguard when one is declared."""
+    if transfer is None:
+        return line(who, n.colon(), n.country(country), src=at)
+    said = _safeguards(n, transfer, at)
+    reference = f", {transfer.reference}" if transfer.reference else ""
+    named = "".join(p if isinstance(p, str) else p.text for p in said)
+    return line(
+        who,
+        n.colon(),
+        n.country(country),
+        " — ",
+        lower_first(named) + reference,
+        src=(at, *said.src),
+    )
+
+
 def _transfer_row(
     n: Namer, who: str, country: str | None, transfer: Transfer | None, at: str
 ) -> tuple[Line, ...]:
@@ -292,11 +388,10 @@ def _transfer_row(
             line(n.say("Aucune garantie déclarée", "No safeguard declared"), src=at),
             line("—"),
         )
-    name = upper_first(safeguard_name(transfer.safeguard, n.lang))
     return (
         line(who, src=at),
         line(n.country(country), src=f"{at}.country"),
-        line(name, src=f"{at}.transfer.safeguard"),
+        _safeguards(n, transfer, at),
         line(
             transfer.reference or "—", src=f"{at}.transfer.reference" if transfer.reference else ()
         ),

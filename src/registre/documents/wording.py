@@ -254,6 +254,7 @@ RECIPIENT_KINDS: dict[RecipientKind, Pair] = {
     RecipientKind.supplier: ("fournisseur", "supplier"),
     RecipientKind.authority: ("autorité", "authority"),
     RecipientKind.controller: ("responsable du traitement", "controller"),
+    RecipientKind.public: ("public", "public"),
 }
 
 

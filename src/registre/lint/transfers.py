@@ -37,6 +37,15 @@ def check_transfers(register: Register) -> Iterator[Finding]:
         )
     processor_countries = {p.country for p in register.processors.values()}
     for index, hosting in enumerate(register.organization.hosting):
+        if hosting.transfer is not None:  # its own safeguard, checked like any transfer
+            yield from _check_flow(
+                ("organization", "hosting", index),
+                f"the hosting in {hosting.country}",
+                hosting.country,
+                hosting.transfer,
+                regular=hosting.provider is not None,
+            )
+            continue
         if hosting.country not in EEA and hosting.country not in processor_countries:
             host = hosting.provider or "the host"
             yield finding(
@@ -53,6 +62,12 @@ def _check_flow(
 ) -> Iterator[Finding]:
     outside = country is not None and country not in EEA
     safeguard = transfer.safeguard if transfer is not None else None
+    if transfer is not None and safeguard in (Safeguard.privacy_shield, Safeguard.none):
+        # a further safeguard of the same transfer may cover it: judge it by that one
+        safeguard = next(
+            (s for s in transfer.also if s not in (Safeguard.privacy_shield, Safeguard.none)),
+            safeguard,
+        )
     where = (*at, "transfer", "safeguard") if transfer is not None else (*at, "country")
     if safeguard == Safeguard.privacy_shield:
         # Flagged wherever the recipient sits: relying on the Shield means data reaches the US.

@@ -199,11 +199,25 @@ CNIL = Authority(
 )
 
 
+class Transfer(Strict):
+    safeguard: Safeguard
+    """adequacy, scc, bcr, dpf (EU-US Data Privacy Framework), derogation, privacy_shield (invalid
+    since 16 July 2020) or none.
+    """
+    reference: str | None = None
+    """The decision, clauses or derogation relied on (e.g. 'Décision 2021/914')."""
+    also: list[Safeguard] = Field(default_factory=list)
+    """Further safeguards the same transfer relies on, such as [scc] next to dpf."""
+
+
 class Hosting(Strict):
     country: Country
     """Where the servers are, as an ISO country code."""
     provider: str | None = None
     """The hosting company."""
+    transfer: Transfer | None = None
+    """Outside the EEA, the safeguard for the transfer (the organization's own processing
+    there included)."""
 
 
 class Organization(Strict):
@@ -340,15 +354,6 @@ class Event(Strict):
 # -- recipients ---------------------------------------------------------------------------------
 
 
-class Transfer(Strict):
-    safeguard: Safeguard
-    """adequacy, scc, bcr, dpf (EU-US Data Privacy Framework), derogation, privacy_shield (invalid
-    since 16 July 2020) or none.
-    """
-    reference: str | None = None
-    """The decision, clauses or derogation relied on (e.g. 'Décision 2021/914')."""
-
-
 class Processor(Strict):
     """A processor (Art. 28) or sub-processor acting on our instructions."""
 
@@ -376,7 +381,8 @@ class Recipient(Strict):
     name: Text
     """Who receives the data, in words."""
     kind: RecipientKind
-    """internal, client, partner, supplier, authority or controller."""
+    """internal, client, partner, supplier, authority, controller, or public (anyone: a
+    directory, a public register, a transparency log)."""
     country: Country | None = None
     """Where the recipient is, when it matters for transfers."""
     transfer: Transfer | None = None
@@ -692,6 +698,20 @@ class ProcessingActivity(Strict):
 # -- commitments --------------------------------------------------------------------------------
 
 
+class AuthorityRequests(Strict):
+    """Requests for data from law enforcement, courts and other authorities."""
+
+    policy: Text
+    """What the organization does when asked, as a sentence: {fr: Nous ne communiquons vos
+    données que sur réquisition judiciaire., en: We disclose your data only on a court
+    order.}"""
+    notify_person: bool = False
+    """True when the person is told of a request before it is answered, unless the law
+    forbids it; the policy says so."""
+    transparency_report: str | None = None
+    """The URL of a report that counts such requests."""
+
+
 class Commitment(Strict):
     """A promise about what the organization does not do, or a limit it sets itself.
 
@@ -948,6 +968,8 @@ class Register(Strict):
     commitments: list[Commitment] = Field(default_factory=list)
     """Promises about what the organization does not do (not collected, not sold, used only
     for, processed locally, no human reads it); the policy states each one."""
+    authority_requests: AuthorityRequests | None = None
+    """How requests for data from the police, courts and other authorities are handled."""
     cookies: dict[Id, Cookie] = Field(default_factory=dict)
     """Cookies and trackers, by id."""
     rights: Rights = Rights()

@@ -89,6 +89,16 @@ to be informed, Art. 13 and 14) and `notification` (recipients told of a rectifi
 or restriction, Art. 19); `rights.how_to_request` says how to make a request;
 `response_deadline` may be shorter than a month and `extension: none` promises no extension.
 
+Sharing: a transfer may rely on several safeguards (`safeguard: dpf` with `also: [scc]`; the
+lint and the policy judge it by the first valid one); a host outside the EEA with no processor
+of its own (the organization's own servers) takes its `transfer` too; a recipient of kind
+`public` is anyone (a directory, a transparency log); `authority_requests` says what is done
+when the police or a court asks for data (`policy`, `notify_person`, `transparency_report`).
+The organization may be a `public_body` (a DPO is then mandatory, CTC004), name its
+`eu_representative` (Art. 27), the law behind a basis (`legal_basis_law`) and the policy's
+`scope`; the built-in `nir` category (or `national_id: true`) is flagged like special
+categories.
+
 `registre policy` and `registre ropa` refuse a register whose lint finds errors; `--draft`
 makes the documents anyway, marked as a draft on every page.
 

@@ -180,6 +180,8 @@ class RecipientKind(StrEnum):
     supplier = "supplier"
     authority = "authority"
     controller = "controller"
+    public = "public"
+    """Anyone: data published in a directory, a public register or a transparency log."""
 
 
 class CnilCategory(StrEnum):

@@ -1,0 +1,143 @@
+"""Sharing as real policies describe it (issue 12 §4): several safeguards on one transfer, a
+safeguard for the organization's own processing outside the EEA, the public as a recipient, and
+requests from the police and courts. Golden sentences and cells, each traced to its field;
+then what the lint makes of several safeguards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from registre.documents.policy import build_policy
+from registre.lint import lint
+from test_policy_sources import lines, small_register, text_of
+
+
+def t(fr: str, en: str) -> dict[str, str]:
+    return {"fr": fr, "en": en}
+
+
+def _plain(text: str) -> str:
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("’", "'")
+    return " ".join(text.split())
+
+
+def _traced(register: Any, lang: str) -> dict[str, tuple[str, ...]]:
+    document = build_policy(register, lang)
+    found: dict[str, tuple[str, ...]] = {}
+    for section in document.sections:
+        found.update({_plain(text_of(item)): item.src for item in lines(section.blocks)})
+    return found
+
+
+def processor(**transfer: Any) -> dict[str, Any]:
+    return {
+        "processors": {
+            "mailer": {
+                "name": "Mailer Inc.",
+                "service": t("Envoi d’e-mails", "Sending emails"),
+                "country": "US",
+                "transfer": transfer,
+            }
+        },
+        "activities__orders__recipients": ["mailer"],
+    }
+
+
+CASES: list[tuple[dict[str, Any], str, str, tuple[str, ...]]] = [
+    (
+        processor(safeguard="dpf", also=["scc"]),
+        "Cadre de protection des données UE–États-Unis (Data Privacy Framework) ; clauses "
+        "contractuelles types de la Commission européenne (article 46 du RGPD)",
+        "EU–US Data Privacy Framework; standard contractual clauses of the European Commission "
+        "(Article 46 GDPR)",
+        ("processors.mailer.transfer.safeguard", "processors.mailer.transfer.also"),
+    ),
+    (
+        {
+            "organization__hosting": [
+                {"country": "CH", "transfer": {"safeguard": "adequacy", "reference": "2000/518"}}
+            ]
+        },
+        "Hébergement : Suisse — décision d'adéquation de la Commission européenne (article 45 "
+        "du RGPD), 2000/518",
+        "Hosting: Switzerland — adequacy decision of the European Commission (Article 45 GDPR), "
+        "2000/518",
+        ("organization.hosting.0", "organization.hosting.0.transfer.safeguard"),
+    ),
+    (
+        {
+            "recipients": {
+                "directory": {
+                    "name": t("Les visiteurs de l’annuaire", "Directory visitors"),
+                    "kind": "public",
+                }
+            },
+            "activities__orders__recipients": ["directory"],
+        },
+        "Les visiteurs de l'annuaire (public) : « Commandes ».",
+        "Directory visitors (public): “Orders”.",
+        ("recipients.directory", "activities.orders.recipients"),
+    ),
+    (
+        {
+            "authority_requests": {
+                "policy": t(
+                    "Nous ne communiquons vos données que sur réquisition judiciaire.",
+                    "We disclose your data only on a court order.",
+                ),
+                "notify_person": True,
+            }
+        },
+        "Sauf si la loi l'interdit, nous vous informons d'une telle demande avant d'y répondre.",
+        "Unless the law forbids it, we tell you of such a request before answering it.",
+        ("authority_requests.notify_person",),
+    ),
+    (
+        {
+            "authority_requests": {
+                "policy": t(
+                    "Nous ne communiquons vos données que sur réquisition judiciaire.",
+                    "We disclose your data only on a court order.",
+                ),
+            }
+        },
+        "Nous ne communiquons vos données que sur réquisition judiciaire.",
+        "We disclose your data only on a court order.",
+        ("authority_requests.policy",),
+    ),
+]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize(
+    ("extra", "fr", "en", "src"),
+    CASES,
+    ids=["several-safeguards", "own-hosting", "public", "authority-notify", "authority"],
+)
+def test_sharing_lines(
+    extra: dict[str, Any], fr: str, en: str, src: tuple[str, ...], lang: str
+) -> None:
+    traced = _traced(small_register(**extra), lang)
+    assert traced[_plain(fr if lang == "fr" else en)] == src
+
+
+def test_a_further_valid_safeguard_covers_an_invalid_one() -> None:
+    shield = small_register(**processor(safeguard="privacy_shield"))
+    assert "TRF002" in {f.code for f in lint(shield)}
+    covered = small_register(**processor(safeguard="privacy_shield", also=["scc"]))
+    assert not {f.code for f in lint(covered)} & {"TRF001", "TRF002"}
+    text = " ".join(_traced(covered, "en"))
+    assert "Each transfer relies on the safeguard shown." in text
+    assert "You can get a copy of the standard contractual clauses" in text
+
+
+def test_own_hosting_with_a_safeguard_is_checked_not_reported_as_a_missing_processor() -> None:
+    hosted = small_register(organization__hosting=[{"country": "CH"}])
+    assert "TRF007" in {f.code for f in lint(hosted)}
+    covered = small_register(
+        organization__hosting=[{"country": "CH", "transfer": {"safeguard": "adequacy"}}]
+    )
+    assert not {f.code for f in lint(covered)} & {"TRF001", "TRF007"}
