@@ -362,6 +362,10 @@ def test_malformed_forms_are_refused(rule: dict[str, Any], message: str) -> None
             {"events": {"last_activity": "login_at"}, "latest_of": {"last_activity": ["email"]}},
             "event 'last_activity' is at 'email'",
         ),
+        (
+            {"events": {"account_deleted": "deleted_at"}},
+            "the rule keeps rows at least '2 years after collected'",
+        ),
     ],
 )
 def test_the_live_schema_is_checked_before_any_write(
@@ -369,7 +373,10 @@ def test_the_live_schema_is_checked_before_any_write(
 ) -> None:
     url, _ = db
     event = next(iter(binding["events"]))
-    register = register_for({"after": f"1 year after {event}"}, binding)
+    rule: dict[str, Any] = {"after": f"1 year after {event}"}
+    if event == "account_deleted":
+        rule["at_least"] = "2 years after collected"
+    register = register_for(rule, binding)
     with pytest.raises(MappingError) as raised:
         prepare(register, "app", AT, url=url)
     assert any(problem in p for p in raised.value.problems), raised.value.problems

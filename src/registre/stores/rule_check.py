@@ -81,6 +81,17 @@ class RuleChecks(Checks):
                 rule=rule_id,
                 at=at,
             )
+        for clock in rule.at_least:
+            if not self._has_event(name, mapping, clock.event):
+                yield self.problem(
+                    name,
+                    None,
+                    f"the rule keeps rows at least '{clock}', but the table gives no timestamp "
+                    f"for '{clock.event}': the minimum cannot be checked, so nothing is deleted",
+                    f"map it under 'events:' ('{clock.event}: <column>'), or change the rule",
+                    rule=rule_id,
+                    at=(*at, "at_least"),
+                )
         if rule.client_agreed and self._tenant_months_missing(name, mapping):
             yield self.problem(
                 name,
