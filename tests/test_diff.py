@@ -194,6 +194,22 @@ CASES: list[tuple[str, list[tuple[str, Any]], list[tuple[str, bool]]]] = [
         [("retention_shorter", E)],
     ),
     (
+        "a minimum period added",
+        [(f"{RULE}.at_least", "2 years after contract_ended")],
+        [("retention_longer", R)],
+    ),
+    (
+        "deletion in stages added",
+        [
+            (
+                f"{RULE}.stages",
+                [{"stage": "trash", "after": "30 days"}, {"stage": "live", "after": "1 day"}],
+            )
+        ],
+        [("retention_longer", R)],
+    ),
+    ("kept indefinitely", [(RULE, {"indefinite": True})], [("retention_longer", R)]),
+    (
         "one of two clocks dropped",
         [(f"{RULE}.after", "3 years after contract_ended")],
         [("retention_longer", R)],

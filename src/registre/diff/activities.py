@@ -245,10 +245,14 @@ def _within(rule: RetentionRule, limit: RetentionRule) -> bool:
     Data is due at the earliest of a rule's clocks, so ``rule`` is within ``limit`` when each
     clock of ``limit`` is matched by one of ``rule`` on the same event and no longer.
     """
+    if rule.indefinite:
+        return limit.indefinite
     if not limit.measurable:
         return rule.measurable or rule.statement == limit.statement
     if not rule.measurable:
         return False
+    if rule.swept_after() != limit.swept_after() or not set(rule.at_least) <= set(limit.at_least):
+        return False  # stages or minimums keep data longer: not provably within
     for clock in limit.after:
         if not any(
             c.event == clock.event and c.period.approx_days() <= clock.period.approx_days()

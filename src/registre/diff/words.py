@@ -135,6 +135,8 @@ class Words:
 
     def rule(self, rule: RetentionRule) -> str:
         fr = self.lang == "fr"
+        if rule.indefinite:
+            return "sans limitation de durée" if fr else "indefinitely"
         parts = [self.clock(c) for c in rule.after]
         if not parts and rule.keep_last is None:
             return quote(say(rule.statement, self.lang), self.lang)
