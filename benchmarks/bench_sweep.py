@@ -83,7 +83,7 @@ SETTINGS = ("equal", "default", "unequal")
 # the settings shown for each side: what a session may change, and the server's memory
 SHOWN = {
     "postgresql": """
-        SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN (
+        SELECT name, current_setting(name) FROM pg_settings WHERE name IN (
           'work_mem', 'jit', 'max_parallel_workers_per_gather', 'hash_mem_multiplier',
           'shared_buffers', 'synchronous_commit', 'random_page_cost') ORDER BY name""",
     "mysql": """
