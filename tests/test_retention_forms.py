@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -380,3 +380,84 @@ def test_the_live_schema_is_checked_before_any_write(
     with pytest.raises(MappingError) as raised:
         prepare(register, "app", AT, url=url)
     assert any(problem in p for p in raised.value.problems), raised.value.problems
+
+
+@pytest.mark.parametrize(
+    ("rule", "binding", "rows", "last_days"),
+    [
+        (
+            {"after": "immediately after account_deleted", "stages": CASES[-1][1]["stages"]},
+            {"events": {"account_deleted": "deleted_at"}},
+            _rows({"id": 1, "deleted_at": datetime(2026, 8, 1, 10)}, {"id": 2}),
+            {1: date(2026, 9, 30)},  # 1 Aug + 30 days + 1 month
+        ),
+        (
+            {"after": "immediately after account_deleted", "at_least": "2 years after collected"},
+            {"events": {"account_deleted": "deleted_at", "collected": "created_at"}},
+            _rows(
+                {"id": 1, "deleted_at": RECENT, "created_at": OLD},
+                {"id": 2, "deleted_at": RECENT, "created_at": datetime(2025, 3, 1, 10)},
+                {"id": 3, "deleted_at": RECENT},  # the minimum has not started: unknown
+            ),
+            {1: date(2026, 10, 1), 2: date(2027, 3, 1)},
+        ),
+        (
+            {"after": "1 year after file_closed"},
+            {
+                "events": {"file_closed": "closed_at"},
+                "when": {"file_closed": {"column": "status", "in": ["closed"]}},
+            },
+            _rows(
+                {"id": 1, "status": "closed", "closed_at": datetime(2026, 3, 1, 10)},
+                {"id": 2, "status": "reopened", "closed_at": datetime(2026, 3, 1, 10)},
+            ),
+            {1: date(2027, 3, 1)},
+        ),
+        (
+            {"after": "6 months after last_activity"},
+            {
+                "events": {"last_activity": "login_at"},
+                "latest_of": {"last_activity": ["created_at"]},
+            },
+            _rows(
+                {"id": 1, "login_at": datetime(2026, 3, 1, 10), "created_at": OLD},
+                {"id": 2, "login_at": None, "created_at": datetime(2026, 4, 1, 10)},
+            ),
+            {1: date(2026, 9, 1), 2: date(2026, 10, 1)},
+        ),
+    ],
+    ids=["stages", "minimum", "status", "inactivity"],
+)
+def test_an_erasure_dates_what_it_keeps_by_the_same_forms(
+    db: tuple[str, sa.Engine],
+    rule: dict[str, Any],
+    binding: dict[str, Any],
+    rows: list[dict[str, Any]],
+    last_days: dict[int, date],
+) -> None:
+    """The last day a kept row is kept (the erasure letter's « until »), for each form."""
+    from zoneinfo import ZoneInfo
+
+    from registre.requests.duty import _last_days
+
+    url, engine = db
+    full = [{c.name: row.get(c.name) for c in files.columns} for row in rows]
+    with engine.begin() as connection:
+        connection.execute(files.insert(), full)
+    sp = prepare(register_for(rule, binding), "app", AT, url=url)
+    try:
+        (item,) = sp.plan.items
+        t = sp.tables["files"]
+        with sp.engine.connect() as connection:
+            found = _last_days(
+                sp.sql,
+                connection,
+                t,
+                [t.c.id],
+                [row["id"] for row in rows],
+                item,
+                ZoneInfo("Europe/Paris"),
+            )
+        assert found == last_days
+    finally:
+        sp.engine.dispose()

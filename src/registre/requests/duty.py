@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from registre.durations import local_date
-from registre.engine.plan import Path, Plan, WorkItem, plan_store
+from registre.engine.plan import ClockCheck, Path, Plan, WorkItem, plan_store
 from registre.engine.record_keys import Columns, key_in, key_of
 from registre.engine.sql import PlanSql
 from registre.register.mapping import TableMapping
@@ -172,20 +172,58 @@ def _last_days(
 ) -> dict[Key, date]:
     """Per row, the last day the rule keeps it: its earliest clock whose event happened.
 
-    A rule agreed per client is dated with the register's period.
+    A rule agreed per client is dated with the register's period. A deletion in stages adds
+    the stages up to the live one; a minimum period (``at_least``) keeps the row at least to
+    its own last day, and leaves the day unknown while its event has not happened.
     """
     out: dict[Key, date] = {}
     for clock in item.clocks:
-        for key, event in _values(sql, connection, t, pk, keys, clock.path).items():
-            if event is None:
-                continue
-            day = local_date(event, tz) if isinstance(event, datetime) else event
-            if not isinstance(day, date):
-                continue
-            last = clock.period.add_to(day)
+        for key, last in _clock_days(sql, connection, t, pk, keys, clock, tz).items():
             if key not in out or last < out[key]:
                 out[key] = last
+    for minimum in item.minimum:
+        floors = _clock_days(sql, connection, t, pk, keys, minimum, tz)
+        out = {key: max(last, floors[key]) for key, last in out.items() if key in floors}
     return out
+
+
+def _clock_days(
+    sql: PlanSql,
+    connection: Connection,
+    t: sa.Table,
+    pk: Columns,
+    keys: list[Key],
+    clock: ClockCheck,
+    tz: ZoneInfo,
+) -> dict[Key, date]:
+    """Per row whose event happened, the last day this clock keeps it.
+
+    A derived event is the latest of its timestamps; a status-dependent one has not happened
+    while the status is another.
+    """
+    values = [_values(sql, connection, t, pk, keys, p) for p in (clock.path, *clock.also)]
+    status = _values(sql, connection, t, pk, keys, clock.when.path) if clock.when else None
+    out: dict[Key, date] = {}
+    for key in keys:
+        if (
+            status is not None
+            and clock.when is not None
+            and status.get(key) not in clock.when.values
+        ):
+            continue
+        days = [d for v in values if (d := _day(v.get(key), tz)) is not None]
+        if not days:
+            continue
+        last = max(days)
+        for period in (clock.period, *clock.stages):
+            last = period.add_to(last)
+        out[key] = last
+    return out
+
+
+def _day(event: Any, tz: ZoneInfo) -> date | None:
+    day = local_date(event, tz) if isinstance(event, datetime) else event
+    return day if isinstance(day, date) else None
 
 
 def _values(
