@@ -135,3 +135,25 @@ def test_what_the_lint_says(extra: dict[str, Any], codes: set[str]) -> None:
 def test_refused_forms(extra: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         small_register(cookies={"c": cookie(**extra)})
+
+
+def test_trackers_described_by_kind() -> None:
+    kind = t("traceurs de mesure d'audience", "audience measurement trackers")
+    register = small_register(
+        cookies={"c": cookie(name=None, kind=kind, lifetime="not_stated", provider="Matomo")}
+    )
+    for lang, said in (
+        ("fr", "Traceurs de mesure d'audience"),
+        ("en", "Audience measurement trackers"),
+    ):
+        assert _cells(register, lang)[said] == ("cookies.c.kind",)
+    messages = [f.message for f in lint(register) if f.code == "STM003"]
+    assert messages == [
+        "The lifetime of cookie “audience measurement trackers” of Matomo is not stated: give "
+        "it, such as '13 months'."
+    ]
+
+
+def test_a_cookie_needs_a_name_or_a_kind() -> None:
+    with pytest.raises(ValueError, match="or its 'kind'"):
+        small_register(cookies={"c": cookie(name=None)})

@@ -147,7 +147,7 @@ def categories(register: Register) -> list[Category]:
     for category in ORDER:
         cookies = tuple(c for c in register.cookies.values() if c.category == category)
         if category == CookieCategory.marketing and any(not c.needs_consent for c in cookies):
-            named = ", ".join(c.name for c in cookies if not c.needs_consent)
+            named = ", ".join(c.label for c in cookies if not c.needs_consent)
             raise ConsentError(
                 f"the marketing cookie {named} is declared exempt from consent, which the law "
                 "does not allow (lint CKE002)",
@@ -165,7 +165,7 @@ def categories(register: Register) -> list[Category]:
 def _cookie_rows(register: Register, category: Category, lang: Lang) -> list[list[str]]:
     rows = [
         [
-            c.name,
+            c.name if c.name is not None else c.kind.get(lang) if c.kind is not None else "",
             c.provider,
             sentence(c.purpose.get(lang)),
             pick(lang, "session", "session")

@@ -172,9 +172,9 @@ class SectionDiffer(Differ):
                     ChangeKind.cookie_added,
                     cookie.needs_consent,
                     at,
-                    f"Nouveau cookie {cookie.name} ({cookie.provider}){NBSP}: "
+                    f"Nouveau cookie {cookie.label} ({cookie.provider}){NBSP}: "
                     f"{say(cookie.purpose, 'fr')}",
-                    f"New cookie {cookie.name} ({cookie.provider}): {say(cookie.purpose, 'en')}",
+                    f"New cookie {cookie.label} ({cookie.provider}): {say(cookie.purpose, 'en')}",
                 )
                 continue
             if before == cookie:
@@ -200,8 +200,8 @@ class SectionDiffer(Differ):
                 ChangeKind.cookie_changed,
                 wider,
                 at,
-                f"Le cookie {cookie.name} {life_fr} ({consent_fr}).",
-                f"Cookie {cookie.name} {life_en} ({consent_en}).",
+                f"Le cookie {cookie.label} {life_fr} ({consent_fr}).",
+                f"Cookie {cookie.label} {life_en} ({consent_en}).",
             )
         for cookie_id, cookie in old.items():
             if cookie_id not in new:
@@ -209,8 +209,8 @@ class SectionDiffer(Differ):
                     ChangeKind.cookie_removed,
                     False,
                     ("cookies", cookie_id),
-                    f"Le cookie {cookie.name} n’est plus utilisé.",
-                    f"Cookie {cookie.name} is no longer used.",
+                    f"Le cookie {cookie.label} n’est plus utilisé.",
+                    f"Cookie {cookie.label} is no longer used.",
                 )
 
     def breaches(self) -> None:

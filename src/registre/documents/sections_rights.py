@@ -57,7 +57,9 @@ def cookies(n: Namer) -> list[Section]:
         return []
     rows = tuple(
         (
-            line(Code(c.name), src=f"cookies.{cid}.name"),
+            line(Code(c.name), src=f"cookies.{cid}.name")
+            if c.name is not None
+            else line(upper_first(n.text(c.kind)) if c.kind else "—", src=f"cookies.{cid}.kind"),
             line(c.provider, src=f"cookies.{cid}.provider"),
             line(
                 upper_first(cookie_category_name(c.category, n.lang)),

@@ -19,7 +19,7 @@ def check_cookies(register: Register) -> Iterator[Finding]:
             yield finding(
                 "CKE001",
                 (*at, "lifetime"),
-                f"Cookie {cookie.name} lives {cookie.lifetime}, longer than the "
+                f"Cookie {cookie.label} lives {cookie.lifetime}, longer than the "
                 "13 months the CNIL recommends: shorten its lifetime.",
             )
         if cookie.cnil_exempt and (
@@ -29,7 +29,7 @@ def check_cookies(register: Register) -> Iterator[Finding]:
             yield finding(
                 "CKE004",
                 (*at, "cnil_exempt"),
-                f"Cookie {cookie.name} is declared exempt from consent as audience "
+                f"Cookie {cookie.label} is declared exempt from consent as audience "
                 "measurement, but its lifetime is "
                 f"{'not stated' if cookie.lifetime is None else cookie.lifetime}: the exemption "
                 "requires 13 months at most; give its lifetime or ask for consent.",
@@ -42,14 +42,14 @@ def check_cookies(register: Register) -> Iterator[Finding]:
             yield finding(
                 "CKE002",
                 (*at, "consent_required"),
-                f"Cookie {cookie.name} is used for marketing without consent: "
+                f"Cookie {cookie.label} is used for marketing without consent: "
                 "advertising trackers always need it; set 'consent_required' to true.",
             )
         else:
             yield finding(
                 "CKE003",
                 (*at, "consent_required"),
-                f"Cookie {cookie.name} ({cookie.category.value}) is set without "
+                f"Cookie {cookie.label} ({cookie.category.value}) is set without "
                 "consent: only trackers that are strictly necessary, or audience "
                 "measurement meeting the CNIL's conditions, are exempt; check them "
                 "or require consent.",

@@ -55,7 +55,7 @@ def check_statements(register: Register) -> Iterator[Finding]:
             yield finding(
                 "STM003",
                 ("cookies", cookie_id, "lifetime"),
-                f"The lifetime of cookie {cookie.name} is not stated: give it, such as "
+                f"The lifetime of cookie {cookie.label} is not stated: give it, such as "
                 "'13 months'.",
             )
     if "supervisory_authority" not in org.model_fields_set:

@@ -772,8 +772,13 @@ class SecurityMeasure(Text):
 
 
 class Cookie(Strict):
-    name: str
-    """The cookie's name as set in the browser."""
+    """A cookie or tracker, by its name, or by its kind when the policy gives no names."""
+
+    name: str | None = None
+    """The cookie's name as set in the browser; leave it out for trackers described by kind."""
+    kind: Text | None = None
+    """What the trackers are, when the policy names none: {fr: traceurs de mesure d'audience,
+    en: audience measurement trackers}; the policy shows it in place of a name."""
     provider: str
     """Who sets it."""
     category: CookieCategory
@@ -800,6 +805,23 @@ class Cookie(Strict):
         if isinstance(value, dict) and str(value.get("lifetime", "")).strip().lower() == "session":
             return {**value, "lifetime": None, "session": True}
         return value
+
+    @property
+    def label(self) -> str:
+        """How messages name it: its name, else its kind in English (French without)."""
+        if self.name is not None:
+            return self.name
+        kind = self.kind.en or self.kind.fr if self.kind is not None else None
+        return f"“{kind}” of {self.provider}"
+
+    @model_validator(mode="after")
+    def _named_or_kind(self) -> Cookie:
+        if self.name is None and self.kind is None:
+            raise ValueError(
+                "give the cookie's 'name', or its 'kind' when the policy names none, such as "
+                "{fr: traceurs de mesure d'audience, en: audience measurement trackers}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _exempt_statistics(self) -> Cookie:
