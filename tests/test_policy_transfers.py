@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from registre.documents import render_policy
 from registre.documents.policy import build_policy
 from registre.lint import lint
 from test_policy_sources import lines, small_register, text_of
@@ -141,3 +142,60 @@ def test_own_hosting_with_a_safeguard_is_checked_not_reported_as_a_missing_proce
         organization__hosting=[{"country": "CH", "transfer": {"safeguard": "adequacy"}}]
     )
     assert not {f.code for f in lint(covered)} & {"TRF001", "TRF007"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "said"),
+    [
+        (
+            "fr",
+            "Autre responsable du traitement : PayPal Europe",
+            [
+                "PayPal Europe est responsable de ses propres traitements, décrits ci-dessous, "
+                "et y répond seul.",
+                "PayPal traite vos données de paiement pour son propre compte.",
+                "Pour exercer vos droits auprès de PayPal Europe : <https://paypal.com/privacy>.",
+            ],
+        ),
+        (
+            "en",
+            "Another controller: PayPal Europe",
+            [
+                "PayPal Europe is the controller of its own processing, described below, and "
+                "answers for it alone.",
+                "PayPal processes your payment data on its own account.",
+                "To exercise your rights with PayPal Europe: <https://paypal.com/privacy>.",
+            ],
+        ),
+    ],
+)
+def test_another_controller_has_its_own_notice_on_the_page(
+    lang: str, title: str, said: list[str]
+) -> None:
+    register = small_register(
+        other_controllers={
+            "paypal": {
+                "name": "PayPal Europe",
+                "notice": t(
+                    "PayPal traite vos données de paiement pour son propre compte.",
+                    "PayPal processes your payment data on its own account.",
+                ),
+                "contact": "https://paypal.com/privacy",
+            }
+        }
+    )
+    document = build_policy(register, lang)  # type: ignore[arg-type]
+    (section,) = [s for s in document.sections if s.anchor == "other-controllers"]
+    assert (_plain(section.title), section.src) == (
+        _plain(title),
+        ("other_controllers.paypal.name",),
+    )
+    found = lines(section.blocks)
+    assert [s for item in found for s in item.src] == [
+        "other_controllers.paypal.name",
+        "other_controllers.paypal.notice",
+        "other_controllers.paypal.contact",
+    ]
+    text = _plain(render_policy(register, lang, "md"))  # type: ignore[arg-type]
+    for sentence in said:
+        assert _plain(sentence) in text

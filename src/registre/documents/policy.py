@@ -48,6 +48,7 @@ SECTIONS: tuple[tuple[str, Callable[[Namer], list[Section]]], ...] = (
     ("consent", sections_rights.consent),
     ("automated-decisions", sections_rights.automated_decisions),
     ("changes", sections_rights.changes),
+    ("other-controllers", sections_commitments.other_controllers),
 )
 
 

@@ -1,4 +1,5 @@
-"""The policy's commitments: what the organization promises not to do, each from its entry.
+"""The policy's commitments (what the organization promises not to do, each from its entry), and
+the notices of other, independent controllers published on the same page.
 
 « Nous ne vendons pas vos données. » is a promise a DPO must be able to trace: each sentence
 here comes from one entry of the register's ``commitments`` and says exactly its kind. French
@@ -8,9 +9,18 @@ of: the categories follow a colon (« Nous ne vendons pas ces données : ... »)
 
 from __future__ import annotations
 
-from registre.documents.blocks import Bullets, Line, Section, line
+from registre.documents.blocks import (
+    Block,
+    Bullets,
+    Line,
+    Para,
+    Section,
+    email_link,
+    line,
+    url_link,
+)
 from registre.documents.naming import Namer
-from registre.documents.typography import sentence
+from registre.documents.typography import de, sentence
 from registre.register.model import Commitment
 
 TITLE = ("Nos engagements", "Our commitments")
@@ -85,3 +95,51 @@ def commitment_sentence(n: Namer, entry: Commitment) -> str:
 
 def _commitment(n: Namer, entry: Commitment, at: str) -> Line:
     return line(commitment_sentence(n, entry), src=at)
+
+
+def other_controllers(n: Namer) -> list[Section]:
+    """One section per independent controller: its own notice, as written, and its contact."""
+    sections = []
+    for cid, controller in n.register.other_controllers.items():
+        at = f"other_controllers.{cid}"
+        blocks: list[Block] = [
+            n.para(
+                f"{controller.name} est responsable de ses propres traitements, décrits "
+                "ci-dessous, et y répond seul.",
+                f"{controller.name} is the controller of its own processing, described below, "
+                "and answers for it alone.",
+                f"{at}.name",
+            ),
+            Para(line(sentence(n.text(controller.notice)), src=f"{at}.notice")),
+        ]
+        if controller.contact is not None:
+            link = (
+                email_link(controller.contact)
+                if "@" in controller.contact and "/" not in controller.contact
+                else url_link(controller.contact)
+            )
+            blocks.append(
+                Para(
+                    line(
+                        n.say(
+                            f"Pour exercer vos droits auprès {de(controller.name)} : ",
+                            f"To exercise your rights with {controller.name}: ",
+                        ),
+                        link,
+                        ".",
+                        src=f"{at}.contact",
+                    )
+                )
+            )
+        sections.append(
+            Section(
+                n.say(
+                    f"Autre responsable du traitement : {controller.name}",
+                    f"Another controller: {controller.name}",
+                ),
+                2,
+                blocks,
+                src=(f"{at}.name",),
+            )
+        )
+    return sections

@@ -695,6 +695,22 @@ class ProcessingActivity(Strict):
         return self
 
 
+# -- other controllers --------------------------------------------------------------------------
+
+
+class IndependentController(Strict):
+    """Another controller whose notice is published on the same page (a co-organizer, a
+    payment provider acting on its own account): it answers for its own processing."""
+
+    name: str
+    """Its legal name."""
+    notice: Text
+    """Its notice, as it reads on the page: what it processes, why, on what basis, for how
+    long; the policy prints it as written, under its name."""
+    contact: str | None = None
+    """Where people exercise their rights with it: an email or a URL."""
+
+
 # -- commitments --------------------------------------------------------------------------------
 
 
@@ -990,6 +1006,8 @@ class Register(Strict):
     commitments: list[Commitment] = Field(default_factory=list)
     """Promises about what the organization does not do (not collected, not sold, used only
     for, processed locally, no human reads it); the policy states each one."""
+    other_controllers: dict[Id, IndependentController] = Field(default_factory=dict)
+    """Independent controllers whose own notices are published on the same page, by id."""
     authority_requests: AuthorityRequests | None = None
     """How requests for data from the police, courts and other authorities are handled."""
     cookies: dict[Id, Cookie] = Field(default_factory=dict)

@@ -97,7 +97,11 @@ when the police or a court asks for data (`policy`, `notify_person`, `transparen
 The organization may be a `public_body` (a DPO is then mandatory, CTC004), name its
 `eu_representative` (Art. 27), the law behind a basis (`legal_basis_law`) and the policy's
 `scope`; the built-in `nir` category (or `national_id: true`) is flagged like special
-categories.
+categories. `other_controllers` publishes, on the same page, the notice of another controller
+that answers for its own processing (a co-organizer, a payment provider on its own account).
+Cookies may be described by `kind` when a policy names none, live for the `session`, be
+`cnil_exempt` audience measurement, and `rights.browser_refusal` and `rights.browser_signals`
+(`dnt`, `gpc`) say how to refuse them in the browser.
 
 `registre policy` and `registre ropa` refuse a register whose lint finds errors; `--draft`
 makes the documents anyway, marked as a draft on every page.
