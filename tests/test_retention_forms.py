@@ -47,6 +47,7 @@ files = sa.Table(
     sa.Column("closed_at", sa.DateTime),
     sa.Column("login_at", sa.DateTime),
     sa.Column("deleted_at", sa.DateTime),
+    sa.Column("held", sa.Boolean),
 )
 OWNERS = [
     {"id": 1, "status": "closed", "seen_at": datetime(2020, 1, 1)},
@@ -55,6 +56,10 @@ OWNERS = [
 ]
 OLD = datetime(2020, 1, 1)
 RECENT = datetime(2026, 10, 1)
+
+
+def t(fr: str, en: str) -> dict[str, str]:
+    return {"fr": fr, "en": en}
 
 
 def _rows(*rows: dict[str, Any]) -> list[dict[str, Any]]:
@@ -156,6 +161,38 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[dict[str, Any]], set
         {1, 2, 7},
     ),
     (
+        "an open-ended hold carved out of the rule: kept while a flag is set",
+        {
+            "after": "1 year after account_deleted",
+            "kept_while": t("une enquête est en cours", "an investigation is ongoing"),
+        },
+        {"events": {"account_deleted": "deleted_at"}, "rules": {"r": {"kept_while": "held"}}},
+        _rows(
+            {"id": 1, "deleted_at": OLD, "held": True},
+            {"id": 2, "deleted_at": OLD, "held": False},
+            {"id": 3, "deleted_at": OLD, "held": None},
+            {"id": 4, "deleted_at": RECENT, "held": False},
+        ),
+        {2, 3},
+    ),
+    (
+        "an open-ended hold read as any value of a column, through a reference",
+        {
+            "after": "1 year after account_deleted",
+            "kept_while": t("une enquête est en cours", "an investigation is ongoing"),
+        },
+        {
+            "events": {"account_deleted": "deleted_at"},
+            "rules": {"r": {"kept_while": "owner.status"}},
+        },
+        _rows(
+            {"id": 1, "deleted_at": OLD, "owner_id": 1},  # status 'closed': held
+            {"id": 2, "deleted_at": OLD, "owner_id": 3},  # status NULL
+            {"id": 3, "deleted_at": OLD},
+        ),
+        {2, 3},
+    ),
+    (
         "a deletion in stages: deleted from the live systems after trash and live delays",
         {
             "after": "immediately after account_deleted",
@@ -186,7 +223,15 @@ def register_for(rule: dict[str, Any], binding: dict[str, Any]) -> Register:
         "identity": {"email": "email"},
         "references": {"owner": "owner_id -> owners"},
         "columns": {"email": "contact"},
-        "not_personal": ["owner_id", "status", "created_at", "closed_at", "login_at", "deleted_at"],
+        "not_personal": [
+            "owner_id",
+            "status",
+            "created_at",
+            "closed_at",
+            "login_at",
+            "deleted_at",
+            "held",
+        ],
         "rules": binding.pop("rules", {"r": {}}),
         **binding,
     }
@@ -312,6 +357,14 @@ def test_indefinite_retention_plans_nothing() -> None:
             },
             "'when' of the event 'file_closed' reads 'case.status'",
         ),
+        (
+            {
+                "after": "1 year after file_closed",
+                "kept_while": t("une enquête est en cours", "an investigation is ongoing"),
+            },
+            {"events": {"file_closed": "closed_at"}},
+            "give the column that says so under the binding's 'kept_while'",
+        ),
     ],
 )
 def test_unenforceable_forms_are_refused(
@@ -425,8 +478,20 @@ def test_the_live_schema_is_checked_before_any_write(
             ),
             {1: date(2026, 9, 1), 2: date(2026, 10, 1)},
         ),
+        (
+            {
+                "after": "1 year after account_deleted",
+                "kept_while": t("une enquête est en cours", "an investigation is ongoing"),
+            },
+            {"events": {"account_deleted": "deleted_at"}, "rules": {"r": {"kept_while": "held"}}},
+            _rows(
+                {"id": 1, "deleted_at": datetime(2026, 3, 1, 10), "held": True},  # open-ended
+                {"id": 2, "deleted_at": datetime(2026, 3, 1, 10), "held": False},
+            ),
+            {2: date(2027, 3, 1)},
+        ),
     ],
-    ids=["stages", "minimum", "status", "inactivity"],
+    ids=["stages", "minimum", "status", "inactivity", "hold"],
 )
 def test_an_erasure_dates_what_it_keeps_by_the_same_forms(
     db: tuple[str, sa.Engine],

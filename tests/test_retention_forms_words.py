@@ -55,6 +55,16 @@ WORDING: list[tuple[dict[str, Any], str, str]] = [
         "our live systems at once, then our backups 35 days later.",
     ),
     (
+        {
+            "after": "1 year after account_deleted",
+            "kept_while": {"fr": "une enquête est en cours", "en": "an investigation is ongoing"},
+        },
+        "effacement 1 an après la suppression du compte. Les données sont toutefois conservées "
+        "tant qu’une enquête est en cours.",
+        "deleted 1 year after the deletion of the account. The data is however kept while an "
+        "investigation is ongoing.",
+    ),
+    (
         {"indefinite": True},
         "conservation sans limitation de durée.",
         "kept indefinitely.",

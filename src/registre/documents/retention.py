@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registre.documents.typography import a, de, sentence, typeset, upper_first
+from registre.documents.typography import a, de, que, sentence, typeset, upper_first
 from registre.documents.wording import and_list, duration, or_list, pick
 from registre.register.model import Clock, CountCap, Lang, Register, RetentionRule
 from registre.register.taxonomy import Action
@@ -62,7 +62,7 @@ def describe_rules(register: Register, rules: list[RetentionRule], lang: Lang) -
         if (
             rule.after
             and rule.keep_last is None
-            and not (rule.client_agreed or rule.at_least or rule.stages)
+            and not (rule.client_agreed or rule.at_least or rule.stages or rule.kept_while)
         ):
             due = clocks.setdefault(rule.action, [])
             due += [c for c in rule.after if c not in due]
@@ -190,6 +190,17 @@ def _other(register: Register, rule: RetentionRule, lang: Lang) -> str:
                     lang,
                     f"les données sont conservées au moins {least}",
                     f"the data is kept for at least {least}",
+                )
+            )
+        )
+    if rule.kept_while is not None:
+        hold = rule.kept_while.get(lang)
+        parts.append(
+            sentence(
+                pick(
+                    lang,
+                    f"les données sont toutefois conservées tant {que(hold)}",
+                    f"the data is however kept while {hold}",
                 )
             )
         )

@@ -96,6 +96,11 @@ def de(phrase: str) -> str:
     return "de " + phrase
 
 
+def que(phrase: str) -> str:
+    """French « que » before a phrase: « qu’une enquête », « que le dossier »."""
+    return "qu’" + phrase if _elides(phrase) else "que " + phrase
+
+
 def a(phrase: str) -> str:
     """French « à » before a noun phrase: au, aux, à la, à l’."""
     lowered = phrase.lower()

@@ -17,6 +17,8 @@ Semantics, in the words a DPO would check them against:
   timestamps, NULLs left out, so "6 months after last_activity" is six months without any.
 - A deletion in ``stages`` is due when every stage up to ``live`` has ended: the clock, then
   each stage's delay in turn, in calendar arithmetic; ``backups`` is stated, not swept.
+- ``kept_while``: a row whose mapped column is set (true, or not NULL and not 0) is not due,
+  whatever the clocks say: an open-ended hold ("until the investigation ends").
 - ``at_least`` minimum periods: a row is due only once each has passed (and its event has
   happened), whatever the clocks and the count cap say (AND).
 - ``keep_last`` N per ``per`` ordered by ``order_by``: rows beyond the newest N of their group
@@ -151,6 +153,8 @@ class WorkItem:
     count_cap: CountCap | None = None
     minimum: tuple[ClockCheck, ...] = ()
     """Minimum periods: a row is due only once every one of them has passed."""
+    kept_while: Path | None = None
+    """A column that holds the row while it is set (an open-ended hold carved out of the rule)."""
     anonymize: tuple[tuple[str, str], ...] = ()
     marker: str | None = None
     dependants: tuple[Hop, ...] = ()
@@ -293,6 +297,22 @@ def plan_store(
                         *derived,
                     )
                 )
+            kept_while = None
+            if rule.kept_while is not None:
+                if binding.kept_while is None:
+                    problems.append(
+                        f"{where}: the rule keeps rows while "
+                        f"“{rule.kept_while.en or rule.kept_while.fr}”; give the column that "
+                        "says so under the binding's 'kept_while'"
+                    )
+                    continue
+                kept_while = _resolve(store, table_name, binding.kept_while)
+                if kept_while is None:
+                    problems.append(
+                        f"{where}: 'kept_while' reads '{binding.kept_while}', which no "
+                        "reference of the table reaches"
+                    )
+                    continue
             cap = None
             if rule.keep_last is not None:
                 if binding.per is None or binding.order_by is None:
@@ -342,6 +362,7 @@ def plan_store(
                     clocks=tuple(clocks),
                     count_cap=cap,
                     minimum=tuple(minimum),
+                    kept_while=kept_while,
                     anonymize=tuple(sorted(binding.anonymize.items()))
                     if rule.action == Action.anonymize
                     else (),

@@ -74,6 +74,8 @@ class PlanSql:
         if item.minimum:
             # a minimum period keeps the row whatever the other limits say
             due = sa.and_(due, *(self._clock(t, minimum) for minimum in item.minimum))
+        if item.kept_while is not None:
+            due = sa.and_(due, sa.not_(self._along(t, item.kept_while, _is_set)))
         return due
 
     def base(self, item: WorkItem, t: sa.FromClause, scope: Scope | None = None) -> Condition:
@@ -486,6 +488,15 @@ class PlanSql:
                 day += timedelta(days=1)
             return day
         return moment.replace(tzinfo=None)
+
+
+def _is_set(column: ColumnElement[Any]) -> Condition:
+    """A flag or a marker is set: true, or any value but NULL (and 0 for an integer flag)."""
+    if isinstance(column.type, sa.Boolean):
+        return sa.and_(column.is_not(None), column == sa.true())
+    if isinstance(column.type, sa.Integer):
+        return sa.and_(column.is_not(None), column != 0)
+    return column.is_not(None)
 
 
 def identity_parameter(name: str) -> bool:

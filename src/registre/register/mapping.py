@@ -104,6 +104,9 @@ class RuleBinding(_Strict):
     """For a 'keep_last' rule: the column whose value the count is kept for (a device id)."""
     order_by: Column | None = None
     """For a 'keep_last' rule: the column that orders records, newest last."""
+    kept_while: ColumnPath | None = None
+    """For a rule with 'kept_while': the column that holds a row while it is set (true, or any
+    value but NULL and 0), such as under_investigation or case.investigation_opened_at."""
     anonymized_at: Column | None = None
     """For an 'anonymize' rule: a timestamp column the sweep sets, so anonymized rows are not due
     again; required with the hash and fake_* methods.

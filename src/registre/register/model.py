@@ -482,6 +482,10 @@ class RetentionRule(Strict):
     """Deletion in stages, such as [{stage: trash, after: 30 days}, {stage: live, after: 30
     days}, {stage: backups, after: 90 days}], each after the previous one, the first after the
     clocks of 'after': the sweep deletes at the end of the 'live' stage; 'backups' is stated."""
+    kept_while: Text | None = None
+    """An open-ended hold carved out of the rule, as it reads after 'while': {fr: une enquête
+    est en cours, en: an investigation is ongoing}; the mapping's 'kept_while' column says which
+    rows it holds, and the sweep keeps them whatever the clocks say."""
     indefinite: bool = False
     """True when the data is kept with no end (an archive, a public register): the policy says
     so and the lint reports it (Art. 5(1)(e)); nothing is swept."""

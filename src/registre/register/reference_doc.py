@@ -77,6 +77,10 @@ sweep, on SQLite, PostgreSQL and MariaDB; `tests/test_retention_forms.py`):
   days}, {stage: backups, after: 90 days}]`: each stage starts when the previous one ends, the
   first at the rule's clocks; the sweep deletes at the end of the `live` stage, and the
   `backups` stage is stated, not swept.
+- **An open-ended hold carved out of a rule**, `kept_while: {fr: une enquête est en cours, en:
+  an investigation is ongoing}`, with the table's binding `kept_while: under_investigation`: a
+  row whose column is set (true, or any value but NULL and 0) is kept whatever the clocks say,
+  and an erasure letter gives no end date for it.
 
 ## Commitments and requests
 

@@ -184,6 +184,9 @@ def _last_days(
     for minimum in item.minimum:
         floors = _clock_days(sql, connection, t, pk, keys, minimum, tz)
         out = {key: max(last, floors[key]) for key, last in out.items() if key in floors}
+    if item.kept_while is not None:  # an open-ended hold: no last day while it holds
+        held = _values(sql, connection, t, pk, keys, item.kept_while)
+        out = {key: last for key, last in out.items() if held.get(key) in (None, False, 0)}
     return out
 
 

@@ -152,6 +152,8 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
         for rule_id, binding in mapping.rules.items():
             if binding.per:
                 paths.append((binding.per, ("rules", rule_id, "per")))
+            if binding.kept_while:
+                paths.append((binding.kept_while, ("rules", rule_id, "kept_while")))
         return paths
 
     def _mapped(self, mapping: TableMapping, live: LiveTable) -> set[str]:
@@ -280,6 +282,9 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
         for rule_id, binding in mapping.rules.items():
             if binding.per:
                 paths.append((binding.per, ("rules", rule_id, "per"), f"'per' of rule '{rule_id}'"))
+            if binding.kept_while:
+                where: Loc = ("rules", rule_id, "kept_while")
+                paths.append((binding.kept_while, where, f"'kept_while' of rule '{rule_id}'"))
         for path, at, what in paths:
             table, column, live, error = self._resolve(name, path)
             if error is not None:
