@@ -199,3 +199,19 @@ def test_another_controller_has_its_own_notice_on_the_page(
     text = _plain(render_policy(register, lang, "md"))  # type: ignore[arg-type]
     for sentence in said:
         assert _plain(sentence) in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("fr", "Mailer Inc. : journaux d'envoi effacés 30 jours après l'envoi."),
+        ("en", "Mailer Inc.: sending logs deleted 30 days after sending."),
+    ],
+)
+def test_retention_on_the_processor_side_is_stated(lang: str, said: str) -> None:
+    extra = processor(safeguard="dpf")
+    extra["processors"]["mailer"]["retention"] = t(
+        "journaux d’envoi effacés 30 jours après l’envoi",
+        "sending logs deleted 30 days after sending",
+    )
+    assert _traced(small_register(**extra), lang)[said] == ("processors.mailer.retention",)

@@ -194,6 +194,30 @@ def _processors(n: Namer, used: list[str]) -> Section:
             rows,
         )
     )
+    kept = [
+        (pid, retention) for pid in used if (retention := reg.processors[pid].retention) is not None
+    ]
+    if kept:
+        blocks.append(
+            n.para(
+                "Ces sous-traitants conservent les données de leur côté comme suit :",
+                "These processors keep the data on their side as follows:",
+                [f"processors.{pid}.retention" for pid, _ in kept],
+            )
+        )
+        blocks.append(
+            Bullets(
+                tuple(
+                    line(
+                        Strong(reg.processors[pid].name),
+                        n.colon(),
+                        sentence(n.text(retention)),
+                        src=f"processors.{pid}.retention",
+                    )
+                    for pid, retention in kept
+                )
+            )
+        )
     return Section(n.say("Nos sous-traitants", "Our processors"), 3, blocks)
 
 

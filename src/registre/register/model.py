@@ -369,6 +369,10 @@ class Processor(Strict):
     """The safeguard for a transfer outside the EEA."""
     dpa: str | None = None
     """Reference or URL of the data processing agreement (Art. 28(3))."""
+    retention: Text | None = None
+    """How long the processor keeps the data on its side, as it reads after its name and a
+    colon: {fr: journaux d'envoi effacés 30 jours après l'envoi, en: sending logs deleted 30
+    days after sending}; stated in the policy, not swept (its systems are not ours)."""
 
     @property
     def outside_eea(self) -> bool:
