@@ -475,6 +475,10 @@ CASES = {
         [("", f"breaches:\n  authority_notification_hours: {10**45}\n")],
         [(38, 33, f"authority_notification_hours: {10**45} is too large", "at most 8760")],
     ),
+    "a security measure without its English text (found by the fuzz campaign)": (
+        [("", "security:\n  - {fr: Chiffrement des sauvegardes., heading: backup}\n")],
+        [(38, 5, "security.0 has no English text ('en')", "add 'en: ...' to this text")],
+    ),
     "an alias used inside what it names": (
         [("    data: [identity, contact]", "    data: &data [identity, *data]")],
         [(28, 11, "the alias *data is used inside the list or mapping it names", "write the")],

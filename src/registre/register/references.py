@@ -286,7 +286,7 @@ def _texts(value: Any, annotation: Any, languages: list[str], loc: Loc) -> Itera
         if isinstance(value, list):
             for index, item in enumerate(value):
                 yield from _texts(item, args[0], languages, (*loc, index))
-    elif annotation is Text:
+    elif isinstance(annotation, type) and issubclass(annotation, Text):  # SecurityMeasure too
         if isinstance(value, Mapping):
             yield from _missing_languages(value, languages, loc)
     elif (
