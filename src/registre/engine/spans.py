@@ -107,6 +107,10 @@ class SpanStatements:
         }
 
 
+CAP_AIM = 0.5
+"""The share of :data:`~registre.engine.sweep.TARGET_SECONDS` a count cap's next span aims at."""
+
+
 def cap_span_eligible(sp: StorePlan, item: WorkItem) -> bool:
     """Whether the item is a count cap deleted by spans of its integer ``per`` column."""
     cap = item.count_cap
@@ -227,8 +231,10 @@ def sweep_cap_spans(
         progress(count)
         width = to - after
         # the next span: at most GROWTH times this one, about pace.size rows at this one's
-        # density, and no longer to write than the time a batch may take
-        limits = [span * GROWTH, width * TARGET_SECONDS / max(held_for, 1e-3)]
+        # density, and half the time a batch may take: groups differ in size and ranking them
+        # costs more than reading them, so aiming at the target itself overshot it (1.2 s on
+        # MariaDB, benchmarks/RESULTS.md)
+        limits = [span * GROWTH, width * CAP_AIM * TARGET_SECONDS / max(held_for, 1e-3)]
         if count:
             limits.append(pace.size * width / count)
         span = max(1.0, min(limits))
