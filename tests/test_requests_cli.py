@@ -498,10 +498,21 @@ def test_a_request_also_about_our_data_is_executed_not_forwarded(tmp_path: Path)
 
 def test_refusal_gives_the_reason_and_the_right_to_complain(cli: Any) -> None:
     request = cli("open", "access", "--email", "a@b.fr", "--json")
+    cli("verify", request["id"], "--method", "reply from the account's address")
     refused = cli("refuse", request["id"], "--reason", "demande manifestement excessive", "--json")
     letter = Path(refused["result"]["letter"]).read_text(encoding="utf-8")
     assert refused["state"] == "refused"
     assert "demande manifestement excessive" in letter and "réclamation" in letter
+
+
+def test_a_refusal_of_an_unverified_request_keeps_its_reason_in_the_trail(cli: Any) -> None:
+    # the reason may mention earlier requests or data: whoever sent an unverified request
+    # learns the ground only (Art. 12(4)); the evidence stays in the audit trail
+    request = cli("open", "access", "--email", "a@b.fr", "--json")
+    refused = cli("refuse", request["id"], "--reason", "trois demandes en une semaine", "--json")
+    letter = Path(refused["result"]["letter"]).read_text(encoding="utf-8")
+    assert refused["state"] == "refused" and "réclamation" in letter
+    assert "trois demandes" not in letter
 
 
 def test_extension_during_the_first_period_only(cli: Any) -> None:
@@ -562,7 +573,8 @@ def test_rectification_everywhere_the_value_is_copied(cli: Any, data_url: str) -
         (("access", "--id", "foo=1"), "identifies people by foo", "customer_id"),
         (("access", "--received", "2099-01-01"), "later than now", "--received"),
         (("access", "--set", "email=x@y.fr"), "changes no value", "--set"),
-        (("erasure", "--activity", "invoicing"), "does not name activities", "--activity"),
+        # an erasure may name activities (a withdrawal of consent), an access may not
+        (("access", "--activity", "invoicing"), "does not name activities", "--activity"),
     ],
 )
 def test_bad_input_is_refused_when_the_request_is_opened(

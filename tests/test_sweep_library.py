@@ -151,9 +151,13 @@ def test_the_command_line_exits_1_naming_the_failed_rule(
 def run_cli(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Any:
+    from registre import cli as cli_module
     from registre.cli import main
 
     monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    # the console's width is fixed when it is made (COLUMNS under pytest-xdist): a table
+    # read by the test must not cut its rule names short
+    monkeypatch.setattr(cli_module.out, "width", 200)
 
     def run(*args: str) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["registre", *args])
