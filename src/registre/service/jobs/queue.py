@@ -238,7 +238,8 @@ class JobQueue:
                     lease_until=now + self.lease,
                     worker=worker,
                     started_at=now,
-                    error=None,
+                    # the last attempt's error stays visible while the next one runs: the
+                    # queue shows why a letter is late until it has gone
                 )
             ).rowcount
             if taken != 1:
