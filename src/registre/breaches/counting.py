@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from registre._exceptions import BreachError
 from registre.breaches.scope import Scope
+from registre.engine.record_keys import key_kind, typed_value
 from registre.register.mapping import TableMapping
 from registre.register.model import Register
 from registre.requests.graph import Edge, StoreGraph, build_graphs
@@ -330,19 +331,15 @@ def _bound(column: ColumnElement[Any], moment: datetime) -> Any:
 
 
 def _typed(column: ColumnElement[Any], value: str) -> Any:
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
-        return value
-    if kind is int:
-        try:
-            return int(value)
-        except ValueError:
-            raise BreachError(
-                f"client {value!r} is not a key of the clients' table, whose keys are numbers",
-                hint="give the client's id, as in the tenants table's key column",
-            ) from None
-    return value
+    """A client named on the command line, as the tenants table's key column holds it."""
+    typed = typed_value(column, value)
+    if typed is None:
+        kind, example = key_kind(column)
+        raise BreachError(
+            f"client {value!r} is not a key of the clients' table, whose keys are {kind}",
+            hint=f"give the client's key as the tenants table holds it (for example {example})",
+        )
+    return typed
 
 
 @dataclass(frozen=True)
