@@ -503,7 +503,7 @@ def test_an_erasure_dates_what_it_keeps_by_the_same_forms(
     """The last day a kept row is kept (the erasure letter's « until »), for each form."""
     from zoneinfo import ZoneInfo
 
-    from registre.requests.duty import _last_days
+    from registre.requests.legal_obligation import _last_days
 
     url, engine = db
     full = [{c.name: row.get(c.name) for c in files.columns} for row in rows]

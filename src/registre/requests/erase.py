@@ -10,7 +10,7 @@ For each row found for the person, in this order of precedence:
   company's: kept as it is; the account's records reached through it (its payment methods) are
   kept while the client's contract runs (:mod:`registre.requests.contract`);
 * a row a legal obligation still requires at the request's instant (invoices for 10 years,
-  see :mod:`registre.requests.duty`) is kept; the obligation's columns are kept, its columns
+  see :mod:`registre.requests.legal_obligation`) is kept; the obligation's columns are kept, its columns
   past their anonymization clock are anonymized with the register's methods, and its other
   personal columns are anonymized; a row past the obligation's deletion clocks is erased;
 * a row shared with other people is kept; only the columns holding the person's identity are
@@ -34,7 +34,7 @@ same holds, legal obligations, shared rows and references apply.
 
 The plan is stored, then executed step by step, each step audited first: see
 :mod:`registre.requests.erase_steps`. Pure: what the obligation requires of each row is read
-before, by :func:`registre.requests.duty.evaluate`.
+before, by :func:`registre.requests.legal_obligation.evaluate`.
 """
 
 from __future__ import annotations
@@ -52,10 +52,10 @@ from registre.register.mapping import TableMapping
 from registre.register.model import Register
 from registre.requests import scope
 from registre.requests.contract import Running
-from registre.requests.duty import Duties
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.graph import StoreGraph
 from registre.requests.identity import own_identities
+from registre.requests.legal_obligation import Duties
 from registre.requests.scope import RuleRef
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def plan_erasure(
     """Decide what happens to each of the person's rows (see the module docstring).
 
     ``duties``: what a legal obligation still requires of each row, from
-    :func:`registre.requests.duty.evaluate`; a table missing from it is kept whole.
+    :func:`registre.requests.legal_obligation.evaluate`; a table missing from it is kept whole.
     ``on_instruction``: ``found`` holds the rows of one controller, who instructed us to
     erase them; rows held as a processor are decided as our own.
     ``running``: the client records whose contract still runs, from

@@ -22,10 +22,10 @@ from registre._exceptions import RequestError
 from registre.requests import (
     activity_scope,
     contract,
-    duty,
     erase,
     erase_steps,
     forwarding,
+    legal_obligation,
     letters,
     lifecycle,
     packages,
@@ -252,7 +252,7 @@ def _erasure(
     the same answer as an uninterrupted one. ``on_instruction``: ``found`` holds the rows of
     the controller who instructed the erasure, all erased as ours.
     """
-    duties = duty.evaluate(desk.register, desk.finder, found, desk.now(), reading)
+    duties = legal_obligation.evaluate(desk.register, desk.finder, found, desk.now(), reading)
     plan = erase.plan_erasure(
         desk.register,
         desk.finder,
@@ -316,7 +316,7 @@ def preview(desk: SubjectRequests, request: SubjectRequest) -> erase.ErasurePlan
             found = activity_scope.limited_to(
                 desk.register, desk.finder, found, request.options["activities"]
             )
-        duties = duty.evaluate(desk.register, desk.finder, found, desk.now(), reading)
+        duties = legal_obligation.evaluate(desk.register, desk.finder, found, desk.now(), reading)
         erasure = erase.plan_erasure(
             desk.register, desk.finder, found, desk.state.holds.active(), duties=duties
         )
