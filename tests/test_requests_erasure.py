@@ -27,7 +27,7 @@ from registre._exceptions import RequestError
 from registre.documents.wording import date as date_words
 from registre.register.loader import load_register
 from registre.register.model import Register
-from registre.requests import SubjectRequests, scope
+from registre.requests import SubjectRequests, table_activities
 from registre.requests.erase_steps import WRITES
 from registre.requests.store import erasure_step
 from registre.state import open_state
@@ -447,9 +447,9 @@ def test_only_what_a_legal_obligation_names_is_kept(
         "booking-platform + a rule naming its data": lambda: _booking_with_invoicing_rule(tmp_path),
     }[register_name]()
     mapping = register.stores[store].tables[table]
-    duty = scope.legal_duty_rules(register, mapping)
+    duty = table_activities.legal_duty_rules(register, mapping)
     assert [ref.rule_id for ref in duty] == rules
-    assert scope.kept_columns(register, mapping, duty) == kept
+    assert table_activities.kept_columns(register, mapping, duty) == kept
 
 
 def test_a_professional_keeps_only_what_the_obligation_names(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from registre._exceptions import RequestError
 from registre.requests import SubjectRequests
-from registre.requests.scope import processor_only
+from registre.requests.table_activities import processor_only
 from registre.state import open_state
 from registre.stores.scratch import scratch_database
 from test_requests_erasure import _answer, _done_steps, kill_midway

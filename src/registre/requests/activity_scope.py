@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from registre.register.model import Register
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.find import Finder, Found
 
 
@@ -30,7 +30,7 @@ def limited_to(
     narrowed.queries = found.queries
     for key, rows in found.tables.items():
         mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
-        theirs = scope.table_activities(register, mapping)
+        theirs = table_activities.table_activities(register, mapping)
         if theirs and set(theirs) <= allowed:
             narrowed.tables[key] = rows
     return narrowed

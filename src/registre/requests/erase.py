@@ -10,9 +10,9 @@ For each row found for the person, in this order of precedence:
   company's: kept as it is; the account's records reached through it (its payment methods) are
   kept while the client's contract runs (:mod:`registre.requests.contract`);
 * a row a legal obligation still requires at the request's instant (invoices for 10 years,
-  see :mod:`registre.requests.legal_obligation`) is kept; the obligation's columns are kept, its columns
-  past their anonymization clock are anonymized with the register's methods, and its other
-  personal columns are anonymized; a row past the obligation's deletion clocks is erased;
+  see :mod:`registre.requests.legal_obligation`) is kept; the obligation's columns are kept,
+  its columns past their anonymization clock are anonymized with the register's methods, and
+  its other personal columns are anonymized; a row past the obligation's deletion clocks is erased;
 * a row shared with other people is kept; only the columns holding the person's identity are
   anonymized;
 * a row linked to the person only through references declared ``on_delete: unlink`` (a
@@ -50,13 +50,13 @@ import sqlalchemy as sa
 from registre.engine import identities
 from registre.register.mapping import TableMapping
 from registre.register.model import Register
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.contract import Running
 from registre.requests.find import Finder, Found, Key, TableRows
 from registre.requests.graph import StoreGraph
 from registre.requests.identity import own_identities
 from registre.requests.legal_obligation import Duties
-from registre.requests.scope import RuleRef
+from registre.requests.table_activities import RuleRef
 
 if TYPE_CHECKING:
     from registre.state.holds import Hold
@@ -184,7 +184,7 @@ def plan_erasure(
                     until=until,
                 )
             )
-        if scope.partly_processor(register, mapping) and not on_instruction:
+        if table_activities.partly_processor(register, mapping) and not on_instruction:
             plan.outcomes.append(Outcome(store, table_name, "forwarded", len(by_key), "processor"))
     plan.steps += _unlink_self_references(finder, decisions, step_size)
     plan.steps = _children_first(finder, plan.steps)
@@ -208,18 +208,18 @@ def _decide(
     mapping = graph.mapping(rows.table)
     table = finder.tables(graph)[rows.table]
     out: dict[Key, Decision] = {}
-    if scope.processor_only(register, mapping) and not on_instruction:
+    if table_activities.processor_only(register, mapping) and not on_instruction:
         for key in rows.rows:
             out[key] = Decision("forwarded", "processor", {})
         return out
     bindings: dict[str, str] = {}
-    rule_refs = scope.table_rules(register, mapping)
+    rule_refs = table_activities.table_rules(register, mapping)
     for binding in mapping.rules.values():
         bindings.update(binding.anonymize)
     register_anonymizes = bool(rule_refs) and all(
         ref.rule.action == "anonymize" for ref in rule_refs
     )
-    duty = scope.legal_duty_rules(register, mapping)
+    duty = table_activities.legal_duty_rules(register, mapping)
     table_duties = duties.get((rows.store, rows.table))
     personal = _personal_columns(mapping, table)
     # a hold by phone keeps the person asking by email: their own rows hold that phone
@@ -246,7 +246,7 @@ def _decide(
         ):
             keeping = list(status.keeping) if status else duty
             past = dict(status.anonymize) if status else {}
-            needed = scope.kept_columns(register, mapping, keeping) - set(past)
+            needed = table_activities.kept_columns(register, mapping, keeping) - set(past)
             columns = _methods([c for c in personal if c not in needed], bindings | past, table)
             until = status.until if status else None
             out[key] = Decision("anonymize", "legal_obligation", columns, until)
@@ -292,9 +292,9 @@ def _held_for_controller(
     register: Register, mapping: TableMapping, personal: list[str]
 ) -> set[str]:
     """Personal columns a processor activity processes: their controller decides on them."""
-    if not scope.partly_processor(register, mapping):
+    if not table_activities.partly_processor(register, mapping):
         return set()
-    return {c for c in personal if scope.held_for_controller(register, mapping, c)}
+    return {c for c in personal if table_activities.held_for_controller(register, mapping, c)}
 
 
 def _ours_only(
@@ -346,7 +346,7 @@ def _unlinked(graph: StoreGraph, found: Found, rows: TableRows, key: Key) -> dic
 
 
 def _personal_columns(mapping: TableMapping, table: sa.Table) -> list[str]:
-    return [c for c in scope.personal_columns(mapping) if c in table.c]
+    return [c for c in table_activities.personal_columns(mapping) if c in table.c]
 
 
 def _methods(columns: list[str], bindings: dict[str, str], table: sa.Table) -> dict[str, str]:
@@ -461,8 +461,8 @@ def _attach_rules(register: Register, finder: Finder, plan: ErasurePlan) -> None
     for outcome in plan.outcomes:
         mapping = finder.graphs_by_id[outcome.store].mapping(outcome.table)
         refs = (
-            scope.legal_duty_rules(register, mapping)
+            table_activities.legal_duty_rules(register, mapping)
             if outcome.reason == "legal_obligation"
-            else scope.table_rules(register, mapping)
+            else table_activities.table_rules(register, mapping)
         )
         outcome.rules = [(ref.activity_id, ref.rule_id) for ref in refs]

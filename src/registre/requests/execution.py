@@ -31,7 +31,7 @@ from registre.requests import (
     packages,
     preflight,
     rectify,
-    scope,
+    table_activities,
 )
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Found, Reading
@@ -333,7 +333,7 @@ def _erasure_split(desk: SubjectRequests, found: Found) -> tuple[Found, Found]:
     mine, processed = forwarding.split(desk.register, desk.finder, found)
     for key, rows in mine.tables.items():
         mapping = desk.finder.graphs_by_id[rows.store].mapping(rows.table)
-        if rows.rows and scope.partly_processor(desk.register, mapping):
+        if rows.rows and table_activities.partly_processor(desk.register, mapping):
             processed.tables[key] = rows
     return mine, processed
 

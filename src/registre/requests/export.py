@@ -19,8 +19,9 @@ with the raw column name in parentheses, and a legend file says what each file h
 UTC, as the sweeps read them.
 
 Portability exports only the columns of activities whose data the person provided and that
-run on consent or a contract (see :func:`registre.requests.scope.portable_columns`), with the
-date each row was collected; its headers are the raw column names, stable keys for programs.
+run on consent or a contract (see
+:func:`registre.requests.table_activities.portable_columns`), with the date each row was
+collected; its headers are the raw column names, stable keys for programs.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import sqlalchemy as sa
 from registre.engine.record_keys import key_expression
 from registre.owner_only import make_folder, open_private
 from registre.register.model import Lang, Register
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.find import Finder, Found, Reading, TableRows
 from registre.requests.legend import (
     LEGEND_NAMES,
@@ -81,7 +82,7 @@ def export_columns(
     # an event's column of this table itself; 'account.deleted_at' is another table's
     own_events = {event: path for event, path in mapping.events.items() if "." not in path}
     if portability:
-        wanted = set(scope.portable_columns(register, mapping))
+        wanted = set(table_activities.portable_columns(register, mapping))
         if not wanted:
             return []
         wanted |= set(mapping.key_columns())

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from registre._exceptions import RequestError
 from registre.register.model import Register
-from registre.requests import letters, packages, scope
+from registre.requests import letters, packages, table_activities
 from registre.requests.controllers import Controller
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Finder, Found
@@ -41,7 +41,7 @@ def split(register: Register, finder: Finder, found: Found) -> tuple[Found, Foun
     mine.queries = found.queries
     for key, rows in found.tables.items():
         mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
-        target = processed if scope.processor_only(register, mapping) else mine
+        target = processed if table_activities.processor_only(register, mapping) else mine
         target.tables[key] = rows
     return mine, processed
 

@@ -2,7 +2,7 @@
 
 Art. 17(3)(b) lets us keep what a legal obligation requires, and only for as long as it
 requires it. For each of the person's rows in a table bound to rules of a legal obligation
-(:func:`registre.requests.scope.legal_duty_rules`), every such rule is evaluated at the
+(:func:`registre.requests.table_activities.legal_duty_rules`), every such rule is evaluated at the
 request's instant with the sweep's own predicates (:class:`registre.engine.sql.PlanSql`), so
 that an erasure and a sweep never disagree on what is due:
 
@@ -35,10 +35,10 @@ from registre.engine.sql import PlanSql
 from registre.register.mapping import TableMapping
 from registre.register.model import Register
 from registre.register.taxonomy import Action
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.find import BATCH, Finder, Found, Key, Reading, TableRows
 from registre.requests.graph import StoreGraph
-from registre.requests.scope import RuleRef
+from registre.requests.table_activities import RuleRef
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def evaluate(
     for rows in found:
         graph = finder.graphs_by_id[rows.store]
         mapping = graph.mapping(rows.table)
-        duty = scope.legal_duty_rules(register, mapping)
-        if not rows.rows or not duty or scope.processor_only(register, mapping):
+        duty = table_activities.legal_duty_rules(register, mapping)
+        if not rows.rows or not duty or table_activities.processor_only(register, mapping):
             continue
         connection = reading.connection(rows.store)
         if rows.store not in plans:

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from registre._exceptions import MappingError
 from registre.engine.anonymize import CONSTANT
 from registre.register.model import Register
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.erase import ErasurePlan, Step
 from registre.stores.live import LiveTable, MappingProblem, reflect_schema
 from registre.stores.privileges import Write, denied
@@ -98,7 +98,7 @@ def _refusals(
         if outcome.store != store_id or outcome.reason != "referenced" or live is None:
             continue
         mapping = register.stores[store_id].tables[outcome.table]
-        personal = [c for c in scope.personal_columns(mapping) if c in live.columns]
+        personal = [c for c in table_activities.personal_columns(mapping) if c in live.columns]
         for column in personal:
             if column not in outcome.columns:
                 refuse(

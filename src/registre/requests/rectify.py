@@ -18,7 +18,7 @@ from registre._exceptions import RequestError
 from registre.engine.identities import holds
 from registre.engine.record_keys import key_in
 from registre.register.model import Register
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.find import Finder, Found
 from registre.requests.identity import normalize_email, normalize_phone
 
@@ -77,7 +77,7 @@ def plan_rectification(
             continue
         graph = finder.graphs_by_id[rows.store]
         mapping = graph.mapping(rows.table)
-        if scope.processor_only(register, mapping) and not on_instruction:
+        if table_activities.processor_only(register, mapping) and not on_instruction:
             continue
         for name, value in changes.items():
             if name in mapping.identity:

@@ -15,7 +15,7 @@ from registre.documents.naming import Namer
 from registre.documents.typography import de, sentence, upper_first
 from registre.documents.wording import date as date_words
 from registre.register.model import ControllerRef, Lang, Register
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.controllers import Controller, describe
 from registre.requests.find import Finder, Found
 from registre.requests.identity import TENANT
@@ -47,7 +47,7 @@ def controller_ref(
     """How the register describes the controller of these rows (its processor activity)."""
     for rows in controller.found or []:
         mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
-        for activity_id in scope.processor_activities(register, mapping):
+        for activity_id in table_activities.processor_activities(register, mapping):
             return register.activities[activity_id].controller
     return None
 

@@ -23,7 +23,7 @@ from registre.documents.wording import (
 )
 from registre.register.model import Lang, Register
 from registre.register.taxonomy import RecipientKind, Source
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.find import Finder, Found
 from registre.requests.letters.layout import Block, Section, records
 
@@ -35,7 +35,7 @@ def involved(register: Register, finder: Finder, found: Found) -> dict[str, dict
         if not rows.count:
             continue
         mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
-        for activity_id in scope.table_activities(register, mapping):
+        for activity_id in table_activities.table_activities(register, mapping):
             activity = register.activities[activity_id]
             categories = [c for c in dict.fromkeys(mapping.columns.values()) if c in activity.data]
             for category in categories or activity.data[:1]:
@@ -50,7 +50,7 @@ def controllers(register: Register, finder: Finder, processed: Found) -> list[st
     for rows in processed:
         if rows.count:
             mapping = finder.graphs_by_id[rows.store].mapping(rows.table)
-            out += scope.processor_activities(register, mapping)
+            out += table_activities.processor_activities(register, mapping)
     return [a for a in register.activities if a in set(out)]
 
 

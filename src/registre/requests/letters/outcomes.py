@@ -15,7 +15,7 @@ from registre.documents.retention import describe_rule
 from registre.documents.typography import sentence, upper_first
 from registre.documents.wording import date as date_words
 from registre.register.model import Lang, Register
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.erase import Outcome
 from registre.requests.find import Finder
 from registre.requests.letters.layout import (
@@ -92,7 +92,9 @@ def outcome_items(
             # a row partly anonymized (the rest held for a controller): what was
             columns = [c for c in columns if c in outcome.columns] or columns
         elif action == "forwarded":
-            held = [c for c in columns if scope.held_for_controller(register, mapping, c)]
+            held = [
+                c for c in columns if table_activities.held_for_controller(register, mapping, c)
+            ]
             columns = held or columns
         categories = list(dict.fromkeys(mapping.columns[c] for c in columns))
         what = n.categories(categories) if categories else n.say("Données", "Data")

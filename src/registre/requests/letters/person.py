@@ -18,7 +18,7 @@ from registre.documents.wording import and_list, duration, pick
 from registre.documents.wording import date as date_words
 from registre.register.model import Lang, Register
 from registre.register.taxonomy import RecipientKind
-from registre.requests import scope
+from registre.requests import table_activities
 from registre.requests.controllers import Controller
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Finder, Found
@@ -395,7 +395,7 @@ def after_erasure(
         if outcome.get("action") not in ("deleted", "anonymized") or not outcome.get("count"):
             continue
         mapping = finder.graphs_by_id[outcome["store"]].mapping(outcome["table"])
-        activities += scope.table_activities(register, mapping)
+        activities += table_activities.table_activities(register, mapping)
     recipients = [
         r
         for r in dict.fromkeys(
