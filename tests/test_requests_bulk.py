@@ -1,6 +1,6 @@
-"""Rows kept as a condition (:class:`registre.requests.found.Bulk`), on SQLite, PostgreSQL and
-MariaDB: an access request finds and exports exactly what it does with rows kept one by one,
-byte for byte, and its memory does not grow with the rows of a device's history.
+"""Rows kept as a condition (:class:`registre.requests.search_results.Bulk`), on SQLite,
+PostgreSQL and MariaDB: an access request finds and exports exactly what it does with rows kept
+one by one, byte for byte, and its memory does not grow with the rows of a device's history.
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@ The ZIP holds ``data.json`` (every table's rows in one JSON document, under the 
 names), one CSV per table (named as :func:`registre.requests.legend.file_names` says), and the
 letter. Rows are read back by primary key in batches, on one connection per store, and
 written straight into the compressed entries. Rows the search kept as a condition (a device's
-100,000 points, see :class:`registre.requests.found.Bulk`) are read by that condition in one
-streamed query (a server-side cursor): neither their contents nor their keys are ever held, so
-memory stays bounded whatever their number. A table whose rows fit in one batch is read once for
-both its JSON and its CSV (most people have a few rows per table, and round trips dominate); a
-larger one is read twice rather than held. Entries carry a fixed timestamp and rows are sorted
-by key: the same data gives the same bytes.
+100,000 points, see :class:`registre.requests.search_results.Bulk`) are read by that condition
+in one streamed query (a server-side cursor): neither their contents nor their keys are ever
+held, so memory stays bounded whatever their number. A table whose rows fit in one batch is read
+once for both its JSON and its CSV (most people have a few rows per table, and round trips
+dominate); a larger one is read twice rather than held. Entries carry a fixed timestamp and rows are
+sorted by key: the same data gives the same bytes.
 
 An access copy holds every mapped column of the person's rows: their personal data, the dates of
 the table's own events (when a point was recorded, an order placed) and the columns declared not

@@ -28,9 +28,9 @@ from registre._exceptions import MappingError
 from registre.engine.record_keys import key_in
 from registre.engine.sql import typed_value
 from registre.register.model import Register
-from registre.requests.found import BATCH, Bulk, Found, Key, Labels, TableRows
 from registre.requests.graph import StoreGraph, build_graphs
 from registre.requests.identity import Identity
+from registre.requests.search_results import BATCH, Bulk, Found, Key, Labels, TableRows
 from registre.requests.walk import Walk
 
 __all__ = ["BATCH", "Bulk", "Finder", "Found", "Key", "Labels", "Reading", "TableRows"]

@@ -24,9 +24,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from registre.engine import identities
-from registre.requests.found import Bulk, Found, Key, TableRows
 from registre.requests.graph import Edge, StoreGraph
 from registre.requests.identity import TENANT, Identity
+from registre.requests.search_results import Bulk, Found, Key, TableRows
 
 if TYPE_CHECKING:
     from registre.requests.find import Finder
