@@ -31,7 +31,7 @@ from registre.register.model import Register
 from registre.requests.graph import StoreGraph, build_graphs
 from registre.requests.identity import Identity
 from registre.requests.search_results import BATCH, Bulk, Found, Key, Labels, TableRows
-from registre.requests.walk import Walk
+from registre.requests.store_search import Walk
 
 __all__ = ["BATCH", "Bulk", "Finder", "Found", "Key", "Labels", "Reading", "TableRows"]
 
