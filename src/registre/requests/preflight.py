@@ -24,7 +24,7 @@ from registre.engine.anonymize import CONSTANT
 from registre.register.model import Register
 from registre.requests import table_activities
 from registre.requests.erase import ErasurePlan, Step
-from registre.stores.live import LiveTable, MappingProblem, reflect_schema
+from registre.stores.live_schema import LiveTable, MappingProblem, reflect_schema
 from registre.stores.privileges import Write, denied
 from registre.stores.reflect import check_mapping
 from registre.stores.rule_check import UNIQUE_METHODS

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from registre.register.mapping import TableMapping
 from registre.register.taxonomy import Action
-from registre.stores.live import Checks, MappingProblem
+from registre.stores.live_schema import Checks, MappingProblem
 
 
 class CoverageChecks(Checks):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from registre.register.mapping import TableMapping
-from registre.stores.live import Checks, LiveTable, MappingProblem
+from registre.stores.live_schema import Checks, LiveTable, MappingProblem
 
 
 class KeyChecks(Checks):

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from registre.register.mapping import Reference, TableMapping
-from registre.stores.live import Checks, LiveForeignKey, MappingProblem
+from registre.stores.live_schema import Checks, LiveForeignKey, MappingProblem
 
 CONSEQUENCE = (
     "a sweep deleting '{parent}' rows does not see these rows, so the database refuses the "

@@ -25,7 +25,7 @@ from registre.register.model import Register
 from registre.stores.coverage import CoverageChecks
 from registre.stores.key_check import KeyChecks
 from registre.stores.links import LinkChecks
-from registre.stores.live import (
+from registre.stores.live_schema import (
     LiveColumn,
     LiveSchema,
     LiveTable,

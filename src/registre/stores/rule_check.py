@@ -12,7 +12,7 @@ from typing import get_args
 from registre.engine.anonymize import CONSTANT
 from registre.register.mapping import AnonymizeMethod, RuleBinding, TableMapping
 from registre.register.model import Register, RetentionRule
-from registre.stores.live import Checks, LiveTable, Loc, MappingProblem
+from registre.stores.live_schema import Checks, LiveTable, Loc, MappingProblem
 from registre.stores.privileges import Write
 
 METHODS: tuple[str, ...] = get_args(AnonymizeMethod)
