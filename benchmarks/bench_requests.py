@@ -223,7 +223,7 @@ def main() -> None:
     from registre.demo import load_app, load_demo_data
     from registre.register.loader import load_register
     from registre.requests import Finder
-    from registre.stores.scratch import scratch_database
+    from registre.stores.throwaway import scratch_database
 
     register = load_register(DM / "register.yaml")
     report: dict[str, Any] = {"subjects": None if args.url else args.subjects}

@@ -335,7 +335,7 @@ def main() -> None:
         print(json.dumps(figures))
         return
 
-    from registre.stores.scratch import scratch_database
+    from registre.stores.throwaway import scratch_database
 
     with ExitStack() as stack:
         if args.keep:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from registre import RegistreError
 from registre.engine.anonymize import hmac_key, python_value, recognizer, sql_value
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 
 KEY = b"a long secret"
 SERVERS = {"postgresql": "REGISTRE_TEST_POSTGRES_URL", "mariadb": "REGISTRE_TEST_MARIADB_URL"}

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from registre._exceptions import BreachError
 from registre.breaches.counting import count, people_to_inform
 from registre.breaches.scope import Scope, parse_targets
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import BACKENDS, dm_register, load_dm, server_url
 
 SINCE = datetime(2026, 10, 1, tzinfo=UTC)

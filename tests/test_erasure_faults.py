@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from registre.cli import main
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import BACKENDS, server_url
 
 REGISTER = """\

@@ -29,7 +29,7 @@ from registre.requests.legend import file_names
 from registre.requests.pending_files import PendingFile
 from registre.requests.service import SubjectRequests
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import (
     ANCHOR,
     BACKENDS,

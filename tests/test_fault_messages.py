@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 
 from registre.demo import load_app, load_demo_data
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / "examples" / "online-shop"

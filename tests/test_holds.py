@@ -16,7 +16,7 @@ import test_state
 from registre import StateError
 from registre.demo.loader import load_app, load_demo_data
 from registre.state import EngineState, identity_digest
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import server_url
 
 # The fixtures shared with test_state.py and test_audit.py.

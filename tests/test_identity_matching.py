@@ -24,7 +24,7 @@ from registre.register.model import Register
 from registre.requests import SubjectRequests, is_restricted
 from registre.requests.find import Finder
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import ANCHOR, BACKENDS, DM, server_url
 
 state_url = test_state.state_url

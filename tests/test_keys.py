@@ -31,7 +31,7 @@ from registre.register.mapping import DataStore
 from registre.register.model import Register
 from registre.requests import SubjectRequests
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_erasure import kill_midway
 from test_requests_fixtures import ANCHOR, BACKENDS, DM, dm_register, server_url
 

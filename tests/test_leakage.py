@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import DM, dm_database, server_url
 
 AT = "2026-11-01"

@@ -25,7 +25,7 @@ from registre.register.model import Register, Text
 from registre.register.taxonomy import Right
 from registre.requests import SubjectRequests, letters
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import ANCHOR, ROOT
 
 SHOP = ROOT / "examples" / "online-shop"

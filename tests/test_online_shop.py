@@ -24,7 +24,7 @@ from registre.register.loader import load_register
 from registre.register.model import Register
 from registre.requests import SubjectRequests
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import (  # noqa: F401  (fixtures are used by name)
     ANCHOR,
     ROOT,

@@ -51,7 +51,7 @@ from registre.register.model import Register
 from registre.requests import SubjectRequests
 from registre.requests.find import Finder
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import ANCHOR, BACKENDS, dm_register, server_url
 
 STORE = "shop"

@@ -113,7 +113,7 @@ def test_no_extension_promised_means_no_extension_granted(tmp_path: Path) -> Non
     from registre.durations import Duration
     from registre.requests import SubjectRequests
     from registre.state import open_state
-    from registre.stores.scratch import scratch_database
+    from registre.stores.throwaway import scratch_database
     from test_requests_fixtures import ANCHOR
 
     shop = ROOT / "examples" / "online-shop"

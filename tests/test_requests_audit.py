@@ -21,7 +21,7 @@ from registre.requests import SubjectRequests
 from registre.requests.find import Finder
 from registre.requests.store import export_table
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import (  # noqa: F401  (fixtures are used by name)
     crm_register,
     dm_register,

@@ -31,7 +31,7 @@ from registre.requests import SubjectRequests, table_activities
 from registre.requests.erase_steps import WRITES
 from registre.requests.store import erasure_step
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import (  # noqa: F401  (fixtures are used by name)
     ANCHOR,
     BOOKING,

@@ -28,7 +28,7 @@ from registre.demo import load_app, load_demo_data
 from registre.register.loader import load_register
 from registre.register.mapping import DataStore
 from registre.register.model import Register
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DM = ROOT / "examples" / "device-management"

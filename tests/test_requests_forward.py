@@ -16,7 +16,7 @@ from registre._exceptions import RequestError
 from registre.requests import SubjectRequests
 from registre.requests.table_activities import processor_only
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_erasure import _answer, _done_steps, kill_midway
 from test_requests_fixtures import (  # noqa: F401
     ANCHOR,

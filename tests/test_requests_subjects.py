@@ -18,7 +18,7 @@ from registre.cli import main
 from registre.register.mapping import DataStore
 from registre.register.model import Register
 from registre.requests.find import Finder
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import BACKENDS, DM, dm_register, server_url
 
 shop = sa.MetaData()

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from registre import MappingError, Register
 from registre.engine.plan import plan_store
 from registre.engine.sweep import StorePlan, prepare, sweep_item
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 
 AT = datetime.fromisoformat("2026-11-01T00:00:00+01:00")
 SERVERS = {"postgresql": "REGISTRE_TEST_POSTGRES_URL", "mariadb": "REGISTRE_TEST_MARIADB_URL"}

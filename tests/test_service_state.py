@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from registre.service.errors import Conflict, InvalidInput, TooManyAttempts
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_service_fixtures import (  # noqa: F401  (fixtures are used by name)
     _no_settings_from_outside,
     service_over,

@@ -24,7 +24,7 @@ from registre._exceptions import RegisterError, StateError
 from registre.register.loader import load_register
 from registre.state import existing_state, locate_state, open_state
 from registre.stores.database_name import database_name
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import BACKENDS, DM, first_value, load_dm, server_url
 
 run_cli = test_state.run_cli

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from registre.cli import main
 from registre.demo import load_app, load_demo_data
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import server_url
 
 SHOP = Path(__file__).resolve().parent.parent / "examples" / "online-shop"

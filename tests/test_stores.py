@@ -23,7 +23,7 @@ from registre.register.loader import load_register, read_register_data
 from registre.register.model import Register
 from registre.stores import check_mapping, connect, mapping_problems, reflect_schema
 from registre.stores.reflect import LiveSchema
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "device-management"
 STORE = "console"

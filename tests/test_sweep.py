@@ -35,7 +35,7 @@ from registre.durations import Duration, is_due
 from registre.engine.plan import PersonHold, RecordHold, plan_store
 from registre.register.model import Register
 from registre.state import open_state
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "device-management"

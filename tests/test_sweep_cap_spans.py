@@ -25,7 +25,7 @@ import sqlalchemy as sa
 import registre
 from registre.demo.loader import load_app, load_demo_data
 from registre.durations import cutoff
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "device-management"

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from registre.service import create_app
 from registre.service.errors import TooManyAttempts
 from registre.service.throttle import Throttle, throttle_table
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 from test_service_fixtures import (  # noqa: F401  (fixtures are used by name)
     CAMILLE,
     Inbox,
