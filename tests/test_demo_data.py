@@ -25,7 +25,7 @@ from registre.durations import Duration, is_due
 from registre.register.loader import load_register
 from registre.register.mapping import DataStore
 from registre.register.model import Register
-from registre.stores.scratch import scratch_database
+from registre.stores.throwaway import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if (p / "app.py").is_file())
