@@ -59,6 +59,13 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("POST", "/console/holds"): WORK,
     ("POST", "/console/holds/{hold_id}/release"): WORK,
     ("GET", "/console/audit"): READ,
+    # the register of breaches
+    ("GET", "/console/breaches"): READ,
+    ("POST", "/console/breaches"): WORK,
+    ("GET", "/console/breaches/{breach_id}"): READ,
+    ("GET", "/console/breaches/{breach_id}/cnil"): READ,
+    ("GET", "/console/breaches/{breach_id}/letters/{name}"): READ,
+    ("POST", "/console/breaches/{breach_id}/{action}"): WORK,
     # sweeps and the register
     ("GET", "/console/plan"): READ,
     ("GET", "/console/sweeps"): READ,
@@ -81,6 +88,7 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
 EXAMPLES = {
     "token": "r-00000000.forged",
     "request_id": "r-00000000",
+    "breach_id": "b-00000000",
     "action": "verify",
     "hold_id": "999",
     "run_id": "999",

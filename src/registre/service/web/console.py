@@ -20,7 +20,7 @@ from registre.service.access import Principal
 from registre.service.auth import READERS, WORKERS
 from registre.service.routes import audit, holds, requests
 from registre.service.routes.public import throttle
-from registre.service.web import console_admin
+from registre.service.web import console_admin, console_breaches
 from registre.service.web.forms import CsrfRefused, checked_form, first
 from registre.service.web.guard import LOGIN, guarded
 from registre.service.web.rendering import keys, page, running, secure
@@ -264,4 +264,5 @@ def build() -> FastAPI:
         return guarded(request, READERS, show)
 
     console_admin.install(app)
+    console_breaches.install(app)
     return app
