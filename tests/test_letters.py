@@ -12,18 +12,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from registre._exceptions import RequestError
 from registre.demo import load_app, load_demo_data
-from registre.durations import Duration
+from registre.documents.wording import date as date_words
+from registre.durations import Duration, local_date
 from registre.register.loader import load_register
 from registre.register.model import Register, Text
 from registre.register.taxonomy import Right
-from registre.requests import SubjectRequests, letters
+from registre.requests import RequestDesk, letters
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import ANCHOR, ROOT
@@ -78,15 +81,15 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
 
 
 @pytest.fixture
-def desk(shop: sa.Engine, tmp_path: Path) -> Iterator[SubjectRequests]:
+def desk(shop: sa.Engine, tmp_path: Path) -> Iterator[RequestDesk]:
     with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-        yield SubjectRequests(
+        yield RequestDesk(
             signed_register(), state, {"shop": shop}, out_dir=tmp_path / "out", now=ANCHOR
         )
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_access_letter_greets_signs_and_names_the_dpo(desk: SubjectRequests, lang: str) -> None:
+def test_access_letter_greets_signs_and_names_the_dpo(desk: RequestDesk, lang: str) -> None:
     request = desk.open("access", {"email": CAMILLE}, lang=lang)
     desk.verify(request.id, method="reply from the account's address")
     done = desk.execute(request.id)
@@ -105,8 +108,35 @@ def test_access_letter_greets_signs_and_names_the_dpo(desk: SubjectRequests, lan
     assert ("recours juridictionnel" if lang == "fr" else "judicial remedy") in words
 
 
+def test_access_letter_tells_where_each_clock_stands(desk: RequestDesk, shop: sa.Engine) -> None:
+    """The dates come from the person's rows: the last activity read from the database, plus
+    the rule's three years; an event that did not happen is said not to have happened."""
+    with shop.connect() as connection:
+        last_active = connection.execute(
+            sa.text(
+                "SELECT last_active_at FROM customers WHERE lower(trim(email)) = :e OR lower(trim(alt_email)) = :e"
+            ),
+            {"e": CAMILLE},
+        ).scalar_one()
+    day = last_active if isinstance(last_active, date) else datetime.fromisoformat(last_active)
+    day = local_date(day, ZoneInfo("Europe/Paris")) if isinstance(day, datetime) else day
+    request = desk.open("access", {"email": CAMILLE}, lang="fr")
+    desk.verify(request.id, method="reply from the account's address")
+    words = text_of(Path((desk.execute(request.id).result or {})["letter"]).read_text("utf-8"))
+    later = Duration.parse("3 years").add_to(day)
+    assert f"la dernière activité a eu lieu le {date_words(day, 'fr')}".replace(
+        "\u00a0", " "
+    ) in words.replace("\u00a0", " ")
+    assert f"jusqu’au {date_words(later, 'fr')}".replace("\u00a0", " ") in words.replace(
+        "\u00a0", " "
+    )
+    assert "La suppression du compte n’a pas encore eu lieu" not in words  # told after « ; »
+    assert "la suppression du compte n’a pas encore eu lieu" in words
+    assert "Le retrait du consentement n’a pas encore eu lieu" in words
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_refusals_cite_their_ground(desk: SubjectRequests, lang: str) -> None:
+def test_refusals_cite_their_ground(desk: RequestDesk, lang: str) -> None:
     unverified = desk.open("access", {"email": CAMILLE}, lang=lang)
     with pytest.raises(RequestError, match="earlier requests exist"):
         desk.refuse(unverified.id, "third request this month, see r-123", "excessive")
@@ -128,7 +158,7 @@ def test_refusals_cite_their_ground(desk: SubjectRequests, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_extension_cites_article_12_3(desk: SubjectRequests, lang: str) -> None:
+def test_extension_cites_article_12_3(desk: RequestDesk, lang: str) -> None:
     request = desk.open("access", {"email": CAMILLE}, lang=lang)
     extended = desk.extend(request.id, "the data sits in four systems, two of them archived")
     html = (desk.out_dir / request.id / f"extension-{lang}.html").read_text(encoding="utf-8")
@@ -148,7 +178,7 @@ def test_erasure_letter_counts_tells_recipients_and_backups(
 ) -> None:
     """Last: it erases Camille from the module's database."""
     with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-        desk = SubjectRequests(
+        desk = RequestDesk(
             signed_register(), state, {"shop": shop}, out_dir=tmp_path / "out", now=ANCHOR
         )
         email = CAMILLE if lang == "fr" else _another_customer(shop)

@@ -25,6 +25,7 @@ from registre.register.model import Lang, Register
 from registre.register.taxonomy import RecipientKind, Source
 from registre.requests import table_activities
 from registre.requests.find import Finder, Found
+from registre.requests.letters.clocks import Statuses, status_lines
 from registre.requests.letters.layout import Block, Section, records
 
 
@@ -60,11 +61,14 @@ def activity_blocks(
     activities: dict[str, dict[str, int]],
     *,
     to_controller: bool = False,
+    statuses: Statuses | None = None,
 ) -> list[Block]:
     """Art. 15(1)(a) to (h) for each activity, in the register's words.
 
     Said to the person, or, with ``to_controller``, to the controller we process the data for:
-    then the person is « la personne concernée » and the controller « vous ».
+    then the person is « la personne concernée » and the controller « vous ». ``statuses``
+    (:func:`registre.requests.letters.clocks.evaluate`): where each retention clock stands for
+    the person's records, told after how long the data is kept.
     """
     n = Namer(register, lang)
     blocks = []
@@ -103,6 +107,16 @@ def activity_blocks(
                 )
             )
         facts += _retention(register, lang, activity_id, categories)
+        lines = status_lines(
+            register, lang, (statuses or {}).get(activity_id, []), list(categories)
+        )
+        if lines:
+            facts.append(
+                (
+                    n.say("Où en est la conservation", "Where retention stands"),
+                    lines[0] if len(lines) == 1 else tuple(lines),
+                )
+            )
         facts.append(
             (
                 n.say("Origine des données", "Source of the data"),

@@ -22,6 +22,7 @@ from registre.requests import table_activities
 from registre.requests.controllers import Controller
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Finder, Found
+from registre.requests.letters import clocks
 from registre.requests.letters.controller import controller_name, request_contact
 from registre.requests.letters.disclosure import (
     activity_blocks,
@@ -104,7 +105,11 @@ def outcome_letter(
                     "activity, here is the information Article 15 GDPR provides for.",
                 )
             )
-        section.blocks = activity_blocks(register, lang, involved(register, finder, mine))
+        with finder.reading() as reading:
+            statuses = clocks.evaluate(register, finder, mine, day, reading)
+        section.blocks = activity_blocks(
+            register, lang, involved(register, finder, mine), statuses=statuses
+        )
         letter.sections.append(section)
     elif kind == "erasure":
         letter.sections += erasure_sections(register, finder, lang, result)
