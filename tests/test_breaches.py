@@ -96,10 +96,31 @@ def test_a_processor_tells_its_controller_within_the_promised_delay(book, regist
     breach = opened(book, "2026-10-24T10:00", "2026-10-24T11:00", processor=True)
     found = {c.to: c for c in clocks(breach, register)}
     assert set(found) == {"authority", "controller"}
-    promised = register.breaches.authority_notification_hours
+    assert register.breaches.controller_notification_hours == 72  # seed 003's promise
     assert found["controller"].due == paris("2026-10-24T10:00").astimezone(UTC) + timedelta(
-        hours=promised
+        hours=72
     )
+
+
+@pytest.mark.parametrize(("promised", "hours"), [(24, 24), (None, None)])
+def test_the_controller_clock_is_the_registers_own_delay_to_clients(
+    book, register, promised: int | None, hours: int | None
+) -> None:  # type: ignore[no-untyped-def]
+    """Distinct from the authority's: 24 hours promised to clients leaves the authority's 72;
+    no promise leaves 'without undue delay', undated."""
+    changed = register.model_copy(
+        update={
+            "breaches": register.breaches.model_copy(
+                update={"controller_notification_hours": promised}
+            )
+        }
+    )
+    breach = opened(book, "2026-10-24T10:00", "2026-10-24T11:00", processor=True)
+    found = {c.to: c for c in clocks(breach, changed)}
+    aware = paris("2026-10-24T10:00").astimezone(UTC)
+    assert found["authority"].due == aware + timedelta(hours=72)
+    expected = aware + timedelta(hours=hours) if hours is not None else None
+    assert found["controller"].due == expected
 
 
 def test_a_clock_cannot_start_in_the_future(book) -> None:  # type: ignore[no-untyped-def]

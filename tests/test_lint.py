@@ -592,6 +592,16 @@ CASES: list[tuple[str, list[tuple[str, Any]], set[str]]] = [
         [*AS_PROCESSOR[:2], ("breaches.authority_notification_hours", 48)],
         {"BRH004"},
     ),
+    (
+        "processor promising clients 96 hours",
+        [*AS_PROCESSOR, ("breaches.controller_notification_hours", 96)],
+        {"BRH005"},
+    ),
+    (
+        "processor, the delay to clients states the commitment",
+        [*AS_PROCESSOR[:2], ("breaches.controller_notification_hours", 24)],
+        set(),
+    ),
     # processors
     (
         "processor activity without controller",

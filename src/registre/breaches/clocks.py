@@ -1,4 +1,5 @@
-"""The clocks of a breach: 72 hours to the authority, the promised delay to the controller.
+"""The clocks of a breach: 72 hours to the authority, the promised delay to the controller
+(``breaches.controller_notification_hours``).
 
 Both start when the organization became aware of the breach (Art. 33(1)). They count elapsed
 hours, not wall-clock ones: 72 hours from Saturday 10:00 in Paris on the last weekend of October
@@ -61,12 +62,13 @@ def clocks(breach: Breach, register: Register) -> list[Clock]:
         )
     ]
     if breach.processor:
-        # Art. 33(2) says "without undue delay"; the register's promise to clients (seed 003:
-        # 72 hours) gives it a date. A processor tells its controller whatever the risk: the
-        # controller assesses it, not us.
-        promised = register.breaches.authority_notification_hours
+        # Art. 33(2) says "without undue delay"; the register's own promise to clients
+        # (breaches.controller_notification_hours; seed 003: 72 hours) gives it a date. A
+        # processor tells its controller whatever the risk: the controller assesses it, not us.
+        promised = register.breaches.controller_notification_hours
         done = breach.notified("controller")
-        due = start + timedelta(hours=promised) if register.breaches.notify_clients else None
+        dated = promised is not None and register.breaches.notify_clients
+        due = start + timedelta(hours=promised) if dated and promised is not None else None
         found.append(Clock("controller", due, done.at if done else None, owed=True))
     return found
 

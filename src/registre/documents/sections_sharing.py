@@ -477,7 +477,23 @@ def _breaches(n: Namer) -> list[Block]:
             )
         )
     processing = any(a.role is Role.processor for a in reg.activities.values())
-    if "notify_clients" in stated and breaches.notify_clients and processing:
+    promised = breaches.controller_notification_hours
+    if promised is not None and breaches.notify_clients and processing:
+        # the register's own delay to clients (seed 003: 72 hours), distinct from the authority's
+        client_delay = hours(promised, n.lang)
+        said.append(
+            line(
+                n.say(
+                    "Lorsque nous agissons en tant que sous-traitant, nous en informons le "
+                    f"responsable du traitement dans les {client_delay} suivant le moment où nous "
+                    "en avons pris connaissance.",
+                    "When we act as a processor, we inform the controller within "
+                    f"{client_delay} of becoming aware of it.",
+                ),
+                src=("breaches.notify_clients", "breaches.controller_notification_hours"),
+            )
+        )
+    elif "notify_clients" in stated and breaches.notify_clients and processing:
         said.append(
             line(
                 n.say(

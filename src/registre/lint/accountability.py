@@ -133,8 +133,18 @@ def check_breaches(register: Register) -> Iterator[Finding]:
             "breaches: a processor notifies its controller without undue delay; set "
             "'notify_clients' to true.",
         )
+    promised = breaches.controller_notification_hours
+    if acting_for and breaches.notify_clients and promised is not None and promised > 72:
+        yield finding(
+            "BRH005",
+            ("breaches", "controller_notification_hours"),
+            f"Clients are told of a breach within {promised} hours, longer than the 72 hours "
+            "the authority has: a processor tells its controller without undue delay "
+            "(Art. 33(2)), so that the controller can notify in time; promise 72 hours or less.",
+        )
     stated = "breaches" in register.model_fields_set and (
         "notify_clients" in breaches.model_fields_set
+        or "controller_notification_hours" in breaches.model_fields_set
     )
     if not stated:
         for activity_id in acting_for:

@@ -430,6 +430,15 @@ _RULES = [
         "says so. The register acts as processor and does not state whether clients are told: "
         "state 'breaches.notify_clients: true' so that the commitment is written down.",
     ),
+    Rule(
+        "BRH005",
+        W,
+        "Clients told of a breach later than 72 hours",
+        "GDPR Art. 33(2)",
+        "A processor tells its controller of a breach without undue delay, so that the "
+        "controller can notify the authority within its own 72 hours. Set "
+        "'breaches.controller_notification_hours' to 72 or less.",
+    ),
     # -- processors and controllers -------------------------------------------------------------
     Rule(
         "PRC001",

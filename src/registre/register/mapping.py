@@ -237,6 +237,10 @@ class Tenants(_Strict):
     """
     retention_months: Column | None = None
     """The retention period agreed with this client, in months ('client_agreed' rules)."""
+    contact_column: Column | None = None
+    """The column holding where each client is told of a personal data breach (its DPO's or
+    security contact's email, such as dpo_email): a breach's notice to that client is mailed
+    there (Art. 33(2))."""
 
 
 class DataStore(_Strict):

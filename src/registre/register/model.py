@@ -956,6 +956,10 @@ class Breaches(Strict):
     promise only when the register has a 'breaches' section."""
     notify_clients: bool = True
     """True when clients (as controllers) are told of breaches."""
+    controller_notification_hours: int | None = Field(None, gt=0, le=8760)
+    """Hours to tell a client (the controller) of a breach when we are its processor
+    (Art. 33(2): without undue delay; seed 003 promises 72), counted like the authority's from
+    when we became aware. Unset: without undue delay, undated."""
     notify_subjects_when_high_risk: bool = True
     """True when people are told of high-risk breaches (Art. 34)."""
 
