@@ -51,7 +51,16 @@ def signed_register() -> Register:
             "backups": Duration.parse("35 days"),
         }
     )
-    return register.model_copy(update={"rights": rights})
+    # a category's description is told where the letter lists the person's data
+    categories = dict(register.data_categories)
+    categories["orders"] = categories["orders"].model_copy(
+        update={
+            "description": Text(
+                fr="Y compris chaque ligne de commande.", en="Including each order line."
+            )
+        }
+    )
+    return register.model_copy(update={"rights": rights, "data_categories": categories})
 
 
 def check_golden(name: str, html: str, request_id: str) -> None:
@@ -114,7 +123,8 @@ def test_access_letter_tells_where_each_clock_stands(desk: RequestDesk, shop: sa
     with shop.connect() as connection:
         last_active = connection.execute(
             sa.text(
-                "SELECT last_active_at FROM customers WHERE lower(trim(email)) = :e OR lower(trim(alt_email)) = :e"
+                "SELECT last_active_at FROM customers "
+                "WHERE lower(trim(email)) = :e OR lower(trim(alt_email)) = :e"
             ),
             {"e": CAMILLE},
         ).scalar_one()
@@ -133,6 +143,10 @@ def test_access_letter_tells_where_each_clock_stands(desk: RequestDesk, shop: sa
     assert "La suppression du compte n’a pas encore eu lieu" not in words  # told after « ; »
     assert "la suppression du compte n’a pas encore eu lieu" in words
     assert "Le retrait du consentement n’a pas encore eu lieu" in words
+    # the category's description, where the letter lists the data
+    assert (
+        "Commandes (date, articles, quantités, prix) (y compris chaque ligne de commande)" in words
+    )
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

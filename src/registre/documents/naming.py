@@ -63,7 +63,7 @@ class Namer:
         category = self.register.data_category(category_id)
         name = self.text(category.name)
         if described and category.description is not None:
-            name += f" ({self.text(category.description).strip().rstrip('.')})"
+            name += f" ({lower_first(self.text(category.description).strip().rstrip('.'))})"
         if category.special:
             name += self.say(" (donnée sensible)", " (special category of data)")
         if category.national_id:

@@ -17,7 +17,7 @@ from typing import Literal
 from registre.documents.naming import Namer
 from registre.documents.policy import check_language
 from registre.documents.retention import describe_rules, retention_lines
-from registre.documents.typography import sentence, typeset, upper_first
+from registre.documents.typography import lower_first, sentence, typeset, upper_first
 from registre.documents.wording import (
     REGISTRATION_KINDS,
     in_eea,
@@ -324,7 +324,8 @@ def _categories(n: Namer, activity: ProcessingActivity) -> str:
         text = n.category(category_id)
         description = n.register.data_category(category_id).description
         if description is not None:
-            text += n.colon() + n.text(description)
+            # « Nom : par exemple … »: one capitalisation rule after a colon
+            text += n.colon() + lower_first(n.text(description))
         lines.append(text)
     return "\n".join(lines)
 

@@ -87,7 +87,7 @@ def activity_blocks(
                 if to_controller
                 else n.say("Données vous concernant", "Data about you"),
                 n.say("; ", "; ").join(
-                    f"{n.category(c)}{n.say(' : ', ': ')}{records(count, lang)}"
+                    f"{n.category(c, described=True)}{n.say(' : ', ': ')}{records(count, lang)}"
                     for c, count in categories.items()
                 ),
             ),
