@@ -1,6 +1,6 @@
 """Benchmark of data-subject requests on PostgreSQL with the device-management example.
 
-Measures, end to end through the library API (:class:`registre.requests.SubjectRequests`):
+Measures, end to end through the library API (:class:`registre.requests.RequestDesk`):
 
 * the latency of finding a person's rows (the finder alone);
 * the latency of an access request (open, verify, execute: find, ZIP export, letter, audit);
@@ -100,7 +100,7 @@ def run_requests(
     register: Any, engine: sa.Engine, state_url: str, kind: str, emails: list[str], out: Path
 ) -> tuple[list[float], list[float], float]:
     """Latencies end to end and of ``execute`` alone, and state commits per request."""
-    from registre.requests import SubjectRequests
+    from registre.requests import RequestDesk
     from registre.state import open_state
 
     total: list[float] = []
@@ -112,7 +112,7 @@ def run_requests(
         def count(_connection: Any) -> None:
             commits[0] += 1
 
-        desk = SubjectRequests(register, state, {"console": engine}, out_dir=out)
+        desk = RequestDesk(register, state, {"console": engine}, out_dir=out)
         for email in emails:
             started = time.perf_counter()
             opened = "access" if kind == "forwarded" else kind
@@ -168,12 +168,12 @@ import json, os, sys, time, zipfile
 sys.path.insert(0, {src!r})
 import sqlalchemy as sa
 from registre.register.loader import load_register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.state import open_state
 register = load_register({register!r})
 engine = sa.create_engine({url!r})
 with open_state({state!r}) as state:
-    desk = SubjectRequests(register, state, {{"console": engine}}, out_dir={out!r})
+    desk = RequestDesk(register, state, {{"console": engine}}, out_dir={out!r})
     request = desk.open("access", {{"email": {email!r}}})
     desk.verify(request.id, method="benchmark")
     started = time.perf_counter()

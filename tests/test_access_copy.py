@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from registre.documents.typography import typeset
 from registre.register.model import Lang, Register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.requests.legend import column_words, short_name
 from registre.state import open_state
 from test_requests_fixtures import (  # noqa: F401  (fixtures)
@@ -41,11 +41,11 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 
 
 @pytest.fixture
-def desk(dm_url: str, tmp_path: Path) -> Iterator[SubjectRequests]:  # noqa: F811
+def desk(dm_url: str, tmp_path: Path) -> Iterator[RequestDesk]:  # noqa: F811
     engine = sa.create_engine(dm_url)
     try:
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            yield SubjectRequests(
+            yield RequestDesk(
                 dm_register(), state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
             )
     finally:
@@ -63,7 +63,7 @@ def device_user(url: str) -> str:
     )
 
 
-def packages(desk: SubjectRequests, kind: str, email: str, lang: Lang = "fr") -> dict[str, Path]:
+def packages(desk: RequestDesk, kind: str, email: str, lang: Lang = "fr") -> dict[str, Path]:
     """The packages an executed request wrote: the person's (``mine``: the data we control) and
     the client's (``client``: the data we hold for it, forwarded), whichever there are."""
     request = desk.open(kind, {"email": email}, lang=lang)
@@ -81,13 +81,13 @@ def packages(desk: SubjectRequests, kind: str, email: str, lang: Lang = "fr") ->
     return out
 
 
-def package(desk: SubjectRequests, kind: str, email: str, lang: Lang = "fr") -> Path:
+def package(desk: RequestDesk, kind: str, email: str, lang: Lang = "fr") -> Path:
     """The person's package, or the client's when all the person's data is held for it."""
     written = packages(desk, kind, email, lang)
     return written.get("mine", written.get("client", Path()))
 
 
-def client_package(desk: SubjectRequests, kind: str, email: str, lang: Lang = "fr") -> Path:
+def client_package(desk: RequestDesk, kind: str, email: str, lang: Lang = "fr") -> Path:
     """The package forwarded to the client: the data we hold for it (a device user's directory
     entry, device names and geolocation points)."""
     return packages(desk, kind, email, lang)["client"]
@@ -129,7 +129,7 @@ def mapped_columns(register: Register, table: str) -> set[str]:
 
 
 def test_geolocation_points_come_with_their_time_and_its_offset(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     dm_url: str,  # noqa: F811
 ) -> None:
     email = device_user(dm_url)
@@ -164,7 +164,7 @@ def test_geolocation_points_come_with_their_time_and_its_offset(
 
 @pytest.mark.parametrize("who", ["account_holders", "directory_users", "managers"])
 def test_every_mapped_column_of_the_persons_rows_is_exported(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     dm_url: str,  # noqa: F811
     who: str,
 ) -> None:
@@ -239,7 +239,7 @@ LEGENDS = {"fr": "LISEZMOI.txt", "en": "README.txt"}
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_headers_are_in_the_language_of_the_request(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     dm_url: str,  # noqa: F811
     lang: Lang,
 ) -> None:
@@ -295,7 +295,7 @@ ROWS_LINE = re.compile(r"^(?P<file>\S+)\s*: (?P<rows>\d+) (lignes?|rows?)\.", re
 
 @pytest.mark.parametrize(("who", "lang"), [("account_holders", "fr"), ("managers", "en")])
 def test_the_legend_lists_every_file_and_its_rows(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     dm_url: str,  # noqa: F811
     who: str,
     lang: Lang,
@@ -330,7 +330,7 @@ def test_the_legend_lists_every_file_and_its_rows(
 
 
 def test_portability_keeps_the_raw_column_names(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     dm_url: str,  # noqa: F811
 ) -> None:
     mine = read_zip(package(desk, "portability", email_of(dm_url, "account_holders", 2)))
@@ -362,7 +362,7 @@ def test_portability_keeps_the_raw_column_names(
 
 
 def test_the_same_request_gives_the_same_files(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     dm_url: str,  # noqa: F811
 ) -> None:
     email = email_of(dm_url, "account_holders", 2)

@@ -28,7 +28,7 @@ from registre.cli import main
 from registre.engine.record_keys import key_json, key_text, keys_from_json, keys_to_json
 from registre.register.loader import load_register
 from registre.register.model import Register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
 from test_requests_erasure import kill_midway
@@ -270,8 +270,8 @@ def theirs(engine: sa.Engine, n: int) -> dict[str, set[str]]:
     }
 
 
-def desk(register: Register, engine: sa.Engine, state: Any, tmp: Path) -> SubjectRequests:
-    return SubjectRequests(register, state, {"shop": engine}, out_dir=tmp / "out", now=ANCHOR)
+def desk(register: Register, engine: sa.Engine, state: Any, tmp: Path) -> RequestDesk:
+    return RequestDesk(register, state, {"shop": engine}, out_dir=tmp / "out", now=ANCHOR)
 
 
 def request(register: Register, engine: sa.Engine, state_url: str, tmp: Path, kind: str) -> Any:
@@ -497,11 +497,11 @@ from pathlib import Path
 sys.path.insert(0, {tests!r})
 import sqlalchemy as sa
 from registre.register.loader import load_register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.state import open_state
 engine = sa.create_engine({url!r})
 with open_state({state!r}) as state:
-    SubjectRequests(
+    RequestDesk(
         load_register(Path({register!r})), state, {{"shop": engine}}, out_dir={out!r},
         now=datetime.fromisoformat({now!r}),
     ).execute({request!r}, step_size=1)

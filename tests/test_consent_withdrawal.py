@@ -25,7 +25,7 @@ from registre.consent import (
     make_link,
     record_consent,
 )
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.state import open_state
 from test_online_shop import CAMILLE, shop_database, shop_register
 from test_requests_fixtures import (  # noqa: F401  (fixtures are used by name)
@@ -86,7 +86,7 @@ def test_a_newsletter_unsubscribe_erases_the_subscription_with_the_letter(
             withdrawal = follow_link(state, link.url)
             assert not has_consent(state, CAMILLE, "newsletter")
 
-            desk = SubjectRequests(
+            desk = RequestDesk(
                 register, state, {"shop": engine}, out_dir=tmp_path / "out", now=ANCHOR
             )
             done = enforce_withdrawal(desk, withdrawal, lang="fr")

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from registre.register.mapping import DataStore
 from registre.requests.legend import file_names
 from registre.requests.pending_files import PendingFile
-from registre.requests.service import SubjectRequests
+from registre.requests.service import RequestDesk
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import (
@@ -300,7 +300,7 @@ def test_a_table_named_dot_dot_slash_gives_a_member_inside_the_archive(
     store = DataStore.model_validate({**CRM_STORE, "tables": tables})
     register = dm_register().model_copy(update={"stores": {"crm": store}})
     with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-        desk = SubjectRequests(
+        desk = RequestDesk(
             register, state, {"crm": crm_with_a_hostile_table}, out_dir=tmp_path / "out", now=ANCHOR
         )
         request = desk.open("access", {"email": "person1@example.fr"})

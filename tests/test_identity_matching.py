@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import test_state
 from registre.register.loader import load_register
 from registre.register.model import Register
-from registre.requests import SubjectRequests, is_restricted
+from registre.requests import RequestDesk, is_restricted
 from registre.requests.find import Finder
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
@@ -178,7 +178,7 @@ def test_an_access_request_by_a_lower_case_email_exports_both_rows(
     engine = sa.create_engine(club_url)
     try:
         with open_state(state_url) as state:
-            desk = SubjectRequests(register, state, {"club": engine}, out_dir=tmp_path, now=ANCHOR)
+            desk = RequestDesk(register, state, {"club": engine}, out_dir=tmp_path, now=ANCHOR)
             request = desk.open("access", {"email": SUSAN})
             desk.verify(request.id, method="reply from the address")
             done = desk.execute(request.id)
@@ -218,7 +218,7 @@ def test_a_hold_by_phone_keeps_the_person_asking_by_email_from_an_erasure(
         with open_state(state_url) as state:
             # the hold names the phone only; the person asks by their email
             state.holds.place(reason="litige", identity={"phone": "02 30 51 66 63"})
-            desk = SubjectRequests(register, state, {"club": engine}, out_dir=tmp_path, now=ANCHOR)
+            desk = RequestDesk(register, state, {"club": engine}, out_dir=tmp_path, now=ANCHOR)
             for email in ("dora@example.org", "erin@example.org"):
                 request = desk.open("erasure", {"email": email})
                 desk.verify(request.id, method="signed letter")
@@ -257,7 +257,7 @@ def test_a_restriction_is_found_whatever_the_case_and_by_the_rows_phone(
     engine = sa.create_engine(club_url)
     try:
         with open_state(state_url) as state:
-            desk = SubjectRequests(register, state, {"club": engine}, out_dir=tmp_path, now=ANCHOR)
+            desk = RequestDesk(register, state, {"club": engine}, out_dir=tmp_path, now=ANCHOR)
             request = desk.open("restriction", {"email": "Susan.Marin@GAY.example"})
             desk.verify(request.id, method="reply from the address")
             desk.execute(request.id)

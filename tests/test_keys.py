@@ -29,7 +29,7 @@ from registre.cli import main
 from registre.engine.record_keys import key_json, keys_from_json, keys_to_json, typed_value
 from registre.register.mapping import DataStore
 from registre.register.model import Register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
 from test_requests_erasure import kill_midway
@@ -205,8 +205,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def desk(register: Register, engine: sa.Engine, state: Any, tmp: Path) -> SubjectRequests:
-    return SubjectRequests(register, state, {"keys": engine}, out_dir=tmp / "out", now=ANCHOR)
+def desk(register: Register, engine: sa.Engine, state: Any, tmp: Path) -> RequestDesk:
+    return RequestDesk(register, state, {"keys": engine}, out_dir=tmp / "out", now=ANCHOR)
 
 
 def request(
@@ -324,11 +324,11 @@ from datetime import datetime
 sys.path.insert(0, {tests!r})
 import sqlalchemy as sa
 from test_keys import keys_register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.state import open_state
 engine = sa.create_engine({url!r})
 with open_state({state!r}) as state:
-    SubjectRequests(
+    RequestDesk(
         keys_register(), state, {{"keys": engine}}, out_dir={out!r},
         now=datetime.fromisoformat({now!r}),
     ).execute({request!r}, step_size=1)

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from registre.demo import load_app, load_demo_data
 from registre.register.loader import load_register
 from registre.register.model import Register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import (  # noqa: F401  (fixtures are used by name)
@@ -119,7 +119,7 @@ def used_by_others(connection: Any, customer: int, table: str, column: str) -> s
 def run(register: Register, engine: sa.Engine, tmp: Path, kind: str, email: str) -> dict[str, Any]:
     """Open, verify and execute a request at the data's anchor; its result."""
     with open_state(f"sqlite:///{tmp / 'state.db'}") as state:
-        desk = SubjectRequests(register, state, {"shop": engine}, out_dir=tmp / "out", now=ANCHOR)
+        desk = RequestDesk(register, state, {"shop": engine}, out_dir=tmp / "out", now=ANCHOR)
         request = desk.open(kind, {"email": email}, lang="en")
         desk.verify(request.id, method="reply from the account's address")
         done = desk.execute(request.id)
@@ -262,7 +262,7 @@ def test_her_phone_written_another_way_finds_her_and_only_her(
                 sa.text("SELECT phone FROM customers WHERE id = :c"), {"c": camille}
             ).scalar_one()
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(
+            desk = RequestDesk(
                 register, state, {"shop": engine}, out_dir=tmp_path / "out", now=ANCHOR
             )
             request = desk.open("access", {"phone": "06 38 45 42 23"}, lang="en")

@@ -48,7 +48,7 @@ from hypothesis import strategies as st
 
 from registre.register.mapping import DataStore
 from registre.register.model import Register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.requests.find import Finder
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
@@ -636,7 +636,7 @@ def _request(kind: str, shop: Shop, engine: sa.Engine, tmp: Path) -> Any:
     """The customer's request through the request desk: opened, verified, executed."""
     register = shop.register()
     with open_state(f"sqlite:///{tmp}/state.db") as state:
-        desk = SubjectRequests(register, state, {STORE: engine}, out_dir=tmp / "out", now=ANCHOR)
+        desk = RequestDesk(register, state, {STORE: engine}, out_dir=tmp / "out", now=ANCHOR)
         request = desk.open(kind, {"email": shop.asked})
         desk.verify(request.id, method="signed letter with an identity document")
         return desk.execute(request.id)

@@ -111,7 +111,7 @@ def test_no_extension_promised_means_no_extension_granted(tmp_path: Path) -> Non
     from registre._exceptions import RequestError
     from registre.demo import load_app, load_demo_data
     from registre.durations import Duration
-    from registre.requests import SubjectRequests
+    from registre.requests import RequestDesk
     from registre.state import open_state
     from registre.stores.throwaway import scratch_database
     from test_requests_fixtures import ANCHOR
@@ -124,7 +124,7 @@ def test_no_extension_promised_means_no_extension_granted(tmp_path: Path) -> Non
         engine = sa.create_engine(url)
         load_demo_data(load_app(shop), engine, subjects=5, seed=0)
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(register, state, {"shop": engine}, out_dir=tmp_path, now=ANCHOR)
+            desk = RequestDesk(register, state, {"shop": engine}, out_dir=tmp_path, now=ANCHOR)
             request = desk.open("access", {"email": "camille.martin@example.fr"}, lang="fr")
             with pytest.raises(RequestError, match="no extension"):
                 desk.extend(request.id, "complex request")

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from registre.register.model import Register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.requests.find import Finder
 from registre.requests.store import export_table
 from registre.state import open_state
@@ -88,7 +88,7 @@ def test_every_change_to_the_data_follows_its_committed_audit_entry(
 
         try:
             with open_state(state_url) as state:
-                desk = SubjectRequests(register, state, {store: engine}, out_dir=tmp_path)
+                desk = RequestDesk(register, state, {store: engine}, out_dir=tmp_path)
                 request_kind = kind.split()[1]
                 request = desk.open(request_kind, identity, options=options)
                 desk.verify(request.id, method="identity document")
@@ -112,7 +112,7 @@ def test_an_access_request_commits_once_per_step_and_its_entries_prove_the_packa
     try:
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
             event.listen(state.engine, "commit", lambda _c: commits.append("commit"))
-            desk = SubjectRequests(crm_register(), state, {"crm": engine}, out_dir=tmp_path)
+            desk = RequestDesk(crm_register(), state, {"crm": engine}, out_dir=tmp_path)
             request = desk.open("access", {"email": "person1@example.fr"})
             desk.verify(request.id, method="reply from the account's address")
             done = desk.execute(request.id)
@@ -146,7 +146,7 @@ def test_a_failed_closing_leaves_no_unrecorded_package(tmp_path: Path) -> None:
 
     try:
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(crm_register(), state, {"crm": engine}, out_dir=tmp_path)
+            desk = RequestDesk(crm_register(), state, {"crm": engine}, out_dir=tmp_path)
             request = desk.open("access", {"email": "person1@example.fr"})
             desk.verify(request.id, method="reply from the account's address")
             event.listen(state.engine, "before_cursor_execute", refuse_the_record)

@@ -291,7 +291,7 @@ def test_an_access_request_forwarded_to_the_controller_carries_its_data(
 def test_each_client_gets_only_its_own_rows_of_a_person_in_two_directories(
     tmp_path: Path,
 ) -> None:
-    from registre.requests import SubjectRequests
+    from registre.requests import RequestDesk
 
     url = f"sqlite:///{tmp_path / 'dm.db'}"
     load_dm(url)
@@ -320,7 +320,7 @@ def test_each_client_gets_only_its_own_rows_of_a_person_in_two_directories(
                 )
             }
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(dm_register(), state, {"console": engine}, out_dir=tmp_path)
+            desk = RequestDesk(dm_register(), state, {"console": engine}, out_dir=tmp_path)
             request = desk.open("access", {"email": email})
             desk.verify(request.id, method="reply from the account's address")
             done = desk.execute(request.id)
@@ -455,7 +455,7 @@ def test_a_device_users_request_is_not_forwarded_whole(cli: Any, data_url: str) 
 
 
 def test_a_request_also_about_our_data_is_executed_not_forwarded(tmp_path: Path) -> None:
-    from registre.requests import SubjectRequests
+    from registre.requests import RequestDesk
 
     url = f"sqlite:///{tmp_path / 'dm.db'}"
     load_dm(url)
@@ -473,7 +473,7 @@ def test_a_request_also_about_our_data_is_executed_not_forwarded(tmp_path: Path)
                 {"account": account, "email": email},
             )
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(dm_register(), state, {"console": engine}, out_dir=tmp_path)
+            desk = RequestDesk(dm_register(), state, {"console": engine}, out_dir=tmp_path)
             request = desk.open("access", {"email": email})
             with pytest.raises(RequestError, match="also about data we control"):
                 desk.forward(request.id)
@@ -937,7 +937,7 @@ def test_an_access_letter_reads_right_in_each_language(cli: Any, data_url: str, 
 
 
 def test_the_erasure_letter_names_what_is_kept_once(tmp_path: Path) -> None:
-    from registre.requests import SubjectRequests
+    from registre.requests import RequestDesk
 
     url = f"sqlite:///{tmp_path / 'dm.db'}"
     load_dm(url)
@@ -945,7 +945,7 @@ def test_the_erasure_letter_names_what_is_kept_once(tmp_path: Path) -> None:
     try:
         email = email_of(url, "account_holders", 3)  # invoices kept for 10 years
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(dm_register(), state, {"console": engine}, out_dir=tmp_path)
+            desk = RequestDesk(dm_register(), state, {"console": engine}, out_dir=tmp_path)
             request = desk.open("erasure", {"email": email})
             desk.verify(request.id, method="reply from the account's address")
             done = desk.execute(request.id)
@@ -959,7 +959,7 @@ def test_the_erasure_letter_names_what_is_kept_once(tmp_path: Path) -> None:
 
 
 def test_an_objection_to_direct_marketing_applies_at_once(data_url: str, tmp_path: Path) -> None:
-    from registre.requests import SubjectRequests
+    from registre.requests import RequestDesk
 
     register = dm_register()
     marketing = register.activities["account_security"].model_copy(
@@ -971,7 +971,7 @@ def test_an_objection_to_direct_marketing_applies_at_once(data_url: str, tmp_pat
     engine = sa.create_engine(data_url)
     try:
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(register, state, {"console": engine}, out_dir=tmp_path)
+            desk = RequestDesk(register, state, {"console": engine}, out_dir=tmp_path)
             request = desk.open("objection", {"email": "prospect@exemple.fr"})
             # not verified yet: direct marketing stops anyway (Art. 21(3))
             assert request.state.value == "received"

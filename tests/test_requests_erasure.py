@@ -27,7 +27,7 @@ from registre._exceptions import RequestError
 from registre.documents.wording import date as date_words
 from registre.register.loader import load_register
 from registre.register.model import Register
-from registre.requests import SubjectRequests, table_activities
+from registre.requests import RequestDesk, table_activities
 from registre.requests.erase_steps import WRITES
 from registre.requests.store import erasure_step
 from registre.state import open_state
@@ -86,7 +86,7 @@ def erase(
     **kwargs: Any,
 ) -> Any:
     with open_state(state_url) as state:
-        desk = SubjectRequests(register, state, engines, out_dir=tmp / "out", now=now)
+        desk = RequestDesk(register, state, engines, out_dir=tmp / "out", now=now)
         request = desk.open("erasure", identity)
         desk.verify(request.id, method="signed letter with an identity document")
         done = desk.execute(request.id, **kwargs)
@@ -235,7 +235,7 @@ def _check_dm_erasure(
         )
     # done: a second execution is refused, nothing runs twice
     with pytest.raises(RequestError), open_state(state_url) as state:
-        SubjectRequests(register, state, {"console": engine}).execute(done.id)
+        RequestDesk(register, state, {"console": engine}).execute(done.id)
 
     assert done.state.value == "done", case
     assert not done.result["nothing_found"], case
@@ -559,11 +559,11 @@ from datetime import datetime
 sys.path.insert(0, {tests!r})
 import sqlalchemy as sa
 from test_requests_fixtures import crm_register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.state import open_state
 engine = sa.create_engine({url!r})
 with open_state({state!r}) as state:
-    SubjectRequests(
+    RequestDesk(
         crm_register(forwarded_notes=True), state, {{"crm": engine}}, out_dir={out!r},
         now=datetime.fromisoformat({now!r}),
     ).execute({request!r}, step_size=2)
@@ -669,7 +669,7 @@ def test_an_erasure_killed_midway_resumes_to_the_same_state_and_answer(
         killed = sa.create_engine(killed_url)
         out = tmp_path / "o2" / "out"
         with open_state(state_url) as state:
-            desk = SubjectRequests(register, state, {"crm": killed}, out_dir=out, now=ANCHOR)
+            desk = RequestDesk(register, state, {"crm": killed}, out_dir=out, now=ANCHOR)
             request = desk.open("erasure", identity)
             desk.verify(request.id, method="signed letter with an identity document")
         code = CHILD.format(
@@ -682,7 +682,7 @@ def test_an_erasure_killed_midway_resumes_to_the_same_state_and_answer(
         )
         total = kill_midway(code, state_url, request.id)
         with open_state(state_url) as state:
-            resumed = SubjectRequests(
+            resumed = RequestDesk(
                 register, state, {"crm": killed}, out_dir=out, now=ANCHOR
             ).execute(request.id, step_size=2)
         assert resumed.state.value == "done"

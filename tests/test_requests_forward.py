@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from registre._exceptions import RequestError
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.requests.table_activities import processor_only
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
@@ -55,9 +55,7 @@ def test_a_forwarded_access_sends_the_client_exactly_the_rows_held_for_it(
                 if table in held_for_clients
             }
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(
-                register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
-            )
+            desk = RequestDesk(register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR)
             request = desk.open("access", {"email": email})
             desk.verify(request.id, method="reply from the account's address")
             done = desk.execute(request.id)
@@ -136,9 +134,7 @@ def test_a_forwarded_erasure_is_carried_out_on_the_controllers_instruction(
         before = digest_rows(engine, theirs)
         assert text_hits(engine, register, "console", [email, name])
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(
-                register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
-            )
+            desk = RequestDesk(register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR)
             request = desk.open("erasure", {"email": email})
             desk.verify(request.id, method="reply from the account's address")
             forwarded = desk.execute(request.id)
@@ -212,9 +208,7 @@ def test_a_request_answered_for_our_part_is_carried_out_for_the_rest_on_instruct
             theirs = expected_dm(connection, email)
         before = digest_rows(engine, theirs)
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(
-                register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
-            )
+            desk = RequestDesk(register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR)
             request = desk.open("erasure", {"email": email})
             desk.verify(request.id, method="reply from the account's address")
             ours = desk.execute(request.id)
@@ -274,9 +268,7 @@ def test_an_instruction_names_its_client_when_the_request_went_to_several(
                 {"account": second, "email": email, "name": name},
             )
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(
-                register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR
-            )
+            desk = RequestDesk(register, state, {"console": engine}, out_dir=tmp_path, now=ANCHOR)
             access = desk.open("access", {"email": email})
             desk.verify(access.id, method="reply")
             desk.execute(access.id)
@@ -323,18 +315,18 @@ from datetime import datetime
 sys.path.insert(0, {tests!r})
 import sqlalchemy as sa
 from test_requests_fixtures import dm_register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.state import open_state
 engine = sa.create_engine({url!r})
 with open_state({state!r}) as state:
-    SubjectRequests(
+    RequestDesk(
         dm_register(), state, {{"console": engine}}, out_dir={out!r},
         now=datetime.fromisoformat({now!r}),
     ).execute({request!r}, step_size=2)
 """
 
 
-def _instructed(desk: SubjectRequests, email: str) -> str:
+def _instructed(desk: RequestDesk, email: str) -> str:
     """An erasure request about a device user, done for our part (their web history) and
     forwarded for the rest, then instructed by the client."""
     request = desk.open("erasure", {"email": email})
@@ -369,7 +361,7 @@ def test_an_instructed_erasure_killed_midway_resumes_to_the_same_state_and_answe
                     )
                 ).scalar_one()
             with open_state(f"sqlite:///{tmp_path / 's1.db'}") as state:
-                desk = SubjectRequests(
+                desk = RequestDesk(
                     register, state, {"console": straight}, out_dir=tmp_path / "o1", now=ANCHOR
                 )
                 uninterrupted = desk.execute(_instructed(desk, email), step_size=2)
@@ -377,9 +369,7 @@ def test_an_instructed_erasure_killed_midway_resumes_to_the_same_state_and_answe
             state_url = f"sqlite:///{tmp_path / 's2.db'}"
             out = tmp_path / "o2"
             with open_state(state_url) as state:
-                desk = SubjectRequests(
-                    register, state, {"console": killed}, out_dir=out, now=ANCHOR
-                )
+                desk = RequestDesk(register, state, {"console": killed}, out_dir=out, now=ANCHOR)
                 request_id = _instructed(desk, email)
             code = CHILD.format(
                 tests=str(Path(__file__).parent),
@@ -391,7 +381,7 @@ def test_an_instructed_erasure_killed_midway_resumes_to_the_same_state_and_answe
             )
             total = kill_midway(code, state_url, request_id)
             with open_state(state_url) as state:
-                resumed = SubjectRequests(
+                resumed = RequestDesk(
                     register, state, {"console": killed}, out_dir=out, now=ANCHOR
                 ).execute(request_id, step_size=2)
             assert _done_steps(state_url, request_id)[0] == total

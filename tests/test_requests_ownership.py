@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from registre.register.mapping import DataStore
 from registre.register.model import Register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.requests.find import Finder
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
@@ -199,9 +199,7 @@ def test_the_access_copy_holds_no_other_customer(shop_url: str, tmp_path: Path) 
     engine = sa.create_engine(shop_url)
     try:
         with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
-            desk = SubjectRequests(
-                register(), state, {"shop": engine}, out_dir=tmp_path, now=ANCHOR
-            )
+            desk = RequestDesk(register(), state, {"shop": engine}, out_dir=tmp_path, now=ANCHOR)
             request = desk.open("access", {"email": "camille@example.fr"})
             desk.verify(request.id, method="reply from the address")
             done = desk.execute(request.id)

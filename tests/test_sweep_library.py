@@ -374,9 +374,7 @@ def test_ctrl_c_during_an_erasure_says_how_to_resume(tmp_path: Path) -> None:
                     )
                 )
         with registre.open_state(state_url) as state:
-            desk = registre.SubjectRequests(
-                register, state, {"shop": engine}, out_dir=tmp_path / "out"
-            )
+            desk = registre.RequestDesk(register, state, {"shop": engine}, out_dir=tmp_path / "out")
             request = desk.open("erasure", "camille.martin@example.fr")
             desk.verify(request.id, method="reply from the account's address")
         engine.dispose()
@@ -415,7 +413,7 @@ def test_ctrl_c_during_an_erasure_says_how_to_resume(tmp_path: Path) -> None:
         finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
         assert finished.returncode == 0, finished.stderr
         with registre.open_state(state_url) as state:
-            desk = registre.SubjectRequests(register, state, {}, out_dir=tmp_path / "out")
+            desk = registre.RequestDesk(register, state, {}, out_dir=tmp_path / "out")
             assert desk.get(request.id).state is registre.RequestState.done
 
 

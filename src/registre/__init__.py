@@ -7,7 +7,7 @@ change between versions::
     findings = registre.lint(register)
     html = registre.render_policy(register, "fr", "html")
     state = registre.open_state(register="register.yaml")  # found beside the register
-    requests = registre.SubjectRequests(...)  # data-subject requests
+    requests = registre.RequestDesk(...)  # data-subject requests
     report = registre.sweep(register, state)  # retention sweep
 
 docs/library.md shows a host application using each of them.
@@ -37,10 +37,10 @@ if _typing.TYPE_CHECKING:
     from registre.register.loader import load_register
     from registre.register.model import ProcessingActivity, Register, RetentionRule
     from registre.requests import (
+        RequestDesk,
         RequestKind,
         RequestState,
         SubjectRequest,
-        SubjectRequests,
         has_objected,
         is_restricted,
     )
@@ -88,7 +88,7 @@ _EXPORTS = {
     "RequestKind": "registre.requests",
     "RequestState": "registre.requests",
     "SubjectRequest": "registre.requests",
-    "SubjectRequests": "registre.requests",
+    "RequestDesk": "registre.requests",
     "has_objected": "registre.requests",
     "is_restricted": "registre.requests",
     "Plan": "registre.retention_report",
@@ -155,6 +155,7 @@ __all__ = [
     "Register",
     "RegisterError",
     "RegistreError",
+    "RequestDesk",
     "RequestError",
     "RequestKind",
     "RequestState",
@@ -163,7 +164,6 @@ __all__ = [
     "StateError",
     "StoreError",
     "SubjectRequest",
-    "SubjectRequests",
     "SweepInterrupted",
     "SweepReport",
     "SweptRule",

@@ -82,7 +82,7 @@ def _desk(
 ) -> Iterator[Any]:
     """The request desk; ``create=False`` for commands that only read: no new state then."""
     from registre.register.loader import load_register
-    from registre.requests import SubjectRequests
+    from registre.requests import RequestDesk
     from registre.state import locate_state, open_state
     from registre.stores.connect import connect
 
@@ -108,7 +108,7 @@ def _desk(
         options: dict[str, Any] = {}
         if export_retention is not None:
             options["export_retention"] = _duration(export_retention, "--export-retention")
-        yield SubjectRequests(
+        yield RequestDesk(
             register, state, engines, out_dir=out_dir, now=now, actor=actor, **options
         )
     finally:

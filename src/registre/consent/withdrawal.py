@@ -28,7 +28,7 @@ from registre.consent.model import ConsentRecord, Decision, Method, is_cookie_ca
 from registre.register.model import Lang
 from registre.register.taxonomy import LegalBasis
 from registre.requests.lifecycle import RequestState
-from registre.requests.service import SubjectRequests
+from registre.requests.service import RequestDesk
 from registre.requests.store import SubjectRequest
 
 VERIFIED_BY = {
@@ -65,7 +65,7 @@ class Enforcement:
 
 
 def enforce_withdrawal(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     withdrawal: ConsentRecord,
     *,
     lang: Lang | None = None,
@@ -93,7 +93,7 @@ def enforce_withdrawal(
 
 
 def _request(
-    desk: SubjectRequests, withdrawal: ConsentRecord, lang: Lang, verified_by: str | None
+    desk: RequestDesk, withdrawal: ConsentRecord, lang: Lang, verified_by: str | None
 ) -> SubjectRequest:
     """The erasure request enforcing the withdrawal: the one opened before, else a new one."""
     request = None
@@ -119,7 +119,7 @@ def _request(
     return request
 
 
-def _answer(desk: SubjectRequests, enforcement: Enforcement, lang: Lang) -> Enforcement:
+def _answer(desk: RequestDesk, enforcement: Enforcement, lang: Lang) -> Enforcement:
     html = withdrawal_letter(desk.register, enforcement, lang)
     folder = desk.out_dir / (
         enforcement.request.id if enforcement.request else enforcement.withdrawal.id

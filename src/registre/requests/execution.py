@@ -42,10 +42,10 @@ from registre.state import identity_digest
 from registre.state.db import audit_entry, read_connection
 
 if TYPE_CHECKING:
-    from registre.requests.service import SubjectRequests
+    from registre.requests.service import RequestDesk
 
 
-def execute(desk: SubjectRequests, request: SubjectRequest, step_size: int) -> SubjectRequest:
+def execute(desk: RequestDesk, request: SubjectRequest, step_size: int) -> SubjectRequest:
     """Carry out a verified request (as the desk just read it); one found nowhere completes.
 
     The request is not read again: one read less, one connection check-out less, on every
@@ -86,7 +86,7 @@ ON_INSTRUCTION = (RequestKind.erasure, RequestKind.rectification)
 
 
 def _execute(
-    desk: SubjectRequests, request: SubjectRequest, reading: Reading, step_size: int
+    desk: RequestDesk, request: SubjectRequest, reading: Reading, step_size: int
 ) -> SubjectRequest:
     if request.options.get("instruction"):
         return _on_instruction(desk, request, reading, step_size)
@@ -119,7 +119,7 @@ def _execute(
 
 
 def close(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     request: SubjectRequest,
     mine: Found,
     processed: Found,
@@ -175,7 +175,7 @@ def close(
 
 
 def _access(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     request: SubjectRequest,
     mine: Found,
     processed: Found,
@@ -208,7 +208,7 @@ def _access(
 
 
 def _on_instruction(
-    desk: SubjectRequests, request: SubjectRequest, reading: Reading, step_size: int
+    desk: RequestDesk, request: SubjectRequest, reading: Reading, step_size: int
 ) -> SubjectRequest:
     """Carry out a forwarded request on the instructing controller's rows, and only on those.
 
@@ -237,7 +237,7 @@ def _on_instruction(
 
 
 def _erasure(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     request: SubjectRequest,
     found: Found,
     step_size: int,
@@ -291,7 +291,7 @@ def _erasure(
     return _finish_erasure(desk, request, mine, processed, outcomes)
 
 
-def preview(desk: SubjectRequests, request: SubjectRequest) -> erase.ErasurePlan:
+def preview(desk: RequestDesk, request: SubjectRequest) -> erase.ErasurePlan:
     """The erasure ``execute`` would carry out now, checked against the database; writes nothing.
 
     For ``request execute`` to show before it asks, and for ``--dry-run``. A stored plan (an
@@ -324,7 +324,7 @@ def preview(desk: SubjectRequests, request: SubjectRequest) -> erase.ErasurePlan
     return erasure
 
 
-def _erasure_split(desk: SubjectRequests, found: Found) -> tuple[Found, Found]:
+def _erasure_split(desk: RequestDesk, found: Found) -> tuple[Found, Found]:
     """The rows we control, and those we hold for a controller, which goes the request.
 
     A table we control but hold some columns of for a controller (a console's managers) is
@@ -339,7 +339,7 @@ def _erasure_split(desk: SubjectRequests, found: Found) -> tuple[Found, Found]:
 
 
 def _finish_erasure(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     request: SubjectRequest,
     mine: Found,
     processed: Found,
@@ -352,7 +352,7 @@ def _finish_erasure(
     return close(desk, request, mine, processed, {"outcomes": outcomes}, [], writes)
 
 
-def _stored_outcomes(desk: SubjectRequests, request_id: str) -> list[dict[str, Any]]:
+def _stored_outcomes(desk: RequestDesk, request_id: str) -> list[dict[str, Any]]:
     """The outcomes of the request's latest erasure plan, from its audit entry (on resuming)."""
     with read_connection(desk.state.engine) as connection:
         details = connection.execute(
@@ -370,7 +370,7 @@ def _stored_outcomes(desk: SubjectRequests, request_id: str) -> list[dict[str, A
 
 
 def _rectification(
-    desk: SubjectRequests, request: SubjectRequest, mine: Found, *, on_instruction: bool = False
+    desk: RequestDesk, request: SubjectRequest, mine: Found, *, on_instruction: bool = False
 ) -> dict[str, Any]:
     changes = request.options["changes"]
     updates = rectify.plan_rectification(

@@ -29,7 +29,7 @@ from registre.requests.packages import AuditEntries, StateWrite
 from registre.requests.store import SubjectRequest
 
 if TYPE_CHECKING:
-    from registre.requests.service import SubjectRequests
+    from registre.requests.service import RequestDesk
 
 SENDS_DATA = (RequestKind.access, RequestKind.portability)
 """The requests whose forward carries the controller's data."""
@@ -46,7 +46,7 @@ def split(register: Register, finder: Finder, found: Found) -> tuple[Found, Foun
     return mine, processed
 
 
-def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) -> SubjectRequest:
+def forward(desk: RequestDesk, request: SubjectRequest, processed: Found) -> SubjectRequest:
     """Send the package to the controller and close the request as forwarded, audited.
 
     The person gets a letter too, saying which controller their request went to.
@@ -80,7 +80,7 @@ def forward(desk: SubjectRequests, request: SubjectRequest, processed: Found) ->
 
 
 def package(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     request: SubjectRequest,
     processed: Found,
     entries: AuditEntries,

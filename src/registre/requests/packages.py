@@ -31,7 +31,7 @@ from registre.requests.store import SubjectRequest, export_table
 from registre.state.db import write_transaction
 
 if TYPE_CHECKING:
-    from registre.requests.service import SubjectRequests
+    from registre.requests.service import RequestDesk
 
 AuditEntries = list[tuple[str, dict[str, Any]]]
 """Audit entries (action, details) to write in the transaction that closes a request."""
@@ -87,7 +87,7 @@ def write_later(path: Path, text: str, writes: list[StateWrite]) -> Path:
 
 
 def write_package(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     request: SubjectRequest,
     found: Found,
     path: Path,
@@ -162,7 +162,7 @@ def write_package(
 
 
 def close_recorded(
-    desk: SubjectRequests,
+    desk: RequestDesk,
     request: SubjectRequest,
     action: str,
     to_state: RequestState,

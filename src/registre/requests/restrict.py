@@ -11,7 +11,7 @@ their devices' numbers) are recorded too, so that the host application may ask w
 them. Rows reached only as a parent (the client company's account) are not the person's, and
 shared rows are other people's too: their identities are never recorded.
 
-A restriction stays in force until lifted (:meth:`~registre.requests.SubjectRequests.lift`,
+A restriction stays in force until lifted (:meth:`~registre.requests.RequestDesk.lift`,
 after the person is told, Art. 18(3)). A restriction request may name activities: it then
 concerns those activities only (Art. 18(1)(d), pending the verification of an objection).
 """
@@ -46,7 +46,7 @@ from registre.state.db import read_connection
 from registre.state.protections import DIGESTS, pair_digests
 
 if TYPE_CHECKING:
-    from registre.requests.service import SubjectRequests
+    from registre.requests.service import RequestDesk
     from registre.state import EngineState
 
 Pairs = list[tuple[str, str]]
@@ -249,7 +249,7 @@ def concerned(register: Register, finder: Finder, mine: Found) -> list[str]:
 # -- executing and lifting -------------------------------------------------------------------
 
 
-def execute(desk: SubjectRequests, request: SubjectRequest) -> SubjectRequest:
+def execute(desk: RequestDesk, request: SubjectRequest) -> SubjectRequest:
     """Record a verified restriction or objection for every identity of the person."""
     from registre.requests import execution  # execution imports this module
 

@@ -2,9 +2,9 @@
 
 ::
 
-    from registre.requests import SubjectRequests
+    from registre.requests import RequestDesk
 
-    desk = SubjectRequests(register, state, {"console": engine})
+    desk = RequestDesk(register, state, {"console": engine})
     request = desk.open("access", {"email": "a@b.fr"})
     desk.verify(request.id, method="replied from the account's email address")
     result = desk.execute(request.id)       # the export package and the letter
@@ -92,19 +92,19 @@ R = TypeVar("R")
 
 
 def _on_desk_clock(
-    method: Callable[Concatenate[SubjectRequests, P], R],
-) -> Callable[Concatenate[SubjectRequests, P], R]:
+    method: Callable[Concatenate[RequestDesk, P], R],
+) -> Callable[Concatenate[RequestDesk, P], R]:
     """Record the request's history and closing at the desk's instant (``--at``)."""
 
     @functools.wraps(method)
-    def acting(desk: SubjectRequests, /, *args: P.args, **kwargs: P.kwargs) -> R:
+    def acting(desk: RequestDesk, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with store.acting_at(desk.now):
             return method(desk, *args, **kwargs)
 
     return acting
 
 
-class SubjectRequests:
+class RequestDesk:
     """The desk where requests are opened and answered, over one register and state database.
 
     Reuse one desk for many requests: its finder reflects the mapped tables once.
@@ -675,7 +675,7 @@ def _rows(found: Found) -> str:
 
 @dataclass
 class Purged:
-    """What :meth:`SubjectRequests.purge_exports` did."""
+    """What :meth:`RequestDesk.purge_exports` did."""
 
     deleted: builtins.list[str] = field(default_factory=list)
     """Packages deleted (absolute paths)."""

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from registre.durations import Duration
 from registre.register.model import Register
-from registre.requests import SubjectRequests
+from registre.requests import RequestDesk
 from registre.service.access import Access, Principal
 from registre.service.codes import OneTimeCodes
 from registre.service.errors import SettingsError
@@ -35,7 +35,7 @@ class Service:
     register: Register
     state: EngineState
     engines: dict[str, Engine]
-    desk: SubjectRequests
+    desk: RequestDesk
     access: Access
     codes: OneTimeCodes
     mailer: Mailer
@@ -45,13 +45,13 @@ class Service:
     jobs: Jobs = field(init=False)
     """The job queue and its backend (in-process threads or Celery)."""
 
-    def desk_for(self, who: Principal) -> SubjectRequests:
+    def desk_for(self, who: Principal) -> RequestDesk:
         """The desk, acting for ``who``: same finder (its reflected tables), another actor."""
         desk = copy.copy(self.desk)
         desk.actor = who.actor
         return desk
 
-    def desk_for_actor(self, actor: str) -> SubjectRequests:
+    def desk_for_actor(self, actor: str) -> RequestDesk:
         """The desk acting for ``actor`` as the audit trail names it (a job runs for its asker)."""
         desk = copy.copy(self.desk)
         desk.actor = actor
@@ -98,7 +98,7 @@ def open_service(settings: ServiceSettings) -> Service:
                 "no mail server is set: people cannot file requests through the API "
                 "(set REGISTRE_SMTP_HOST and REGISTRE_MAIL_FROM)"
             )
-        desk = SubjectRequests(
+        desk = RequestDesk(
             register,
             state,
             engines,

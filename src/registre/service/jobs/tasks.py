@@ -4,11 +4,13 @@ Each task is idempotent: run twice, or run again after its worker died half-way,
 same state as one uninterrupted run.
 
 - ``request.execute``: carries out a verified request (an erasure resumes where it stopped: see
-  :meth:`~registre.requests.SubjectRequests.execute`), then queues the letter's mail, once;
+  :meth:`~registre.requests.RequestDesk.execute`), then queues the letter's mail, once;
 - ``sweep``: sweeps one store at the job's instant (``at``); a sweep run again deletes what the
   first left, and the library finishes a run a killed sweep left open;
 - ``mail.code``, ``mail.letter``, ``mail.digest``: send one mail (a mail server that is down
   is a passing fault: the job is tried again later);
+- ``mail.breach``: sends one letter or notice of a breach, each attempt recorded in the breach
+  (see :mod:`registre.breaches.mailing`);
 - ``exports.purge``: deletes the export packages past their retention;
 - ``reminders``: the DPO's digest of late requests and those due soon.
 
@@ -173,6 +175,20 @@ def reminders(service: Service, job: Job) -> Outcome:
     return {"sent_to": to, "late": len(late), "due_soon": len(soon)}, None
 
 
+def send_breach_mail(service: Service, job: Job) -> Outcome:
+    """A breach's letter to a person or notice to a client (:mod:`registre.breaches.mailing`);
+    each attempt is recorded in the breach and the audit trail."""
+    from registre.breaches.mailing import deliver
+    from registre.breaches.store import BreachRegister
+    from registre.service.mail import Mail
+
+    def send(to: str, subject: str, text: str, html: str) -> None:
+        service.mailer.send(Mail(to=to, subject=subject, text=text, html=html))
+
+    book = BreachRegister(service.state.engine, service.state.audit, actor=job.created_by)
+    return deliver(book, job, send, now=utcnow(), passing=PASSING)
+
+
 TASKS: dict[str, Callable[[Service, Job], Outcome]] = {
     "request.execute": execute_request,
     "sweep": sweep,
@@ -180,6 +196,7 @@ TASKS: dict[str, Callable[[Service, Job], Outcome]] = {
     "mail.letter": send_letter,
     "exports.purge": purge_exports,
     "reminders": reminders,
+    "mail.breach": send_breach_mail,
 }
 
 

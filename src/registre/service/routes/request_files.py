@@ -27,7 +27,7 @@ from registre.service.runtime import Service
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
 LETTER_NAME = re.compile(r"(?P<name>[a-z0-9-]+)-(?P<lang>[a-z]{2})\.html")
-"""A letter as :meth:`SubjectRequests.write_letter` names it."""
+"""A letter as :meth:`RequestDesk.write_letter` names it."""
 SUMMARY_NAME = "forward.json"
 """What went to the controllers, for them; with the packages: it names the person."""
 
