@@ -4,6 +4,12 @@ A token is sent as ``Authorization: Bearer rgt_...``; a console user may call wi
 (the web console of issue 15 adds sessions with CSRF protection on top). No credentials make
 the caller ``public``, which only the public endpoints accept. Wrong credentials are a 401,
 never a silent fall back to ``public``.
+
+HTTP Basic is limited like the console's sign-in, and counted with it (the same ``sign_in``
+door of :mod:`registre.service.throttle`): ``sign_in_attempts`` failures an hour per account
+name, whether or not the name is a user's, and ``sign_in_source_attempts`` per source address;
+beyond, a 429 before the password is even checked. Alternating the API and the console gives
+no more guesses.
 """
 
 from __future__ import annotations
@@ -48,13 +54,33 @@ def principal(request: Request) -> Principal:
             name, _, password = base64.b64decode(credentials, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise Unauthenticated("the Basic credentials are not base64 of NAME:PASSWORD") from None
-        user = running.access.check_password(name, password)
-        if user is None:
-            raise Unauthenticated("wrong user name or password")
-        return Principal("user", user.name, user.role)
+        return _basic_user(request, running, name, password)
     raise Unauthenticated(
         f"{scheme!r} is not a way to sign in here", hint="use Bearer TOKEN or Basic"
     )
+
+
+def _basic_user(request: Request, running: Service, name: str, password: str) -> Principal:
+    """The console user of Basic credentials; failures throttled with the console's sign-in."""
+    from registre.service.throttle import Throttle, too_many
+
+    settings = running.settings
+    limits = {
+        "account": (name, settings.sign_in_attempts),
+        "source": (
+            request.client.host if request.client else "unknown",
+            settings.sign_in_source_attempts,
+        ),
+    }
+    limited = Throttle(running.codes.engine, running.codes.secret)
+    kind = limited.over("sign_in", limits)
+    if kind is not None:
+        raise too_many("sign_in", kind)
+    user = running.access.check_password(name, password)
+    if user is None:
+        limited.record("sign_in", {k: value for k, (value, _) in limits.items()})
+        raise Unauthenticated("wrong user name or password")
+    return Principal("user", user.name, user.role)
 
 
 def requires(*roles: Role) -> Callable[..., Principal]:
