@@ -281,3 +281,132 @@ def test_exempt_audience_measurement_runs_before_a_choice_until_objected_to(
     assert cookies(context) == {"registre_consent"}
     assert page.evaluate("window.ran") is None
     context.close()
+
+
+# -- iframes and images of a category; Do Not Track --------------------------------------------
+
+# a 1x1 transparent GIF
+PIXEL = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
+
+
+def media_page(folder: Path) -> None:
+    """A page with a video of the advertising category and a pixel of audience measurement,
+    held back the documented way: no ``src``, the address in ``data-src``."""
+    (folder / "frame.html").write_text("<!doctype html><title>video</title><p>video</p>")
+    (folder / "pixel.gif").write_bytes(PIXEL)
+    (folder / "media.html").write_text(
+        """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Vidéo</title>
+<link rel="stylesheet" href="/registre-cookies.css"></head>
+<body><main><h1>Vidéo</h1>
+<iframe title="Présentation" data-category="marketing" data-src="/frame.html"></iframe>
+<img alt="" width="1" height="1" data-category="statistics" data-src="/pixel.gif"></main>
+<footer><a href="#" data-registre-open id="settings"></a></footer>
+<script src="/registre-cookies.js" defer></script>
+</body></html>""",
+        encoding="utf-8",
+    )
+
+
+def test_iframes_and_images_of_a_category_load_only_once_it_is_accepted(
+    sites: dict[str, Any], browser: Browser, tmp_path: Path
+) -> None:
+    media_page(tmp_path)
+    write_banner(load_register(DEVICES), tmp_path, endpoint=sites["endpoint"])
+    server, base = serve_folder(tmp_path)
+    try:
+        context, page, loaded = open_page(browser, f"{base}/media.html")
+        banner = page.get_by_role("dialog", name="Vos choix sur les cookies")
+        expect(banner).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        assert "frame.html" not in loaded and "pixel.gif" not in loaded
+        assert page.locator("iframe").get_attribute("src") is None
+        assert page.locator("img").get_attribute("src") is None
+
+        # audience measurement accepted: its pixel loads, the advertising video does not
+        page.get_by_role("button", name="Choisir").click()
+        page.get_by_role("checkbox", name="Accepter Mesure d’audience").check()
+        page.get_by_role("button", name="Enregistrer mes choix").click()
+        expect(banner).to_be_hidden()
+        page.wait_for_function("document.querySelector('img').complete")
+        assert page.locator("img").get_attribute("src") == "/pixel.gif"
+        assert page.evaluate("document.querySelector('img').naturalWidth") == 1
+        assert "pixel.gif" in loaded and "frame.html" not in loaded
+        assert page.locator("iframe").get_attribute("src") is None
+
+        # everything accepted from the settings link: the video loads in its frame
+        page.locator("#settings").click()
+        page.get_by_role("button", name="Tout accepter").click()
+        expect(page.frame_locator("iframe").get_by_text("video")).to_be_visible()
+        assert "frame.html" in loaded
+        assert page.locator("iframe").get_attribute("data-src") is None
+
+        # withdrawn: the page starts again, and the video stays out
+        page.locator("#settings").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Tout refuser").click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("iframe").get_attribute("src") is None
+        assert page.locator("img").get_attribute("src") is None
+        context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def do_not_track(context: BrowserContext) -> None:
+    context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'doNotTrack', "
+        "{get: () => '1', configurable: true})"
+    )
+
+
+def test_do_not_track_is_a_refusal_where_the_register_honors_it(
+    sites: dict[str, Any], browser: Browser, tmp_path: Path
+) -> None:
+    honoring = tmp_path / "register.yaml"
+    text = DEVICES.joinpath("register.yaml").read_text(encoding="utf-8")
+    assert text.count("\nrights:\n") == 1
+    honoring.write_text(text.replace("\nrights:\n", "\nrights:\n  browser_signals: [dnt]\n"))
+    site = tmp_path / "site"
+    site.mkdir()
+    demo_site(site, honoring, sites["endpoint"])
+    server, base = serve_folder(site)
+    try:
+        # the register says Do Not Track is a refusal: nothing asked, nothing run, recorded
+        context = browser.new_context(locale="fr-FR")
+        do_not_track(context)
+        page = context.new_page()
+        loaded: list[str] = []
+        page.on("request", lambda r: loaded.append(r.url.rsplit("/", 1)[-1]))
+        page.goto(f"{base}/fr.html")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("navigator.doNotTrack") == "1"
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        assert cookies(context) == {"registre_consent"} and scripts(loaded) == set()
+        browser_id = consent_id(context)
+        assert ledger(sites, browser_id, 3) == dict.fromkeys(SCRIPTS, "refused")
+        notes = {
+            r.note for r in consent_history(sites["running"].state, {"consent_id": browser_id})
+        }
+        assert all("Do Not Track" in (n or "") for n in notes), notes
+        # a choice the person makes later in the settings is theirs
+        page.locator("#settings").click()
+        page.get_by_role("button", name="Tout accepter").click()
+        page.wait_for_function("window.ran && window.ran.length === 3")
+        assert ledger(sites, browser_id, 6) == dict.fromkeys(SCRIPTS, "given")
+        context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    # the device-management register says nothing of Do Not Track: the banner asks
+    context = browser.new_context(locale="fr-FR")
+    do_not_track(context)
+    page = context.new_page()
+    page.goto(f"{sites['devices']}/fr.html")
+    expect(page.get_by_role("dialog", name="Vos choix sur les cookies")).to_be_visible()
+    assert cookies(context) == set()
+    context.close()

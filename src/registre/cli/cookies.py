@@ -85,6 +85,10 @@ def banner(
         '  a script of a category: <script type="text/plain" data-category="statistics" '
         'src="..."></script>'
     )
+    out.print(
+        '  an iframe or image of a category: <iframe data-category="marketing" '
+        'data-src="..."></iframe>'
+    )
     if notice:
         for one in langs:
             out.print(f"\n--- the banner's text ({one}) ---")

@@ -319,6 +319,8 @@ def config(
         "policy": policy_url,
         "notice_version": register.policy.version,
         "cookies": {c.id.value: [k.name for k in c.cookies] for c in found},
+        # Do Not Track is a refusal only where the register says so; GPC always is
+        "dnt": "dnt" in register.rights.browser_signals,
     }
     digest = hashlib.sha256(json.dumps(built, sort_keys=True).encode()).hexdigest()
     # a choice made on another version of the banner (categories, texts) is asked again

@@ -41,6 +41,8 @@ class BannerChoice:
     notice_version: str | None = None
     notice_sha256: str | None = None
     gpc: bool = False
+    dnt: bool = False
+    """Refused by the browser's Do Not Track signal (where the register honors it)."""
     origin: str | None = None
 
 
@@ -105,6 +107,8 @@ def _note(register: Register, choice: BannerChoice) -> str:
     parts = [f"cookie banner on {choice.origin}" if choice.origin else "cookie banner"]
     if choice.gpc:
         parts.append("Global Privacy Control: refused without being asked")
+    elif choice.dnt:
+        parts.append("Do Not Track: refused without being asked")
     if choice.notice_sha256 and choice.notice_sha256 not in notice_digests(register).values():
         parts.append("the banner's text is not the register's current one")
     return "; ".join(parts)

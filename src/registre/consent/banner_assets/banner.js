@@ -62,6 +62,17 @@
       started[id] = true;
       old.parentNode.replaceChild(s, old);
     });
+    // <iframe data-category="marketing" data-src="...">, <img data-category data-src>: no
+    // src, so nothing is fetched, until the category is accepted
+    each(d.querySelectorAll("iframe[data-category][data-src],img[data-category][data-src]"), function (n) {
+      var id = n.getAttribute("data-category");
+      if (!allowed(id)) return;
+      if (n.hasAttribute("data-srcset")) n.setAttribute("srcset", n.getAttribute("data-srcset"));
+      n.setAttribute("src", n.getAttribute("data-src"));
+      n.removeAttribute("data-src");
+      n.removeAttribute("data-srcset");
+      started[id] = true;
+    });
   }
 
   // A category refused: its cookies, as the register names them, are deleted.
@@ -112,7 +123,15 @@
     return s;
   }
 
-  function decide(given, gpc) {
+  // the browser's signal taken as a refusal: Global Privacy Control always, Do Not Track when
+  // the register says so (rights.browser_signals)
+  function signal() {
+    if (navigator.globalPrivacyControl === true) return "gpc";
+    if (C.dnt && (navigator.doNotTrack === "1" || w.doNotTrack === "1")) return "dnt";
+    return "";
+  }
+
+  function decide(given, sig) {
     var now = Date.now(), c = {}, choices = {}, withdrawn;
     optional().forEach(function (k) { c[k.id] = given[k.id] ? 1 : 0; });
     choice = { i: (choice && choice.i) || newId(), v: C.version, t: now, c: c };
@@ -123,12 +142,12 @@
     if (asked().length) {
       keep(pending().concat([{
         consent_id: choice.i, at: new Date(now).toISOString(), lang: lang, choices: choices,
-        notice: { version: C.notice_version, sha256: T.sha256 }, gpc: !!gpc
+        notice: { version: C.notice_version, sha256: T.sha256 }, gpc: sig === "gpc", dnt: sig === "dnt"
       }]));
     }
     hide();
-    if (!gpc && live) live.textContent = T.saved;
-    d.dispatchEvent(new CustomEvent("registre:consent", { detail: { choices: c, gpc: !!gpc } }));
+    if (!sig && live) live.textContent = T.saved;
+    d.dispatchEvent(new CustomEvent("registre:consent", { detail: { choices: c, gpc: sig === "gpc", dnt: sig === "dnt" } }));
     // a script already running cannot be stopped: the page starts again without it
     if (withdrawn) { w.location.reload(); return; }
     run();
@@ -183,7 +202,7 @@
       }
       optional().forEach(function (k) { all[k.id] = act === "accept"; });
       if (act === "save") each(panel.querySelectorAll("input"), function (i) { all[i.name] = i.checked; });
-      decide(all, false);
+      decide(all, "");
     });
     box.addEventListener("keydown", function (e) { if (e.key === "Escape" && choice) hide(); });
     d.body.insertBefore(box, d.body.firstChild);
@@ -206,8 +225,9 @@
       if (t) { e.preventDefault(); show(true); }
     });
     w.addEventListener("online", flush);
-    // Global Privacy Control: a refusal of everything not strictly necessary, asked no more
-    if (!choice && navigator.globalPrivacyControl === true) decide({}, true);
+    // Global Privacy Control (and Do Not Track if the register honors it): a refusal of
+    // everything not strictly necessary, asked no more
+    if (!choice && signal()) decide({}, signal());
     else if (!choice && asked().length) show(false);
     run();
     flush();

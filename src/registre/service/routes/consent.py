@@ -51,6 +51,7 @@ class ChoicePosted(BaseModel):
     lang: Literal["fr", "en"] | None = None
     notice: Notice = Field(default_factory=Notice)
     gpc: bool = Field(False, description="Chosen by the Global Privacy Control signal.")
+    dnt: bool = Field(False, description="Chosen by the Do Not Track signal.")
 
 
 def _limit(request: Request, running: Service) -> None:
@@ -99,6 +100,7 @@ async def post_choice(request: Request, running: Service = Depends(service)) -> 
         notice_version=posted.notice.version,
         notice_sha256=posted.notice.sha256,
         gpc=posted.gpc,
+        dnt=posted.dnt,
         origin=(request.headers.get("origin") or "")[:200] or None,
     )
     records = await run_in_threadpool(record_banner_choice, running.state, running.register, choice)
