@@ -136,14 +136,16 @@ def _organization(n: Namer) -> RopaTable:
         if c
     ]
     not_appointed = n.say("Non désigné", "Not appointed")
+    # said missing, not left blank: the CNIL's model asks for both
+    missing = n.say("Non renseigné", "Not recorded")
     rows: list[tuple[Cell, ...]] = [
         (n.say("Nom de l’organisme", "Name of the organization"), org.name),
         (n.say("Forme juridique", "Legal form"), n.text(org.legal_form) if org.legal_form else ""),
         (n.say("Immatriculation", "Registration"), registration),
         (n.say("Adresse", "Address"), n.address(org.address)),
-        (n.say("Téléphone", "Phone"), org.phone or ""),
+        (n.say("Téléphone", "Phone"), org.phone or missing),
         (n.say("Site web", "Website"), org.website or ""),
-        (n.say("Représentant légal", "Legal representative"), org.representative or ""),
+        (n.say("Représentant légal", "Legal representative"), org.representative or missing),
         (
             n.say("Délégué à la protection des données", "Data protection officer"),
             (dpo.name or n.say("Désigné", "Appointed")) if dpo else not_appointed,
