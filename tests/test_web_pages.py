@@ -231,7 +231,7 @@ def test_an_operator_verifies_refuses_and_it_is_audited_with_their_name(site: An
     sign_in(client, "operator")
     shown = client.get(f"/console/requests/{request_id}").text
     empty = client.post(f"/console/requests/{request_id}/refuse", data={"csrf": csrf_of(shown)})
-    assert empty.status_code == 422 and "reason" in empty.text
+    assert empty.status_code == 422 and "Fill in or correct: Reason" in empty.text
     answer = client.post(
         f"/console/requests/{request_id}/verify",
         data={"csrf": csrf_of(shown), "method": "called back on the phone number we hold"},

@@ -24,6 +24,7 @@ from registre.service.routes import public
 from registre.service.web import withdrawal
 from registre.service.web.forms import CsrfRefused, checked_form, first
 from registre.service.web.rendering import keys, lang_of, page, running, text
+from registre.service.web.translations import error_text, word
 
 KINDS = ("access", "portability", "erasure", "rectification", "restriction", "objection")
 CHANGE_ROWS = 3
@@ -92,7 +93,8 @@ def build() -> FastAPI:
         try:
             body = policy_body(request, lang)
         except RegistreError as error:
-            return page(request, "error.html", status=503, message=error.message)
+            message = error_text(lang, error.message, 503)
+            return page(request, "error.html", status=503, message=message)
         return page(request, "center_policy.html", policy=body)
 
     @app.get("/request")
@@ -127,7 +129,8 @@ def build() -> FastAPI:
         try:
             answer = await run_in_threadpool(public.file_request, body, request, running(request))
         except RegistreError as error:
-            return form_page(request, form, problem=error.message, status=_status(error))
+            problem = error_text(lang_of(request), error.message, _status(error))
+            return form_page(request, form, problem=problem, status=_status(error))
         return code_page(request, answer["request_id"])
 
     @app.post("/code")
@@ -140,7 +143,8 @@ def build() -> FastAPI:
         try:
             await run_in_threadpool(public.send_new_code, request_id, running(request))
         except RegistreError as error:
-            return code_page(request, request_id, problem=error.message, status=_status(error))
+            problem = error_text(lang_of(request), error.message, _status(error))
+            return code_page(request, request_id, problem=problem, status=_status(error))
         return code_page(request, request_id, sent_again=True)
 
     @app.post("/verify")
@@ -156,9 +160,11 @@ def build() -> FastAPI:
                 public.enter_code, request_id, entered, request, running(request)
             )
         except ValidationError:
-            return code_page(request, request_id, problem="?", status=422)
+            problem = word(lang_of(request), "fill_in", fields=word(lang_of(request), "code"))
+            return code_page(request, request_id, problem=problem, status=422)
         except RegistreError as error:
-            return code_page(request, request_id, problem=error.message, status=_status(error))
+            problem = error_text(lang_of(request), error.message, _status(error))
+            return code_page(request, request_id, problem=problem, status=_status(error))
         token = keys(request).status_token(answer["request_id"])
         link = running(request).settings.public_url.rstrip("/") + "/privacy/status/" + token
         return page(
@@ -245,11 +251,9 @@ def code_page(
 
 
 def _invalid(lang: str, names: list[str]) -> str:
-    labels = {"kind": "right", "email": "email", "lang": "answer_lang", "code": "code"}
-    from registre.service.web.translations import word
+    from registre.service.web.translations import field_names
 
-    shown = ", ".join(word(lang, labels[n]) if n in labels else n for n in names)
-    return ("À revoir : " if lang == "fr" else "Please check: ") + shown
+    return ("À revoir : " if lang == "fr" else "Please check: ") + field_names(lang, names)
 
 
 def _status(error: RegistreError) -> int:

@@ -20,8 +20,9 @@ from registre.service.auth import MANAGERS, READERS, WORKERS
 from registre.service.routes import access, enforcement, jobs, register, sweep_runs
 from registre.service.web.forms import first
 from registre.service.web.guard import guarded, posted
-from registre.service.web.rendering import page, running
+from registre.service.web.rendering import lang_of, page, running
 from registre.service.web.security import content_security_policy
+from registre.service.web.translations import error_text
 
 ROLES = ("auditor", "operator", "dpo")
 """In the forms, the least powerful role first: a slip gives too little, never too much."""
@@ -57,6 +58,9 @@ def install(app: FastAPI) -> None:
         def show(who: Principal) -> Response:
             service = running(request)
             job = jobs.show_job(q["job"], service, who) if q.get("job") else None
+            if job and job.get("error"):
+                # the job's error is the library's English: on a French page, in French
+                job = job | {"error": error_text(lang_of(request), str(job["error"]), 503)}
             offset = int(q["offset"]) if q.get("offset", "").isdigit() else 0
             runs = sweep_runs.list_runs(limit=20, offset=offset, running=service, who=who)
             return page(

@@ -2,7 +2,8 @@
 
 A page's handler hands :func:`guarded` the roles it needs and a function that builds the
 answer; the API's errors raised inside become the console's error page, in the user's
-language, with the API's message (what, and what to do).
+language, with the API's message (what, and what to do), translated on a French page
+(:func:`registre.service.web.translations.error_text`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from registre.service.auth import requires
 from registre.service.errors import Forbidden, Unauthenticated
 from registre.service.web.forms import CsrfRefused, checked_form
 from registre.service.web.rendering import keys, lang_of, page, running
+from registre.service.web.translations import error_text, field_names, word
 
 LOGIN = "/console/login"
 
@@ -45,15 +47,16 @@ def guarded(
         requires(*roles)(who)
         return show(who)
     except (Forbidden, Unauthenticated) as error:
-        return page(request, "error.html", status=error.status, message=error.message, who=who)
+        message = error_text(lang_of(request), error.message, error.status)
+        return page(request, "error.html", status=error.status, message=message, who=who)
     except RegistreError as error:
         status = int(getattr(error, "status", 409))
-        return page(request, "error.html", status=status, message=error.message, who=who)
+        message = error_text(lang_of(request), error.message, status)
+        return page(request, "error.html", status=status, message=message, who=who)
     except ValidationError as error:
-        fields = ", ".join(str(e["loc"][-1]) for e in error.errors() if e.get("loc"))
-        message = (
-            "À remplir ou corriger : " if lang_of(request) == "fr" else "Fill in or correct: "
-        ) + fields
+        lang = lang_of(request)
+        names = [str(e["loc"][0]) for e in error.errors() if e.get("loc")]
+        message = word(lang, "fill_in", fields=field_names(lang, names))
         return page(request, "error.html", status=422, message=message, who=who)
 
 

@@ -345,6 +345,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "held": ("Retenues", "Held"),
     "blocked": ("Bloquées", "Blocked"),
     "at": ("Au", "At"),
+    "a_field": ("un champ", "a field"),
+    "fill_in": ("À remplir ou corriger : {fields}", "Fill in or correct: {fields}"),
     # the register of breaches
     "breaches": ("Violations", "Breaches"),
     "breach": ("Violation", "Breach"),
@@ -499,3 +501,374 @@ def choose_lang(request: Request, languages: tuple[str, ...] | list[str]) -> str
         if tag in offered:
             return tag
     return offered[0]
+
+
+# -- the API's and the library's messages, on a French page -------------------------------------
+#
+# The library and the API speak English (the CLI's and the JSON API's language). A message that
+# reaches a page goes through :func:`error_text`: in English as it is; in French, translated
+# when it is one of the messages below, else a French sentence for its kind of error (the
+# status), never the English text. The patterns match the whole message.
+
+_STATES_FR = {
+    "received": "reçue",
+    "identity to verify": "en attente de vérification d'identité",
+    "in progress": "en cours",
+    "extended": "prolongée",
+    "done": "traitée",
+    "refused": "refusée",
+    "forwarded": "transmise au responsable",
+}
+_DONE_FR = {
+    "verified": "vérifiée",
+    "put on hold for identity": "mise en attente pour l'identité",
+    "executed": "exécutée",
+    "extended": "prolongée",
+    "refused": "refusée",
+    "forwarded": "transmise",
+}
+_TO_FR = {"authority": "à la CNIL", "controller": "au client", "people": "aux personnes"}
+_ROLES_FR = {"auditor": "auditeur", "operator": "opérateur", "dpo": "DPO"}
+_WRITE = "écrivez au contact « vie privée » de l'organisme"
+
+FRENCH_ERRORS: list[tuple[str, str]] = [
+    # filing a request and its one-time code (the privacy center)
+    (
+        r"too many requests were filed for this email address in the last hour",
+        f"Trop de demandes ont été déposées pour cette adresse électronique dans l'heure : "
+        f"réessayez dans une heure, ou {_WRITE}.",
+    ),
+    (
+        r"too many requests were filed from your network address in the last hour",
+        f"Trop de demandes ont été déposées depuis votre adresse réseau dans l'heure : "
+        f"réessayez dans une heure, ou {_WRITE}.",
+    ),
+    (
+        r"too many failed sign-ins for this account name in the last hour",
+        "Trop de connexions ont échoué pour ce nom dans l'heure : réessayez dans une heure.",
+    ),
+    (
+        r"too many failed sign-ins from your network address in the last hour",
+        "Trop de connexions ont échoué depuis votre adresse réseau dans l'heure : réessayez "
+        "dans une heure.",
+    ),
+    (
+        r"requests cannot be filed here: this service sends no mail",
+        f"Les demandes ne peuvent pas être déposées ici, faute d'envoi de courriels : {_WRITE}.",
+    ),
+    (
+        r"this service sends no mail: no mail server is configured",
+        "Ce service n'envoie pas de courriels : aucun serveur de messagerie n'est configuré.",
+    ),
+    (
+        r"'(?P<x>.*)' is not an email address",
+        "« {x} » n'est pas une adresse électronique : écrivez-la sous la forme nom@exemple.fr.",
+    ),
+    (
+        r"(?P<n>\d+) codes were sent for request (?P<id>\S+): no more are sent",
+        f"{{n}} codes ont été envoyés pour la demande {{id}} : aucun autre ne le sera ; "
+        f"{_WRITE} pour faire vérifier votre demande.",
+    ),
+    (
+        r"(?P<n>\d+) wrong codes came from this address in the last hour",
+        "{n} codes erronés sont venus de votre adresse réseau dans l'heure : réessayez dans "
+        "une heure.",
+    ),
+    (
+        r"this is not the code we sent; (?P<n>\d+) attempts? left",
+        "Ce n'est pas le code envoyé ; essais restants : {n}. Saisissez les six chiffres du "
+        "dernier message.",
+    ),
+    (
+        r"this is not the code we sent",
+        "Ce n'est pas le code envoyé, et c'était le dernier essai : demandez un nouveau code.",
+    ),
+    (
+        r"no code was sent for this request",
+        "Aucun code n'a été envoyé pour cette demande : demandez-en un.",
+    ),
+    (r"this code was used already", "Ce code a déjà servi : un code ne sert qu'une fois."),
+    (
+        r"(?P<n>\d+) wrong codes were entered for this request",
+        "{n} codes erronés ont été saisis pour cette demande : demandez un nouveau code.",
+    ),
+    (
+        r"this code expired at (?P<t>[\d:]+) UTC",
+        "Ce code a expiré à {t} (UTC) : demandez un nouveau code.",
+    ),
+    (
+        r"request (?P<id>\S+) is verified already",
+        "La demande {id} est déjà vérifiée : elle n'a plus besoin de code.",
+    ),
+    (
+        r"request (?P<id>\S+) has no email address to send a code to",
+        "La demande {id} n'a pas d'adresse électronique où envoyer un code : un opérateur la "
+        "vérifiera.",
+    ),
+    (
+        r"the register has no activity (?P<x>.+)",
+        "Nous n'avons pas de traitement {x}.",
+    ),
+    (
+        r"no one can object to (?P<x>.+?): Art\. 21 covers .*",
+        "On ne peut pas s'opposer à {x} : l'article 21 couvre les traitements fondés sur "
+        "l'intérêt légitime, une mission d'intérêt public ou la prospection.",
+    ),
+    (
+        r"a rectification request needs the new values",
+        "Une demande de correction indique la donnée à corriger et sa nouvelle valeur.",
+    ),
+    (
+        r"a request for \w+ changes no value",
+        "Seule une demande de correction indique de nouvelles valeurs.",
+    ),
+    (
+        r"a request for \w+ does not name activities",
+        "Seules une opposition ou une limitation désignent des traitements.",
+    ),
+    (
+        r"no mapped table has the field (?P<x>.+?)(?:; nothing was recorded)?",
+        "Nous ne tenons aucune donnée nommée {x} : rien n'a été enregistré.",
+    ),
+    (r"the new value of (?P<x>.+) is empty", "La nouvelle valeur de {x} est vide."),
+    (r"there is no request (?P<id>\S+)", "Il n'y a pas de demande {id}."),
+    # the console: requests
+    (
+        r"the (?P<role>\w+) role may not do this",
+        "Le rôle {role} ne permet pas cette action.",
+    ),
+    (
+        r"request (?P<id>\S+) is (?P<state>[a-z ]+): it cannot be (?P<done>.+)",
+        "La demande {id} est {state} : elle ne peut pas être {done}.",
+    ),
+    (
+        r"request (?P<id>\S+) was already extended; Art\. 12\(3\) allows one extension",
+        "La demande {id} a déjà été prolongée : l'article 12.3 ne permet qu'une prolongation. "
+        "Répondez avant l'échéance, ou refusez avec un motif.",
+    ),
+    (
+        r"request (?P<id>\S+) can no longer be extended: the first period ended on (?P<d>\S+)",
+        "La demande {id} ne peut plus être prolongée : le premier délai a pris fin le {d}.",
+    ),
+    (
+        r"the register promises answers with no extension.*",
+        "Le registre promet des réponses sans prolongation : répondez dans le premier délai.",
+    ),
+    (r"an extension needs its reason", "Une prolongation doit indiquer son motif."),
+    (r"a refusal needs its reason", "Un refus doit indiquer son motif."),
+    (r"lifting a restriction needs its reason", "La levée d'une limitation indique son motif."),
+    (r"say how the identity was checked", "Indiquez comment l'identité a été vérifiée."),
+    (
+        r"say which instruction this is",
+        "Indiquez de quelle instruction il s'agit (par exemple : courriel du client du "
+        "2 décembre 2026).",
+    ),
+    (
+        r"request (?P<id>\S+) cannot be forwarded: registre finds .*",
+        "La demande {id} ne peut pas être transmise : rien de ce que nous trouvons n'est traité "
+        "pour un client ; rien n'a été envoyé. Exécutez-la.",
+    ),
+    (
+        r"request (?P<id>\S+) is also about data we control .*",
+        "La demande {id} porte aussi sur des données dont nous sommes responsables : la "
+        "transmettre laisserait cette partie sans réponse ; rien n'a été envoyé. Exécutez-la : "
+        "la part des clients leur est transmise.",
+    ),
+    (
+        r"request (?P<id>\S+) is a request for \w+: a controller instructs us to erase or to "
+        r"rectify, nothing else",
+        "La demande {id} n'est ni un effacement ni une correction : un client ne nous donne "
+        "d'instruction que pour ceux-là.",
+    ),
+    (
+        r"request (?P<id>\S+) was already carried out on the instruction of client (?P<c>.+); "
+        r"nothing was recorded",
+        "La demande {id} a déjà été exécutée sur instruction du client {c} ; rien n'a été "
+        "enregistré.",
+    ),
+    (
+        r"request (?P<id>\S+) was answered by us alone.*",
+        "La demande {id} a été traitée par nous seuls : rien n'est allé à un client, aucun "
+        "client ne peut donc en donner l'instruction ; rien n'a été enregistré.",
+    ),
+    (
+        r"request (?P<id>\S+) was not forwarded to a client '(?P<c>.*)'; nothing was recorded",
+        "La demande {id} n'a pas été transmise au client « {c} » ; rien n'a été enregistré.",
+    ),
+    (
+        r"request (?P<id>\S+) went to (?P<n>\d+) clients: say which one instructs; .*",
+        "La demande {id} a été transmise à {n} clients : indiquez lequel donne l'instruction ; "
+        "rien n'a été enregistré.",
+    ),
+    (
+        r"request (?P<id>\S+) is a request for \w+: only a restriction can be lifted",
+        "La demande {id} n'est pas une limitation : seule une limitation peut être levée.",
+    ),
+    (
+        r"the restriction of request (?P<id>\S+) was lifted on (?P<d>\S+)",
+        "La limitation de la demande {id} a été levée le {d}.",
+    ),
+    (
+        r"request (?P<id>\S+) changed while this command ran",
+        "La demande {id} a changé pendant l'action : rechargez la page et recommencez.",
+    ),
+    # holds, users, tokens, sweeps
+    (
+        r"give identity for a person, or all of store, table and key for a record",
+        "Indiquez l'adresse électronique de la personne.",
+    ),
+    (r"there is no legal hold (?P<id>\S+)", "Il n'y a pas de gel n° {id}."),
+    (r"there is no user (?P<x>\S+)", "Il n'y a pas d'utilisateur {x}."),
+    (r"there is already a user (?P<x>\S+)", "Il y a déjà un utilisateur {x}."),
+    (
+        r"the password has (?P<n>\d+) characters; it needs at least (?P<m>\d+)",
+        "Le mot de passe a {n} caractères ; il en faut au moins {m}. Une phrase de quatre ou "
+        "cinq mots est longue et facile à saisir.",
+    ),
+    (
+        r"'(?P<x>.*)' is not a (?:user|token) name",
+        "« {x} » n'est pas un nom valable : lettres minuscules, chiffres et . _ @ -, en "
+        "commençant par une lettre ou un chiffre.",
+    ),
+    (r"'(?P<x>.*)' is not a role", "« {x} » n'est pas un rôle : dpo, operator ou auditor."),
+    (r"there is no token (?P<id>\S+)", "Il n'y a pas de jeton n° {id}."),
+    (
+        r"token (?P<id>\S+) was already revoked, by (?P<x>.+)",
+        "Le jeton n° {id} a déjà été révoqué, par {x}.",
+    ),
+    (
+        r"the token would expire before it is created",
+        "Le jeton expirerait avant d'être créé : choisissez une date plus lointaine.",
+    ),
+    (r"there is no sweep run (?P<id>\S+)", "Il n'y a pas de purge n° {id}."),
+    (r"there is no job (?P<id>\S+)", "Il n'y a pas de tâche n° {id}."),
+    (r"the register has no store (?P<x>\S+)", "Le registre n'a pas de base {x}."),
+    # breaches
+    (r"there is no breach (?P<id>\S+)", "Il n'y a pas de violation {id}."),
+    (
+        r"the breach cannot be known from (?P<d>\S+), later than now",
+        "La prise de connaissance ne peut pas être dans le futur : indiquez quand l'organisme "
+        "a appris la violation.",
+    ),
+    (r"a breach needs a summary of what happened", "Décrivez ce qui s'est passé."),
+    (
+        r"a breach needs its nature",
+        "Cochez la nature de la violation (confidentialité, intégrité, disponibilité).",
+    ),
+    (r"an update needs what was learnt", "Indiquez ce qu'on a appris."),
+    (
+        r"a notification cannot be recorded at (?P<d>\S+), later than now",
+        "Une notification ne s'enregistre qu'une fois faite : la date indiquée est dans le futur.",
+    ),
+    (
+        r"breach (?P<id>\S+) was notified before the organization was aware of it",
+        "La violation {id} aurait été notifiée avant que l'organisme en ait connaissance : "
+        "vérifiez la date.",
+    ),
+    (
+        r"breach (?P<id>\S+) is about data we control: there is no controller to tell",
+        "La violation {id} porte sur des données dont nous sommes responsables : il n'y a pas "
+        "de client à prévenir.",
+    ),
+    (
+        r"the notification of breach (?P<id>\S+) to the (?P<to>\w+) is already recorded",
+        "La notification de la violation {id} {to} est déjà enregistrée : ajoutez la suite "
+        "comme de nouveaux faits.",
+    ),
+    (
+        r"breach (?P<id>\S+) was notified to the (?P<to>\w+) (?P<span>.+?) after its deadline, "
+        r"and a late notification must give the reasons for the delay \(Art\. 33\(1\)\)",
+        "La violation {id} a été notifiée {to} {span} après l'échéance : une notification en "
+        "retard doit en donner les motifs (article 33.1).",
+    ),
+    (
+        r"table '(?P<x>.+)' has no timestamp column in the mapping, so .*",
+        "La table {x} n'a pas de date de création ou de modification dans le mapping : elle ne "
+        "peut pas être limitée à une période.",
+    ),
+    (
+        r"table '(?P<x>.+)' names no client \('tenant' in the mapping\), so .*",
+        "La table {x} n'indique pas de client dans le mapping : elle ne peut pas être limitée "
+        "à un client.",
+    ),
+    (
+        r"client '(?P<x>.+)' is not a key of the clients' table.*",
+        "« {x} » n'est pas un identifiant de client tel que la table des clients le tient.",
+    ),
+]
+_FRENCH_ERRORS = [(re.compile(pattern), french) for pattern, french in FRENCH_ERRORS]
+
+FRENCH_BY_STATUS: dict[int, str] = {
+    401: "Connectez-vous pour continuer.",
+    403: "Votre rôle ne permet pas cette action.",
+    404: "Ce que vous cherchez n'existe pas, ou plus.",
+    409: "Cette action n'est pas possible dans l'état actuel : rechargez la page pour le voir.",
+    422: "Ce qui a été saisi n'est pas valable : vérifiez le formulaire.",
+    429: "Trop de tentatives : réessayez dans une heure.",
+}
+FRENCH_UNAVAILABLE = (
+    "Le service ne peut pas faire cela pour le moment : réessayez plus tard, ou prévenez "
+    "l'administrateur du service."
+)
+
+
+def error_text(lang: str, message: str, status: int = 409) -> str:
+    """An API or library message as a page in ``lang`` shows it (see ``FRENCH_ERRORS``)."""
+    if lang != "fr":
+        return message
+    for pattern, french in _FRENCH_ERRORS:
+        found = pattern.fullmatch(message.strip())
+        if found:
+            values = {k: v or "" for k, v in found.groupdict().items()}
+            if "state" in values:
+                if values["state"] not in _STATES_FR or values["done"] not in _DONE_FR:
+                    break
+                values["state"] = _STATES_FR[values["state"]]
+                values["done"] = _DONE_FR[values["done"]]
+            if "role" in values:
+                values["role"] = _ROLES_FR.get(values["role"], values["role"])
+            if "to" in values:
+                values["to"] = _TO_FR.get(values["to"], values["to"])
+            if "span" in values:
+                values["span"] = (
+                    values["span"].replace(" h ", "\u00a0h\u00a0").replace(" min", "\u00a0min")
+                )
+            shown = _FRENCH_SPACE.sub("\u00a0\\1", french.format(**values))
+            return shown.replace("« ", "«\u00a0")
+    if status >= 500:
+        return FRENCH_UNAVAILABLE
+    return _FRENCH_SPACE.sub("\u00a0\\1", FRENCH_BY_STATUS.get(status, FRENCH_BY_STATUS[409]))
+
+
+FIELD_WORDS = {
+    "kind": "right",
+    "email": "email",
+    "lang": "answer_lang",
+    "code": "code",
+    "reason": "reason",
+    "method": "method",
+    "reference": "reference",
+    "name": "name",
+    "role": "role",
+    "password": "password",
+    "store": "store",
+    "aware_at": "aware_at",
+    "nature": "nature",
+    "summary": "breach_summary",
+    "text": "new_facts",
+    "risk": "risk_level",
+    "reasons": "risk_reasons",
+    "targets": "scope_targets",
+    "since": "since_when",
+    "until": "until_when",
+    "to": "notify_whom",
+    "at": "notified_at",
+}
+"""A form's field, named as its label on the page (never the API's key)."""
+
+
+def field_names(lang: str, names: list[str]) -> str:
+    """The fields a form got wrong, by their labels in ``lang``."""
+    shown = [word(lang, FIELD_WORDS[n]) if n in FIELD_WORDS else "" for n in names]
+    unknown = word(lang, "a_field")
+    return ", ".join(dict.fromkeys(s or unknown for s in shown))
