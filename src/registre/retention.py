@@ -166,6 +166,7 @@ class _Run:
     ) -> None:
         from registre.state import register_digest
 
+        self.register = register
         self.state = state
         self.at = at
         self.prepared = prepared
@@ -208,6 +209,7 @@ class _Run:
             },
         )
         self.results: dict[tuple[str, str], SweptRule] = {}
+        self.ledger: dict[str, int] = {}
 
     def sweep(self, stop_at_first_failure: bool, progress: Progress | None) -> SweepReport:
         from registre.engine.journal import Journal
@@ -223,6 +225,12 @@ class _Run:
                     self.results[sp.store, item.key] = self._sweep_rule(
                         sp, item, rule, journal, progress
                     )
+            # the consent ledger's own retention (rights.consent_records_kept)
+            from registre.consent.keeping import sweep_ledger
+
+            self.ledger = sweep_ledger(
+                self.register, self.state, self.at, actor=self.actor, run_id=self.run.id
+            ).as_json()
         except BaseException as error:
             journal.flush()
             interrupted = isinstance(error, KeyboardInterrupt)
@@ -251,6 +259,8 @@ class _Run:
             "items": summary_items(report),
             "databases": self.databases,
         }
+        if any(self.ledger.values()):
+            summary["consent_ledger"] = self.ledger
         if report.failed:
             summary["failed"] = len(report.failed)
         self.state.audit.append(
@@ -341,6 +351,7 @@ class _Run:
             time.perf_counter() - self.started,
             self.databases,
             self.resumed,
+            dict(self.ledger),
         )
 
 

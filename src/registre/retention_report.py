@@ -118,6 +118,9 @@ class SweepReport:
     """Each store's database, without credentials."""
     resumed: tuple[int, ...] = ()
     """Runs a killed sweep left running on these databases, whose work this one finished."""
+    consent_ledger: Mapping[str, int] = field(default_factory=dict)
+    """The consent ledger's retention: expiries recorded, chains and records deleted
+    (:mod:`registre.consent.keeping`)."""
 
     @property
     def changed(self) -> int:

@@ -948,6 +948,13 @@ class Rights(Strict):
     Code civil art. 2224). Past it, `registre request purge-exports` replaces the identity by
     its keyed digest and deletes the forward letters and forward.json.
     """
+    consent_records_kept: DurationField = Duration(5, "years")
+    """How long the consent ledger keeps a person's records about an activity or a cookie
+    category once they no longer consent (a refusal, a withdrawal, an expiry): the proof that
+    the choice was respected (five years, Code civil art. 2224). A consent in force is kept
+    while it is. Past it, the sweep deletes the records and the identity they name; the audit
+    trail keeps its entries, which name the person only by a keyed digest.
+    """
 
 
 class Breaches(Strict):
