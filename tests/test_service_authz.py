@@ -94,6 +94,7 @@ MATRIX: dict[tuple[str, str], tuple[Any, ...]] = {
     ("POST", "/api/v1/breaches/{breach_id}/close"): WORK,
     ("GET", "/api/v1/breaches/{breach_id}/cnil"): READ,
     ("POST", "/api/v1/breaches/{breach_id}/letters"): WORK,
+    ("POST", "/api/v1/breaches/{breach_id}/send"): WORK,
     ("GET", "/api/v1/breaches/{breach_id}/letters"): READ,
     ("GET", "/api/v1/breaches/{breach_id}/letters/{name}"): READ,
     ("GET", "/api/v1/public/downloads/{token}"): EVERYONE,

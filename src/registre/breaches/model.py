@@ -119,6 +119,64 @@ class Phase:
     says it."""
 
 
+DELIVERY_STATES = ("queued", "retrying", "sent", "failed", "no_address")
+"""Where a mailed letter or notice stands: queued (not tried yet), retrying (an attempt failed,
+another comes later), sent, failed (out of attempts, or refused for good), no_address (nobody
+to mail it to: a person without an email, a client without a contact)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One letter (to a person) or notice (to a client) sent by mail, as a job of the service.
+
+    The breach keeps no address: the job's arguments hold it (``registre jobs``, the API's
+    ``/api/v1/jobs``); the audit trail names the delivery by its number and job."""
+
+    number: int
+    to: str
+    """'person' or 'client'."""
+    client: str | None
+    """The client's key for a notice (and the person's client, when the mapping names one)."""
+    lang: str
+    job: str | None
+    """The job that sends it; None when there was no address to send it to."""
+    state: str
+    queued_at: datetime
+    attempts: int = 0
+    error: str = ""
+    """Why the last attempt failed (the mail server's answer), kept until it is sent."""
+    sent_at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "to": self.to,
+            "client": self.client,
+            "lang": self.lang,
+            "job": self.job,
+            "state": self.state,
+            "queued_at": self.queued_at.isoformat(),
+            "attempts": self.attempts,
+            "error": self.error,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Delivery:
+        return cls(
+            number=value["number"],
+            to=value["to"],
+            client=value.get("client"),
+            lang=value["lang"],
+            job=value.get("job"),
+            state=value["state"],
+            queued_at=datetime.fromisoformat(value["queued_at"]),
+            attempts=value.get("attempts", 0),
+            error=value.get("error", ""),
+            sent_at=datetime.fromisoformat(value["sent_at"]) if value.get("sent_at") else None,
+        )
+
+
 @dataclass
 class Breach:
     """One breach of the register, with everything recorded about it so far."""
@@ -141,6 +199,8 @@ class Breach:
     """What :func:`registre.breaches.counting.count` found for the scope, as JSON."""
     notifications: list[Notification] = field(default_factory=list)
     closed_at: datetime | None = None
+    deliveries: list[Delivery] = field(default_factory=list)
+    """The letters and notices sent by mail (:mod:`.mailing`), each with where it stands."""
 
     def notified(self, to: str) -> Notification | None:
         """The first notification recorded to ``to``, if any."""

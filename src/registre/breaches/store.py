@@ -18,7 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from registre._exceptions import BreachError
-from registre.breaches.model import Assessment, Breach, Nature, Notification, Phase
+from registre.breaches.model import (
+    Assessment,
+    Breach,
+    Delivery,
+    Nature,
+    Notification,
+    Phase,
+)
 from registre.breaches.scope import Scope
 from registre.state.audit import AuditTrail
 from registre.state.db import (
@@ -51,7 +58,11 @@ NOTIFIED = "breach.notify"
 DRAFTED = "breach.draft"
 LETTERS = "breach.letters"
 CLOSED = "breach.close"
-ACTIONS = (OPENED, UPDATED, ASSESSED, SCOPED, NOTIFIED, DRAFTED, LETTERS, CLOSED)
+SENDING = "breach.send"
+"""Letters and notices queued to be mailed (how many, never to whom)."""
+MAILED = "breach.mail"
+"""One attempt at mailing a letter or notice: sent, or failed with the server's answer."""
+ACTIONS = (OPENED, UPDATED, ASSESSED, SCOPED, NOTIFIED, DRAFTED, LETTERS, CLOSED, SENDING, MAILED)
 
 
 def _record(breach: Breach) -> str:
@@ -70,6 +81,7 @@ def _record(breach: Breach) -> str:
             "scope": breach.scope.as_json() if breach.scope else None,
             "counts": breach.counts,
             "notifications": [n.as_json() for n in breach.notifications],
+            "deliveries": [d.as_json() for d in breach.deliveries],
         }
     )
 
@@ -94,6 +106,7 @@ def _breach(row: sa.Row[Any]) -> Breach:
         counts=data["counts"],
         notifications=[Notification.from_json(n) for n in data["notifications"]],
         closed_at=row.closed_at,
+        deliveries=[Delivery.from_json(d) for d in data.get("deliveries", [])],
     )
 
 
@@ -104,6 +117,11 @@ class BreachRegister:
         self._engine = engine
         self._audit = audit
         self.actor = actor
+
+    @property
+    def engine(self) -> Engine:
+        """The state database (the jobs that mail letters are queued in it too)."""
+        return self._engine
 
     def open(self, breach: Breach) -> Breach:
         """Record a new breach (its id is chosen here when empty)."""
@@ -142,9 +160,19 @@ class BreachRegister:
     ) -> Breach:
         """Apply a change to a breach and record it: ``apply`` edits the breach and returns
         the audit entry's details. Nothing is written when it raises."""
+        return self.change_with(breach_id, action, lambda _, breach: apply(breach))
+
+    def change_with(
+        self,
+        breach_id: str,
+        action: str,
+        apply: Callable[[Connection, Breach], dict[str, Any]],
+    ) -> Breach:
+        """:meth:`change`, ``apply`` also given the transaction's connection to write other
+        rows in it (the jobs that mail letters are queued with the breach's deliveries)."""
         with write_transaction(self._engine) as connection:
             breach = self._locked(connection, breach_id)
-            details = apply(breach)
+            details = apply(connection, breach)
             connection.execute(
                 breach_table.update()
                 .where(breach_table.c.id == breach_id)

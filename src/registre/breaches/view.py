@@ -95,7 +95,28 @@ def details(breach: Breach, register: Register, now: datetime) -> dict[str, Any]
         "scope": breach.scope.as_json() if breach.scope else None,
         "counts": breach.counts,
         "notifications": [n.as_json() for n in breach.notifications],
+        "deliveries": [d.as_json() for d in breach.deliveries],
+        "mail": delivery_counts(breach),
     }
+
+
+def delivery_counts(breach: Breach) -> dict[str, dict[str, int]]:
+    """The letters (to people) and notices (to clients) sent by mail, by state:
+    ``{"person": {"sent": 12, "retrying": 1}, "client": {"sent": 3}}``."""
+    found: dict[str, dict[str, int]] = {}
+    for d in breach.deliveries:
+        states = found.setdefault(d.to, {})
+        states[d.state] = states.get(d.state, 0) + 1
+    return found
+
+
+_DELIVERY_WORDS = {
+    "queued": "queued",
+    "retrying": "to be tried again",
+    "sent": "sent",
+    "failed": "failed",
+    "no_address": "no address to send to",
+}
 
 
 def text(breach: Breach, register: Register, now: datetime) -> str:
@@ -134,6 +155,17 @@ def text(breach: Breach, register: Register, now: datetime) -> str:
     for n in breach.notifications:
         late = f", late: {n.delay_reason}" if n.late else ""
         lines.append(f"  notified {n.to} {local(n.at, tz)}{late}")
+    for to, states in delivery_counts(breach).items():
+        label = "letters:" if to == "person" else "notices:"
+        said = ", ".join(f"{n} {_DELIVERY_WORDS.get(s, s)}" for s, n in sorted(states.items()))
+        lines.append(f"  {label:<12}{said} (by mail)")
+    for d in breach.deliveries:
+        if d.state in ("retrying", "failed"):
+            who = f"client {d.client}" if d.to == "client" else f"person {d.number}"
+            lines.append(
+                f"    {d.number}. {who}: {_DELIVERY_WORDS[d.state]} after {d.attempts} "
+                f"attempt(s): {d.error}"
+            )
     for i, phase in enumerate(breach.phases, start=1):
         lines.append(f"  [{i}] {local(phase.at, tz)}: {phase.text}")
         if phase.unknown:

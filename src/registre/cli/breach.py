@@ -1,4 +1,4 @@
-"""Commands: breach (open, update, assess, list, show, notify-draft, letters), the register of
+"""Commands: breach (open, update, assess, list, show, notify-draft, letters, send), the register of
 personal data breaches with its 72-hour clock (Art. 33, 34)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from registre._exceptions import BreachError
-from registre.cli import app, err, out
+from registre.cli.application import app, err, out
 from registre.cli.options import StateUrl
 
 breach_app = typer.Typer(
@@ -437,6 +437,70 @@ def letters(
         )
         return
     out.print(f"wrote {people} letters to people and {notices} notices to clients in {out_dir}")
+
+
+@breach_app.command("send")
+def send(
+    breach_id: BreachId,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", metavar="LANG", help="fr or en for every letter [default: the register's]."
+        ),
+    ] = None,
+    again: Annotated[
+        bool, typer.Option("--retry", help="Queue again the letters whose sending failed.")
+    ] = False,
+    register: RegisterOpt = None,
+    state_url: StateUrl = None,
+    at: At = None,
+    as_json: AsJson = False,
+) -> None:
+    """Queue the letters to the people (high risk, Art. 34) and, as processor, the notices to
+    each client (Art. 33(2)) to be sent by the service's mail; `breach show` follows each."""
+    from registre.breaches import letters as write
+    from registre.breaches import mailing
+    from registre.service.jobs.queue import JobQueue
+
+    if lang is not None and lang not in write.LANGS:
+        raise typer.BadParameter(f"{lang!r}: use fr or en", param_hint="--lang")
+    with _desk(register, state_url, at) as desk:
+        jobs = JobQueue(desk.book.engine, max_attempts=_attempts(desk))
+        if again:
+            queued = mailing.retry(desk.book, breach_id, jobs, now=desk.now)
+            message = f"{len(queued)} letter(s) and notice(s) queued again"
+        else:
+            with desk.engines() as engines:
+                queued = mailing.queue(
+                    desk.book, desk.register, breach_id, engines, jobs, now=desk.now, lang=lang
+                )
+            if not queued:
+                err.print(
+                    f"no letter is owed for breach {breach_id}: people are told only of a high "
+                    "risk (Art. 34), and clients only when we are their processor"
+                )
+                return
+            people = sum(1 for d in queued if d.to == "person")
+            missing = sum(1 for d in queued if d.state == "no_address")
+            message = (
+                f"queued {people} letter(s) to people and {len(queued) - people} notice(s) to "
+                "clients; the service (`registre serve`, or `registre worker`) sends them"
+                + (f"; {missing} without an address to send to" if missing else "")
+            )
+        _print(desk, desk.book.get(breach_id), as_json, message)
+
+
+def _attempts(desk: _Desk) -> int:
+    """The tries a mail gets before it is failed: the service's ``jobs_attempts`` setting
+    (REGISTRE_JOBS_ATTEMPTS, or the settings file), as for the mail the service queues."""
+    from registre.service.errors import SettingsError
+    from registre.service.settings import load_settings
+
+    try:
+        settings = load_settings(register=desk.register_path, state_url=desk.state_url)
+    except SettingsError:
+        return 8  # the settings are the service's to check; the queue's own default
+    return int(settings.jobs_attempts)
 
 
 def _print(desk: _Desk, breach: Any, as_json: bool, message: str | None) -> None:

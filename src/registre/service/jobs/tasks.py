@@ -9,6 +9,9 @@ same state as one uninterrupted run.
   first left, and the library finishes a run a killed sweep left open;
 - ``mail.code``, ``mail.letter``, ``mail.digest``: send one mail (a mail server that is down
   is a passing fault: the job is tried again later);
+- ``mail.forward``: the letter forwarding a request to one of its controllers, sent to the
+  contact the register names for that controller's requests, with a one-time link to the
+  controller's data when the request was an access (one job per controller, queued once);
 - ``mail.breach``: sends one letter or notice of a breach, each attempt recorded in the breach
   (see :mod:`registre.breaches.mailing`);
 - ``exports.purge``: deletes the export packages past their retention;
@@ -56,8 +59,9 @@ def execute_request(service: Service, job: Job) -> Outcome:
     request = store.get(service.state.engine, request_id)
     if request.state not in (RequestState.done, RequestState.refused):
         request = service.desk_for_actor(job.created_by).execute(request_id)
-    result = {"request_id": request.id, "state": request.state.value}
-    if request.state is RequestState.done and request.identity.get("email"):
+    result: dict[str, Any] = {"request_id": request.id, "state": request.state.value}
+    closed = (RequestState.done, RequestState.forwarded)
+    if request.state in closed and request.identity.get("email"):
         letter = service.jobs.submit(
             "mail.letter",
             {"request_id": request.id},
@@ -65,7 +69,117 @@ def execute_request(service: Service, job: Job) -> Outcome:
             key=f"mail.letter:{request.id}",
         )
         result["mail_job"] = letter.id
+    forwards = queue_forward_mails(service, request, job.created_by)
+    if forwards:
+        result["forward_mail_jobs"] = forwards
     return result, None
+
+
+def forwarded_part(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What a request's result says of its forward: the whole result when it was forwarded
+    whole, its ``forwarded`` part when we answered the rest; None when nothing was forwarded."""
+    result = result or {}
+    part = result.get("forwarded")
+    if isinstance(part, dict) and part.get("forward_letters"):
+        return part
+    return result if result.get("forward_letters") else None
+
+
+def queue_forward_mails(service: Service, request: Any, actor: str) -> list[str]:
+    """Queue the mail of each controller's letter, once per request and controller."""
+    part = forwarded_part(request.result)
+    if part is None:
+        return []
+    return [
+        service.jobs.submit(
+            "mail.forward",
+            {"request_id": request.id, "controller": number},
+            actor=actor,
+            key=f"mail.forward:{request.id}:{number}",
+        ).id
+        for number in range(len(part["forward_letters"]))
+    ]
+
+
+def controller_contact(service: Service, entry: dict[str, Any]) -> str | None:
+    """Where the controller of ``entry`` (one of ``forward.json``'s controllers) takes people's
+    requests: the register's ``contact`` of its activity, else its ``contact_column``; never an
+    address guessed among the client's row (see the letter's own addressing)."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from registre.requests.controllers import Controller
+    from registre.requests.find import Found
+    from registre.requests.letters.controller import request_contact
+
+    # the contact is read from the tables the controller's rows are in: their names suffice
+    tables = [
+        SimpleNamespace(store=store_id, table=table)
+        for store_id, counts in (entry.get("rows") or {}).items()
+        for table in counts
+    ]
+    controller = Controller(entry.get("store"), entry.get("tenant"), found=cast(Found, tables))
+    return request_contact(service.register, service.desk.finder, controller)
+
+
+def send_forward(service: Service, job: Job) -> Outcome:
+    """One controller's forwarding letter, to its request contact; its data behind a link."""
+    import json
+
+    from registre.requests import store
+    from registre.requests.store import export_table
+
+    request = store.get(service.state.engine, job.arguments["request_id"])
+    number = int(job.arguments["controller"])
+    part = forwarded_part(request.result)
+    if part is None:
+        return {"sent": False, "why": "the request was not forwarded"}, None
+    letter = Path(part["forward_letters"][number])
+    summary = json.loads(Path(part["forward_summary"]).read_text(encoding="utf-8"))
+    entry = summary["controllers"][number]
+    name = entry.get("name") or (part.get("controllers") or [None] * (number + 1))[number]
+    to = controller_contact(service, entry)
+    if not to or "@" not in to:
+        # nowhere to mail it: a RegistreError fails the job at once, for an operator to see
+        raise RegistreError(
+            f"the letter forwarding request {request.id} to {name or 'its controller'} was not "
+            "mailed: the register names no email address for this controller's requests"
+            + (f" ({to})" if to else ""),
+            hint="send the letter (GET /api/v1/requests/ID/letters) and its data by hand, or "
+            "set the activity's controller.contact or contact_column in the register",
+        )
+    lang = service.register.policy.languages[0] if service.register.policy.languages else "en"
+    # the packages are named as the letters are numbered: forward-data.zip, or -1, -2... each
+    suffix = "" if len(part["forward_letters"]) == 1 else f"-{number + 1}"
+    data = next(
+        (d for d in part.get("forward_data") or [] if Path(d).name == f"forward-data{suffix}.zip"),
+        None,
+    )
+    link = expires = None
+    if data:
+        with read_connection(service.state.engine) as connection:
+            until = connection.execute(
+                sa.select(export_table.c.expires_at).where(
+                    export_table.c.request_id == request.id,
+                    export_table.c.path == data,
+                    export_table.c.deleted_at.is_(None),
+                )
+            ).scalar()
+        until = until or utcnow() + timedelta(days=7)
+        token = downloads.create(service.state.engine, request.id, data, until)
+        link = service.settings.public_url.rstrip("/") + downloads.ROUTE + token
+        expires = until.astimezone(service.desk.tz).date()
+    mail = mails.forward_mail(
+        to,
+        request.id,
+        letter.read_text(encoding="utf-8"),
+        service.register.organization.name,
+        lang,
+        link,
+        expires,
+    )
+    service.mailer.send(mail)
+    return {"sent_to": to, "controller": name, "download_link": bool(link)}, None
 
 
 def sweep(service: Service, job: Job) -> Outcome:
@@ -194,6 +308,7 @@ TASKS: dict[str, Callable[[Service, Job], Outcome]] = {
     "sweep": sweep,
     "mail.code": send_code,
     "mail.letter": send_letter,
+    "mail.forward": send_forward,
     "exports.purge": purge_exports,
     "reminders": reminders,
     "mail.breach": send_breach_mail,

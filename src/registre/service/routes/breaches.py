@@ -96,6 +96,10 @@ class LettersBody(BaseModel):
     )
 
 
+class SendBody(LettersBody):
+    retry: bool = Field(False, description="Queue again the letters whose sending failed.")
+
+
 def _book(running: Service, who: Principal, breach_id: str | None = None) -> BreachRegister:
     """The register of breaches acting for ``who``; a 404 when ``breach_id`` is not in it."""
     book = BreachRegister(running.state.engine, running.state.audit, actor=who.actor)
@@ -352,6 +356,34 @@ def write_letters(
         "clients": len(written.clients),
         "letters": [p.name for p in written.people + written.clients],
     }
+
+
+@router.post("/{breach_id}/send", status_code=202)
+def send_letters(
+    breach_id: str,
+    body: SendBody,
+    running: Service = Depends(service),
+    who: Principal = Depends(requires(*WORKERS)),
+) -> dict[str, Any]:
+    """Queue what is owed to be sent by the service's mail (letters to the people of a
+    high-risk breach, notices to each client when we are the processor), once; ``retry``
+    queues the failed ones again. Each delivery is followed in the breach's ``deliveries``."""
+    from registre.breaches import mailing
+
+    book = _book(running, who, breach_id)
+    if body.retry:
+        mailing.retry(book, breach_id, running.jobs.queue, now=utcnow())
+    else:
+        mailing.queue(
+            book,
+            running.register,
+            breach_id,
+            running.engines,
+            running.jobs.queue,
+            now=utcnow(),
+            lang=body.lang,
+        )
+    return _shown(running, book.get(breach_id))
 
 
 @router.get("/{breach_id}/letters")
