@@ -49,6 +49,10 @@ from registre.register.taxonomy import Action
 if TYPE_CHECKING:
     from registre.engine.sweep import Audit, ItemResult, Pace, StorePlan
 
+MULTI_TABLE_DELETE = ("mysql", "mariadb")
+"""The dialects whose count caps delete by a join on the span's ranking
+(:meth:`registre.engine.sql.PlanSql.joined_cap_delete`)."""
+
 GROWTH = 8
 """A span is at most this many times the previous one: density may rise past a sparse stretch."""
 
@@ -95,7 +99,12 @@ class SpanStatements:
             sp.sql.unlink(item, hop, sa.select(t.c[hop.target_column]).where(actionable, *bounds))
             for hop in item.unlinks
         )
-        self.delete = sp.sql.write(item, None, scope).where(*bounds)
+        self.delete: sa.Delete | sa.Update
+        if item.count_cap is not None and scope is not None and sp.dialect in MULTI_TABLE_DELETE:
+            # a count cap on MariaDB/MySQL: the span's ranking joined, not probed per row
+            self.delete = sp.sql.joined_cap_delete(item, scope).where(*bounds)
+        else:
+            self.delete = sp.sql.write(item, None, scope).where(*bounds)
         compiled = self.delete.compile(dialect=sp.engine.dialect)
         self.statement = str(compiled)
         # the cutoffs, the instant and any held keys: with the span, every value the write uses;
