@@ -3,6 +3,8 @@
 - the one-time code that proves an email address;
 - the letter answering a request (the letter itself is the HTML part), with a one-time,
   expiring download link when the answer is an export: a package is never attached;
+- the letter forwarding a request to a controller (we are its processor), in the register's
+  first language, with a one-time link to the controller's data when there is some;
 - the daily digest to the DPO: requests late, and due within a few days.
 """
 
@@ -82,17 +84,50 @@ def letter_mail(
             if link and link_expires
             else ""
         )
+    return _with_link(to, subject, letter_html, lang, link, extra)
+
+
+def forward_mail(
+    to: str,
+    request_id: str,
+    letter_html: str,
+    org: str,
+    lang: str,
+    link: str | None,
+    link_expires: date | None,
+) -> Mail:
+    """A request forwarded to its controller: our letter, and the link to its data if any."""
+    if lang == "fr":
+        subject = f"Demande d'une personne concernée transmise ({request_id}) — {org}"
+        extra = (
+            f"Les données de cette personne que nous traitons pour votre compte sont à "
+            f"télécharger une seule fois, jusqu'au {link_expires:%d/%m/%Y}, à cette adresse : "
+            f"{link}"
+            if link and link_expires
+            else ""
+        )
+    else:
+        subject = f"A data subject's request forwarded to you ({request_id}) — {org}"
+        extra = (
+            f"The data about this person that we process on your behalf can be downloaded "
+            f"once, until {link_expires:%Y-%m-%d}, at: {link}"
+            if link and link_expires
+            else ""
+        )
+    return _with_link(to, subject, letter_html, lang, link, extra)
+
+
+def _with_link(
+    to: str, subject: str, letter_html: str, lang: str, link: str | None, extra: str
+) -> Mail:
+    """A letter as the HTML part, its words as the text part, the link's paragraph first."""
     text = as_text(letter_html)
     html = letter_html
-    if extra:
+    if extra and link:
         text = f"{extra}\n\n{text}"
-        anchor = (
-            f'<p>{escape(extra.rpartition(": ")[0])} : <a href="{escape(link or "")}">'
-            f"{escape(link or '')}</a></p>"
-            if lang == "fr"
-            else f'<p>{escape(extra.rpartition(": ")[0])}: <a href="{escape(link or "")}">'
-            f"{escape(link or '')}</a></p>"
-        )
+        said = escape(extra.rpartition(": ")[0].rstrip())
+        colon = " :" if lang == "fr" else ":"
+        anchor = f'<p>{said}{colon} <a href="{escape(link)}">{escape(link)}</a></p>'
         if re.search(r"<body[^>]*>", html):
             html = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + anchor, html, count=1)
         else:

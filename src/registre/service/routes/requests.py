@@ -217,10 +217,27 @@ def forward_request(
     """Forward a request about data we hold as a processor to its controller(s).
 
     The letters to the controllers, their data and the letter to the person are written in the
-    request's folder (``GET .../letters``, ``GET .../packages``).
+    request's folder (``GET .../letters``, ``GET .../packages``), and mailed as jobs: each
+    controller's letter to the contact the register names for its requests, with a one-time
+    link to its data; the person's letter to the request's email once the identity is
+    verified (before, it would tell an unproven address which client holds data about it).
     """
+    from registre.service.jobs.tasks import queue_forward_mails
+
     exists(running, request_id)
-    return running.desk_for(who).forward(request_id).as_json()
+    proven = running.desk.get(request_id).state in (RequestState.in_progress, RequestState.extended)
+    forwarded = running.desk_for(who).forward(request_id)
+    # the controllers' letters and the person's go out by mail, as jobs (retried, visible);
+    # the person's only to a proven address: it names the client holding data about them
+    queue_forward_mails(running, forwarded, who.actor)
+    if proven and forwarded.identity.get("email"):
+        running.jobs.submit(
+            "mail.letter",
+            {"request_id": forwarded.id},
+            actor=who.actor,
+            key=f"mail.letter:{forwarded.id}",
+        )
+    return forwarded.as_json()
 
 
 @router.post("/{request_id}/instruct")
