@@ -1,5 +1,6 @@
 # ruff: noqa: F811  (the fixtures imported from test_service_fixtures are used by name)
-"""Jobs on the in-process backend, with a real SMTP server (aiosmtpd) and SQLite.
+"""Jobs on the in-process backend, with a real SMTP server (aiosmtpd), the state on SQLite and
+on PostgreSQL (``REGISTRE_TEST_POSTGRES_URL``; skipped, saying so, when it is not set).
 
 The issue's "done means": a request filed through the API with the emailed code is executed by
 the worker threads, and the person receives the letter and a one-time download link; a mail
@@ -11,18 +12,22 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
+from _support import server_url
 from registre.service import create_app
 from registre.service.jobs import schedules
 from registre.service.jobs.queue import JobQueue, job_table
+from registre.testing import throwaway_database
 from test_service_fixtures import (  # noqa: F401  (fixtures are used by name)
     CAMILLE,
     Inbox,
@@ -35,6 +40,13 @@ from test_service_fixtures import (  # noqa: F401  (fixtures are used by name)
 )
 
 FAST = {"jobs_poll_seconds": 0.1, "jobs_retry_seconds": 0.2, "jobs_redispatch_seconds": 0.5}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The state database of one test: a SQLite file, or a throwaway PostgreSQL database."""
+    with throwaway_database(server_url(request.param), "registre_jobs") as url:
+        yield url
 
 
 def wait_for(what: Any, seconds: float = 30) -> Any:
@@ -66,12 +78,13 @@ def file_verify_execute(client: TestClient, inbox: Inbox, operator: dict[str, st
 
 
 def test_done_means_filed_with_the_code_executed_then_letter_and_link_mailed(
-    shop_url: str, tmp_path: Path, smtp: tuple[Inbox, int]
+    shop_url: str, tmp_path: Path, smtp: tuple[Inbox, int], state_url: str
 ) -> None:
     inbox, port = smtp
     running = service_over(
         shop_url,
         tmp_path,
+        state_url=state_url,
         smtp_host="127.0.0.1",
         smtp_port=port,
         mail_from="privacy@boutique-lumen.example",
@@ -109,22 +122,27 @@ def test_done_means_filed_with_the_code_executed_then_letter_and_link_mailed(
     finally:
         running.close()
     # the code is not kept once its mail went out, and the link's token only as a digest
-    with running.state.engine.connect() as connection:
-        arguments = connection.execute(
-            sa.select(job_table.c.arguments).where(job_table.c.kind == "mail.code")
-        ).scalar_one()
-        tokens = connection.execute(sa.text("SELECT token_hash FROM registre_download")).all()
+    engine = sa.create_engine(state_url)
+    try:
+        with engine.connect() as connection:
+            arguments = connection.execute(
+                sa.select(job_table.c.arguments).where(job_table.c.kind == "mail.code")
+            ).scalar_one()
+            tokens = connection.execute(sa.text("SELECT token_hash FROM registre_download")).all()
+    finally:
+        engine.dispose()
     assert '"code"' not in arguments
     assert path.rsplit("/", 1)[1] not in str(tokens)
 
 
 def test_a_mail_server_down_delays_the_letter_which_goes_when_it_is_back(
-    shop_url: str, tmp_path: Path
+    shop_url: str, tmp_path: Path, state_url: str
 ) -> None:
     port = free_port()
     running = service_over(
         shop_url,
         tmp_path,
+        state_url=state_url,
         smtp_host="127.0.0.1",
         smtp_port=port,
         mail_from="privacy@boutique-lumen.example",
@@ -169,9 +187,9 @@ def test_a_mail_server_down_delays_the_letter_which_goes_when_it_is_back(
 
 
 def test_a_job_delivered_twice_runs_once_and_a_dead_workers_job_is_taken_again(
-    shop_url: str, tmp_path: Path
+    shop_url: str, tmp_path: Path, state_url: str
 ) -> None:
-    running = service_over(shop_url, tmp_path)
+    running = service_over(shop_url, tmp_path, state_url=state_url)
     try:
         queue = JobQueue(running.state.engine, lease_seconds=0.3)
         job, new = queue.add("exports.purge", {}, actor="test", key="k")
@@ -190,9 +208,8 @@ def test_a_job_delivered_twice_runs_once_and_a_dead_workers_job_is_taken_again(
 
 
 def test_each_occurrence_fires_once_among_processes_and_a_missed_one_once(
-    shop_url: str, tmp_path: Path
+    shop_url: str, tmp_path: Path, state_url: str
 ) -> None:
-    state_url = f"sqlite:///{tmp_path / 'state.sqlite'}"
     services = [service_over(shop_url, tmp_path, state_url=state_url) for _ in range(3)]
     tz = ZoneInfo("Europe/Paris")
     nightly = [schedules.Schedule("sweep:shop", schedules.parse_time("03:00"), "sweep", {})]
