@@ -3,9 +3,9 @@ subscribes to the newsletter with proof, unsubscribes with one click, her subscr
 erased by the erasure machinery (and nothing else of hers or anyone's), she gets the letter in
 French, and her Art. 15 copy holds her consent history.
 
-The online shop is the example with a newsletter in a live database: the device-management
-example's only consent-based activity (geolocation) is one we carry out as a processor, and the
-meeting assistant has no store.
+The meeting assistant's newsletter is tested the same way in test_consent_meeting_assistant.py;
+the device-management example's only consent-based activity (geolocation) is one we carry out
+for the client company, so its withdrawal goes to that client (the last test here).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from registre.consent import (
     has_consent,
     make_link,
     record_consent,
+    withdraw_consent,
 )
 from registre.requests import RequestDesk
 from registre.state import open_state
@@ -126,3 +127,45 @@ def test_a_newsletter_unsubscribe_erases_the_subscription_with_the_letter(
             ]
             assert consents[1]["dpv:hasIndicationMethod"].startswith("one-click unsubscribe")
             assert len(consent_history(state, CAMILLE)) == 2
+
+
+def test_a_withdrawal_of_geolocation_goes_to_the_client_who_controls_it(tmp_path: Path) -> None:
+    """Device-management (seed 003): its only activity on consent, the geolocation a device's
+    user switches on, is carried out for the client company. A withdrawal recorded by the host
+    (the user turned location off) opens the erasure, which goes to that client: nothing is
+    erased by us before the client decides, and the letter says who decides."""
+    from registre.demo import load_app, load_demo_data
+    from registre.register.loader import load_register
+    from registre.requests.lifecycle import RequestState
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "device-management"
+    register = load_register(example / "register.yaml")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'console.sqlite'}")
+    load_demo_data(load_app(example), engine, subjects=5, seed=0)
+    query = (
+        "SELECT u.email, a.company_name FROM directory_users u JOIN devices d ON d.user_id = u.id "
+        "JOIN accounts a ON a.id = d.account_id "
+        "WHERE EXISTS (SELECT 1 FROM geolocation_points g WHERE g.device_id = d.id)"
+    )
+    with engine.connect() as connection:
+        email, client = connection.execute(sa.text(query)).first()  # type: ignore[misc]
+        points = connection.execute(sa.text("SELECT count(*) FROM geolocation_points")).scalar()
+    with open_state(f"sqlite:///{tmp_path / 'state.db'}") as state:
+        record_consent(state, email, "geolocation", method="api", register=register)
+        withdrawal = withdraw_consent(state, email, "geolocation", method="api", register=register)
+        desk = RequestDesk(
+            register, state, {"console": engine}, out_dir=tmp_path / "out", now=ANCHOR
+        )
+        done = enforce_withdrawal(desk, withdrawal, lang="fr")
+        assert (done.erased, done.reason) == (False, "forwarded")
+        assert done.request is not None and done.request.state is RequestState.forwarded
+        assert client in done.controllers
+        with engine.connect() as connection:
+            assert (
+                connection.execute(sa.text("SELECT count(*) FROM geolocation_points")).scalar()
+                == points
+            )
+        letter = (done.letter or Path()).read_text()
+        assert f"pour le compte de {client}" in letter.replace("&#x27;", "'")
+        assert "effacées" not in letter and "ne détenions plus" not in letter
+        assert list((tmp_path / "out" / done.request.id).glob("forward-*.html"))

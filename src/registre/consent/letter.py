@@ -11,6 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from registre.documents.wording import and_list
 from registre.register.model import Lang, Register
 
 if TYPE_CHECKING:
@@ -125,6 +126,23 @@ def withdrawal_letter(register: Register, enforcement: Enforcement, lang: Lang) 
                 f"Nous conservons {_records(count, lang)}, car {why[0]}."
                 if fr
                 else f"We keep {_records(count, lang)}, because of {why[1]}."
+            )
+    elif enforcement.reason == "forwarded":
+        clients = and_list(enforcement.controllers, lang) if enforcement.controllers else None
+        if fr:
+            who = clients or "l'entreprise cliente pour laquelle nous le réalisons"
+            paragraphs.append(
+                f"Nous réalisons ce traitement pour le compte de {who}, responsable du "
+                "traitement : nous lui avons transmis votre demande d'effacement des données "
+                "traitées sur la base de ce consentement. C'est elle qui en décide et qui vous "
+                "répond ; nous les effacerons sur ses instructions."
+            )
+        else:
+            who = clients or "the client company we carry it out for"
+            paragraphs.append(
+                f"We carry out this processing on behalf of {who}, the controller: we have "
+                "passed on to them your request to erase the data processed on that consent. "
+                "They decide and answer you; we will erase it on their instructions."
             )
     elif enforcement.reason == "other_basis":
         paragraphs.append(

@@ -47,10 +47,12 @@ class Enforcement:
     withdrawal: ConsentRecord
     erased: bool
     reason: str
-    """erased | other_basis | cookie | no_activity"""
+    """erased | forwarded | other_basis | cookie | no_activity"""
     request: SubjectRequest | None = None
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     letter: Path | None = None
+    controllers: list[str] = field(default_factory=list)
+    """The clients the erasure went to, when we process the data on their behalf."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class Enforcement:
             "request": self.request.id if self.request else None,
             "outcomes": self.outcomes,
             "letter": str(self.letter) if self.letter else None,
+            "controllers": self.controllers,
         }
 
 
@@ -88,7 +91,14 @@ def enforce_withdrawal(
     request = _request(desk, withdrawal, lang, verified_by)
     if request.state in (RequestState.in_progress, RequestState.extended):
         request = desk.execute(request.id)  # or resumes it at the step it stopped
-    outcomes = list((request.result or {}).get("outcomes", []))
+    result = request.result or {}
+    outcomes = list(result.get("outcomes", []))
+    if request.state is RequestState.forwarded:
+        # an activity we carry out for a client (device-management's geolocation): the
+        # erasure went to the client, the controller, who decides and answers
+        forwarded = Enforcement(withdrawal, False, "forwarded", request, outcomes)
+        forwarded.controllers = [str(name) for name in result.get("controllers", [])]
+        return _answer(desk, forwarded, lang)
     return _answer(desk, Enforcement(withdrawal, True, "erased", request, outcomes), lang)
 
 

@@ -29,6 +29,14 @@ from registre.service.web.rendering import keys, lang_of, page, running, text
 from registre.service.web.security import read_form
 
 PARAMETER = "u"
+
+FORWARDED = (
+    "Nous réalisons ce traitement pour le compte de {clients}, responsable du traitement : "
+    "nous lui avons transmis votre demande d'effacement, et c'est elle qui vous répond.",
+    "We carry out this processing on behalf of {clients}, the controller: we have passed on "
+    "your erasure request to them, and they will answer you.",
+)
+"""A withdrawal of an activity we carry out for a client: the erasure went to the client."""
 """The query parameter of the token, as :mod:`registre.consent.links` writes links."""
 
 
@@ -86,5 +94,11 @@ def _withdraw(request: Request, token: str) -> dict[str, Any]:
         "activity": text(activity.name, lang) if activity else withdrawal.purpose,
         "when": withdrawal.at.astimezone(service.desk.tz).date().isoformat(),
         "reason": enforcement.reason,
+        "outcome": FORWARDED[lang != "fr"].format(
+            clients=", ".join(enforcement.controllers)
+            or ("le client" if lang == "fr" else "the client")
+        )
+        if enforcement.reason == "forwarded"
+        else None,
         "status_link": status,
     }
