@@ -12,15 +12,20 @@ set, each in a database of its own.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from registre import MappingError, Register
+from registre.cli import main
 from registre.engine.plan import plan_store
 from registre.engine.sweep import StorePlan, prepare, sweep_item
 from registre.stores.throwaway import scratch_database
@@ -48,6 +53,7 @@ files = sa.Table(
     sa.Column("login_at", sa.DateTime),
     sa.Column("deleted_at", sa.DateTime),
     sa.Column("held", sa.Boolean),
+    sa.Column("stage", sa.Integer),
 )
 OWNERS = [
     {"id": 1, "status": "closed", "seen_at": datetime(2020, 1, 1)},
@@ -124,6 +130,35 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[dict[str, Any]], set
             {"id": 4, "status": None, "closed_at": OLD},
             {"id": 5, "status": "closed", "closed_at": RECENT},
             {"id": 6, "status": "closed", "closed_at": None},
+        ),
+        {1, 2},
+    ),
+    (
+        "status values typed to the column: 3 and '3' alike for an integer column",
+        {"after": "1 year after file_closed"},
+        {
+            "events": {"file_closed": "closed_at"},
+            "when": {"file_closed": {"column": "stage", "in": ["3", 4]}},
+        },
+        _rows(
+            {"id": 1, "stage": 3, "closed_at": OLD},
+            {"id": 2, "stage": 4, "closed_at": OLD},
+            {"id": 3, "stage": 5, "closed_at": OLD},
+            {"id": 4, "stage": None, "closed_at": OLD},
+        ),
+        {1, 2},
+    ),
+    (
+        "status values typed to the column: a number for a text column is its text",
+        {"after": "1 year after file_closed"},
+        {
+            "events": {"file_closed": "closed_at"},
+            "when": {"file_closed": {"column": "status", "in": [3, "closed"]}},
+        },
+        _rows(
+            {"id": 1, "status": "3", "closed_at": OLD},
+            {"id": 2, "status": "closed", "closed_at": OLD},
+            {"id": 3, "status": "30", "closed_at": OLD},
         ),
         {1, 2},
     ),
@@ -217,6 +252,11 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[dict[str, Any]], set
 
 
 def register_for(rule: dict[str, Any], binding: dict[str, Any]) -> Register:
+    return Register.model_validate(register_dict(rule, binding))
+
+
+def register_dict(rule: dict[str, Any], binding: dict[str, Any]) -> dict[str, Any]:
+    """The register of one rule on the files table, as its YAML would read."""
     binding = dict(binding)
     table: dict[str, Any] = {
         "primary_key": "id",
@@ -231,11 +271,12 @@ def register_for(rule: dict[str, Any], binding: dict[str, Any]) -> Register:
             "login_at",
             "deleted_at",
             "held",
+            "stage",
         ],
         "rules": binding.pop("rules", {"r": {}}),
         **binding,
     }
-    return Register.model_validate(
+    return dict(
         {
             "organization": {
                 "name": "Test SAS",
@@ -526,3 +567,98 @@ def test_an_erasure_dates_what_it_keeps_by_the_same_forms(
         assert found == last_days
     finally:
         sp.engine.dispose()
+
+
+def test_plan_prints_one_line_per_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`registre plan` on the stages case: the rule's row (rows 1 and 3 due at the end of the
+    live stage), then each stage with the day before which an account deletion has gone
+    through it, worked out by hand: 2026-11-01 less 30 days is 2 October (trash), less one
+    month more is 1 September (live: the row deleted on 1 September is not due), less 90 days
+    more is 3 June (backups)."""
+    _, rule, binding, rows, _ = CASES[-1]
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    engine = sa.create_engine(url)
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(owners.insert(), OWNERS)
+        connection.execute(
+            files.insert(), [{c.name: row.get(c.name) for c in files.columns} for row in rows]
+        )
+    engine.dispose()
+    path = tmp_path / "register.yaml"
+    path.write_text(yaml.safe_dump(register_dict(rule, binding), allow_unicode=True), "utf-8")
+    monkeypatch.setenv("COLUMNS", "240")
+    monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    monkeypatch.setattr(
+        sys, "argv", ["registre", "plan", str(path), "--url", url, "--at", "2026-11-01"]
+    )
+    capsys.readouterr()
+    try:
+        main()
+    except SystemExit as exit_info:
+        assert exit_info.code in (0, None)
+    rows: list[list[str]] = []  # the table's rows, a cell folded over lines joined again
+    for line in capsys.readouterr().out.splitlines():
+        if not line.startswith("│"):
+            continue
+        cells = [cell.strip() for cell in line.strip("│").split("│")]
+        if cells[0] or not rows:
+            rows.append(cells)
+        else:
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+    assert [row[0] for row in rows] == [
+        "r",
+        "stage 1: trash",
+        "stage 2: live",
+        "stage 3: backups",
+    ]
+    assert rows[0][4] == "2"  # due at the end of the live stage: rows 1 and 3
+    trash, live, backups = rows[1:]
+    assert trash[2].startswith("in the trash") and trash[3] == (
+        "30 days after the clock; over for rows with account_deleted before 2026-10-02"
+    )
+    assert live[2] == "deleted (swept)" and live[3] == (
+        "then 1 month; over for rows with account_deleted before 2026-09-01"
+    )
+    assert "not swept" in backups[2] and backups[3] == (
+        "then 90 days; over for rows with account_deleted before 2026-06-03"
+    )
+
+
+def test_check_connect_refuses_a_status_the_column_cannot_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Text for an integer column: `check --connect` names the value at its place in the file
+    (file:line:col) and says what the column holds; the values it can hold pass."""
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    engine = sa.create_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+    binding = {
+        "events": {"file_closed": "closed_at"},
+        "when": {"file_closed": {"column": "stage", "in": [3, "closed"]}},
+    }
+    path = tmp_path / "register.yaml"
+    text = yaml.safe_dump(
+        register_dict({"after": "1 year after file_closed"}, binding), allow_unicode=True
+    )
+    path.write_text(text, "utf-8")
+    line = text.splitlines().index(next(x for x in text.splitlines() if x.strip() == "- closed"))
+    monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    monkeypatch.setattr(
+        sys, "argv", ["registre", "check", str(path), "--connect", "--url", url, "--json"]
+    )
+    capsys.readouterr()
+    try:
+        main()
+    except SystemExit as exit_info:
+        assert exit_info.code == 1
+    report = json.loads(capsys.readouterr().out)
+    (problem,) = [p for p in report["problems"] if "status of event" in p["message"]]
+    assert "'closed'" in problem["message"] and "files.stage" in problem["message"]
+    assert "3" not in problem["message"].split("compared with")[1].split(",")[0]
+    assert "whole numbers" in problem["message"]  # the hint, with the problem
+    assert (problem["file"], problem["line"]) == (str(path), line + 1)
+    assert isinstance(problem["column"], int) and problem["column"] > 1

@@ -9,16 +9,20 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from registre.cli.application import app, out
-from registre.cli.options import AsJson, At, RegisterOpt, StateUrl, Url, parse_instant
-from registre.cli.request_desk import (
+from registre.cli import app, out
+from registre.cli.options import StateUrl, Url
+from registre.cli.requests import (
+    AsJson,
+    At,
     Email,
     Ids,
     OutDir,
     Phone,
+    RegisterOpt,
     _answer,
     _asking,
     _desk,
+    _instant,
 )
 
 consent_app = typer.Typer(
@@ -114,7 +118,7 @@ def record(
             decision=decision,
             method=method,
             register=desk.register,
-            at=parse_instant(at, ZoneInfo(desk.register.policy.timezone)),
+            at=_instant(at, ZoneInfo(desk.register.policy.timezone)),
             notice_version=notice_version,
             notice_text=text,
             lifetime=period,
@@ -298,7 +302,7 @@ def expire(
     from registre.consent import expire_consents
 
     with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
-        now = parse_instant(at, ZoneInfo(desk.register.policy.timezone))
+        now = _instant(at, ZoneInfo(desk.register.policy.timezone))
         expired = expire_consents(desk.state, at=now, actor=desk.actor)
     if as_json:
         print(json.dumps([r.as_json() for r in expired], sort_keys=True))

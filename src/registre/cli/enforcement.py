@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
@@ -16,8 +16,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from registre.cli.application import Interrupted, app, err, out, resume_command
-from registre.cli.options import StateUrl, Url, parse_instant
+from registre.cli import Interrupted, app, err, out, resume_command
+from registre.cli.options import StateUrl, Url
+from registre.cli.plan_stages import stage_rows
 
 if TYPE_CHECKING:  # the register's Pydantic models take 0.15 s to build
     from registre.register.model import Register
@@ -44,7 +45,17 @@ At = Annotated[
 
 def _instant(text: str | None, register: Register) -> datetime:
     tz = ZoneInfo(register.policy.timezone)
-    return parse_instant(text, tz) or datetime.now(tz)
+    if text is None:
+        return datetime.now(tz)
+    try:
+        if len(text.strip()) == 10:
+            return datetime.combine(date.fromisoformat(text.strip()), time(0), tzinfo=tz)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date; write 2026-11-01 or 2026-11-01T08:30", param_hint="--at"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 def _store_ids(register: Register, url: str | None) -> None:
@@ -91,6 +102,9 @@ def _plan_table(register: Register, at: datetime, store: PlannedStore) -> Table:
             f"{rule.held:,}" + (f" ({rule.restricted:,} restricted)" if rule.restricted else ""),
             f"{rule.blocked:,}",
         )
+        # a deletion in stages: one line per stage (trash, live, backups), when each ends
+        for label, what, ends in stage_rows(register, rule.activity, rule.rule, at):
+            table.add_row(label, rule.table, what, ends, "", "", "")
     return table
 
 

@@ -16,8 +16,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from registre.cli.application import app, err, out
-from registre.cli.options import JsonLines, StateRegister, StateUrl
+from registre.cli import app, err, out
+from registre.cli.options import StateRegister, StateUrl
 
 if TYPE_CHECKING:
     from registre.service.access import Access
@@ -35,6 +35,7 @@ app.add_typer(token_app, name="token")
 RoleOpt = Annotated[
     str, typer.Option("--role", help="dpo (everything), operator (works requests) or auditor.")
 ]
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 
 
 @contextmanager
@@ -82,7 +83,7 @@ def user_add(
 
 @user_app.command("list")
 def user_list(
-    as_json: JsonLines = False, state_url: StateUrl = None, register_path: StateRegister = None
+    as_json: AsJson = False, state_url: StateUrl = None, register_path: StateRegister = None
 ) -> None:
     """List the console users."""
     with _access(state_url, register_path) as access:
@@ -152,7 +153,7 @@ def token_create(
 
 @token_app.command("list")
 def token_list(
-    as_json: JsonLines = False, state_url: StateUrl = None, register_path: StateRegister = None
+    as_json: AsJson = False, state_url: StateUrl = None, register_path: StateRegister = None
 ) -> None:
     """List the tokens, revoked ones included (never their secrets)."""
     with _access(state_url, register_path) as access:

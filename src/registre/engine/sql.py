@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from registre.engine import identities
+from registre.engine import identities, status_values
 from registre.engine.anonymize import recognizer, sql_value
 from registre.engine.plan import ClockCheck, Hop, Path, Plan, WorkItem
 from registre.engine.record_keys import held_key, key_expression, key_in
@@ -451,7 +451,9 @@ class PlanSql:
             t,
             clock.when.path,
             # the register's values as the column holds them (3 and '3' alike)
-            lambda column: sa.and_(column.is_not(None), column.in_(values)),
+            lambda column: sa.and_(
+                column.is_not(None), column.in_(status_values.typed(column, values))
+            ),
         )
         return sa.and_(status, run_out)
 

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from registre.durations import local_date
+from registre.engine import status_values
 from registre.engine.plan import ClockCheck, Path, Plan, WorkItem, plan_store
 from registre.engine.record_keys import Columns, key_in, key_of
 from registre.engine.sql import PlanSql
@@ -211,7 +212,7 @@ def _clock_days(
         if (
             status is not None
             and clock.when is not None
-            and status.get(key) not in clock.when.values
+            and not status_values.matches(status.get(key), clock.when.values)
         ):
             continue
         days = [d for v in values if (d := _day(v.get(key), tz)) is not None]

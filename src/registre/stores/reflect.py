@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Engine
 
+from registre.engine import status_values
 from registre.register.mapping import DataStore, TableMapping
 from registre.register.model import Register
 from registre.stores.coverage import CoverageChecks
@@ -293,6 +294,8 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
                 else:
                     hint = "write a column of this table, or 'reference.column' through a reference"
                 yield self.problem(name, path, f"{what} is at '{path}': {error}", hint, at=at)
+            elif at[0] == "when" and live is not None:
+                yield from self._status_values(name, path, str(at[1]), table, column, live, mapping)
             elif at[0] in ("events", "latest_of") and live is not None and not live.temporal:
                 yield self.problem(
                     name,
@@ -303,6 +306,36 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
                     "column",
                     at=at,
                 )
+
+    def _status_values(
+        self,
+        name: str,
+        path: str,
+        event: str,
+        table: str,
+        column: str,
+        live: LiveColumn,
+        mapping: TableMapping,
+    ) -> Iterator[MappingProblem]:
+        """A status-dependent event's values the column cannot hold (text for an integer)."""
+        python_type = status_values.type_of_name(live.type)
+        condition = mapping.when[event]
+        for index, value in enumerate(condition.in_):
+            if not status_values.refused(python_type, [value]):
+                continue
+            assert python_type is not None  # a column of unknown type refuses nothing
+            shown = str(value).lower() if isinstance(value, bool) else repr(value)
+            yield self.problem(
+                name,
+                path,
+                f"the status of event '{event}' is compared with {shown}, which the "
+                f"{live.type} column '{table}.{column}' cannot hold: the event would never "
+                "happen",
+                f"write the values as '{table}.{column}' holds them "
+                f"({status_values.kind_name(python_type)}), or give the event's status another "
+                "column",
+                at=("when", event, "in", index),
+            )
 
     # -- rules ----------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from registre.documents.retention import event_name
 from registre.documents.typography import sentence, upper_first
 from registre.documents.wording import date as date_words
 from registre.durations import local_date
+from registre.engine import status_values
 from registre.engine.plan import ClockCheck, Path, WorkItem, plan_store
 from registre.register.model import Lang, Register
 from registre.register.taxonomy import Action
@@ -169,7 +170,9 @@ def _happened(
     clock: ClockCheck, row: Any, index: dict[Path, int], day: date, tz: ZoneInfo
 ) -> date | None:
     """The day the clock's event happened to the row, if it did by ``day``."""
-    if clock.when is not None and row[index[clock.when.path]] not in clock.when.values:
+    if clock.when is not None and not status_values.matches(
+        row[index[clock.when.path]], clock.when.values
+    ):
         return None
     days = [d for p in (clock.path, *clock.also) if (d := _day(row[index[p]], tz)) is not None]
     if not days or max(days) > day:
