@@ -262,3 +262,33 @@ def test_a_mail_server_down_delays_the_letters_which_fail_then_go_when_sent_agai
     # each letter: tried (to be tried again), failed, then sent once sent again
     first = [m["state"] for m in mails if m["delivery"] == tried[0]["number"]]
     assert first == ["retrying", "failed", "sent"]
+
+
+def test_each_written_notice_is_headed_by_its_clients_contact(
+    desk: dict[str, str], tmp_path: Path
+) -> None:
+    bid = a_high_risk_breach(desk)
+    breach(desk, "letters", bid, "--out", str(tmp_path / "out"))
+    notices = sorted((tmp_path / "out").glob(f"{bid}-client-*.fr.md"))
+    assert len(notices) > 1
+    for notice in notices:
+        key = notice.name.removeprefix(f"{bid}-client-").removesuffix(".fr.md")
+        head, _, body = notice.read_text(encoding="utf-8").partition("\n\n")
+        assert head == f"To: dpo-{key}@client.example" and f"Au client {key}" in body
+
+
+def test_a_contact_column_the_clients_table_lacks_is_named(
+    desk: dict[str, str], tmp_path: Path
+) -> None:
+    register = Path(desk["REGISTRE_REGISTER"])
+    register.write_text(
+        register.read_text(encoding="utf-8").replace(
+            "contact_column: dpo_email", "contact_column: security_email"
+        ),
+        encoding="utf-8",
+    )
+    bid = a_high_risk_breach(desk)
+    refused = CliRunner().invoke(app, ["breach", "send", bid], env=desk)
+    assert refused.exit_code != 0
+    assert "has no column 'security_email'" in str(refused.exception)
+    assert shown(desk, bid)["deliveries"] == []  # nothing queued

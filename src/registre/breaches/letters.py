@@ -6,12 +6,13 @@ the likely consequences, what we did, what they can do, and who to contact. The 
 (the assessment's consequences, measures and advice) go in as written. A client's notice holds
 only that client's people and records, never another client's.
 
-Sending is the service's mail job (later); for now each letter and notice is written to a file.
+Each letter and notice is written to a file here; :mod:`.mailing` sends them by the service's
+mail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,9 +243,18 @@ def write_letters(
         yield path
 
 
-def write_notices(folder: Path, breach: Breach, register: Register, lang: str) -> Iterator[Path]:
-    """Write one notice per client the breach reaches."""
+def write_notices(
+    folder: Path,
+    breach: Breach,
+    register: Register,
+    lang: str,
+    contacts: Mapping[str, str] | None = None,
+) -> Iterator[Path]:
+    """Write one notice per client the breach reaches, headed by the contact it goes to when
+    the client's row holds one (``contacts``, see :func:`.mailing.client_contacts`)."""
     for client in clients(breach):
         path = folder / f"{breach.id}-client-{client}.{lang}.md"
-        write_text(path, client_notice(breach, register, client, lang))
+        notice = client_notice(breach, register, client, lang)
+        contact = (contacts or {}).get(client)
+        write_text(path, f"To: {contact}\n\n{notice}" if contact else notice)
         yield path

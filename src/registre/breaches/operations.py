@@ -262,7 +262,12 @@ def write_letters(
         written.people = list(letters.write_letters(folder, breach, register, persons))
     if due.controller:
         notice_lang = lang or register.policy.languages[0]
-        written.clients = list(letters.write_notices(folder, breach, register, notice_lang))
+        from registre.breaches.mailing import client_contacts
+
+        contacts = client_contacts(register, breach, engines)
+        written.clients = list(
+            letters.write_notices(folder, breach, register, notice_lang, contacts)
+        )
     if written.people or written.clients:
         book.note(
             breach.id, LETTERS, {"people": len(written.people), "clients": len(written.clients)}
