@@ -410,3 +410,34 @@ def test_do_not_track_is_a_refusal_where_the_register_honors_it(
     expect(page.get_by_role("dialog", name="Vos choix sur les cookies")).to_be_visible()
     assert cookies(context) == set()
     context.close()
+
+
+def test_the_meeting_assistants_banner_asks_for_its_one_category(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """Issue 16's done-means on the meeting assistant: its banner, built from its register
+    (one audience-measurement cookie needing consent), on a demo page."""
+    register = Path(__file__).resolve().parent.parent / "examples" / "meeting-assistant"
+    demo_site(tmp_path, register / "register.yaml", None)
+    server, base = serve_folder(tmp_path)
+    try:
+        context, page, loaded = open_page(browser, f"{base}/fr.html")
+        banner = page.get_by_role("dialog", name="Vos choix sur les cookies")
+        expect(banner).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        assert cookies(context) == set() and scripts(loaded) == set()
+        assert serious_violations(page) == []
+        page.get_by_role("button", name="Choisir").click()
+        expect(page.get_by_role("checkbox")).to_have_count(1)  # audience measurement only
+        expect(page.get_by_role("checkbox", name="Accepter Mesure d’audience")).to_be_visible()
+        expect(banner).to_contain_text("_plume_id")
+        shot(page, "meeting-assistant")
+        page.get_by_role("button", name="Tout accepter").click()
+        page.wait_for_function("window.ran && window.ran.length === 1")
+        assert page.evaluate("window.ran") == ["statistics"]  # no script of another category
+        assert cookies(context) == {"registre_consent", "_plume_id.1.a1b2"}
+        assert scripts(loaded) == {"stats.js"}
+        context.close()
+    finally:
+        server.shutdown()
+        server.server_close()

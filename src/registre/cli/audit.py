@@ -14,8 +14,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from registre.cli import EXIT_PROBLEMS, app, out
-from registre.cli.options import StateRegister, StateUrl, Url
+from registre.cli.application import EXIT_PROBLEMS, app, out
+from registre.cli.options import JsonLines, StateRegister, StateUrl, Url
 
 if TYPE_CHECKING:  # the state imports SQLAlchemy and Alembic: only a command that opens it
     from registre.state import EngineState, Hold, StateLocation
@@ -37,7 +37,6 @@ RegisterPath = Annotated[
         help="The register.yaml (or folder) whose mapping the hold is checked against.",
     ),
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 Actor = Annotated[
     str | None,
     typer.Option(
@@ -212,7 +211,7 @@ def log(
     action: Annotated[
         str | None, typer.Option("--action", help="Only actions starting with this prefix.")
     ] = None,
-    as_json: AsJson = False,
+    as_json: JsonLines = False,
     state_url: StateUrl = None,
     register_path: StateRegister = None,
 ) -> None:
@@ -281,7 +280,7 @@ def hold_add(
     --table --key), checked against the register's mapping and the database first."""
     from registre.register.loader import load_register
     from registre.state import locate_state
-    from registre.state.holds import normalize_identity
+    from registre.state.digests import normalize_identity
     from registre.stores.hold_targets import person_identity, record_key
 
     person = _identity(email, phone, identity or [])

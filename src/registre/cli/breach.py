@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -19,34 +19,15 @@ from rich.table import Table
 
 from registre._exceptions import BreachError
 from registre.cli.application import app, err, out
-from registre.cli.options import StateUrl
+from registre.cli.options import AsJson, At, RegisterOpt, StateUrl, parse_instant
 
 breach_app = typer.Typer(
     help="Personal data breaches: the register (Art. 33(5)), the 72-hour clock, who is "
-    "affected from the mapping, the CNIL draft and the letters.",
+    "affected from the mapping, the CNIL draft, the letters and their mailing.",
     no_args_is_help=True,
 )
 app.add_typer(breach_app, name="breach")
 
-RegisterOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--register",
-        envvar="REGISTRE_REGISTER",
-        show_default=False,
-        help="The register.yaml (or folder).",
-    ),
-]
-At = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        show_default=False,
-        help="Act as of this instant: YYYY-MM-DD or YYYY-MM-DDTHH:MM, in the policy's "
-        "time zone [default: now].",
-    ),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 BreachId = Annotated[str, typer.Argument(metavar="ID", help="The breach's id (b-...).")]
 OutDir = Annotated[Path, typer.Option("--out", help="Folder for the draft, letters and notices.")]
 
@@ -72,20 +53,6 @@ class _Desk:
                 engine.dispose()
 
 
-def _moment(text: str | None, tz: ZoneInfo, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        if len(text.strip()) == 10:
-            return datetime.combine(date.fromisoformat(text.strip()), time(0), tzinfo=tz)
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a date; write 2026-11-01 or 2026-11-01T08:30", param_hint=option
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-
-
 @contextmanager
 def _desk(register_path: Path | None, state_url: str | None, at: str | None) -> Iterator[_Desk]:
     from registre.breaches.store import BreachRegister
@@ -104,7 +71,7 @@ def _desk(register_path: Path | None, state_url: str | None, at: str | None) -> 
     state = open_state(location)
     try:
         tz = ZoneInfo(register.policy.timezone)
-        now = _moment(at, tz, "--at") or utcnow()
+        now = parse_instant(at, tz, "--at") or utcnow()
         book = BreachRegister(state.engine, state.audit, actor=_login())
         yield _Desk(register, book, now, tz, register_path, state_url)
     finally:
@@ -160,7 +127,7 @@ def open_(
     from registre.breaches.operations import open_breach
 
     with _desk(register, state_url, at) as desk:
-        aware = _moment(aware_at, desk.tz, "--aware-at")
+        aware = parse_instant(aware_at, desk.tz, "--aware-at")
         assert aware is not None
         breach = open_breach(
             desk.book,
@@ -251,8 +218,8 @@ def update(
         if scope:
             stated = Scope(
                 parse_targets(desk.register, scope),
-                since=_moment(since, desk.tz, "--since"),
-                until=_moment(until, desk.tz, "--until"),
+                since=parse_instant(since, desk.tz, "--since"),
+                until=parse_instant(until, desk.tz, "--until"),
                 tenant=tenant,
             )
             with desk.engines() as engines:
@@ -265,7 +232,7 @@ def update(
                 hint="repeat --scope for each table the breach reached",
             )
         if notified:
-            when = _moment(notified_at, desk.tz, "--notified-at") or desk.now
+            when = parse_instant(notified_at, desk.tz, "--notified-at") or desk.now
             breach = operations.record_notification(
                 desk.book,
                 desk.register,

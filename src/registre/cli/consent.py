@@ -9,20 +9,16 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from registre.cli import app, out
-from registre.cli.options import StateUrl, Url
-from registre.cli.requests import (
-    AsJson,
-    At,
+from registre.cli.application import app, out
+from registre.cli.options import AsJson, At, RegisterOpt, StateUrl, Url, parse_instant
+from registre.cli.request_desk import (
     Email,
     Ids,
     OutDir,
     Phone,
-    RegisterOpt,
     _answer,
     _asking,
     _desk,
-    _instant,
 )
 
 consent_app = typer.Typer(
@@ -118,7 +114,7 @@ def record(
             decision=decision,
             method=method,
             register=desk.register,
-            at=_instant(at, ZoneInfo(desk.register.policy.timezone)),
+            at=parse_instant(at, ZoneInfo(desk.register.policy.timezone)),
             notice_version=notice_version,
             notice_text=text,
             lifetime=period,
@@ -302,7 +298,7 @@ def expire(
     from registre.consent import expire_consents
 
     with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
-        now = _instant(at, ZoneInfo(desk.register.policy.timezone))
+        now = parse_instant(at, ZoneInfo(desk.register.policy.timezone))
         expired = expire_consents(desk.state, at=now, actor=desk.actor)
     if as_json:
         print(json.dumps([r.as_json() for r in expired], sort_keys=True))

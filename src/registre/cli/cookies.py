@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from registre.cli import app, out
+from registre.cli.application import app, out
 
 cookies_app = typer.Typer(
     help="Cookies and trackers: the consent banner generated from the register.",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from registre.cli import app, err, out
+from registre.cli.application import app, err, out
 
 
 @app.command("demo-data")

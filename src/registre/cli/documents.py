@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from registre.cli import app, out
+from registre.cli.application import app, out
 
 RegisterPath = typer.Argument(
     ..., help="A register.yaml, or a folder of YAML files.", show_default=False

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
@@ -16,8 +16,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from registre.cli import Interrupted, app, err, out, resume_command
-from registre.cli.options import StateUrl, Url
+from registre.cli.application import Interrupted, app, err, out, resume_command
+from registre.cli.options import StateUrl, Url, parse_instant
 from registre.cli.plan_stages import stage_rows
 
 if TYPE_CHECKING:  # the register's Pydantic models take 0.15 s to build
@@ -45,17 +45,7 @@ At = Annotated[
 
 def _instant(text: str | None, register: Register) -> datetime:
     tz = ZoneInfo(register.policy.timezone)
-    if text is None:
-        return datetime.now(tz)
-    try:
-        if len(text.strip()) == 10:
-            return datetime.combine(date.fromisoformat(text.strip()), time(0), tzinfo=tz)
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a date; write 2026-11-01 or 2026-11-01T08:30", param_hint="--at"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return parse_instant(text, tz) or datetime.now(tz)
 
 
 def _store_ids(register: Register, url: str | None) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from registre.cli import EXIT_PROBLEMS, app
+from registre.cli.application import EXIT_PROBLEMS, app
 
 if TYPE_CHECKING:
     from registre.register.model import Register

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from registre._exceptions import MappingError, Problem, RegisterError, RegistreError
-from registre.cli import EXIT_PROBLEMS, app, out
+from registre.cli.application import EXIT_PROBLEMS, app, out
 
 RegisterPath = typer.Argument(
     ..., help="A register.yaml, or a folder of YAML files.", show_default=False

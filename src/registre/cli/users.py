@@ -16,8 +16,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from registre.cli import app, err, out
-from registre.cli.options import StateRegister, StateUrl
+from registre.cli.application import app, err, out
+from registre.cli.options import JsonLines, StateRegister, StateUrl
 
 if TYPE_CHECKING:
     from registre.service.access import Access
@@ -35,7 +35,6 @@ app.add_typer(token_app, name="token")
 RoleOpt = Annotated[
     str, typer.Option("--role", help="dpo (everything), operator (works requests) or auditor.")
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 
 
 @contextmanager
@@ -83,7 +82,7 @@ def user_add(
 
 @user_app.command("list")
 def user_list(
-    as_json: AsJson = False, state_url: StateUrl = None, register_path: StateRegister = None
+    as_json: JsonLines = False, state_url: StateUrl = None, register_path: StateRegister = None
 ) -> None:
     """List the console users."""
     with _access(state_url, register_path) as access:
@@ -153,7 +152,7 @@ def token_create(
 
 @token_app.command("list")
 def token_list(
-    as_json: AsJson = False, state_url: StateUrl = None, register_path: StateRegister = None
+    as_json: JsonLines = False, state_url: StateUrl = None, register_path: StateRegister = None
 ) -> None:
     """List the tokens, revoked ones included (never their secrets)."""
     with _access(state_url, register_path) as access:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from registre.cli import app, err
+from registre.cli.application import app, err
 
 
 @app.command()

@@ -37,7 +37,7 @@ from registre.state.db import (
     utcnow,
     write_transaction,
 )
-from registre.state.holds import normalize_identity
+from registre.state.digests import normalize_identity
 
 metadata = sa.MetaData()
 

@@ -10,11 +10,14 @@ change; the notice reminds our clients that it applies to their data only once t
 
 from __future__ import annotations
 
+from functools import partial
+
 from registre._exceptions import RegistreError
 from registre.diff.change import Change
 from registre.diff.report import long_date
 from registre.diff.words import NBSP
 from registre.documents.typography import de
+from registre.documents.wording import pick
 from registre.register.model import Lang, Register
 from registre.register.taxonomy import Role
 
@@ -57,10 +60,7 @@ def render_notice(
             "the notice must link to the new policy, and the register gives no website",
             hint="give its address with --policy-url URL",
         )
-    fr = lang == "fr"
-
-    def say(french: str, english: str) -> str:
-        return french if fr else english
+    say = partial(pick, lang)  # the documents' one bilingual helper
 
     rights = [c for c in changes if c.affects_rights]
     when = long_date(new.policy.date, lang)

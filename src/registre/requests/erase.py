@@ -52,9 +52,8 @@ from registre.register.mapping import TableMapping
 from registre.register.model import Register
 from registre.requests import table_activities
 from registre.requests.contract import Running
-from registre.requests.find import Finder, Found, Key, TableRows
+from registre.requests.find import Finder, Found, Key, TableRows, own_identities
 from registre.requests.graph import StoreGraph
-from registre.requests.identity import own_identities
 from registre.requests.legal_obligation import Duties
 from registre.requests.table_activities import RuleRef
 

@@ -14,7 +14,7 @@ Erasure and rectification change the data: each change is audited and committed 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -33,19 +33,18 @@ from registre.requests import (
     rectify,
     table_activities,
 )
+from registre.requests.context import RequestContext
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Found, Reading
 from registre.requests.lifecycle import RequestKind, RequestState
-from registre.requests.packages import AuditEntries, StateWrite
+from registre.requests.packages import AuditEntries
+from registre.requests.pending_files import StateWrite
 from registre.requests.store import SubjectRequest
 from registre.state import identity_digest
 from registre.state.db import audit_entry, read_connection
 
-if TYPE_CHECKING:
-    from registre.requests.service import RequestDesk
 
-
-def execute(desk: RequestDesk, request: SubjectRequest, step_size: int) -> SubjectRequest:
+def execute(context: RequestContext, request: SubjectRequest, step_size: int) -> SubjectRequest:
     """Carry out a verified request (as the desk just read it); one found nowhere completes.
 
     The request is not read again: one read less, one connection check-out less, on every
@@ -56,17 +55,19 @@ def execute(desk: RequestDesk, request: SubjectRequest, step_size: int) -> Subje
     resuming = (
         request.kind is RequestKind.erasure
         and request.state in (RequestState.in_progress, RequestState.extended)
-        and erase_steps.has_plan(desk.state, request.id, plan)
+        and erase_steps.has_plan(context.state, request.id, plan)
     )
     if resuming:
         # what the first run found and decided, not what is left of it
         mine, processed = erase_steps.stored_found(
-            desk.state, desk.finder, request.id, request.identity, plan
+            context.state, context.finder, request.id, request.identity, plan
         )
-        return _finish_erasure(desk, request, mine, processed, _stored_outcomes(desk, request.id))
+        return _finish_erasure(
+            context, request, mine, processed, _stored_outcomes(context, request.id)
+        )
     lifecycle.check_transition(request.id, request.state, "execute")
-    with desk.finder.reading() as reading:
-        return _execute(desk, request, reading, step_size)
+    with context.finder.reading() as reading:
+        return _execute(context, request, reading, step_size)
 
 
 def plan_number(request: SubjectRequest) -> int:
@@ -86,40 +87,40 @@ ON_INSTRUCTION = (RequestKind.erasure, RequestKind.rectification)
 
 
 def _execute(
-    desk: RequestDesk, request: SubjectRequest, reading: Reading, step_size: int
+    context: RequestContext, request: SubjectRequest, reading: Reading, step_size: int
 ) -> SubjectRequest:
     if request.options.get("instruction"):
-        return _on_instruction(desk, request, reading, step_size)
+        return _on_instruction(context, request, reading, step_size)
     # an answer that only reads may keep a device's 100,000 points as a condition
-    found = desk.finder.find(request.identity, reading, bulk=request.kind in READS)
+    found = context.finder.find(request.identity, reading, bulk=request.kind in READS)
     if request.kind is RequestKind.erasure and request.options.get("activities"):
         found = activity_scope.limited_to(
-            desk.register, desk.finder, found, request.options["activities"]
+            context.register, context.finder, found, request.options["activities"]
         )
-    mine, processed = forwarding.split(desk.register, desk.finder, found)
+    mine, processed = forwarding.split(context.register, context.finder, found)
     if mine.empty and not processed.empty:
-        return forwarding.forward(desk, request, processed)
+        return forwarding.forward(context, request, processed)
     entries: AuditEntries = [("execute", {"rows": found.summary()})]
     if request.kind is RequestKind.erasure:
-        return _erasure(desk, request, found, step_size, reading)
+        return _erasure(context, request, found, step_size, reading)
     if request.kind is RequestKind.rectification:
         # no read transaction left open on the stores while their rows change
         reading.release()
     if request.kind in (RequestKind.access, RequestKind.portability):
         letter = letters.outcome_letter(
-            desk.register, desk.finder, request, mine, processed, {}, desk.today()
+            context.register, context.finder, request, mine, processed, {}, context.today()
         )
         html = letter.render()
-        return _access(desk, request, mine, processed, html, entries, reading)
+        return _access(context, request, mine, processed, html, entries, reading)
     if request.kind is RequestKind.rectification:
-        desk.audit("execute", request, rows=found.summary())
-        return close(desk, request, mine, processed, _rectification(desk, request, mine), [])
+        context.audit("execute", request, rows=found.summary())
+        return close(context, request, mine, processed, _rectification(context, request, mine), [])
     # restrictions and objections are executed by registre.requests.restrict
     raise AssertionError(f"no execution for a request of kind {request.kind.value}")
 
 
 def close(
-    desk: RequestDesk,
+    context: RequestContext,
     request: SubjectRequest,
     mine: Found,
     processed: Found,
@@ -137,16 +138,18 @@ def close(
     result["found"] = mine.summary()
     result["nothing_found"] = mine.empty and processed.empty
     if not processed.empty:
-        result["forwarded"] = forwarding.package(desk, request, processed, entries, writes=writes)
+        result["forwarded"] = forwarding.package(
+            context, request, processed, entries, writes=writes
+        )
     instruction = request.options.get("instruction")
     if instruction:
         # the controller answers the person: the confirmation is the controller's
         letter = letters.instruction_letter(
-            desk.register, desk.finder, request, instruction, result, desk.today()
+            context.register, context.finder, request, instruction, result, context.today()
         )
         plan = plan_number(request)
         name = "instruction" if plan <= 1 else f"instruction-{plan}"
-        path = desk.write_letter(request, name, letter.render(), letter.lang, writes=writes)
+        path = context.write_letter(request, name, letter.render(), letter.lang, writes=writes)
         result["letter"] = str(path)
         # another client the request went to may still instruct us about its own data
         previous = request.result or {}
@@ -158,12 +161,14 @@ def close(
     else:
         if html is None:
             letter = letters.outcome_letter(
-                desk.register, desk.finder, request, mine, processed, result, desk.today()
+                context.register, context.finder, request, mine, processed, result, context.today()
             )
             html = letter.render()
-        result["letter"] = str(desk.write_letter(request, request.kind.value, html, writes=writes))
+        result["letter"] = str(
+            context.write_letter(request, request.kind.value, html, writes=writes)
+        )
     return packages.close_recorded(
-        desk,
+        context,
         request,
         "execute",
         RequestState.done,
@@ -175,7 +180,7 @@ def close(
 
 
 def _access(
-    desk: RequestDesk,
+    context: RequestContext,
     request: SubjectRequest,
     mine: Found,
     processed: Found,
@@ -184,11 +189,11 @@ def _access(
     reading: Reading,
 ) -> SubjectRequest:
     if mine.empty:
-        return close(desk, request, mine, processed, {}, entries, html=html)
+        return close(context, request, mine, processed, {}, entries, html=html)
     writes: list[StateWrite] = []
-    path = desk.out_dir / request.id / f"{request.kind.value}-{request.id}.zip"
+    path = context.out_dir / request.id / f"{request.kind.value}-{request.id}.zip"
     package = packages.write_package(
-        desk,
+        context,
         request,
         mine,
         path,
@@ -204,11 +209,11 @@ def _access(
         "rows": package.file.rows,
         "expires_at": package.expires.isoformat(),
     }
-    return close(desk, request, mine, processed, result, entries, writes, html=html)
+    return close(context, request, mine, processed, result, entries, writes, html=html)
 
 
 def _on_instruction(
-    desk: RequestDesk, request: SubjectRequest, reading: Reading, step_size: int
+    context: RequestContext, request: SubjectRequest, reading: Reading, step_size: int
 ) -> SubjectRequest:
     """Carry out a forwarded request on the instructing controller's rows, and only on those.
 
@@ -216,12 +221,12 @@ def _on_instruction(
     by the instruction; they are then erased or rectified as if they were ours.
     """
     instruction = request.options["instruction"]
-    found = desk.finder.find(request.identity, reading)
-    _, processed = _erasure_split(desk, found)
+    found = context.finder.find(request.identity, reading)
+    _, processed = _erasure_split(context, found)
     client = next(
         (
             c
-            for c in controllers_of(desk.finder, processed)
+            for c in controllers_of(context.finder, processed)
             if c.store == instruction["store"] and c.key == instruction["tenant"]
         ),
         None,
@@ -229,15 +234,15 @@ def _on_instruction(
     # nothing left for that client: nothing to do, and the confirmation says so
     rows = client.found if client and client.found else Found(request.identity)
     if request.kind is RequestKind.erasure:
-        return _erasure(desk, request, rows, step_size, reading, on_instruction=True)
+        return _erasure(context, request, rows, step_size, reading, on_instruction=True)
     reading.release()
-    desk.audit("execute", request, rows=rows.summary(), instruction=instruction["reference"])
-    result = _rectification(desk, request, rows, on_instruction=True)
-    return close(desk, request, rows, Found(request.identity), result, [])
+    context.audit("execute", request, rows=rows.summary(), instruction=instruction["reference"])
+    result = _rectification(context, request, rows, on_instruction=True)
+    return close(context, request, rows, Found(request.identity), result, [])
 
 
 def _erasure(
-    desk: RequestDesk,
+    context: RequestContext,
     request: SubjectRequest,
     found: Found,
     step_size: int,
@@ -252,109 +257,115 @@ def _erasure(
     the same answer as an uninterrupted one. ``on_instruction``: ``found`` holds the rows of
     the controller who instructed the erasure, all erased as ours.
     """
-    duties = legal_obligation.evaluate(desk.register, desk.finder, found, desk.now(), reading)
+    duties = legal_obligation.evaluate(
+        context.register, context.finder, found, context.now(), reading
+    )
     plan = erase.plan_erasure(
-        desk.register,
-        desk.finder,
+        context.register,
+        context.finder,
         found,
-        desk.state.holds.active(),
+        context.state.holds.active(),
         step_size,
         duties,
         on_instruction=on_instruction,
-        running=contract.running_contracts(desk.register, desk.finder, found, desk.now(), reading),
+        running=contract.running_contracts(
+            context.register, context.finder, found, context.now(), reading
+        ),
     )
     # no read transaction left open on the stores while their rows change
     reading.release()
-    preflight.check_erasure(request.id, plan, desk.register, desk.finder.engines)
+    preflight.check_erasure(request.id, plan, context.register, context.finder.engines)
     outcomes = [outcome.as_json() for outcome in plan.outcomes]
     if on_instruction:
         mine, processed = found, Found(request.identity)
     else:
-        mine, processed = _erasure_split(desk, found)
+        mine, processed = _erasure_split(context, found)
     erase_steps.store_plan(
-        desk.state,
+        context.state,
         request.id,
         plan,
-        desk.name_databases(
+        context.name_databases(
             {
                 "person": identity_digest(request.identity),
                 "steps": len(plan.steps),
                 "outcomes": outcomes,
             }
         ),
-        before=lambda c: desk.audit_in(c, "execute", request, rows=found.summary()),
+        before=lambda c: context.audit_in(c, "execute", request, rows=found.summary()),
         found=mine,
         forwarded=processed,
         step_size=step_size,
         plan_number=plan_number(request),
     )
-    return _finish_erasure(desk, request, mine, processed, outcomes)
+    return _finish_erasure(context, request, mine, processed, outcomes)
 
 
-def preview(desk: RequestDesk, request: SubjectRequest) -> erase.ErasurePlan:
+def preview(context: RequestContext, request: SubjectRequest) -> erase.ErasurePlan:
     """The erasure ``execute`` would carry out now, checked against the database; writes nothing.
 
     For ``request execute`` to show before it asks, and for ``--dry-run``. A stored plan (an
     erasure stopped at a step) is shown as stored: what it has left to do is what will run.
     """
     plan = plan_number(request)
-    if erase_steps.has_plan(desk.state, request.id, plan):
+    if erase_steps.has_plan(context.state, request.id, plan):
         return erase_steps.stored_plan(
-            desk.state, request.id, _stored_outcomes(desk, request.id), plan
+            context.state, request.id, _stored_outcomes(context, request.id), plan
         )
     lifecycle.check_transition(request.id, request.state, "execute")
-    preflight.check_schema(desk.register, desk.finder.engines)
-    with desk.finder.reading() as reading:
+    preflight.check_schema(context.register, context.finder.engines)
+    with context.finder.reading() as reading:
         if request.options.get("instruction"):
             raise RequestError(
                 f"request {request.id} carries out a controller's instruction: its plan is "
                 "made from the rows found for that controller when it runs",
                 hint=f"run `registre request execute {request.id}` without --dry-run",
             )
-        found = desk.finder.find(request.identity, reading)
+        found = context.finder.find(request.identity, reading)
         if request.options.get("activities"):
             found = activity_scope.limited_to(
-                desk.register, desk.finder, found, request.options["activities"]
+                context.register, context.finder, found, request.options["activities"]
             )
-        duties = legal_obligation.evaluate(desk.register, desk.finder, found, desk.now(), reading)
-        erasure = erase.plan_erasure(
-            desk.register, desk.finder, found, desk.state.holds.active(), duties=duties
+        duties = legal_obligation.evaluate(
+            context.register, context.finder, found, context.now(), reading
         )
-    preflight.check_erasure(request.id, erasure, desk.register, desk.finder.engines)
+        erasure = erase.plan_erasure(
+            context.register, context.finder, found, context.state.holds.active(), duties=duties
+        )
+    preflight.check_erasure(request.id, erasure, context.register, context.finder.engines)
     return erasure
 
 
-def _erasure_split(desk: RequestDesk, found: Found) -> tuple[Found, Found]:
+def _erasure_split(context: RequestContext, found: Found) -> tuple[Found, Found]:
     """The rows we control, and those we hold for a controller, which goes the request.
 
     A table we control but hold some columns of for a controller (a console's managers) is
     in both: we erase our columns, the controller decides on the rest.
     """
-    mine, processed = forwarding.split(desk.register, desk.finder, found)
+    mine, processed = forwarding.split(context.register, context.finder, found)
     for key, rows in mine.tables.items():
-        mapping = desk.finder.graphs_by_id[rows.store].mapping(rows.table)
-        if rows.rows and table_activities.partly_processor(desk.register, mapping):
+        mapping = context.finder.graphs_by_id[rows.store].mapping(rows.table)
+        if rows.rows and table_activities.partly_processor(context.register, mapping):
             processed.tables[key] = rows
     return mine, processed
 
 
 def _finish_erasure(
-    desk: RequestDesk,
+    context: RequestContext,
     request: SubjectRequest,
     mine: Found,
     processed: Found,
     outcomes: list[dict[str, Any]],
 ) -> SubjectRequest:
-    last = erase_steps.run_plan(desk.state, desk.finder, request.id)
+    last = erase_steps.run_plan(context.state, context.finder, request.id)
     writes: list[StateWrite] = []
     if last is not None:
         writes.append(lambda c: erase_steps.mark_done(c, request.id, last))
-    return close(desk, request, mine, processed, {"outcomes": outcomes}, [], writes)
+    return close(context, request, mine, processed, {"outcomes": outcomes}, [], writes)
 
 
-def _stored_outcomes(desk: RequestDesk, request_id: str) -> list[dict[str, Any]]:
+def _stored_outcomes(context: RequestContext, request_id: str) -> list[dict[str, Any]]:
     """The outcomes of the request's latest erasure plan, from its audit entry (on resuming)."""
-    with read_connection(desk.state.engine) as connection:
+    with read_connection(context.state.engine) as connection:
         details = connection.execute(
             sa.select(audit_entry.c.details)
             .where(
@@ -370,15 +381,15 @@ def _stored_outcomes(desk: RequestDesk, request_id: str) -> list[dict[str, Any]]
 
 
 def _rectification(
-    desk: RequestDesk, request: SubjectRequest, mine: Found, *, on_instruction: bool = False
+    context: RequestContext, request: SubjectRequest, mine: Found, *, on_instruction: bool = False
 ) -> dict[str, Any]:
     changes = request.options["changes"]
     updates = rectify.plan_rectification(
-        desk.register, desk.finder, mine, changes, on_instruction=on_instruction
+        context.register, context.finder, mine, changes, on_instruction=on_instruction
     )
     written = []
     for update in updates:
-        desk.audit(
+        context.audit(
             "rectification.update",
             request,
             store=update.store,
@@ -386,7 +397,7 @@ def _rectification(
             column=update.column,
             rows=len(update.keys),
         )
-        count = rectify.apply(desk.finder, update)
+        count = rectify.apply(context.finder, update)
         written.append(
             {"store": update.store, "table": update.table, "column": update.column, "rows": count}
         )

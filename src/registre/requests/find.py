@@ -25,11 +25,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from registre._exceptions import MappingError
+from registre.engine import identities
 from registre.engine.record_keys import key_in
-from registre.engine.sql import typed_value
+from registre.engine.record_keys import typed_value
 from registre.register.model import Register
 from registre.requests.graph import StoreGraph, build_graphs
-from registre.requests.identity import Identity
+from registre.requests.identity import TENANT, Identity
 from registre.requests.search_results import BATCH, Bulk, Found, Key, Labels, TableRows
 from registre.requests.store_search import Walk
 
@@ -162,6 +163,35 @@ class Finder:
             self.tenant_condition(store, reference.table, rest, value)
         )
         return tables[table].c[reference.column].in_(inner)
+
+
+def own_identities(finder: Finder, found: Found) -> list[tuple[str, str]]:
+    """The identities found in the person's own rows, and those the request gave, as
+    ``(kind, value)`` pairs normalized as requests and holds record them.
+
+    Own rows are those reached by an identity or hanging from the person's record, not shared
+    with others, outside the table of client companies. Every mapped column of a kind counts
+    (``email: [email, alt_email]``), read as the matcher reads it
+    (:func:`registre.engine.identities.stored_identity`): a restriction or a hold recorded
+    from them finds the same people a request finds. An invalid phone number is left out.
+    """
+    pairs = {(k, v) for k, v in found.identity.items() if k != TENANT}
+    for rows in found:
+        if not rows.rows:
+            continue
+        graph = finder.graphs_by_id[rows.store]
+        mapping = graph.mapping(rows.table)
+        if not mapping.identity or rows.table == graph.tenant_table:
+            continue
+        own = [k for k in rows.rows if rows.via[k] != "parent" and k not in rows.shared]
+        for kind, column in mapping.identity_columns():
+            if kind == TENANT:
+                continue
+            for value in rows.values(column, own):
+                text = identities.stored_identity(kind, value)
+                if text:
+                    pairs.add((kind, text))
+    return sorted(pairs)
 
 
 class Reading:

@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from registre._exceptions import RequestError
 from registre.register.model import Register
-from registre.requests import letters, packages, table_activities
+from registre.requests import letters, packages, pending_files, table_activities
+from registre.requests.context import RequestContext
 from registre.requests.controllers import Controller
 from registre.requests.controllers import controllers as controllers_of
 from registre.requests.find import Finder, Found
 from registre.requests.lifecycle import RequestKind, RequestState
-from registre.requests.packages import AuditEntries, StateWrite
+from registre.requests.packages import AuditEntries
+from registre.requests.pending_files import StateWrite
 from registre.requests.store import SubjectRequest
-
-if TYPE_CHECKING:
-    from registre.requests.service import RequestDesk
 
 SENDS_DATA = (RequestKind.access, RequestKind.portability)
 """The requests whose forward carries the controller's data."""
@@ -46,29 +45,29 @@ def split(register: Register, finder: Finder, found: Found) -> tuple[Found, Foun
     return mine, processed
 
 
-def forward(desk: RequestDesk, request: SubjectRequest, processed: Found) -> SubjectRequest:
+def forward(context: RequestContext, request: SubjectRequest, processed: Found) -> SubjectRequest:
     """Send the package to the controller and close the request as forwarded, audited.
 
     The person gets a letter too, saying which controller their request went to.
     """
     entries: AuditEntries = []
     writes: list[StateWrite] = []
-    held_for = controllers_of(desk.finder, processed)
-    result = package(desk, request, processed, entries, held_for, writes=writes)
+    held_for = controllers_of(context.finder, processed)
+    result = package(context, request, processed, entries, held_for, writes=writes)
     letter = letters.outcome_letter(
-        desk.register,
-        desk.finder,
+        context.register,
+        context.finder,
         request,
         Found(request.identity),
         processed,
         {},
-        desk.today(),
+        context.today(),
         held_for=held_for,
     )
     html = letter.render()
-    result["letter"] = str(desk.write_letter(request, request.kind.value, html, writes=writes))
+    result["letter"] = str(context.write_letter(request, request.kind.value, html, writes=writes))
     return packages.close_recorded(
-        desk,
+        context,
         request,
         "forward",
         RequestState.forwarded,
@@ -80,7 +79,7 @@ def forward(desk: RequestDesk, request: SubjectRequest, processed: Found) -> Sub
 
 
 def package(
-    desk: RequestDesk,
+    context: RequestContext,
     request: SubjectRequest,
     processed: Found,
     entries: AuditEntries,
@@ -94,8 +93,8 @@ def package(
     transaction that closes the request; the caller deletes ``forward_data`` if it fails.
     """
     if held_for is None:
-        held_for = controllers_of(desk.finder, processed)
-    activities = letters.controllers(desk.register, desk.finder, processed)
+        held_for = controllers_of(context.finder, processed)
+    activities = letters.controllers(context.register, context.finder, processed)
     entries.append(
         (
             "forwarded",
@@ -112,37 +111,40 @@ def package(
         sent = None
         if request.kind in SENDS_DATA and controller.found is not None:
             sent = packages.write_package(
-                desk,
+                context,
                 request,
                 controller.found,
-                desk.out_dir / request.id / f"forward-data{suffix}.zip",
+                context.out_dir / request.id / f"forward-data{suffix}.zip",
                 entries=entries,
                 writes=writes,
                 controller={
                     "tenant": controller.key,
                     "name": letters.controller_name(
-                        desk.register, desk.finder, desk.register.policy.languages[0], controller
+                        context.register,
+                        context.finder,
+                        context.register.policy.languages[0],
+                        controller,
                     ),
                 },
             )
             if sent is not None:
                 data.append(str(sent.path))
         letter = letters.forward_letter(
-            desk.register,
-            desk.finder,
+            context.register,
+            context.finder,
             request,
             controller,
-            desk.today(),
+            context.today(),
             attached=sent.path.name if sent else None,
         )
         paths.append(
             str(
-                desk.write_letter(
+                context.write_letter(
                     request, f"forward{suffix}", letter.render(), letter.lang, writes=writes
                 )
             )
         )
-    found_tenants = tenants(desk.finder, processed)
+    found_tenants = tenants(context.finder, processed)
     summary = {
         "request": request.id,
         "kind": request.kind.value,
@@ -154,8 +156,8 @@ def package(
         "controllers": [c.as_json() for c in held_for],
         "data": [Path(p).name for p in data],
     }
-    summary_path = desk.out_dir / request.id / "forward.json"
-    packages.write_later(
+    summary_path = context.out_dir / request.id / "forward.json"
+    pending_files.write_later(
         summary_path,
         json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
         writes,
@@ -168,7 +170,8 @@ def package(
         "rows": processed.summary(),
         "tenants": found_tenants,
         "controllers": [
-            letters.controller_name(desk.register, desk.finder, request.lang, c) for c in held_for
+            letters.controller_name(context.register, context.finder, request.lang, c)
+            for c in held_for
         ],
         # who may instruct us to carry the request out (`registre request instruct`)
         "held_for": [{"store": c.store, "tenant": c.key} for c in held_for],

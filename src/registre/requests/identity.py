@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 import phonenumbers
 
 from registre._exceptions import RequestError
-from registre.engine import identities
 from registre.engine.identities import DEFAULT_REGION
-
-if TYPE_CHECKING:
-    from registre.requests.find import Finder, Found
 
 TENANT = "tenant"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -104,32 +99,3 @@ def check_kinds(identity: Mapping[str, str], known: Iterable[str]) -> None:
             hint=f"use --email, --phone or --id KIND=VALUE with KIND one of: "
             f"{', '.join(sorted(accepted - {'email', 'phone'}))}",
         )
-
-
-def own_identities(finder: Finder, found: Found) -> list[tuple[str, str]]:
-    """The identities found in the person's own rows, and those the request gave, as
-    ``(kind, value)`` pairs normalized as requests and holds record them.
-
-    Own rows are those reached by an identity or hanging from the person's record, not shared
-    with others, outside the table of client companies. Every mapped column of a kind counts
-    (``email: [email, alt_email]``), read as the matcher reads it
-    (:func:`registre.engine.identities.stored_identity`): a restriction or a hold recorded
-    from them finds the same people a request finds. An invalid phone number is left out.
-    """
-    pairs = {(k, v) for k, v in found.identity.items() if k != TENANT}
-    for rows in found:
-        if not rows.rows:
-            continue
-        graph = finder.graphs_by_id[rows.store]
-        mapping = graph.mapping(rows.table)
-        if not mapping.identity or rows.table == graph.tenant_table:
-            continue
-        own = [k for k in rows.rows if rows.via[k] != "parent" and k not in rows.shared]
-        for kind, column in mapping.identity_columns():
-            if kind == TENANT:
-                continue
-            for value in rows.values(column, own):
-                text = identities.stored_identity(kind, value)
-                if text:
-                    pairs.add((kind, text))
-    return sorted(pairs)

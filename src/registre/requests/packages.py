@@ -12,31 +12,25 @@ rename comes after the commit, and what a kill leaves).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from registre.consent import ledger as consent_ledger
-from registre.owner_only import open_private
 from registre.requests import store
+from registre.requests.context import RequestContext
 from registre.requests.export import ExportFile, write_export
 from registre.requests.find import Found, Reading
 from registre.requests.lifecycle import RequestKind, RequestState
-from registre.requests.pending_files import PendingFile
+from registre.requests.pending_files import FileRecord, PendingFile, StateWrite
 from registre.requests.store import SubjectRequest, export_table
 from registre.state.db import write_transaction
 
-if TYPE_CHECKING:
-    from registre.requests.service import RequestDesk
-
 AuditEntries = list[tuple[str, dict[str, Any]]]
 """Audit entries (action, details) to write in the transaction that closes a request."""
-StateWrite = Callable[[Connection], object]
-"""A write to the state database made in the transaction that closes a request."""
 
 
 @dataclass
@@ -47,23 +41,6 @@ class Package:
     expires: datetime
     path: Path
     """Where it will be once recorded."""
-
-
-class FileRecord:
-    """A file written for a request (a letter, a summary), given its name once the transaction
-    closing the request commits; the request's result names it, so nothing else is written."""
-
-    def __init__(self, pending: PendingFile) -> None:
-        self.pending = pending
-
-    def __call__(self, connection: Connection) -> None:
-        pass
-
-    def committed(self) -> None:
-        self.pending.put_in_place()
-
-    def abandoned(self) -> None:
-        self.pending.discard()
 
 
 class PackageRecord(FileRecord):
@@ -77,17 +54,8 @@ class PackageRecord(FileRecord):
         connection.execute(export_table.insert(), self.row)
 
 
-def write_later(path: Path, text: str, writes: list[StateWrite]) -> Path:
-    """Write ``text`` for ``path``, where it appears once the request's closing commits."""
-    pending = PendingFile(path)
-    with open_private(pending.path) as handle:
-        handle.write(text.encode("utf-8"))
-    writes.append(FileRecord(pending))
-    return path
-
-
 def write_package(
-    desk: RequestDesk,
+    context: RequestContext,
     request: SubjectRequest,
     found: Found,
     path: Path,
@@ -108,7 +76,7 @@ def write_package(
         "request": request.id,
         "kind": request.kind.value,
         "received": request.received_at.isoformat(),
-        "organization": desk.register.organization.name,
+        "organization": context.register.organization.name,
     }
     if controller is not None:
         header["controller"] = controller
@@ -116,17 +84,19 @@ def write_package(
     try:
         exported = write_export(
             pending.path,
-            desk.register,
-            desk.finder,
+            context.register,
+            context.finder,
             found,
             portability=request.kind is RequestKind.portability,
             header=header,
             letter_html=letter_html,
             reading=reading,
             # a client reads its package in the language we deal with clients in, as its letter
-            lang=request.lang if controller is None else desk.register.policy.languages[0],
+            lang=request.lang if controller is None else context.register.policy.languages[0],
             for_controller=controller is not None,
-            consents=None if controller else consent_ledger.exported(desk.state, request.identity),
+            consents=None
+            if controller
+            else consent_ledger.exported(context.state, request.identity),
         )
     except BaseException:
         pending.discard()
@@ -134,9 +104,9 @@ def write_package(
     if controller is not None and exported.rows == 0:
         pending.discard()
         return None
-    created = desk.now()
+    created = context.now()
     # in calendar time where the organization is: a month from 31 January ends on 28 February
-    expires = desk.export_retention.add_to(created.astimezone(desk.tz)).astimezone(UTC)
+    expires = context.export_retention.add_to(created.astimezone(context.tz)).astimezone(UTC)
     details: dict[str, Any] = {
         "path": str(path),
         "rows": found.summary(),
@@ -162,7 +132,7 @@ def write_package(
 
 
 def close_recorded(
-    desk: RequestDesk,
+    context: RequestContext,
     request: SubjectRequest,
     action: str,
     to_state: RequestState,
@@ -180,12 +150,12 @@ def close_recorded(
     """
     packages = [write for write in writes if isinstance(write, FileRecord)]
     try:
-        with write_transaction(desk.state.engine) as connection:
-            desk.audit_many_in(connection, request, entries)
+        with write_transaction(context.state.engine) as connection:
+            context.audit_many_in(connection, request, entries)
             for write in writes:
                 write(connection)
             closed = store.transition(
-                connection, request, action, to_state, desk.actor, details, result=result
+                connection, request, action, to_state, context.actor, details, result=result
             )
     except BaseException:
         # (a commit the server made but whose answer was lost lands here too: the package is

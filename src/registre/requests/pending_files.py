@@ -33,13 +33,13 @@ import os
 import re
 import secrets
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from registre._exceptions import RequestError
 from registre.owner_only import make_folder, open_private
@@ -248,3 +248,33 @@ def _sha256(handle: IO[bytes]) -> str:
     for block in iter(lambda: handle.read(1 << 20), b""):
         digest.update(block)
     return digest.hexdigest()
+
+
+StateWrite = Callable[[Connection], object]
+"""A write to the state database made in the transaction that closes a request."""
+
+
+class FileRecord:
+    """A file written for a request (a letter, a summary), given its name once the transaction
+    closing the request commits; the request's result names it, so nothing else is written."""
+
+    def __init__(self, pending: PendingFile) -> None:
+        self.pending = pending
+
+    def __call__(self, connection: Connection) -> None:
+        pass
+
+    def committed(self) -> None:
+        self.pending.put_in_place()
+
+    def abandoned(self) -> None:
+        self.pending.discard()
+
+
+def write_later(path: Path, text: str, writes: list[StateWrite]) -> Path:
+    """Write ``text`` for ``path``, where it appears once the request's closing commits."""
+    pending = PendingFile(path)
+    with open_private(pending.path) as handle:
+        handle.write(text.encode("utf-8"))
+    writes.append(FileRecord(pending))
+    return path

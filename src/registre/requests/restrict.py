@@ -31,9 +31,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from registre._exceptions import RequestError
 from registre.register.model import Register
 from registre.register.taxonomy import LegalBasis, Role
-from registre.requests import forwarding, lifecycle, packages
-from registre.requests.find import Finder, Found
-from registre.requests.identity import TENANT, as_identity, own_identities
+from registre.requests import execution, forwarding, lifecycle, packages
+from registre.requests.context import RequestContext
+from registre.requests.find import Finder, Found, own_identities
+from registre.requests.identity import TENANT, as_identity
 from registre.requests.lifecycle import RequestKind
 from registre.requests.store import (
     SubjectRequest,
@@ -46,7 +47,6 @@ from registre.state.db import read_connection
 from registre.state.protections import DIGESTS, pair_digests
 
 if TYPE_CHECKING:
-    from registre.requests.service import RequestDesk
     from registre.state import EngineState
 
 Pairs = list[tuple[str, str]]
@@ -132,7 +132,7 @@ def has_objected(
 
 def person_identities(register: Register, finder: Finder, found: Found) -> Pairs:
     """The identities found in the person's own rows, and those the request gave
-    (:func:`registre.requests.identity.own_identities`), short enough to record."""
+    (:func:`registre.requests.find.own_identities`), short enough to record."""
     return [(k, v) for k, v in own_identities(finder, found) if len(v) <= MAX_VALUE]
 
 
@@ -226,6 +226,40 @@ def objectable(register: Register) -> list[str]:
     ]
 
 
+def known_activities(register: Register, given: list[str]) -> list[str]:
+    """``given`` without repeats; raise RequestError naming any the register lacks."""
+    unknown = [a for a in given if a not in register.activities]
+    if unknown:
+        raise RequestError(
+            f"the register has no activity {', '.join(unknown)}",
+            hint=f"name activities by their id: {', '.join(register.activities)}",
+        )
+    return list(dict.fromkeys(given))
+
+
+def objection_activities(register: Register, given: list[str] | None) -> list[str]:
+    """The activities named, each one a person may object to; else direct marketing.
+
+    Without names, direct marketing is objected to at once (Art. 21(3)), and the other
+    activities are chosen when the request is executed, from the person's data: those
+    about the person's categories of people whose legal basis allows objection
+    (:func:`concerned`).
+    """
+    if not given:
+        return direct_marketing(register)
+    chosen = known_activities(register, given)
+    allowed = set(objectable(register))
+    refused = [a for a in chosen if a not in allowed]
+    if refused:
+        raise RequestError(
+            f"no one can object to {', '.join(refused)}: Art. 21 covers processing on "
+            "legitimate interests, a public task or direct marketing",
+            hint=f"name one of {', '.join(sorted(allowed)) or '(none in this register)'}, "
+            "or answer the person with `registre request refuse ID --reason TEXT`",
+        )
+    return chosen
+
+
 def concerned(register: Register, finder: Finder, mine: Found) -> list[str]:
     """The activities an objection with no activity named is about, from the person's data.
 
@@ -249,21 +283,20 @@ def concerned(register: Register, finder: Finder, mine: Found) -> list[str]:
 # -- executing and lifting -------------------------------------------------------------------
 
 
-def execute(desk: RequestDesk, request: SubjectRequest) -> SubjectRequest:
+def execute(context: RequestContext, request: SubjectRequest) -> SubjectRequest:
     """Record a verified restriction or objection for every identity of the person."""
-    from registre.requests import execution  # execution imports this module
 
     lifecycle.check_transition(request.id, request.state, "execute")
     # what this request adds to must match the trail before it is added to
-    desk.state.protections.check()
-    with desk.finder.reading() as reading:
-        found = desk.finder.find(request.identity, reading)
-    mine, processed = forwarding.split(desk.register, desk.finder, found)
+    context.state.protections.check()
+    with context.finder.reading() as reading:
+        found = context.finder.find(request.identity, reading)
+    mine, processed = forwarding.split(context.register, context.finder, found)
     if mine.empty and not processed.empty:
-        return forwarding.forward(desk, request, processed)
-    pairs = person_identities(desk.register, desk.finder, mine)
+        return forwarding.forward(context, request, processed)
+    pairs = person_identities(context.register, context.finder, mine)
     kinds = sorted({kind for kind, _ in pairs})
-    at = desk.now()
+    at = context.now()
     entries: packages.AuditEntries = [("execute", {"rows": found.summary()})]
     result: dict[str, Any]
     if request.kind is RequestKind.restriction:
@@ -278,7 +311,7 @@ def execute(desk: RequestDesk, request: SubjectRequest) -> SubjectRequest:
     else:
         activities = list(request.options["activities"])
         if request.options.get("chosen_at_execution"):
-            activities += concerned(desk.register, desk.finder, mine)
+            activities += concerned(context.register, context.finder, mine)
             activities = list(dict.fromkeys(activities))
         digested = {"identities": kinds, "activities": activities, DIGESTS: pair_digests(pairs)}
         entries.append(("objection.recorded", digested))
@@ -288,7 +321,7 @@ def execute(desk: RequestDesk, request: SubjectRequest) -> SubjectRequest:
             record_objection(connection, request.id, pairs, activities, at)
 
     result["identities"] = len(pairs)
-    return execution.close(desk, request, mine, processed, result, entries, [write])
+    return execution.close(context, request, mine, processed, result, entries, [write])
 
 
 def check_lift(request: SubjectRequest) -> None:

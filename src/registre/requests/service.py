@@ -26,40 +26,34 @@ from __future__ import annotations
 import builtins
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
 
-from registre import owner_only
 from registre._exceptions import MappingError, RequestError
-from registre.durations import Duration
-from registre.register.model import Lang, Register
+from registre.register.model import Lang
 from registre.requests import (
     erase,
     execution,
-    export,
+    export_purge,
     forwarding,
     letters,
     lifecycle,
-    packages,
     preflight,
     rectify,
     restrict,
     store,
 )
-from registre.requests.closed_records import Forgotten, forget_closed
-from registre.requests.find import Finder, Found
+from registre.requests.context import RequestContext
+from registre.requests.export_purge import Purged
+from registre.requests.find import Found
 from registre.requests.identity import Identity, as_identity, check_kinds
 from registre.requests.lifecycle import RequestKind, RequestState
-from registre.requests.store import SubjectRequest, export_table
-from registre.state import EngineState, identity_digest
-from registre.state.db import read_connection, utcnow, write_transaction
-from registre.stores.database_name import database_name
+from registre.requests.store import SubjectRequest
+from registre.state import identity_digest
+from registre.state.db import write_transaction
 
 SCHEMA_FAULTS = (
     KeyError,
@@ -69,13 +63,6 @@ SCHEMA_FAULTS = (
     sa.exc.OperationalError,
 )
 """What reading a store whose schema no longer matches the mapping raises."""
-
-EXPORT_RETENTION = Duration(30, "days")
-"""How long an export package stays on disk, by default: long enough to send it, short enough
-not to become a second copy of the person's data. Set per desk (``export_retention``), or with
-``registre request execute --export-retention`` / ``REGISTRE_EXPORT_RETENTION``: an operational
-setting of the organization's tooling, not a promise of the privacy policy, so not a register
-field. Each package records its own expiry when it is written."""
 
 
 @dataclass
@@ -104,122 +91,12 @@ def _on_desk_clock(
     return acting
 
 
-class RequestDesk:
+class RequestDesk(RequestContext):
     """The desk where requests are opened and answered, over one register and state database.
 
-    Reuse one desk for many requests: its finder reflects the mapped tables once.
+    Reuse one desk for many requests: its finder reflects the mapped tables once. The
+    constructor is :class:`~registre.requests.context.RequestContext`'s.
     """
-
-    def __init__(
-        self,
-        register: Register,
-        state: EngineState,
-        engines: Mapping[str, Engine],
-        *,
-        out_dir: Path | str = "registre-requests",
-        export_retention: Duration = EXPORT_RETENTION,
-        now: datetime | None = None,
-        actor: str = "registre",
-    ) -> None:
-        self.register = register
-        self.state = state
-        self.finder = Finder(register, engines)
-        # the stores' databases, named without credentials for the audit trail
-        self.databases = {store: database_name(engine.url) for store, engine in engines.items()}
-        # absolute, so that what is recorded (exports, letters) is found from any folder
-        self.out_dir = Path(out_dir).resolve()
-        self.export_retention = export_retention
-        self.fixed_now = now
-        self.actor = actor
-        self.tz = ZoneInfo(register.policy.timezone)
-
-    # -- clock and helpers ----------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return self.fixed_now or utcnow()
-
-    def today(self) -> date:
-        return lifecycle.start_day(self.now(), self.tz)
-
-    def audit(self, action: str, request: SubjectRequest, **details: Any) -> None:
-        """Audit ``action`` in its own committed transaction, before the caller does it."""
-        with write_transaction(self.state.engine) as connection:
-            self.audit_in(connection, action, request, **details)
-
-    def audit_in(
-        self, connection: Connection, action: str, request: SubjectRequest, **details: Any
-    ) -> None:
-        """Audit ``action`` inside the caller's write transaction on the state database."""
-        details.setdefault("person", identity_digest(request.identity))
-        details.setdefault("kind", request.kind.value)
-        self.name_databases(details)
-        self.state.audit.append_in(
-            connection,
-            f"request.{action}",
-            details=details,
-            actor=self.actor,
-            request_id=request.id,
-        )
-
-    def audit_many_in(
-        self,
-        connection: Connection,
-        request: SubjectRequest,
-        entries: builtins.list[tuple[str, dict[str, Any]]],
-    ) -> None:
-        """Audit several ``(action, details)`` in order, inside the caller's write transaction."""
-        person = identity_digest(request.identity)
-        self.state.audit.append_many_in(
-            connection,
-            [
-                (
-                    f"request.{action}",
-                    self.name_databases({"person": person, "kind": request.kind.value, **details}),
-                )
-                for action, details in entries
-            ],
-            actor=self.actor,
-            request_id=request.id,
-        )
-
-    def name_databases(self, details: dict[str, Any]) -> dict[str, Any]:
-        """Add the database an entry is about (its store's), or those the desk reaches.
-
-        An entry written with no connection to a store (opening, verifying, refusing) names
-        none: it touched none.
-        """
-        store = details.get("store")
-        if isinstance(store, str) and store in self.databases:
-            details.setdefault("database", self.databases[store])
-        elif self.databases:
-            details.setdefault("databases", dict(self.databases))
-        return details
-
-    def _deadline(self, starts: date, extended: bool) -> lifecycle.Deadline:
-        rights = self.register.rights
-        return lifecycle.deadline(
-            starts, rights.response_deadline, rights.extension if extended else None
-        )
-
-    def write_letter(
-        self,
-        request: SubjectRequest,
-        name: str,
-        html: str,
-        lang: Lang | None = None,
-        *,
-        writes: builtins.list[packages.StateWrite] | None = None,
-    ) -> Path:
-        """Write a letter as ``OUT/REQUEST/NAME-LANG.html`` (the person's language by default).
-
-        With ``writes`` (those of the transaction closing the request), it gets that name only
-        once the transaction commits: see :mod:`registre.requests.pending_files`.
-        """
-        path = self.out_dir / request.id / f"{name}-{lang or request.lang}.html"
-        if writes is not None:
-            return packages.write_later(path, html, writes)
-        owner_only.write_text(path, html)  # 0600 in 0700 folders: it names the person
-        return path
 
     # -- life of a request ----------------------------------------------------------------------
 
@@ -280,7 +157,9 @@ class RequestDesk:
             )
         if request_kind is RequestKind.objection:
             options["chosen_at_execution"] = not options.get("activities")
-            options["activities"] = self._objection_activities(options.get("activities"))
+            options["activities"] = restrict.objection_activities(
+                self.register, options.get("activities")
+            )
         elif request_kind in (RequestKind.restriction, RequestKind.erasure):
             # an erasure names activities when it enforces a withdrawal of consent
             if options.get("activities"):
@@ -327,35 +206,7 @@ class RequestDesk:
 
     def known_activities(self, given: builtins.list[str]) -> builtins.list[str]:
         """``given`` without repeats; raise RequestError naming any the register lacks."""
-        unknown = [a for a in given if a not in self.register.activities]
-        if unknown:
-            raise RequestError(
-                f"the register has no activity {', '.join(unknown)}",
-                hint=f"name activities by their id: {', '.join(self.register.activities)}",
-            )
-        return list(dict.fromkeys(given))
-
-    def _objection_activities(self, given: builtins.list[str] | None) -> builtins.list[str]:
-        """The activities named, each one a person may object to; else direct marketing.
-
-        Without names, direct marketing is objected to at once (Art. 21(3)), and the other
-        activities are chosen when the request is executed, from the person's data: those
-        about the person's categories of people whose legal basis allows objection
-        (:func:`registre.requests.restrict.concerned`).
-        """
-        if not given:
-            return restrict.direct_marketing(self.register)
-        chosen = self.known_activities(given)
-        allowed = set(restrict.objectable(self.register))
-        refused = [a for a in chosen if a not in allowed]
-        if refused:
-            raise RequestError(
-                f"no one can object to {', '.join(refused)}: Art. 21 covers processing on "
-                "legitimate interests, a public task or direct marketing",
-                hint=f"name one of {', '.join(sorted(allowed)) or '(none in this register)'}, "
-                "or answer the person with `registre request refuse ID --reason TEXT`",
-            )
-        return chosen
+        return restrict.known_activities(self.register, given)
 
     def get(self, request_id: str) -> SubjectRequest:
         return store.get(self.state.engine, request_id)
@@ -615,85 +466,12 @@ class RequestDesk:
         return store.events(self.state.engine, request_id)
 
     def purge_exports(self) -> Purged:
-        """Delete the export packages past their retention, and the letters beside them.
-
-        Each deletion is audited first (``request.export.deleted``). A package no longer on disk
-        is audited as ``request.export.missing`` (registre deleted nothing) and its record
-        closed; its letters are still deleted. A package recorded with a relative path that is
-        not found from here is left as it is, for a purge run from the right folder. Then the
-        records of requests closed longer than ``rights.closed_requests_kept`` ago stop naming
-        the requester (:mod:`registre.requests.closed_records`). Running the purge again
-        changes nothing more.
-        """
-        now = self.now()
-        with read_connection(self.state.engine) as connection:
-            due = connection.execute(
-                sa.select(export_table)
-                .where(export_table.c.deleted_at.is_(None), export_table.c.expires_at <= now)
-                .order_by(export_table.c.id)
-            ).all()
-        purged = Purged()
-        for row in due:
-            where = export.locate(row.path, row.request_id, self.out_dir)
-            if where.folder is None:
-                purged.not_found.append(row.path)
-                continue
-            letters_beside = export.companions(where.folder, row.request_id)
-            files = [where.path] if where.path else []
-            details = {
-                "path": str(where.path or row.path),
-                "sha256": row.sha256,
-                "expired": row.expires_at.isoformat(),
-                "letters": [str(p) for p in letters_beside],
-            }
-            action = "request.export.deleted" if where.path else "request.export.missing"
-            self.state.audit.append(
-                action, details=details, actor=self.actor, request_id=row.request_id
-            )
-            export.remove(files + letters_beside)
-            with write_transaction(self.state.engine) as connection:
-                connection.execute(
-                    export_table.update().where(export_table.c.id == row.id).values(deleted_at=now)
-                )
-            (purged.deleted if where.path else purged.missing).append(details["path"])
-            purged.letters += details["letters"]
-        purged.forgotten = forget_closed(
-            self.state,
-            self.register.rights.closed_requests_kept,
-            now,
-            self.out_dir,
-            self.tz,
-            self.actor,
-        )
-        return purged
+        """Delete the export packages past their retention, and the letters beside them; then
+        stop naming the requester in the records of long-closed requests
+        (:func:`registre.requests.export_purge.purge_exports`)."""
+        return export_purge.purge_exports(self)
 
 
 def _rows(found: Found) -> str:
     tables = sorted(rows.table for rows in found if rows.count)
     return f"{found.total} row(s) in {', '.join(tables)}"
-
-
-@dataclass
-class Purged:
-    """What :meth:`RequestDesk.purge_exports` did."""
-
-    deleted: builtins.list[str] = field(default_factory=list)
-    """Packages deleted (absolute paths)."""
-    missing: builtins.list[str] = field(default_factory=list)
-    """Packages already gone from disk: nothing deleted, the record closed."""
-    not_found: builtins.list[str] = field(default_factory=list)
-    """Packages recorded with a relative path and not found from here: left untouched."""
-    letters: builtins.list[str] = field(default_factory=list)
-    """Letters and forward summaries deleted beside the packages."""
-    forgotten: Forgotten = field(default_factory=Forgotten)
-    """Records of closed requests past their retention that no longer name the requester."""
-
-    def as_json(self) -> dict[str, builtins.list[str]]:
-        return {
-            "deleted": self.deleted,
-            "missing": self.missing,
-            "not_found": self.not_found,
-            "letters": self.letters,
-            "pseudonymized": self.forgotten.requests,
-            "forward_files": self.forgotten.files,
-        }

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -28,8 +28,21 @@ from registre.requests.graph import Edge, StoreGraph
 from registre.requests.identity import TENANT, Identity
 from registre.requests.search_results import Bulk, Found, Key, TableRows
 
-if TYPE_CHECKING:
-    from registre.requests.find import Finder
+
+class Searcher(Protocol):
+    """What a store's search needs of the finder (:class:`registre.requests.find.Finder`):
+    its reflected tables, its cache of statements, and the conditions it builds."""
+
+    batch: int
+    statements: dict[tuple[Any, ...], Any]
+
+    def tables(self, graph: StoreGraph) -> dict[str, sa.Table]: ...
+
+    def bulk_condition(self, store: str, table: str, bulk: Bulk) -> ColumnElement[bool]: ...
+
+    def tenant_condition(
+        self, store: str, table: str, path: str, value: Any
+    ) -> ColumnElement[bool]: ...
 
 
 class Walk:
@@ -37,7 +50,7 @@ class Walk:
 
     def __init__(
         self,
-        finder: Finder,
+        finder: Searcher,
         graph: StoreGraph,
         connection: Connection,
         found: Found,

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
@@ -43,10 +42,8 @@ from registre.state.db import (
     utcnow,
     write_transaction,
 )
+from registre.state.digests import normalize_identity
 from registre.state.protections import Protections
-
-PHONE_REGION = "FR"
-"""The country of phone numbers written without a country code."""
 
 
 @dataclass(frozen=True)
@@ -129,36 +126,6 @@ class Hold:
             "released_by": self.released_by,
             "release_reason": self.release_reason,
         }
-
-
-def normalize_identity(identity: dict[str, str], *, strict: bool = True) -> dict[str, str]:
-    """Identity values as holds store and compare them.
-
-    Emails are trimmed and lower-cased; phone numbers put in E.164 (``+33612345678``, numbers
-    without a country code read as French), as data-subject requests compare them. With
-    ``strict`` an invalid phone number raises ValueError; otherwise it is kept as given.
-    """
-    normalized = {}
-    for name, value in identity.items():
-        text = value.strip()
-        if name == "email":
-            text = text.lower()
-        elif name == "phone":
-            text = _e164(text, strict=strict)
-        normalized[name] = text
-    return normalized
-
-
-def _e164(text: str, *, strict: bool) -> str:
-    try:
-        number = phonenumbers.parse(text, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        if strict:
-            raise ValueError(f"{text!r} is not a valid phone number; write it as +33 6 12 34 56 78")
-        return text
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def identity_digest(identity: dict[str, str]) -> str:

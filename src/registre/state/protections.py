@@ -47,6 +47,7 @@ from registre.state.db import (
     legal_hold,
     read_connection,
 )
+from registre.state.digests import normalize_identity
 
 HOLD_PLACED = "hold.placed"
 HOLD_RELEASED = "hold.released"
@@ -315,8 +316,6 @@ def _hold_differences(row: Row[Any], entry: Row[Any]) -> list[str]:
 
 
 def _identity_differences(text: str, details: dict[str, Any]) -> list[str]:
-    from registre.state.holds import normalize_identity
-
     if details.get("kind") != "person":
         return [f"it held {_held(details)}, and its row was edited to hold a person"]
     try:

@@ -13,7 +13,7 @@ from registre.service.auth import READERS, WORKERS, requires, service
 from registre.service.errors import Conflict, InvalidInput, NotFound
 from registre.service.routes.params import RowId
 from registre.service.runtime import Service
-from registre.state.holds import normalize_identity
+from registre.state.digests import normalize_identity
 
 router = APIRouter(prefix="/api/v1/holds", tags=["holds"])
 

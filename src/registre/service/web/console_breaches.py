@@ -184,6 +184,7 @@ def install(app: FastAPI) -> None:
                 who=who,
                 breach_id=breach_id,
                 heading=word(_lang(request), "cnil_draft"),
+                note=word(_lang(request), "cnil_draft_note"),
                 body=bytes(answer.body).decode("utf-8"),
                 text_lang="fr",
             )
@@ -201,6 +202,7 @@ def install(app: FastAPI) -> None:
                 who=who,
                 breach_id=breach_id,
                 heading=name,
+                note="",
                 body=bytes(answer.body).decode("utf-8"),
                 text_lang=letter_lang if letter_lang in ("fr", "en") else "fr",
             )

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse
 from registre.register.model import Text
 from registre.service.runtime import Service
 from registre.service.web.security import CSRF_COOKIE, Keys
-from registre.service.web.translations import LANG_COOKIE, LANGS, choose_lang, word
+from registre.service.web.translations import LANG_COOKIE, LANGS, WORDS, choose_lang, word
 
 HERE = Path(__file__).parent
 
@@ -71,6 +71,7 @@ def page(
         lang=lang,
         other_lang=next(other for other in LANGS if other != lang),
         t=lambda key, **values: word(lang, key, **values),
+        t_or=lambda key, fallback: word(lang, key) if key in WORDS else fallback,
         csrf=csrf,
         colon="\u00a0:" if lang == "fr" else ":",
         org=register.organization.name,

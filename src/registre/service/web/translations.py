@@ -345,6 +345,22 @@ WORDS: dict[str, tuple[str, str]] = {
     "held": ("Retenues", "Held"),
     "blocked": ("Bloquées", "Blocked"),
     "at": ("Au", "At"),
+    # a request's kind and the steps of its history, as the console names them
+    "kindname_access": ("accès", "access"),
+    "kindname_portability": ("portabilité", "portability"),
+    "kindname_erasure": ("effacement", "erasure"),
+    "kindname_rectification": ("rectification", "rectification"),
+    "kindname_restriction": ("limitation", "restriction"),
+    "kindname_objection": ("opposition", "objection"),
+    "act_open": ("reçue", "received"),
+    "act_verify": ("identité vérifiée", "identity verified"),
+    "act_doubt": ("identité mise en doute", "identity doubted"),
+    "act_execute": ("exécutée", "carried out"),
+    "act_extend": ("délai prolongé", "deadline extended"),
+    "act_refuse": ("refusée", "refused"),
+    "act_forward": ("transmise au responsable", "forwarded to the controller"),
+    "act_instruct": ("instruction du responsable", "the controller's instruction"),
+    "act_lift": ("limitation levée", "restriction lifted"),
     "a_field": ("un champ", "a field"),
     "fill_in": ("À remplir ou corriger : {fields}", "Fill in or correct: {fields}"),
     # the register of breaches
@@ -445,6 +461,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "cnil_draft": ("Brouillon de notification à la CNIL", "Draft of the notification to the CNIL"),
     "letter_to_person": ("Lettre à une personne", "Letter to a person"),
     "letter_to_client": ("Avis au client", "Notice to a client"),
+    "cnil_draft_note": (
+        "À reporter dans le formulaire de notification de la CNIL. L'ouverture de ce brouillon "
+        "est inscrite au journal d'audit.",
+        "In French, as the CNIL's notification form is: to be copied into it. Opening this "
+        "draft is recorded in the audit trail.",
+    ),
     "letters_written": (
         "{n} lettre(s) et avis écrits",
         "{n} letter(s) and notice(s) written",
