@@ -7,9 +7,11 @@ as expired; the trail still verifies, and a second sweep does nothing more.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -136,3 +138,19 @@ def test_a_dry_run_leaves_the_ledger_alone(state: EngineState, shop_url: str) ->
     registre.sweep(register, state, url=shop_url, dry_run=True)
     assert identities(state) == before
     assert len(consent_history(state, ALICE)) == 2
+
+
+def test_consent_expire_applies_the_retention_without_a_sweep(
+    state: EngineState, run_cli: Any
+) -> None:
+    """A register that maps no database cannot be swept: `registre consent expire`, run from
+    cron, applies the ledger's retention as the sweep does."""
+    register = registre.load_register(EXAMPLE / "register.yaml")
+    decisions(state, register)
+    code, out, _ = run_cli(
+        "consent", "expire", "--register", str(EXAMPLE), "--state-url", str(state.engine.url),
+        "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    assert json.loads(out) == {"expired": 1, "chains": 2, "records": 4}
+    assert consent_history(state, ALICE) == [] and len(consent_history(state, CHLOE)) == 2

@@ -294,13 +294,19 @@ def expire(
     state_url: StateUrl = None,
     as_json: AsJson = False,
 ) -> None:
-    """Record the expiry of every consent or refusal past its expiry date (for a cron job)."""
-    from registre.consent import expire_consents
+    """Record the expiry of every consent or refusal past its expiry date, and delete the
+    records past the ledger's retention (rights.consent_records_kept), as the sweep does; for
+    a cron job, where the register maps no database to sweep."""
+    from registre.consent.keeping import sweep_ledger
+    from registre.state.db import utcnow
 
     with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
         now = parse_instant(at, ZoneInfo(desk.register.policy.timezone))
-        expired = expire_consents(desk.state, at=now, actor=desk.actor)
+        done = sweep_ledger(desk.register, desk.state, now or utcnow(), actor=desk.actor)
     if as_json:
-        print(json.dumps([r.as_json() for r in expired], sort_keys=True))
+        print(json.dumps(done.as_json(), sort_keys=True))
     else:
-        out.print(f"{len(expired)} consent record(s) expired")
+        out.print(
+            f"{done.expired} consent record(s) expired; {done.records} record(s) past the "
+            "ledger's retention deleted"
+        )
