@@ -1,15 +1,20 @@
-"""Fixtures shared by several test modules; keep each one small."""
+"""Fixtures shared by several test modules; keep each one small.
+
+Plain helpers (the servers' URLs, golden files, the CliRun shape) are in ``_support.py``.
+"""
 
 from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+from _support import CliRun, run_main
+
+RunCli = Callable[..., CliRun]
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +25,14 @@ def registre_cli() -> str:
     if found is None:
         pytest.fail("the registre command is not installed: run pip install -e '.[dev]'")
     return found
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """Run ``registre ARGS`` through ``registre.cli.main`` in this process; returns a
+    ``CliRun`` (code, out, err), which unpacks as a tuple. A traceback printed fails the test."""
+
+    def run(*args: str) -> CliRun:
+        return run_main(capsys, *args)
+
+    return run
