@@ -83,7 +83,21 @@ def demo_data(
         engine.dispose()
     counts = ", ".join(f"{name} {count:,}" for name, count in report.rows.items())
     out.print(f"{masked(url)}: {report.total:,} rows in {report.seconds:.1f} s ({counts})")
-    out.print(f"data anchored on {demo.anchor:%Y-%m-%d}: every retention rule has rows due then")
+    clocked = register is None or any(
+        register.rule(rule)[1].after
+        for store in register.stores.values()
+        for mapping in store.tables.values()
+        for rule in mapping.rules
+    )
+    if clocked:
+        out.print(
+            f"data anchored on {demo.anchor:%Y-%m-%d}: every retention rule has rows due then"
+        )
+    else:  # the meeting assistant: its seed states no period, so nothing is ever due
+        out.print(
+            f"data anchored on {demo.anchor:%Y-%m-%d}; the register's rules state no period, "
+            "so no row is ever due"
+        )
     stores = register.stores if register is not None else {}
     store_id = demo.store_id or (next(iter(stores)) if len(stores) == 1 else None)
     if store_id is not None and store_id in stores:
