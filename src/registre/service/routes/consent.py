@@ -26,6 +26,7 @@ from registre.service.access import Principal
 from registre.service.auth import READERS, requires, service
 from registre.service.errors import InvalidInput, TooManyAttempts
 from registre.service.runtime import Service
+from registre.service.schemas import ChoiceRecorded, ConsentRecordOut
 from registre.service.throttle import Throttle
 
 router = APIRouter(prefix="/api/v1/consent", tags=["consent"])
@@ -71,6 +72,7 @@ def _limit(request: Request, running: Service) -> None:
 @router.post(
     "/choices",
     status_code=201,
+    response_model=ChoiceRecorded,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -107,7 +109,7 @@ async def post_choice(request: Request, running: Service = Depends(service)) -> 
     return {"consent_id": posted.consent_id, "recorded": [r.as_json() for r in records]}
 
 
-@router.get("/choices/{consent_id}")
+@router.get("/choices/{consent_id}", response_model=list[ConsentRecordOut])
 def list_choices(
     consent_id: str,
     running: Service = Depends(service),

@@ -13,6 +13,7 @@ from registre.service.auth import READERS, WORKERS, requires, service
 from registre.service.errors import Conflict, InvalidInput, NotFound
 from registre.service.routes.params import RowId
 from registre.service.runtime import Service
+from registre.service.schemas import HoldOut
 from registre.state.digests import normalize_identity
 
 router = APIRouter(prefix="/api/v1/holds", tags=["holds"])
@@ -33,7 +34,7 @@ class Release(BaseModel):
     reason: str = Field(min_length=1)
 
 
-@router.get("")
+@router.get("", response_model=list[HoldOut])
 def list_holds(
     all: bool = False,
     running: Service = Depends(service),
@@ -44,7 +45,7 @@ def list_holds(
     return [hold.as_json() for hold in holds]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=HoldOut)
 def place_hold(
     body: PlaceHold,
     running: Service = Depends(service),
@@ -91,7 +92,7 @@ def place_hold(
     return hold.as_json()
 
 
-@router.post("/{hold_id}/release")
+@router.post("/{hold_id}/release", response_model=HoldOut)
 def release_hold(
     hold_id: RowId,
     body: Release,

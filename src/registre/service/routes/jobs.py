@@ -19,6 +19,7 @@ from registre.service.auth import READERS, WORKERS, requires, service
 from registre.service.errors import InvalidInput
 from registre.service.jobs import downloads
 from registre.service.runtime import Service
+from registre.service.schemas import JobOut, JobPage
 
 router = APIRouter(tags=["jobs"])
 
@@ -30,7 +31,7 @@ class SweepOrder(BaseModel):
     batch_size: int = Field(5_000, ge=1, le=1_000_000)
 
 
-@router.get("/api/v1/jobs")
+@router.get("/api/v1/jobs", response_model=JobPage)
 def list_jobs(
     state: JobState | None = None,
     kind: str | None = None,
@@ -49,7 +50,7 @@ def list_jobs(
     }
 
 
-@router.get("/api/v1/jobs/{job_id}")
+@router.get("/api/v1/jobs/{job_id}", response_model=JobOut)
 def show_job(
     job_id: str,
     running: Service = Depends(service),
@@ -59,7 +60,7 @@ def show_job(
     return running.jobs.queue.get(job_id).as_json()
 
 
-@router.post("/api/v1/sweeps", status_code=202)
+@router.post("/api/v1/sweeps", status_code=202, response_model=JobOut)
 def queue_sweep(
     body: SweepOrder,
     running: Service = Depends(service),

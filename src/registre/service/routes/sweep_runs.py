@@ -18,6 +18,7 @@ from registre.service.auth import READERS, requires, service
 from registre.service.errors import NotFound
 from registre.service.routes.params import RowId
 from registre.service.runtime import Service
+from registre.service.schemas import SweepRunOut, SweepRunPage
 from registre.state.runs import Run
 
 router = APIRouter(prefix="/api/v1/sweeps", tags=["sweeps"])
@@ -49,7 +50,7 @@ def _listed(found: Run) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", response_model=SweepRunPage)
 def list_runs(
     limit: int = Query(20, ge=1, le=500),
     offset: int = Query(0, ge=0),
@@ -66,7 +67,7 @@ def list_runs(
     }
 
 
-@router.get("/{run_id}")
+@router.get("/{run_id}", response_model=SweepRunOut)
 def show_run(
     run_id: RowId,
     running: Service = Depends(service),
