@@ -244,3 +244,46 @@ def test_each_occurrence_fires_once_among_processes_and_a_missed_one_once(
     finally:
         for service in services:
             service.close()
+
+
+def test_a_code_goes_out_while_every_work_thread_is_busy(
+    shop_url: str, tmp_path: Path, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mail jobs have a lane of their own: a sweep or a row of requests executing on every
+    work thread does not hold back a person's code."""
+    from registre.service.jobs import tasks
+
+    inbox, port = smtp
+    release = threading.Event()
+    busy = threading.Event()
+
+    def block(service: Any, job: Any) -> Any:
+        busy.set()
+        assert release.wait(30)
+        return {"blocked": True}, None
+
+    monkeypatch.setitem(tasks.TASKS, "test.block", block)
+    running = service_over(
+        shop_url,
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        mail_from="privacy@boutique-lumen.example",
+        jobs_threads=1,
+        **FAST,
+    )
+    try:
+        with TestClient(create_app(running), raise_server_exceptions=False) as client:
+            blocker = running.jobs.submit("test.block", {}, actor="test")
+            assert busy.wait(30)  # the only work thread is taken
+            filed = client.post(
+                "/api/v1/public/requests", json={"kind": "access", "email": CAMILLE}
+            )
+            assert filed.status_code == 201, filed.text
+            assert len(inbox.code_for(CAMILLE)) == 6  # arrived while the work lane is blocked
+            assert running.jobs.queue.get(blocker.id).state == "running"
+            release.set()
+            wait_for(lambda: running.jobs.queue.get(blocker.id).state == "done")
+    finally:
+        release.set()
+        running.close()

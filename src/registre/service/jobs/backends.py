@@ -38,7 +38,7 @@ log = logging.getLogger("registre.jobs")
 class Backend(Protocol):
     name: str
 
-    def dispatch(self, job_id: str) -> None: ...
+    def dispatch(self, job_id: str, kind: str | None = None) -> None: ...
 
     def start(self) -> None: ...
 
@@ -49,35 +49,58 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+MAIL_THREADS = 2
+"""Threads of the in-process mail lane (see :class:`InProcess`)."""
+
+
+def is_mail(kind: str | None) -> bool:
+    return kind is not None and kind.startswith("mail.")
+
+
 class InProcess:
-    """A pool of threads in this process; nothing else to run."""
+    """Pools of threads in this process; nothing else to run.
+
+    Two lanes: mail jobs (``mail.*``: a code, a letter) run on threads of their own, so that a
+    person's code is never queued behind a sweep of an hour or a row of requests executing;
+    the other jobs share ``jobs_threads`` threads.
+    """
 
     name = "in-process"
 
-    def __init__(self, service: Service, threads: int) -> None:
+    def __init__(self, service: Service, threads: int, mail_threads: int = MAIL_THREADS) -> None:
         self.service = service
         self.threads = threads
+        self.mail_threads = mail_threads
         self.pool: ThreadPoolExecutor | None = None
+        self.mail_pool: ThreadPoolExecutor | None = None
         self.running: set[str] = set()
         self.lock = threading.Lock()
 
     def start(self) -> None:
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="registre-job")
+        with self.lock:
+            if self.pool is None:
+                self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="registre-job")
+            if self.mail_pool is None:
+                self.mail_pool = ThreadPoolExecutor(
+                    self.mail_threads, thread_name_prefix="registre-mail"
+                )
 
     def stop(self) -> None:
         with self.lock:
-            pool, self.pool = self.pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pools = (self.pool, self.mail_pool)
+            self.pool = self.mail_pool = None
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
-    def dispatch(self, job_id: str) -> None:
+    def dispatch(self, job_id: str, kind: str | None = None) -> None:
         with self.lock:
-            if job_id in self.running or self.pool is None:
+            pool = self.mail_pool if is_mail(kind) else self.pool
+            if job_id in self.running or pool is None:
                 return  # not started, or stopping: the keeper of the next start hands it on
             self.running.add(job_id)
             try:
-                self.pool.submit(self._run, job_id)
+                pool.submit(self._run, job_id)
             except RuntimeError:  # shut down meanwhile
                 self.running.discard(job_id)
 
@@ -109,7 +132,7 @@ class CeleryBackend:
         """Close the connections to the broker this process opened to send jobs."""
         self.app.close()
 
-    def dispatch(self, job_id: str) -> None:
+    def dispatch(self, job_id: str, kind: str | None = None) -> None:
         from registre.service.jobs.celery_app import TASK_NAME
 
         try:
@@ -149,7 +172,7 @@ class Jobs:
         """Queue a job and hand it to the backend; the job as queued (or the one of ``key``)."""
         job, new = self.queue.add(kind, arguments, actor=actor, key=key)
         if new:
-            self.backend.dispatch(job.id)
+            self.backend.dispatch(job.id, job.kind)
         return job
 
     def submit_in(
@@ -159,7 +182,7 @@ class Jobs:
         return self.queue.add_in(connection, kind, arguments, actor=actor)
 
     def dispatch(self, job: Job) -> None:
-        self.backend.dispatch(job.id)
+        self.backend.dispatch(job.id, job.kind)
 
     # -- the keeper ---------------------------------------------------------------------------
 
@@ -184,9 +207,9 @@ class Jobs:
             self.service.state.engine, self.queue, self.schedules, self.tz, utcnow()
         ):
             log.info("schedule fired: job %s (%s)", job.id, job.kind)
-            self.backend.dispatch(job.id)
-        for job_id in self.queue.to_dispatch(self.settings.jobs_redispatch_seconds):
-            self.backend.dispatch(job_id)
+            self.backend.dispatch(job.id, job.kind)
+        for job_id, kind in self.queue.to_dispatch(self.settings.jobs_redispatch_seconds):
+            self.backend.dispatch(job_id, kind)
 
     def _keep(self) -> None:
         while not self._stop.is_set():

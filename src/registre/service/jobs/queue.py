@@ -314,8 +314,11 @@ class JobQueue:
                 .values(**values)
             )
 
-    def to_dispatch(self, redispatch_seconds: float, limit: int = 100) -> builtins.list[str]:
-        """Jobs nobody carries: due and not sent to a worker lately, or whose worker died.
+    def to_dispatch(
+        self, redispatch_seconds: float, limit: int = 100
+    ) -> builtins.list[tuple[str, str]]:
+        """Jobs nobody carries (id and kind): due and not sent to a worker lately, or whose
+        worker died.
 
         Each one returned is marked as dispatched now, in the same transaction, so that of
         several processes looking at once, one sends it.
@@ -328,21 +331,19 @@ class JobQueue:
             sa.and_(job_table.c.state == "running", job_table.c.lease_until < now),
         )
         with write_transaction(self.engine) as connection:
-            ids = list(
-                connection.execute(
-                    sa.select(job_table.c.id)
-                    .where(lost, not_sent)
-                    .order_by(job_table.c.next_attempt)
-                    .limit(limit)
-                ).scalars()
-            )
+            found = connection.execute(
+                sa.select(job_table.c.id, job_table.c.kind)
+                .where(lost, not_sent)
+                .order_by(job_table.c.next_attempt)
+                .limit(limit)
+            ).all()
             taken = []
-            for job_id in ids:
+            for job_id, kind in found:
                 marked = connection.execute(
                     job_table.update()
                     .where(job_table.c.id == job_id, not_sent)
                     .values(dispatched_at=now)
                 ).rowcount
                 if marked == 1:
-                    taken.append(job_id)
+                    taken.append((job_id, kind))
         return taken
