@@ -412,6 +412,7 @@ def test_an_extension_and_a_refusal_reach_the_person(served: Any, browser: Brows
     console.get_by_role("button", name="Extend the deadline").click()
     expect(console.get_by_role("status")).to_have_text("Done.")
     expect(console.locator("#state")).to_have_text("extended")
+    expect(console.get_by_text("one-time code emailed to extension.case@")).to_be_visible()
     assert serious_violations(console) == []
     shot(console, "console-request-extended-en")
     new_due = running.desk.get(extended).due
@@ -495,6 +496,7 @@ def test_a_forwarded_erasure_carried_out_on_the_clients_instruction(
     console.goto(f"{base}/console/requests/{request_id}")
     console.get_by_role("button", name="Transmettre au responsable du traitement").click()
     expect(console.locator("#state")).to_have_text("transmise au responsable")
+    expect(console.get_by_text("code à usage unique envoyé par courriel")).to_be_visible()
     assert serious_violations(console) == []
     shot(console, "console-request-forwarded-fr")
     page.goto(link)

@@ -187,3 +187,18 @@ def test_a_message_the_pages_do_not_know_is_never_shown_in_english() -> None:
     )
     assert error_text("fr", "the database is down", 503) == FRENCH_UNAVAILABLE
     assert error_text("en", "the database is down", 503) == "the database is down"
+
+
+def test_the_centers_proof_of_identity_in_the_consoles_language() -> None:
+    from registre.service.web.translations import method_text
+
+    proof = (
+        "one-time code sent by email to ann@example.org at 2026-12-04T21:02:04.540831+00:00, "
+        "entered through the service"
+    )
+    assert method_text("fr", proof) == (
+        "code à usage unique envoyé par courriel à ann@example.org le 2026-12-04 21:02 UTC, "
+        "saisi sur le site"
+    )
+    assert method_text("en", proof).startswith("one-time code emailed to ann@example.org on")
+    assert method_text("fr", "pièce d'identité vue au guichet") == "pièce d'identité vue au guichet"

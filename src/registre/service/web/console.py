@@ -23,8 +23,9 @@ from registre.service.routes.public import throttle
 from registre.service.web import console_admin, console_breaches
 from registre.service.web.forms import CsrfRefused, checked_form, first
 from registre.service.web.guard import LOGIN, guarded
-from registre.service.web.rendering import keys, page, running, secure
+from registre.service.web.rendering import keys, lang_of, page, running, secure
 from registre.service.web.security import SESSION_COOKIE, SESSION_SECONDS
+from registre.service.web.translations import method_text
 
 STATUSES = ("late", "due_soon", "on_time", "closed")
 ACTIONS = ("verify", "execute", "extend", "refuse", "forward", "instruct", "lift")
@@ -152,6 +153,7 @@ def build() -> FastAPI:
                 "console_request.html",
                 who=who,
                 item=shown,
+                method=method_text(lang_of(request), shown.get("identity_method")),
                 allowed=allowed,
                 may_work=may_work,
                 done=request.query_params.get("done"),

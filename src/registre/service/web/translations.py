@@ -894,3 +894,26 @@ def field_names(lang: str, names: list[str]) -> str:
     shown = [word(lang, FIELD_WORDS[n]) if n in FIELD_WORDS else "" for n in names]
     unknown = word(lang, "a_field")
     return ", ".join(dict.fromkeys(s or unknown for s in shown))
+
+
+_CODE_METHOD = re.compile(
+    r"one-time code sent by email to (?P<to>\S+) at (?P<at>\d{4}-\d\d-\d\dT\d\d:\d\d)\S*, "
+    r"entered through the service"
+)
+
+
+def method_text(lang: str, method: str | None) -> str:
+    """How an identity was checked, as the console shows it: the privacy center's own proof in
+    the page's language; an operator's words as they typed them."""
+    if not method:
+        return "—"
+    found = _CODE_METHOD.fullmatch(method)
+    if not found:
+        return method
+    at = found["at"].replace("T", " ")
+    if lang == "fr":
+        return (
+            f"code à usage unique envoyé par courriel à {found['to']} le {at} UTC, "
+            "saisi sur le site"
+        )
+    return f"one-time code emailed to {found['to']} on {at} UTC, entered on the site"
