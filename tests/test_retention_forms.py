@@ -476,64 +476,65 @@ def test_the_live_schema_is_checked_before_any_write(
     assert any(problem in p for p in raised.value.problems), raised.value.problems
 
 
-@pytest.mark.parametrize(
-    ("rule", "binding", "rows", "last_days"),
-    [
-        (
-            {"after": "immediately after account_deleted", "stages": CASES[-1][1]["stages"]},
-            {"events": {"account_deleted": "deleted_at"}},
-            _rows({"id": 1, "deleted_at": datetime(2026, 8, 1, 10)}, {"id": 2}),
-            {1: date(2026, 9, 30)},  # 1 Aug + 30 days + 1 month
+DATED: list[tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], dict[int, date]]] = [
+    (
+        {"after": "immediately after account_deleted", "stages": CASES[-1][1]["stages"]},
+        {"events": {"account_deleted": "deleted_at"}},
+        _rows({"id": 1, "deleted_at": datetime(2026, 8, 1, 10)}, {"id": 2}),
+        {1: date(2026, 9, 30)},  # 1 Aug + 30 days + 1 month
+    ),
+    (
+        {"after": "immediately after account_deleted", "at_least": "2 years after collected"},
+        {"events": {"account_deleted": "deleted_at", "collected": "created_at"}},
+        _rows(
+            {"id": 1, "deleted_at": RECENT, "created_at": OLD},
+            {"id": 2, "deleted_at": RECENT, "created_at": datetime(2025, 3, 1, 10)},
+            {"id": 3, "deleted_at": RECENT},  # the minimum has not started: unknown
         ),
-        (
-            {"after": "immediately after account_deleted", "at_least": "2 years after collected"},
-            {"events": {"account_deleted": "deleted_at", "collected": "created_at"}},
-            _rows(
-                {"id": 1, "deleted_at": RECENT, "created_at": OLD},
-                {"id": 2, "deleted_at": RECENT, "created_at": datetime(2025, 3, 1, 10)},
-                {"id": 3, "deleted_at": RECENT},  # the minimum has not started: unknown
-            ),
-            {1: date(2026, 10, 1), 2: date(2027, 3, 1)},
+        {1: date(2026, 10, 1), 2: date(2027, 3, 1)},
+    ),
+    (
+        {"after": "1 year after file_closed"},
+        {
+            "events": {"file_closed": "closed_at"},
+            "when": {"file_closed": {"column": "status", "in": ["closed"]}},
+        },
+        _rows(
+            {"id": 1, "status": "closed", "closed_at": datetime(2026, 3, 1, 10)},
+            {"id": 2, "status": "reopened", "closed_at": datetime(2026, 3, 1, 10)},
         ),
-        (
-            {"after": "1 year after file_closed"},
-            {
-                "events": {"file_closed": "closed_at"},
-                "when": {"file_closed": {"column": "status", "in": ["closed"]}},
-            },
-            _rows(
-                {"id": 1, "status": "closed", "closed_at": datetime(2026, 3, 1, 10)},
-                {"id": 2, "status": "reopened", "closed_at": datetime(2026, 3, 1, 10)},
-            ),
-            {1: date(2027, 3, 1)},
+        {1: date(2027, 3, 1)},
+    ),
+    (
+        {"after": "6 months after last_activity"},
+        {
+            "events": {"last_activity": "login_at"},
+            "latest_of": {"last_activity": ["created_at"]},
+        },
+        _rows(
+            {"id": 1, "login_at": datetime(2026, 3, 1, 10), "created_at": OLD},
+            {"id": 2, "login_at": None, "created_at": datetime(2026, 4, 1, 10)},
         ),
-        (
-            {"after": "6 months after last_activity"},
-            {
-                "events": {"last_activity": "login_at"},
-                "latest_of": {"last_activity": ["created_at"]},
-            },
-            _rows(
-                {"id": 1, "login_at": datetime(2026, 3, 1, 10), "created_at": OLD},
-                {"id": 2, "login_at": None, "created_at": datetime(2026, 4, 1, 10)},
-            ),
-            {1: date(2026, 9, 1), 2: date(2026, 10, 1)},
+        {1: date(2026, 9, 1), 2: date(2026, 10, 1)},
+    ),
+    (
+        {
+            "after": "1 year after account_deleted",
+            "kept_while": t("une enquête est en cours", "an investigation is ongoing"),
+        },
+        {"events": {"account_deleted": "deleted_at"}, "rules": {"r": {"kept_while": "held"}}},
+        _rows(
+            {"id": 1, "deleted_at": datetime(2026, 3, 1, 10), "held": True},  # open-ended
+            {"id": 2, "deleted_at": datetime(2026, 3, 1, 10), "held": False},
         ),
-        (
-            {
-                "after": "1 year after account_deleted",
-                "kept_while": t("une enquête est en cours", "an investigation is ongoing"),
-            },
-            {"events": {"account_deleted": "deleted_at"}, "rules": {"r": {"kept_while": "held"}}},
-            _rows(
-                {"id": 1, "deleted_at": datetime(2026, 3, 1, 10), "held": True},  # open-ended
-                {"id": 2, "deleted_at": datetime(2026, 3, 1, 10), "held": False},
-            ),
-            {2: date(2027, 3, 1)},
-        ),
-    ],
-    ids=["stages", "minimum", "status", "inactivity", "hold"],
-)
+        {2: date(2027, 3, 1)},
+    ),
+]
+"""Per form: the rule, its binding, the rows, and the last day each kept row is kept."""
+DATED_IDS = ["stages", "minimum", "status", "inactivity", "hold"]
+
+
+@pytest.mark.parametrize(("rule", "binding", "rows", "last_days"), DATED, ids=DATED_IDS)
 def test_an_erasure_dates_what_it_keeps_by_the_same_forms(
     db: tuple[str, sa.Engine],
     rule: dict[str, Any],
@@ -662,3 +663,52 @@ def test_check_connect_refuses_a_status_the_column_cannot_hold(
     assert "whole numbers" in problem["message"]  # the hint, with the problem
     assert (problem["file"], problem["line"]) == (str(path), line + 1)
     assert isinstance(problem["column"], int) and problem["column"] > 1
+
+
+@pytest.mark.parametrize(("rule", "binding", "rows", "last_days"), DATED, ids=DATED_IDS)
+def test_an_access_letter_dates_each_record_by_the_same_forms(
+    db: tuple[str, sa.Engine],
+    rule: dict[str, Any],
+    binding: dict[str, Any],
+    rows: list[dict[str, Any]],
+    last_days: dict[int, date],
+) -> None:
+    """Where retention stands, as an access letter tells it, agrees with the erasure's dates:
+    each record's last day, or past (the next purge), or none (held, or not started)."""
+    from zoneinfo import ZoneInfo
+
+    from registre.requests.letters.clocks import RuleStatus, _read
+
+    url, engine = db
+    full = [{c.name: row.get(c.name) for c in files.columns} for row in rows]
+    with engine.begin() as connection:
+        connection.execute(files.insert(), full)
+    register = register_for(rule, binding)
+    sp = prepare(register, "app", AT, url=url)
+    today = AT.date()
+    try:
+        (item,) = sp.plan.items
+        t = sp.tables["files"]
+        with sp.engine.connect() as connection:
+            for row in rows:
+                status = RuleStatus(
+                    "service", "r", register.activities["service"].retention["r"].action
+                )
+                _read(
+                    status,
+                    item,
+                    sp.tables,
+                    connection,
+                    t.c.id == row["id"],
+                    today,
+                    ZoneInfo("Europe/Paris"),
+                )
+                last = last_days.get(row["id"])
+                if last is None:
+                    assert (status.dated, status.overdue) == (0, 0), row
+                elif last < today:
+                    assert (status.dated, status.overdue) == (0, 1), row
+                else:
+                    assert (status.dated, status.kept_from) == (1, last), row
+    finally:
+        sp.engine.dispose()
