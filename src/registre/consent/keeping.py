@@ -22,16 +22,18 @@ deleted is gone, and a chain that gained a record meanwhile is left for the next
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from registre.consent import ledger
 from registre.consent.decisions import expire_consents
-from registre.consent.model import ConsentRecord, Decision
+from registre.consent.model import Decision
 from registre.durations import cutoff
 from registre.register.model import Register
 from registre.state import EngineState
@@ -70,17 +72,24 @@ def sweep_ledger(
     done = LedgerSwept(expired=len(expire_consents(state, at=at, actor=actor)))
     kept = register.rights.consent_records_kept
     before = to_utc(cutoff(at, kept, ZoneInfo(register.policy.timezone)))
-    for person, purpose, last_seq in _ended(state, before):
-        ids = _purge(state, person, purpose, last_seq, kept=str(kept), actor=actor, run=run_id)
-        if ids:
+    ended = _ended(state, before)
+    for start in range(0, len(ended), BATCH):
+        for ids in _purge(state, ended[start : start + BATCH], str(kept), actor, run_id):
             done.chains += 1
             done.records += len(ids)
             done.purged += ids
     return done
 
 
-def _ended(state: EngineState, before: datetime) -> list[tuple[str, str, int]]:
-    """(person, purpose, latest seq) of each chain whose latest record ended it before."""
+BATCH = 100
+"""Chains deleted in one transaction (each with its own audit entry)."""
+
+Chain = tuple[str, str]
+"""(person digest, purpose)"""
+
+
+def _ended(state: EngineState, before: datetime) -> list[tuple[Chain, int]]:
+    """Each chain whose latest record ended it before ``before``, with that record's seq."""
     c = ledger.consent
     latest = (
         sa.select(c.c.person, c.c.purpose, sa.func.max(c.c.audit_seq).label("seq"))
@@ -101,82 +110,76 @@ def _ended(state: EngineState, before: datetime) -> list[tuple[str, str, int]]:
         .order_by(c.c.audit_seq)
     )
     with read_connection(state.engine) as connection:
-        return [(row.person, row.purpose, row.audit_seq) for row in connection.execute(query)]
+        return [((row.person, row.purpose), row.audit_seq) for row in connection.execute(query)]
+
+
+def _chains(
+    connection: Connection, chains: Collection[Chain]
+) -> dict[Chain, list[tuple[str, int]]]:
+    """The (id, seq) of every record of ``chains``, oldest first, in one query."""
+    c = ledger.consent
+    persons = sorted({person for person, _ in chains})
+    query = (
+        sa.select(c.c.id, c.c.person, c.c.purpose, c.c.audit_seq)
+        .where(c.c.person.in_(persons))
+        .order_by(c.c.audit_seq)
+    )
+    found: dict[Chain, list[tuple[str, int]]] = {chain: [] for chain in chains}
+    for row in connection.execute(query):
+        if (row.person, row.purpose) in found:
+            found[row.person, row.purpose].append((row.id, row.audit_seq))
+    return found
 
 
 def _purge(
-    state: EngineState,
-    person: str,
-    purpose: str,
-    last_seq: int,
-    *,
-    kept: str,
-    actor: str,
-    run: int | None,
-) -> list[str]:
-    """Delete one chain with its audit entry; [] when it gained a record since it was read."""
-    c = ledger.consent
+    state: EngineState, batch: list[tuple[Chain, int]], kept: str, actor: str, run: int | None
+) -> list[list[str]]:
+    """Delete a batch of chains, each with its audit entry; the ids of each chain deleted.
+
+    A chain that gained a record since it was read is in use again and left as it is; when
+    another run deleted some of the batch meanwhile, the batch is rolled back (the next run
+    finds what is left).
+    """
+    c, identities = ledger.consent, ledger.consent_identity
     with read_connection(state.engine) as connection:
-        ids = list(
-            connection.execute(
-                sa.select(c.c.id)
-                .where(c.c.person == person, c.c.purpose == purpose)
-                .order_by(c.c.audit_seq)
-            ).scalars()
-        )
-    records = ledger.records(state, ids=ids)  # each checked against its entry
-    if not records or max(r.audit_seq for r in records) != last_seq:
-        return []  # a record was appended meanwhile: the chain is in use again
-    ended = records[-1]
+        before = _chains(connection, [chain for chain, _ in batch])
+    checked = {
+        r.id: r for r in ledger.records(state, ids=[i for ids in before.values() for i, _ in ids])
+    }  # each record checked against its audit entry: a row altered by hand stops here
+    deleted: list[list[str]] = []
     try:
-        _delete(state, ids, person, purpose, last_seq, ended, kept=kept, actor=actor, run=run)
+        with write_transaction(state.engine) as connection:
+            now = _chains(connection, [chain for chain, _ in batch])
+            for (person, purpose), last_seq in batch:
+                records = now[person, purpose]
+                if not records or records != before[person, purpose]:
+                    continue  # appended to meanwhile, or gone
+                if records[-1][1] != last_seq:
+                    continue
+                ids = [i for i, _ in records]
+                ended = checked[ids[-1]]
+                connection.execute(identities.delete().where(identities.c.consent_id.in_(ids)))
+                if connection.execute(c.delete().where(c.c.id.in_(ids))).rowcount != len(ids):
+                    raise _Raced()
+                state.audit.append_in(
+                    connection,
+                    PURGED,
+                    details={
+                        "person": person,
+                        "purpose": purpose,
+                        "records": ids,
+                        "ended": ended.at.isoformat(),
+                        "decision": ended.decision.value,
+                        "kept": kept,
+                    },
+                    actor=actor,
+                    run_id=run,
+                )
+                deleted.append(ids)
     except _Raced:
-        return []  # another sweep deleted it meanwhile: rolled back, nothing twice
-    return ids
-
-
-def _delete(
-    state: EngineState,
-    ids: list[str],
-    person: str,
-    purpose: str,
-    last_seq: int,
-    ended: ConsentRecord,
-    *,
-    kept: str,
-    actor: str,
-    run: int | None,
-) -> None:
-    c = ledger.consent
-    with write_transaction(state.engine) as connection:
-        newer = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(c)
-            .where(c.c.person == person, c.c.purpose == purpose, c.c.audit_seq > last_seq)
-        ).scalar_one()
-        if newer:
-            raise _Raced()  # a record was appended meanwhile: the chain is in use again
-        connection.execute(
-            ledger.consent_identity.delete().where(ledger.consent_identity.c.consent_id.in_(ids))
-        )
-        deleted = connection.execute(c.delete().where(c.c.id.in_(ids))).rowcount
-        if deleted != len(ids):
-            raise _Raced()
-        state.audit.append_in(
-            connection,
-            PURGED,
-            details={
-                "person": person,
-                "purpose": purpose,
-                "records": ids,
-                "ended": ended.at.isoformat(),
-                "decision": ended.decision.value,
-                "kept": kept,
-            },
-            actor=actor,
-            run_id=run,
-        )
+        return []  # rolled back: nothing deleted twice, nothing half-deleted
+    return deleted
 
 
 class _Raced(Exception):
-    """Another run deleted the chain first (the transaction is rolled back)."""
+    """Another run deleted part of the batch first (the transaction is rolled back)."""
