@@ -224,3 +224,33 @@ def _another_customer(engine: sa.Engine) -> str:
 def test_every_letter_kind_has_its_builder() -> None:
     assert {k.builder for k in letters.LETTER_KINDS} <= set(letters.__all__)
     assert len({k.name for k in letters.LETTER_KINDS}) == len(letters.LETTER_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("agreed", "expected"),
+    [
+        (False, "vos données sont conservées jusqu’au 2 mars 2036"),
+        (True, "vos données sont conservées pendant la durée convenue avec chaque client"),
+    ],
+)
+def test_a_period_agreed_per_client_is_not_dated(agreed: bool, expected: str) -> None:
+    """The client's agreed period may differ from the register's: no date is made up."""
+    from datetime import date as day
+
+    from registre.register.taxonomy import Action
+    from registre.requests.letters.clocks import EventStatus, RuleStatus, status_lines
+
+    placed = day(2026, 3, 2)
+    status = RuleStatus(
+        "orders",
+        "orders",
+        Action.delete,
+        records=1,
+        events={"collected": EventStatus("collected", 1, placed, placed)},
+        kept_from=day(2036, 3, 2),
+        kept_to=day(2036, 3, 2),
+        dated=1,
+        agreed=agreed,
+    )
+    (line,) = status_lines(signed_register(), "fr", [status])
+    assert line.replace("\u00a0", " ") == f"La collecte a eu lieu le 2 mars 2026 : {expected}."

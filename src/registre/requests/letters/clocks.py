@@ -67,6 +67,8 @@ class RuleStatus:
     """Records whose last day is past: the next sweep deletes or anonymizes them."""
     held: int = 0
     """Records an open-ended hold (``kept_while``) keeps for now."""
+    agreed: bool = False
+    """A period each client agrees (``client_agreed``): not dated here, the client's may differ."""
 
 
 Statuses = dict[str, list[RuleStatus]]
@@ -101,6 +103,7 @@ def evaluate(
             status = by_rule.setdefault(
                 (item.activity, item.rule), RuleStatus(item.activity, item.rule, rule.action)
             )
+            status.agreed = rule.client_agreed
             for condition in finder.conditions(rows):
                 _read(status, item, tables, connection, condition, day, tz)
     out: Statuses = {}
@@ -271,6 +274,12 @@ def _kept(lang: Lang, status: RuleStatus) -> str:
     done = _overdue(lang, status)
     if done and not status.dated:
         return done
+    if status.agreed:
+        return (
+            "vos données sont conservées pendant la durée convenue avec chaque client"
+            if lang == "fr"
+            else "your data is kept for the period agreed with each client"
+        )
     if status.held and not status.dated:
         return (
             "vos données sont conservées tant que dure la situation décrite ci-dessus"
