@@ -219,6 +219,7 @@ class SectionDiffer(Differ):
             new.authority_notification_hours > old.authority_notification_hours
             or (old.notify_clients and not new.notify_clients)
             or (old.notify_subjects_when_high_risk and not new.notify_subjects_when_high_risk)
+            or _later(old.controller_notification_hours, new.controller_notification_hours)
         )
         if weaker:
             self.add(
@@ -261,3 +262,8 @@ class SectionDiffer(Differ):
                 "Les mesures de sécurité décrites changent.",
                 "The security measures described change.",
             )
+
+
+def _later(old: int | None, new: int | None) -> bool:
+    """A delay to clients made longer, or dropped (back to 'without undue delay', undated)."""
+    return old is not None and (new is None or new > old)
