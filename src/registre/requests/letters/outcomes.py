@@ -97,7 +97,7 @@ def outcome_items(
             ]
             columns = held or columns
         categories = list(dict.fromkeys(mapping.columns[c] for c in columns))
-        what = n.categories(categories) if categories else n.say("Données", "Data")
+        what = n.categories(categories, described=True) if categories else n.say("Données", "Data")
         line = f"{upper_first(what)}{n.say(' : ', ': ')}{records(outcome.count, lang)}"
         if action == "kept":
             line += n.say(" ; ", "; ") + _why(register, finder, lang, outcome, until or {}, third)
