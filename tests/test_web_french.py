@@ -202,3 +202,23 @@ def test_the_centers_proof_of_identity_in_the_consoles_language() -> None:
     )
     assert method_text("en", proof).startswith("one-time code emailed to ann@example.org on")
     assert method_text("fr", "pièce d'identité vue au guichet") == "pièce d'identité vue au guichet"
+
+
+def test_a_requests_details_in_words_not_the_apis_keys(site: Any) -> None:
+    client, running = site
+    activity, named = next(iter(running.register.activities.items()))
+    changed = running.desk.open(
+        "rectification", {"email": CAMILLE}, options={"changes": {"email": "new@example.fr"}}
+    )
+    restricted = running.desk.open(
+        "restriction", {"email": CAMILLE}, options={"activities": [activity]}
+    )
+    token = csrf_of(client.get("/console/login").text)
+    client.post("/console/login", data={"csrf": token, "name": "fr-operator", "password": PASSWORD})
+    shown = unescape(client.get(f"/console/requests/{changed.id}").text)
+    assert f"{changed.id} · rectification" in shown
+    assert "Corrections demandées" in shown and "email → new@example.fr" in shown
+    assert '{"changes"' not in shown
+    shown = unescape(client.get(f"/console/requests/{restricted.id}").text)
+    assert f"{restricted.id} · limitation" in shown and named.name.fr in shown
+    assert "<td>reçue</td>" in shown  # the history's step, in words

@@ -51,6 +51,18 @@ def actions_for(shown: dict[str, Any]) -> list[str]:
     return allowed
 
 
+def _activity_names(request: Request, shown: dict[str, Any]) -> list[str]:
+    """The activities a request names, by their names in the page's language."""
+    from registre.service.web.rendering import text
+
+    activities = running(request).register.activities
+    lang = lang_of(request)
+    return [
+        text(activities[a].name, lang) if a in activities else str(a)
+        for a in (shown.get("options") or {}).get("activities") or []
+    ]
+
+
 def _enum(kind: Any, value: str | None) -> Any:
     try:
         return kind(value) if value else None
@@ -154,6 +166,7 @@ def build() -> FastAPI:
                 who=who,
                 item=shown,
                 method=method_text(lang_of(request), shown.get("identity_method")),
+                activity_names=_activity_names(request, shown),
                 allowed=allowed,
                 may_work=may_work,
                 done=request.query_params.get("done"),

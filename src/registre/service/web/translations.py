@@ -361,6 +361,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "act_forward": ("transmise au responsable", "forwarded to the controller"),
     "act_instruct": ("instruction du responsable", "the controller's instruction"),
     "act_lift": ("limitation levée", "restriction lifted"),
+    "changes_head": ("Corrections demandées", "Corrections asked"),
+    "activities_head": ("Traitements concernés", "Processing concerned"),
     "a_field": ("un champ", "a field"),
     "fill_in": ("À remplir ou corriger : {fields}", "Fill in or correct: {fields}"),
     # the register of breaches
