@@ -1,8 +1,9 @@
-"""The consent ledger's own retention, applied by the sweep (issue 16 §1): on the online-shop
-example, a chain of records ended (withdrawn, refused, expired) longer ago than
-``rights.consent_records_kept`` is deleted with the identities it names, audited; a consent in
-force and a chain ended recently stay; a cookie refusal past its six months is first recorded
-as expired; the trail still verifies, and a second sweep does nothing more.
+"""The consent ledger's own retention, applied by the sweep (issue 16 §1), on SQLite and
+PostgreSQL states with the online-shop example: a chain of records ended (withdrawn, refused,
+expired) longer ago than ``rights.consent_records_kept`` is deleted with the identities it
+names, audited; a consent in force and a chain ended recently stay; a cookie refusal past its
+six months is first recorded as expired; the trail still verifies, and a second sweep does
+nothing more.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 import registre
+import test_state
 from registre.consent import consent_history, record_consent, withdraw_consent
 from registre.demo import load_app, load_demo_data
 from registre.durations import Duration
@@ -40,10 +42,13 @@ def shop_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{path}"
 
 
+state_url = test_state.state_url  # a SQLite and a PostgreSQL state
+
+
 @pytest.fixture
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineState]:
+def state(state_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineState]:
     monkeypatch.setenv("REGISTRE_HMAC_KEY", "keeping-key-0123456789abcdef0123456789")
-    with open_state(f"sqlite:///{tmp_path / 'state.sqlite'}") as opened:
+    with open_state(state_url) as opened:
         yield opened
 
 
@@ -141,14 +146,14 @@ def test_a_dry_run_leaves_the_ledger_alone(state: EngineState, shop_url: str) ->
 
 
 def test_consent_expire_applies_the_retention_without_a_sweep(
-    state: EngineState, run_cli: Any
+    state: EngineState, state_url: str, run_cli: Any
 ) -> None:
     """A register that maps no database cannot be swept: `registre consent expire`, run from
     cron, applies the ledger's retention as the sweep does."""
     register = registre.load_register(EXAMPLE / "register.yaml")
     decisions(state, register)
     code, out, _ = run_cli(
-        "consent", "expire", "--register", str(EXAMPLE), "--state-url", str(state.engine.url),
+        "consent", "expire", "--register", str(EXAMPLE), "--state-url", state_url,
         "--json",
     )  # fmt: skip
     assert code == 0, out
