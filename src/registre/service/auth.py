@@ -29,9 +29,14 @@ WORKERS = (Role.dpo, Role.operator)
 MANAGERS = (Role.dpo,)
 
 
-def service(request: Request) -> Service:
+def _running(request: Request) -> Service:
     found: Service = request.app.state.service
     return found
+
+
+async def service(request: Request) -> Service:
+    """The running service (async: a dependency that does no I/O costs no worker thread)."""
+    return _running(request)
 
 
 def principal(request: Request) -> Principal:
@@ -40,7 +45,7 @@ def principal(request: Request) -> Principal:
     if not header:
         return PUBLIC
     scheme, _, credentials = header.partition(" ")
-    running = service(request)
+    running = _running(request)
     if scheme.lower() == "bearer":
         token = running.access.token_for(credentials.strip())
         if token is None:
