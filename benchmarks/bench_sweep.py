@@ -162,7 +162,7 @@ def _capture_settings() -> list[str]:
     """The session SET statements run on the organization's database from now on (the engine's).
 
     ``SET LOCAL`` is left out: it lasts the transaction that counts the due rows (see
-    :meth:`registre.engine.sweep.StorePlan.counts`), before the rule's timed batches.
+    :meth:`registre.engine.store_plan.StorePlan.counts`), before the rule's timed batches.
     """
     ran: list[str] = []
 

@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 
 from registre import MappingError, Register
 from registre.durations import cutoff, is_due
-from registre.engine.plan import PersonHold, RecordHold, plan_store
-from registre.engine.sweep import StorePlan, prepare, sweep_item
+from registre.engine.plan import plan_store
+from registre.engine.store_plan import StorePlan, prepare
+from registre.engine.sweep import sweep_item
+from registre.engine.work_items import PersonHold, RecordHold
 from registre.stores.throwaway import scratch_database
 
 AT = datetime.fromisoformat("2026-11-01T00:00:00+01:00")

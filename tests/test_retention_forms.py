@@ -27,7 +27,8 @@ import yaml
 from registre import MappingError, Register
 from registre.cli import main
 from registre.engine.plan import plan_store
-from registre.engine.sweep import StorePlan, prepare, sweep_item
+from registre.engine.store_plan import StorePlan, prepare
+from registre.engine.sweep import sweep_item
 from registre.stores.throwaway import scratch_database
 
 AT = datetime.fromisoformat("2026-11-01T00:00:00+01:00")

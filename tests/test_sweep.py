@@ -32,7 +32,8 @@ import sqlalchemy as sa
 from registre import load_register
 from registre.demo.loader import load_app, load_demo_data
 from registre.durations import Duration, is_due
-from registre.engine.plan import PersonHold, RecordHold, plan_store
+from registre.engine.plan import plan_store
+from registre.engine.work_items import PersonHold, RecordHold
 from registre.register.model import Register
 from registre.state import open_state
 from registre.stores.throwaway import scratch_database
@@ -612,7 +613,7 @@ def test_a_second_sweep_of_the_same_database_is_refused(
 ) -> None:
     import fcntl
 
-    from registre.engine import sweep
+    from registre.engine import sweep_lock as sweep
 
     monkeypatch.setattr(sweep, "LOCK_WAIT_SECONDS", 0.3)
     with loaded(server, EXAMPLE, subjects=30) as url:
@@ -641,7 +642,8 @@ def test_a_sweep_of_one_database_leaves_a_running_sweep_of_another_alone(
     server: str, run_cli: Any
 ) -> None:
     """One state database, two application databases: only a dead run of its own is resumed."""
-    from registre.engine.sweep import exclusive, prepare
+    from registre.engine.store_plan import prepare
+    from registre.engine.sweep_lock import exclusive
     from registre.state import register_digest
 
     register = load_register(REGISTER)

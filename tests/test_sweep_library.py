@@ -177,7 +177,7 @@ def test_a_sweep_that_waited_for_another_records_what_that_one_left(
     shop: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 11 §4: the due counts are taken once the lock is held, not before."""
-    from registre.engine import sweep as engine_sweep
+    from registre.engine import sweep_lock as engine_sweep
 
     if shop.startswith("sqlite"):
         pytest.skip("a second sweep of a SQLite database is refused at once: no waiting")

@@ -50,8 +50,8 @@ from registre.retention_report import (
 
 if TYPE_CHECKING:
     from registre.engine.journal import Journal
-    from registre.engine.plan import Hold, WorkItem
-    from registre.engine.sweep import ItemCount, StorePlan
+    from registre.engine.store_plan import ItemCount, StorePlan
+    from registre.engine.work_items import Hold, WorkItem
     from registre.register.model import Register
     from registre.state import EngineState
 
@@ -112,7 +112,8 @@ def sweep(
     :class:`SweepInterrupted` on Ctrl-C. ``at`` may not be later than now: data due at a later
     date is not due yet.
     """
-    from registre.engine.sweep import exclusive, require_keys
+    from registre.engine.sweep import require_keys
+    from registre.engine.sweep_lock import exclusive
 
     started = time.perf_counter()
     moment = _moment(at, register)
@@ -409,7 +410,7 @@ def _prepared(
     holds: list[Hold],
 ) -> Iterator[list[StorePlan]]:
     """Each store connected, its mapping checked and its plan made; disposed of on exit."""
-    from registre.engine.sweep import prepare
+    from registre.engine.store_plan import prepare
 
     store_ids = _store_ids(register, stores, url)
     if rules is not None:
@@ -458,7 +459,7 @@ def _store_ids(register: Register, stores: Collection[str] | None, url: str | No
 
 
 def _holds(state: EngineState) -> list[Hold]:
-    from registre.engine.sweep import holds_from_state, restrictions_from_state
+    from registre.engine.store_plan import holds_from_state, restrictions_from_state
 
     return holds_from_state(state.holds.active()) + restrictions_from_state(state)
 

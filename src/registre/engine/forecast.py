@@ -25,8 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from registre.engine.anonymize import recognizer
-from registre.engine.plan import Hop, WorkItem
 from registre.engine.sql import Condition, PlanSql
+from registre.engine.work_items import Hop, WorkItem
 from registre.register.taxonomy import Action
 
 

@@ -21,7 +21,7 @@ What matches, nothing looser:
   number of :data:`DEFAULT_REGION`, ``0230516663``. Never a
   suffix: ``30 51 66 63`` is not the number.
 - **any other kind** (``customer_id``, ``imei``): equal, typed as the column
-  (:func:`registre.engine.sql.typed_value`); a value the column cannot hold matches nothing.
+  (:func:`registre.engine.record_keys.typed_value`); a value the column cannot hold matches nothing.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ A sweep killed in between loses only those reports; the next run evaluates the d
 again and ends where an uninterrupted sweep does, and the trail still holds the announcement.
 
 Each commit of a SQLite state database waits for the disk (about 5 to 20 ms here), so this
-halves the commits of a span-swept rule (see :mod:`registre.engine.spans`).
+halves the commits of a span-swept rule (see :mod:`registre.engine.range_deletes`).
 """
 
 from __future__ import annotations

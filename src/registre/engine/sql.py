@@ -28,9 +28,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from registre.engine import identities, status_values
 from registre.engine.anonymize import recognizer, sql_value
-from registre.engine.plan import ClockCheck, Hop, Path, Plan, WorkItem
 from registre.engine.record_keys import held_key, key_expression, key_in
-from registre.engine.record_keys import typed_value as typed_value  # re-exported
+from registre.engine.work_items import ClockCheck, Hop, Path, Plan, WorkItem
 from registre.register.taxonomy import Action
 
 IDENTITY_PARAMETER = "held_person_"

@@ -14,12 +14,12 @@ N adapts: it grows while writes take under half of :data:`TARGET_SECONDS` (four 
 time while they take under an eighth) and shrinks when one takes longer, between
 ``--batch-size`` and :data:`MAX_BATCH`.
 
-Plain deletes skip the choosing read: see :mod:`registre.engine.spans` (integer keys) and
-:mod:`registre.engine.pages` (PostgreSQL).
+Plain deletes skip the choosing read: see :mod:`registre.engine.range_deletes` (integer keys) and
+:mod:`registre.engine.page_deletes` (PostgreSQL).
 
 Count caps are swept by ranges of their ``per`` column, so that the window that ranks the
 records only ever covers the groups of the current batch: when they delete and ``per`` is an
-integer, by spans read once by the write (:func:`registre.engine.spans.sweep_cap_spans`);
+integer, by spans read once by the write (:func:`registre.engine.range_deletes.sweep_cap_spans`);
 otherwise as above, a few thousand groups at a time.
 """
 
@@ -28,289 +28,21 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc
-from sqlalchemy.engine import Engine
 
-from registre._exceptions import MappingError, StoreError
 from registre.engine.anonymize import KEYED, hmac_key, python_value
-from registre.engine.forecast import Forecast
-from registre.engine.pages import pages_eligible, sweep_pages
-from registre.engine.plan import Hold, PersonHold, Plan, RecordHold, WorkItem, plan_store
+from registre.engine.batching import MAX_BATCH, MAX_SPAN_BATCH, Audit, ItemResult, Pace
+from registre.engine.page_deletes import pages_eligible, sweep_pages
+from registre.engine.range_deletes import cap_span_eligible, sweep_cap_spans, sweep_spans
 from registre.engine.record_keys import key_after, key_in, key_of, key_params, key_text
-from registre.engine.spans import cap_span_eligible, span_eligible, sweep_cap_spans, sweep_spans
-from registre.engine.sql import PlanSql, Scope, compile_literal
-from registre.register.model import Register
+from registre.engine.sql import Scope
+from registre.engine.store_plan import StorePlan, store_error
+from registre.engine.work_items import WorkItem
 from registre.register.taxonomy import Action
-from registre.stores.database_name import database_name
-
-
-@dataclass
-class ItemCount:
-    """What the plan finds for one item at the moment it is counted."""
-
-    item: WorkItem
-    due: int
-    held: int
-    blocked: int
-    restricted: int = 0
-    """Of the held rows, those of people who restricted processing (Art. 18)."""
-
-
-@dataclass
-class ItemResult:
-    item: WorkItem
-    changed: int = 0
-    batches: int = 0
-    longest_batch: float = 0.0
-    """Seconds the longest write transaction held its locks."""
-    unlinked: int = 0
-    """Rows kept whose reference to a deleted row was set to NULL (``on_delete: unlink``)."""
-
-
-@dataclass
-class StorePlan:
-    """A plan bound to its live database."""
-
-    store: str
-    engine: Engine
-    plan: Plan
-    sql: PlanSql
-    tables: dict[str, sa.Table] = field(default_factory=dict)
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
-    @property
-    def target(self) -> str:
-        """The database this store reaches, without credentials: what a sweep run is about.
-
-        The backend, host, port and database name (SQLite: the file's absolute path), so that
-        two URLs of one database with other users or passwords name it alike; two spellings of
-        a host (``localhost`` and ``127.0.0.1``) do not.
-        """
-        return database_name(self.engine.url)
-
-    def counts(self) -> list[ItemCount]:
-        """Per item, what the sweep will find when it reaches it (see :mod:`.forecast`)."""
-        forecast = Forecast(self.sql)
-        found = []
-        try:
-            with self.engine.connect() as connection:
-                if self.dialect == "postgresql":
-                    # a count cap's ranking is matched by key (``id IN (ranked ...)``): with
-                    # the default 4 MB, PostgreSQL cannot hash millions of keys and compares
-                    # each row with a list instead (over ten minutes at 9.6 M rows, against
-                    # 24 s); for this transaction only
-                    connection.execute(sa.text(f"SET LOCAL work_mem = '{COUNT_WORK_MEM}'"))
-                    # JIT compiling the counts took 438 ms of a 440 ms count on a small
-                    # database; counting is one pass, where compiling never pays back
-                    connection.execute(sa.text("SET LOCAL jit = off"))
-                for item in self.plan.items:
-                    query = forecast.counts(item)
-                    due, held, blocked, restricted = connection.execute(query).one()
-                    found.append(
-                        ItemCount(
-                            item,
-                            int(due) - int(held) - int(blocked),
-                            int(held),
-                            int(blocked),
-                            int(restricted),
-                        )
-                    )
-        except exc.DBAPIError as error:
-            raise _store_error(self.store, "counting the due rows", error) from None
-        return found
-
-    def statements(self, item: WorkItem) -> list[str]:
-        """The set-based statements equivalent to the item's batches, values inlined."""
-        t = self.tables[item.table]
-        select = sa.select(*(t.c[c] for c in item.primary_key)).where(self.sql.actionable(item, t))
-        texts = [compile_literal(select, self.engine.dialect)]
-        actionable = self.sql.actionable(item, t)
-        for hop in item.unlinks:
-            parents = sa.select(t.c[hop.target_column]).where(actionable)
-            texts.append(compile_literal(self.sql.unlink(item, hop, parents), self.engine.dialect))
-        if item.action == Action.delete or self.sql.in_sql(item):
-            texts.append(compile_literal(self.sql.write(item, None), self.engine.dialect))
-        return texts
-
-
-def holds_from_state(holds: list[Any]) -> list[Hold]:
-    """The state's active holds (``state.holds.active()``) as the planner reads them."""
-    found: list[Hold] = []
-    for hold in holds:
-        if hold.identity:
-            found.append(PersonHold(tuple(sorted(hold.identity.items()))))
-        elif hold.store and hold.table and hold.key is not None:
-            found.append(RecordHold(hold.store, hold.table, str(hold.key)))
-    return found
-
-
-def restrictions_from_state(state: Any) -> list[Hold]:
-    """The restrictions of processing (Art. 18) in force, one person hold each.
-
-    One row per identity value of a request, in force until lifted, checked against the audit
-    trail first (:meth:`registre.state.protections.Protections.restrictions_in_force`: a row
-    removed by hand is a StateError). Each value is matched as requests match it
-    (:mod:`registre.engine.identities`: phone numbers in any written form).
-    """
-    people = state.protections.restrictions_in_force()
-    return [
-        PersonHold(tuple(sorted(pairs)), reason="restriction")
-        for _, pairs in sorted(people.items())
-    ]
-
-
-def prepare(
-    register: Register,
-    store_id: str,
-    at: datetime,
-    *,
-    url: str | None = None,
-    holds: list[Hold] | None = None,
-) -> StorePlan:
-    """Connect to a store, check its mapping against the live schema, and plan the sweep."""
-    from registre.stores import check_mapping, connect
-
-    engine = connect(register, store_id, url)
-    try:
-        problems = check_mapping(register, store_id, engine)
-        if problems:
-            raise MappingError(
-                f"store '{store_id}': the mapping does not match the database; nothing was written",
-                problems=[str(p) for p in problems],
-                hint="fix the 'stores:' section of the register or the database, then run again",
-            )
-        store = register.stores[store_id]
-        names = set(store.tables) | ({store.tenants.table} if store.tenants else set())
-        metadata = sa.MetaData()
-        try:
-            tables = {name: sa.Table(name, metadata, autoload_with=engine) for name in names}
-            months = _tenant_months(register, store_id, engine, tables)
-        except exc.DBAPIError as error:
-            raise _store_error(store_id, "reading the schema", error) from None
-        plan = plan_store(register, store_id, at, holds=holds or [], tenant_months=months)
-    except BaseException:
-        engine.dispose()
-        raise
-    return StorePlan(store_id, engine, plan, PlanSql(plan, tables, engine.dialect.name), tables)
-
-
-def _tenant_months(
-    register: Register, store_id: str, engine: Engine, tables: dict[str, sa.Table]
-) -> list[int]:
-    store = register.stores[store_id]
-    agreed = any(rule.client_agreed for _, _, rule in register.rules())
-    if not agreed or store.tenants is None or store.tenants.retention_months is None:
-        return []
-    column = tables[store.tenants.table].c[store.tenants.retention_months]
-    with engine.connect() as connection:
-        values = connection.execute(sa.select(column).distinct().where(column.is_not(None)))
-        return sorted({int(v) for v in values.scalars()})
-
-
-LOCK_NAME = "registre-sweep"
-LOCK_WAIT_SECONDS = 5
-LOCK_FILE_SUFFIX = ".registre-sweep.lock"
-"""Beside a SQLite database file, the file whose lock the sweep of that database holds."""
-_PG_LOCK = 0x7377_6565_70  # "sweep"; any constant other applications do not use
-
-
-def _sqlite_path(engine: Engine) -> Path | None:
-    """The absolute path of a SQLite database file; None in memory."""
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database).resolve()
-
-
-@contextmanager
-def exclusive(sp: StorePlan) -> Iterator[None]:
-    """Hold the store's sweep lock: a second sweep of the same database is refused.
-
-    A session lock on PostgreSQL (advisory) and MySQL/MariaDB (``GET_LOCK``), released on exit
-    or when the process dies, so a killed sweep never blocks the next one. SQLite has no such
-    lock: the sweep takes an exclusive ``flock`` on a file beside the database
-    (:data:`LOCK_FILE_SUFFIX`), which the system releases when the process dies too. An
-    in-memory database is private to its process: nothing is taken there.
-    """
-    if sp.dialect == "sqlite":
-        with _file_lock(sp):
-            yield
-        return
-    if sp.dialect not in ("postgresql", "mysql", "mariadb"):
-        yield
-        return
-    if sp.dialect == "postgresql":  # advisory locks are per database already
-        take = sa.select(sa.func.pg_try_advisory_lock(_PG_LOCK))
-        release = sa.select(sa.func.pg_advisory_unlock(_PG_LOCK))
-    else:  # GET_LOCK names are server-wide: name the database
-        name = f"{LOCK_NAME}:{sp.engine.url.database}"[:64]
-        take = sa.select(sa.func.get_lock(name, 0))
-        release = sa.select(sa.func.release_lock(name))
-    with sp.engine.connect() as connection:
-        # a sweep killed a moment ago may still hold it until its server session notices
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        try:
-            while not (taken := bool(connection.execute(take).scalar())):
-                connection.commit()
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.1)
-            connection.commit()
-        except exc.DBAPIError as error:
-            raise _store_error(sp.store, "taking the sweep lock", error) from None
-        if not taken:
-            raise StoreError(
-                f"store '{sp.store}': another registre sweep is running on this database",
-                hint="wait for it to finish; nothing was changed by this one",
-            )
-        try:
-            yield
-        finally:
-            try:
-                connection.execute(release)
-                connection.commit()
-            except exc.DBAPIError:
-                pass  # the session is gone, and its lock with it
-
-
-@contextmanager
-def _file_lock(sp: StorePlan) -> Iterator[None]:
-    path = _sqlite_path(sp.engine)
-    if path is None:
-        yield
-        return
-    import fcntl
-
-    lock = path.with_name(path.name + LOCK_FILE_SUFFIX)
-    try:
-        handle = open(lock, "a")  # noqa: SIM115  (closed below, after the lock is released)
-    except OSError as error:
-        raise StoreError(
-            f"store '{sp.store}': cannot open the sweep lock file {lock}: {error.strerror}",
-            hint="the sweep needs to write beside the database file, as SQLite does",
-        ) from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreError(
-                f"store '{sp.store}': another registre sweep is running on this database",
-                hint="wait for it to finish; nothing was changed by this one",
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def require_keys(sp: StorePlan) -> None:
@@ -318,21 +50,6 @@ def require_keys(sp: StorePlan) -> None:
     for item in sp.plan.items:
         if any(method in KEYED for _, method in item.anonymize):
             hmac_key(required=True)
-
-
-COUNT_WORK_MEM = "256MB"
-"""PostgreSQL's ``work_mem`` for the transaction that counts a plan (:meth:`StorePlan.counts`)."""
-
-Audit = Callable[[str, dict[str, Any]], None]
-"""Writes an audit entry (action, details): committed before the action it announces, or, for
-what a write already did, with the next such commit (:class:`registre.engine.journal.Journal`)."""
-
-MAX_BATCH = 100_000
-"""The largest batch the adaptive size grows to when the batch's keys are digested."""
-MAX_SPAN_BATCH = 1_000_000
-"""The largest span of a plain delete: no keys are digested, so only the time bounds it."""
-TARGET_SECONDS = 0.3
-"""How long a batch's write transaction may hold its locks before the batch size shrinks."""
 
 
 def session_settings(dialect: str) -> list[str]:
@@ -350,25 +67,6 @@ def session_settings(dialect: str) -> list[str]:
     return []
 
 
-class Pace:
-    """The batch size: grows while writes stay well under the target, shrinks past it."""
-
-    def __init__(self, minimum: int, maximum: int = MAX_BATCH) -> None:
-        self.minimum = minimum
-        self.maximum = max(minimum, maximum)
-        self.size = minimum
-
-    def update(self, seconds: float) -> None:
-        if seconds > TARGET_SECONDS:
-            # aim below the target: the next range may hold slower rows
-            scaled = int(self.size * 0.7 * TARGET_SECONDS / seconds)
-            self.size = max(self.minimum, min(self.size // 2 or 1, scaled))
-        elif seconds < TARGET_SECONDS / 2:
-            # far under the target, grow faster: the first batches are small on purpose
-            factor = 4 if seconds < TARGET_SECONDS / 8 else 2
-            self.size = min(self.maximum, self.size * factor)
-
-
 @dataclass
 class Batch:
     """One batch as the audit trail names it, and what its write needs."""
@@ -384,6 +82,20 @@ class Batch:
     params: dict[str, Any]
     keys: list[Any] | None = None
     """The keys themselves, only when the rows are rewritten in Python."""
+
+
+def span_eligible(sp: StorePlan, item: WorkItem) -> bool:
+    """Whether the item is swept by spans: a delete without count cap, on a key of one column,
+    on PostgreSQL 14 and later (by pages, :mod:`registre.engine.page_deletes`) or on integer
+    keys (by key ranges, :mod:`registre.engine.range_deletes`). A key of several columns is
+    swept in keyset batches (row-value comparisons)."""
+    if item.action != Action.delete or item.count_cap is not None:
+        return False
+    if len(item.primary_key) != 1:
+        return False
+    if pages_eligible(sp):
+        return True
+    return isinstance(sp.tables[item.table].c[item.primary_key[0]].type, sa.Integer)
 
 
 def sweep_item(
@@ -446,7 +158,7 @@ def sweep_item(
             if by_spans:
                 sweep_cap_spans(sp, item, connection, pace, result, audit, report, progress)
     except exc.DBAPIError as error:
-        raise _store_error(sp.store, f"rule '{item.rule}' on table '{item.table}'", error) from None
+        raise store_error(sp.store, f"rule '{item.rule}' on table '{item.table}'", error) from None
     return result
 
 
@@ -607,7 +319,7 @@ def _batches(
         return
     per = cap.per
     yield from _keyset(connection, statements, pace, "ungrouped", lambda t: t.c[per].is_(None))
-    if not groups:  # the groups go by spans of ``per``: see spans.sweep_cap_spans
+    if not groups:  # the groups go by spans of ``per``: see range_deletes.sweep_cap_spans
         return
     after: Any = None
     groups_per_chunk = max(1, pace.size // (cap.count * 2))
@@ -730,14 +442,3 @@ def _range_scope(item: WorkItem, batch: Batch) -> Scope | None:
     if after is None:
         return lambda t: t.c[cap.per] <= to
     return lambda t: sa.and_(t.c[cap.per] > after, t.c[cap.per] <= to)
-
-
-def _store_error(store: str, doing: str, error: exc.DBAPIError) -> StoreError:
-    reason = (str(error.orig).strip() or type(error.orig).__name__).splitlines()[0]
-    hint = "committed batches stay committed; fix the cause and run the sweep again to resume"
-    if isinstance(error, exc.IntegrityError):
-        hint = (
-            "a table the register does not map still references these rows: map it, so "
-            "that the sweep knows its rows depend on them; " + hint
-        )
-    return StoreError(f"store '{store}': {doing} failed: {reason}", hint=hint)

@@ -26,8 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from registre._exceptions import MappingError
 from registre.engine import identities
-from registre.engine.record_keys import key_in
-from registre.engine.record_keys import typed_value
+from registre.engine.record_keys import key_in, typed_value
 from registre.register.model import Register
 from registre.requests.graph import StoreGraph, build_graphs
 from registre.requests.identity import TENANT, Identity

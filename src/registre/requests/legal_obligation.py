@@ -30,9 +30,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from registre.durations import local_date
 from registre.engine import status_values
-from registre.engine.plan import ClockCheck, Path, Plan, WorkItem, plan_store
+from registre.engine.plan import plan_store
 from registre.engine.record_keys import Columns, key_in, key_of
 from registre.engine.sql import PlanSql
+from registre.engine.work_items import ClockCheck, Path, Plan, WorkItem
 from registre.register.mapping import TableMapping
 from registre.register.model import Register
 from registre.register.taxonomy import Action

@@ -31,7 +31,7 @@ from registre.stores.rule_check import UNIQUE_METHODS
 
 MISMATCH = "store '{store}': the mapping does not match the database; nothing was written"
 MISMATCH_HINT = "fix the 'stores:' section of the register or the database, then run again"
-"""The sweep's own words (:func:`registre.engine.sweep.prepare`), for the same mismatches."""
+"""The sweep's own words (:func:`registre.engine.store_plan.prepare`), for the same mismatches."""
 
 Refuse = Callable[[str, str | None, str, str], None]
 

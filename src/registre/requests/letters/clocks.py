@@ -31,7 +31,8 @@ from registre.documents.typography import sentence, upper_first
 from registre.documents.wording import date as date_words
 from registre.durations import local_date
 from registre.engine import status_values
-from registre.engine.plan import ClockCheck, Path, WorkItem, plan_store
+from registre.engine.plan import plan_store
+from registre.engine.work_items import ClockCheck, Path, WorkItem
 from registre.register.model import Lang, Register
 from registre.register.taxonomy import Action
 from registre.requests.find import Finder, Found, Reading

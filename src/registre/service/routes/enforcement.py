@@ -23,7 +23,7 @@ def plan(
 ) -> dict[str, Any]:
     """The plan of every store at ``at`` (a day or an instant, in the policy's time zone; now by
     default), as ``registre plan --json`` prints it."""
-    from registre.engine.sweep import holds_from_state, prepare, restrictions_from_state
+    from registre.engine.store_plan import holds_from_state, prepare, restrictions_from_state
 
     register = running.register
     tz = ZoneInfo(register.policy.timezone)

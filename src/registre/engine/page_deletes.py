@@ -1,7 +1,7 @@
 """Plain deletes on PostgreSQL: spans of the table's pages instead of its keys.
 
-On PostgreSQL 14 and later, a plain ``delete`` rule (see :mod:`registre.engine.spans`) is swept
-by ranges of the pages the table is stored in: each batch is ``DELETE ... WHERE ctid >=
+On PostgreSQL 14 and later, a plain ``delete`` rule (see :mod:`registre.engine.range_deletes`)
+is swept by ranges of the pages the table is stored in: each batch is ``DELETE ... WHERE ctid >=
 '(after,0)' AND ctid < '(to,0)' AND <still due>``, which PostgreSQL answers with a TID range
 scan, reading the pages in the order they are stored, as one hand-written ``DELETE`` reads the
 whole table. Spans of the primary key go through its index instead: on the benchmark's web
@@ -23,15 +23,14 @@ waits for the next sweep, as a row written after a sweep does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
-from registre.engine.plan import WorkItem
-from registre.engine.spans import GROWTH, SpanStatements, span_details, write_span
-
-if TYPE_CHECKING:
-    from registre.engine.sweep import Audit, ItemResult, Pace, StorePlan
+from registre.engine.batching import TARGET_SECONDS, Audit, ItemResult, Pace
+from registre.engine.range_deletes import GROWTH, SpanStatements, span_details, write_span
+from registre.engine.store_plan import StorePlan
+from registre.engine.work_items import WorkItem
 
 
 class _Tid(sa.types.UserDefinedType[str]):
@@ -73,8 +72,6 @@ def sweep_pages(
     progress: Callable[[int], None],
 ) -> None:
     """Sweep one plain delete by page ranges; see the module docstring."""
-    from registre.engine.sweep import TARGET_SECONDS
-
     s = SpanStatements(sp, item, _bounds())
     nothing_due = connection.execute(s.any_due).first() is None
     connection.commit()

@@ -12,8 +12,8 @@ announcement. A sweep killed between the two leaves a span announced and possibl
 next run evaluates the due predicate again, so it ends exactly where an uninterrupted one does.
 
 With no keys to digest, a span is bounded by the time its write holds its locks
-(:data:`~registre.engine.sweep.TARGET_SECONDS`), up to a million rows, not by
-:data:`~registre.engine.sweep.MAX_BATCH`: fewer spans, fewer evaluations of the clocks read
+(:data:`~registre.engine.batching.TARGET_SECONDS`), up to a million rows, not by
+:data:`~registre.engine.batching.MAX_BATCH`: fewer spans, fewer evaluations of the clocks read
 through references (the devices reset before the instant, say) and fewer commits.
 
 No digest of the deleted keys: on PostgreSQL, ``DELETE ... RETURNING`` into an ordered
@@ -37,17 +37,16 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from registre.engine.anonymize import hmac_key
-from registre.engine.plan import WorkItem
+from registre.engine.batching import MAX_SPAN_BATCH, TARGET_SECONDS, Audit, ItemResult, Pace
 from registre.engine.sql import Scope, identity_parameter
+from registre.engine.store_plan import StorePlan
+from registre.engine.work_items import WorkItem
 from registre.register.taxonomy import Action
-
-if TYPE_CHECKING:
-    from registre.engine.sweep import Audit, ItemResult, Pace, StorePlan
 
 MULTI_TABLE_DELETE = ("mysql", "mariadb")
 """The dialects whose count caps delete by a join on the span's ranking
@@ -57,26 +56,11 @@ GROWTH = 8
 """A span is at most this many times the previous one: density may rise past a sparse stretch."""
 
 
-def span_eligible(sp: StorePlan, item: WorkItem) -> bool:
-    """Whether the item is swept by spans: a delete without count cap, on a key of one column,
-    on PostgreSQL 14 and later (by pages, :mod:`registre.engine.pages`) or on integer keys (by
-    key ranges). A key of several columns is swept in keyset batches (row-value comparisons)."""
-    from registre.engine.pages import pages_eligible
-
-    if item.action != Action.delete or item.count_cap is not None:
-        return False
-    if len(item.primary_key) != 1:
-        return False
-    if pages_eligible(sp):
-        return True
-    return isinstance(sp.tables[item.table].c[item.primary_key[0]].type, sa.Integer)
-
-
 class SpanStatements:
     """The statements of one span-swept item, built once with bound parameters.
 
     ``bounds`` are the span's conditions on ``after`` and ``to``: by default a range of the
-    primary key, ``after < key <= to``; :mod:`registre.engine.pages` gives ranges of pages.
+    primary key, ``after < key <= to``; :mod:`registre.engine.page_deletes` gives ranges of pages.
     """
 
     def __init__(
@@ -117,7 +101,7 @@ class SpanStatements:
 
 
 CAP_AIM = 0.5
-"""The share of :data:`~registre.engine.sweep.TARGET_SECONDS` a count cap's next span aims at."""
+"""The share of :data:`~registre.engine.batching.TARGET_SECONDS` a count cap's next span aims at."""
 
 
 def cap_span_eligible(sp: StorePlan, item: WorkItem) -> bool:
@@ -204,8 +188,6 @@ def sweep_cap_spans(
     of no group (``per`` NULL) are swept before, in keyset batches
     (:func:`registre.engine.sweep.sweep_item`).
     """
-    from registre.engine.sweep import MAX_SPAN_BATCH, TARGET_SECONDS
-
     cap = item.count_cap
     assert cap is not None
     # no keys are digested: as for key spans, only the time bounds a span
