@@ -201,7 +201,10 @@ def install(app: FastAPI) -> None:
                 "console_breach_text.html",
                 who=who,
                 breach_id=breach_id,
-                heading=name,
+                heading=word(
+                    _lang(request), "letter_to_client" if "-client-" in name else "letter_to_person"
+                )
+                + f" · {name}",
                 note="",
                 body=bytes(answer.body).decode("utf-8"),
                 text_lang=letter_lang if letter_lang in ("fr", "en") else "fr",
