@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from registre._exceptions import BreachError
+from registre._exceptions import BreachError, RegistreError
 from registre.breaches import counting, letters, risk
 from registre.breaches.model import Breach, Delivery
 from registre.breaches.store import MAILED, SENDING, BreachRegister
@@ -294,15 +294,19 @@ def deliver(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Send one letter or notice (``send(to, subject, text, html)``) and record the attempt in
     the breach and the audit trail; the job's result, and its arguments to keep (the text is
-    dropped once sent). A ``passing`` fault is recorded as ``retrying`` (or ``failed`` on the
-    last attempt) and raised again for the queue to try later; any other error as ``failed``.
+    dropped once sent). A ``passing`` fault (or a bug) is recorded as ``retrying`` (``failed``
+    on the last attempt) and raised again for the queue to try later; any other refusal
+    (a :class:`RegistreError` that does not pass) as ``failed``.
     """
     args = job.arguments
     number = int(args["delivery"])
     try:
         send(args["to"], args["subject"], plain(args["text"]), html(args["text"], args["lang"]))
     except Exception as error:
-        last = job.attempts >= job.max_attempts or not isinstance(error, passing)
+        # as the queue decides: a passing fault or a bug is tried again until the last
+        # attempt; any other refusal is final
+        final = isinstance(error, RegistreError) and not isinstance(error, passing)
+        last = job.attempts >= job.max_attempts or final
         said = getattr(error, "message", None) or type(error).__name__
         _record(book, args["breach"], number, job, "failed" if last else "retrying", said, now)
         raise
