@@ -159,3 +159,15 @@ def test_consent_expire_applies_the_retention_without_a_sweep(
     assert code == 0, out
     assert json.loads(out) == {"expired": 1, "chains": 2, "records": 4}
     assert consent_history(state, ALICE) == [] and len(consent_history(state, CHLOE)) == 2
+
+
+def test_registre_sweep_says_what_it_did_to_the_ledger(
+    state: EngineState, state_url: str, shop_url: str, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register = registre.load_register(EXAMPLE / "register.yaml")
+    decisions(state, register)
+    monkeypatch.setenv("SHOP_DATABASE_URL", shop_url)
+    code, out, _ = run_cli("sweep", str(EXAMPLE), "--yes", "--state-url", state_url)
+    assert code == 0, out
+    assert "Consent ledger: 1 expiry recorded, 4 records past their retention deleted." in out
+    assert consent_history(state, ALICE) == []

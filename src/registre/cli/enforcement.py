@@ -304,6 +304,13 @@ def _print_summary(report: SweepReport) -> None:
         f"{report.changed:,} rows changed; every batch is in the audit trail "
         f"(`registre audit log`)."
     )
+    ledger = report.consent_ledger
+    if ledger.get("expired") or ledger.get("records"):
+        expired, records = ledger.get("expired", 0), ledger.get("records", 0)
+        out.print(
+            f"Consent ledger: {expired:,} {'expiry' if expired == 1 else 'expiries'} recorded, "
+            f"{records:,} {'record' if records == 1 else 'records'} past their retention deleted."
+        )
 
 
 def _fail(report: SweepReport, fail_fast: bool) -> None:
