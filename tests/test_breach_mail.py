@@ -29,7 +29,8 @@ import registre.cli.breach  # noqa: F401  (registers the commands)
 from registre.cli import app
 from registre.service import Service, create_app, load_settings, open_service
 from registre.state import open_state
-from test_requests_fixtures import DM, load_dm
+from registre.stores.throwaway import scratch_database
+from test_requests_fixtures import DM, load_dm, server_url
 from test_service_fixtures import (  # noqa: F401  (fixtures are used by name)
     SECRET,
     Inbox,
@@ -292,3 +293,32 @@ def test_a_contact_column_the_clients_table_lacks_is_named(
     assert refused.exit_code != 0
     assert "has no column 'security_email'" in str(refused.exception)
     assert shown(desk, bid)["deliveries"] == []  # nothing queued
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
+def test_workers_at_once_record_every_delivery_on_a_server_state(
+    backend: str, desk: dict[str, str], tmp_path: Path, smtp: tuple[Inbox, int]
+) -> None:
+    """Four worker threads record their deliveries in the same breach at once: none is lost
+    (each change locks the breach's row), on a PostgreSQL or MariaDB state database."""
+    inbox, port = smtp
+    with scratch_database(server_url(backend), "registre_brm") as state_url:
+        env = {**desk, "REGISTRE_STATE_URL": state_url}
+        bid = a_high_risk_breach(env)
+        queued = json.loads(breach(env, "send", bid, "--json"))["deliveries"]
+        to_send = [d for d in queued if d["state"] == "queued"]
+        running = serve(env, tmp_path, port, jobs_threads=4)
+        try:
+            running.jobs.start()
+            done = settled(lambda: shown(env, bid), {"sent", "no_address"})
+        finally:
+            running.close()
+        state = open_state(state_url)
+        try:
+            mails = [e for e in state.audit.entries() if e.action == "breach.mail"]
+            assert state.audit.verify() == []
+        finally:
+            state.close()
+    assert len(inbox.messages) == len(to_send) > 4
+    assert sorted(e.details["delivery"] for e in mails) == sorted(d["number"] for d in to_send)
+    assert all(d["attempts"] == 1 for d in done["deliveries"] if d["job"])
