@@ -220,6 +220,16 @@ def test_letters_and_notices_queued_by_the_cli_are_mailed_by_the_service(
     assert len(sends) == 1 and len(mails) == len(to_send)
     assert {e.details["state"] for e in mails} == {"sent"}
     assert "@" not in json.dumps([e.details for e in sends + mails])
+    # once sent, the jobs keep no address and no text: the state holds no list of people told
+    engine = sa.create_engine(desk["REGISTRE_STATE_URL"])
+    with engine.connect() as connection:
+        kept = connection.execute(
+            sa.text("SELECT arguments FROM registre_job WHERE kind = 'mail.breach'")
+        ).scalars()
+        kept = [json.loads(arguments) for arguments in kept]
+    engine.dispose()
+    assert len(kept) == len(to_send)
+    assert all(set(arguments) == {"breach", "delivery", "lang", "subject"} for arguments in kept)
 
 
 def test_a_mail_server_down_delays_the_letters_which_fail_then_go_when_sent_again(

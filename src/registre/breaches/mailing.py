@@ -14,9 +14,10 @@ its mail server (:func:`deliver`), recording each attempt in the breach and in t
   no job.
 
 The breach keeps no address, only each delivery's number, kind, client and job; the job holds
-the address and, until it is sent, the text. The audit trail names deliveries by number and job,
-never by address. A client's notice goes to the contact its row of the tenants table holds in
-``stores.*.tenants.contact_column`` (else in a processor activity's ``controller.contact_column``).
+the address and the text until it is sent, and drops both then. The audit trail names
+deliveries by number and job, never by address. A client's notice goes to the contact its row
+of the tenants table holds in ``stores.*.tenants.contact_column`` (else in a processor
+activity's ``controller.contact_column``).
 """
 
 from __future__ import annotations
@@ -293,10 +294,10 @@ def deliver(
     book: BreachRegister, job: Job, send: Any, *, now: datetime, passing: tuple[type, ...]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Send one letter or notice (``send(to, subject, text, html)``) and record the attempt in
-    the breach and the audit trail; the job's result, and its arguments to keep (the text is
-    dropped once sent). A ``passing`` fault (or a bug) is recorded as ``retrying`` (``failed``
-    on the last attempt) and raised again for the queue to try later; any other refusal
-    (a :class:`RegistreError` that does not pass) as ``failed``.
+    the breach and the audit trail; the job's result, and its arguments to keep (the text and
+    the address are dropped once sent). A ``passing`` fault (or a bug) is recorded as
+    ``retrying`` (``failed`` on the last attempt) and raised again for the queue to try later;
+    any other refusal (a :class:`RegistreError` that does not pass) as ``failed``.
     """
     args = job.arguments
     number = int(args["delivery"])
@@ -311,7 +312,9 @@ def deliver(
         _record(book, args["breach"], number, job, "failed" if last else "retrying", said, now)
         raise
     _record(book, args["breach"], number, job, "sent", "", now)
-    kept = {k: v for k, v in args.items() if k != "text"}
+    # once sent, the job keeps neither the text nor the address: the state holds no list of
+    # the people told (docs/breaches.md, "Who is affected")
+    kept = {k: v for k, v in args.items() if k not in ("text", "to")}
     return {"breach": args["breach"], "delivery": number, "sent": True}, kept
 
 
