@@ -16,9 +16,9 @@ from registre.cli.request_desk import (
     Ids,
     OutDir,
     Phone,
-    _answer,
-    _asking,
-    _desk,
+    asking,
+    exit_with_answer,
+    open_desk,
 )
 
 consent_app = typer.Typer(
@@ -106,7 +106,7 @@ def record(
             period = Duration.parse(lifetime)
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--lifetime") from None
-    with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
+    with open_desk(register, None, None, state_url, Path("."), stores=False) as desk:
         made = record_consent(
             desk.state,
             identity,
@@ -152,7 +152,7 @@ def withdraw(
     from registre.consent import withdraw_consent
 
     identity = _identity(email, phone, ids)
-    with _desk(register, url, None, state_url, out_dir, stores=enforce) as desk:
+    with open_desk(register, url, None, state_url, out_dir, stores=enforce) as desk:
         made = withdraw_consent(
             desk.state, identity, activity, method=method, register=desk.register, actor=desk.actor
         )
@@ -197,7 +197,7 @@ def unsubscribe(
     """Follow a signed unsubscribe link: record the withdrawal it asks for, once."""
     from registre.consent import follow_link
 
-    with _desk(register, url, None, state_url, out_dir, stores=enforce) as desk:
+    with open_desk(register, url, None, state_url, out_dir, stores=enforce) as desk:
         made = follow_link(desk.state, link)
         _enforced(desk, made, enforce, lang, as_json)
 
@@ -217,12 +217,12 @@ def check(
     from registre.consent import has_consent
     from registre.consent.decisions import check_purpose
 
-    with _asking():
+    with asking():
         identity = _identity(email, phone, ids)
-        with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
+        with open_desk(register, None, None, state_url, Path("."), stores=False) as desk:
             check_purpose(desk.register, activity)
             answer = has_consent(desk.state, identity, activity)
-    _answer("consented", answer, as_json, activity)
+    exit_with_answer("consented", answer, as_json, activity)
 
 
 @consent_app.command("history")
@@ -244,7 +244,7 @@ def history(
     from registre.consent import consent_history
 
     identity = _identity(email, phone, ids)
-    with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
+    with open_desk(register, None, None, state_url, Path("."), stores=False) as desk:
         records = consent_history(desk.state, identity, activity)
     if dpv or as_json:
         shaped = [r.as_dpv() if dpv else r.as_json() for r in records]
@@ -278,7 +278,7 @@ def link(
     from registre.consent import make_link
 
     identity = _identity(email, phone, ids)
-    with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
+    with open_desk(register, None, None, state_url, Path("."), stores=False) as desk:
         made = make_link(desk.state, identity, activity, base_url)
     if as_json:
         print(json.dumps(made.as_json(), sort_keys=True))
@@ -300,7 +300,7 @@ def expire(
     from registre.consent.keeping import sweep_ledger
     from registre.state.db import utcnow
 
-    with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
+    with open_desk(register, None, None, state_url, Path("."), stores=False) as desk:
         now = parse_instant(at, ZoneInfo(desk.register.policy.timezone))
         done = sweep_ledger(desk.register, desk.state, now or utcnow(), actor=desk.actor)
     if as_json:

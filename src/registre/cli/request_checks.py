@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from registre.cli.options import AsJson, RegisterOpt, StateUrl
-from registre.cli.request_desk import Email, Ids, Phone, _answer, _asking, _desk, request_app
+from registre.cli.request_desk import (
+    Email,
+    Ids,
+    Phone,
+    asking,
+    exit_with_answer,
+    open_desk,
+    request_app,
+)
 
 
 @request_app.command("is-restricted")
@@ -32,13 +40,13 @@ def is_restricted(
     from registre.requests import is_restricted as restricted
     from registre.requests.identity import build_identity
 
-    with _asking():
+    with asking():
         identity = build_identity(email, phone, ids or [])
-        with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
+        with open_desk(register, None, None, state_url, Path("."), stores=False) as desk:
             if activity is not None:
                 desk.known_activities([activity])
             answer = restricted(desk.state, identity, activity)
-    _answer("restricted", answer, as_json, activity)
+    exit_with_answer("restricted", answer, as_json, activity)
 
 
 @request_app.command("has-objected")
@@ -55,9 +63,9 @@ def has_objected(
     from registre.requests import has_objected as objected
     from registre.requests.identity import build_identity
 
-    with _asking():
+    with asking():
         identity = build_identity(email, phone, ids or [])
-        with _desk(register, None, None, state_url, Path("."), stores=False) as desk:
+        with open_desk(register, None, None, state_url, Path("."), stores=False) as desk:
             desk.known_activities([activity])
             answer = objected(desk.state, identity, activity)
-    _answer("objected", answer, as_json, activity)
+    exit_with_answer("objected", answer, as_json, activity)

@@ -37,7 +37,7 @@ OutDir = Annotated[
 
 
 @contextmanager
-def _desk(
+def open_desk(
     register_path: Path | None,
     url: str | None,
     at: str | None,
@@ -104,7 +104,7 @@ def _login() -> str:
         return "registre"
 
 
-def _print(request: Any, as_json: bool, message: str) -> None:
+def print_request(request: Any, as_json: bool, message: str) -> None:
     if as_json:
         print(json.dumps(request.as_json(), sort_keys=True, ensure_ascii=False))
     else:
@@ -116,7 +116,7 @@ Phone = Annotated[str | None, typer.Option("--phone", help="The person's phone."
 Ids = Annotated[list[str] | None, typer.Option("--id", help="Another identity, KIND=VALUE.")]
 
 
-def _answer(question: str, answer: bool, as_json: bool, activity: str | None) -> None:
+def exit_with_answer(question: str, answer: bool, as_json: bool, activity: str | None) -> None:
     """Print the answer; exit 0 for yes and 1 for no, as grep does (2 on an error)."""
     if as_json:
         print(json.dumps({question: answer, "activity": activity}, sort_keys=True))
@@ -126,7 +126,7 @@ def _answer(question: str, answer: bool, as_json: bool, activity: str | None) ->
 
 
 @contextmanager
-def _asking() -> Iterator[None]:
+def asking() -> Iterator[None]:
     """Errors exit 2, so that scripts never read a mistake as a 'no'."""
     try:
         yield

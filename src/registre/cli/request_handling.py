@@ -14,7 +14,7 @@ from rich.markup import escape
 from registre._exceptions import RequestError
 from registre.cli.application import out
 from registre.cli.options import AsJson, At, RegisterOpt, StateUrl, Url, parse_instant
-from registre.cli.request_desk import OutDir, _desk, _print, request_app
+from registre.cli.request_desk import OutDir, open_desk, print_request, request_app
 
 
 @request_app.command("open")
@@ -72,11 +72,11 @@ def open_(
         options["activities"] = activities
     if lang not in (None, "fr", "en"):
         raise RequestError(f"{lang!r} is not a language of letters", hint="use fr or en")
-    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+    with open_desk(register, url, at, state_url, out_dir, stores=False) as desk:
         received_at = parse_instant(received, desk.tz) if received else None
         request = desk.open(kind, identity, received_at=received_at, lang=lang, options=options)
     if as_json:
-        _print(request, True, "")
+        print_request(request, True, "")
     else:
         print(request.id)
 
@@ -99,9 +99,9 @@ def verify(
     as_json: AsJson = False,
 ) -> None:
     """Record how the requester's identity was checked."""
-    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+    with open_desk(register, url, at, state_url, out_dir, stores=False) as desk:
         request = desk.verify(request_id, method, doubt=doubt)
-    _print(
+    print_request(
         request,
         as_json,
         f"{request.id}: {request.state.value.replace('_', ' ')}, due {request.due.isoformat()}",
@@ -137,7 +137,9 @@ def execute(
     An erasure shows its plan first (tables, rows, columns, methods, what is kept and why) and
     asks, unless --yes; --dry-run shows the plan and stops there.
     """
-    with _desk(register, url, at, state_url, out_dir, export_retention=export_retention) as desk:
+    with open_desk(
+        register, url, at, state_url, out_dir, export_retention=export_retention
+    ) as desk:
         request = desk.get(request_id)
         erasure = request.kind.value == "erasure"
         if dry_run and not erasure:
@@ -170,7 +172,7 @@ def execute(
     forwarded = result.get("forwarded") or (result if result.get("forward_letter") else None)
     if forwarded:
         lines += _forward_lines(forwarded)
-    _print(request, as_json, escape("\n".join(lines)))
+    print_request(request, as_json, escape("\n".join(lines)))
 
 
 def _forward_lines(forwarded: dict[str, Any]) -> list[str]:
@@ -194,9 +196,9 @@ def extend(
     as_json: AsJson = False,
 ) -> None:
     """Extend the deadline by two months (once, within the first month)."""
-    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+    with open_desk(register, url, at, state_url, out_dir, stores=False) as desk:
         request = desk.extend(request_id, reason)
-    _print(request, as_json, f"{request.id}: now due {request.due.isoformat()}")
+    print_request(request, as_json, f"{request.id}: now due {request.due.isoformat()}")
 
 
 class RefusalGround(StrEnum):
@@ -228,9 +230,9 @@ def refuse(
     as_json: AsJson = False,
 ) -> None:
     """Refuse a request; the letter cites the ground, the evidence and the right to complain."""
-    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+    with open_desk(register, url, at, state_url, out_dir, stores=False) as desk:
         request = desk.refuse(request_id, reason, ground.value)
-    _print(
+    print_request(
         request, as_json, f"{request.id}: refused; letter: {(request.result or {}).get('letter')}"
     )
 
@@ -246,11 +248,11 @@ def forward(
     as_json: AsJson = False,
 ) -> None:
     """Forward a request about data we hold as a processor to its controller."""
-    with _desk(register, url, at, state_url, out_dir) as desk:
+    with open_desk(register, url, at, state_url, out_dir) as desk:
         request = desk.forward(request_id)
     result = request.result or {}
     lines = [f"{request.id}: forwarded", f"letter: {result.get('letter')}"]
-    _print(request, as_json, escape("\n".join(lines + _forward_lines(result))))
+    print_request(request, as_json, escape("\n".join(lines + _forward_lines(result))))
 
 
 @request_app.command()
@@ -282,9 +284,9 @@ def instruct(
     as_json: AsJson = False,
 ) -> None:
     """Record a client's instruction to erase or rectify its data in a request forwarded to it."""
-    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+    with open_desk(register, url, at, state_url, out_dir, stores=False) as desk:
         request = desk.instruct(request_id, reference, tenant=tenant)
-    _print(
+    print_request(
         request,
         as_json,
         f"{request.id}: {request.state.value}, on the controller's instruction; "
@@ -304,9 +306,9 @@ def lift(
     as_json: AsJson = False,
 ) -> None:
     """Lift a restriction (Art. 18(3)); the letter telling the person is written first."""
-    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+    with open_desk(register, url, at, state_url, out_dir, stores=False) as desk:
         request = desk.lift(request_id, reason)
-    _print(
+    print_request(
         request,
         as_json,
         escape(

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from registre.cli.application import err, out
 from registre.cli.options import AsJson, At, RegisterOpt, StateUrl, Url, parse_instant
-from registre.cli.request_desk import OutDir, _desk, request_app
+from registre.cli.request_desk import OutDir, open_desk, request_app
 
 StateRegisterOpt = Annotated[
     Path | None,
@@ -43,7 +43,9 @@ def _reading(
 ) -> Iterator[_Reader]:
     """The requests as read by a command that changes nothing, with or without a register."""
     if register_path is not None:
-        with _desk(register_path, url, at, state_url, out_dir, stores=False, create=False) as desk:
+        with open_desk(
+            register_path, url, at, state_url, out_dir, stores=False, create=False
+        ) as desk:
             yield _Reader(desk.state, desk.tz, desk.now())
         return
     from registre.state import locate_state, open_state
@@ -180,7 +182,7 @@ def purge_exports(
     """
     from registre.requests import pending_files
 
-    with _desk(register, url, at, state_url, out_dir, stores=False) as desk:
+    with open_desk(register, url, at, state_url, out_dir, stores=False) as desk:
         cleared = pending_files.clear_interrupted(desk.state.engine, desk.out_dir)
         purged = desk.purge_exports()
     if as_json:
