@@ -50,7 +50,7 @@ def worker_name() -> str:
 
 
 MAIL_THREADS = 2
-"""Threads of the in-process mail lane (see :class:`InProcess`)."""
+"""Threads of the in-process mail lane at least; as many as ``jobs_threads`` when more."""
 
 
 def is_mail(kind: str | None) -> bool:
@@ -62,15 +62,16 @@ class InProcess:
 
     Two lanes: mail jobs (``mail.*``: a code, a letter) run on threads of their own, so that a
     person's code is never queued behind a sweep of an hour or a row of requests executing;
-    the other jobs share ``jobs_threads`` threads.
+    the other jobs share ``jobs_threads`` threads. The mail lane has as many (two at least):
+    each executed request sends a letter, so mail keeps pace with the work.
     """
 
     name = "in-process"
 
-    def __init__(self, service: Service, threads: int, mail_threads: int = MAIL_THREADS) -> None:
+    def __init__(self, service: Service, threads: int, mail_threads: int | None = None) -> None:
         self.service = service
         self.threads = threads
-        self.mail_threads = mail_threads
+        self.mail_threads = mail_threads or max(MAIL_THREADS, threads)
         self.pool: ThreadPoolExecutor | None = None
         self.mail_pool: ThreadPoolExecutor | None = None
         self.running: set[str] = set()
