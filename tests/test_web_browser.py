@@ -593,14 +593,18 @@ def test_a_breach_recorded_scoped_assessed_and_read_in_the_console(
     shot(console, "console-breach-cnil-fr")
     console.goto(f"{base}/console/breaches/{recent}")
     console.locator("#letters summary").click()
+    letter = console.locator("#letters a").first.get_attribute("href")
+    assert letter is not None
     console.locator("#letters a").first.click()
     expect(console.locator("pre.document")).to_contain_text("hameçonnage ciblé")
+    assert serious_violations(console) == []
     shot(console, "console-breach-letter-fr")
 
     for path, name in (
         ("/console/breaches", "console-breaches-en"),
         (f"/console/breaches/{recent}", "console-breach-en"),
         (f"/console/breaches/{recent}/cnil", "console-breach-cnil-en"),
+        (letter, "console-breach-letter-en"),
     ):
         console.goto(f"{base}{path}?lang=en")
         expect(console.locator("html")).to_have_attribute("lang", "en")
