@@ -812,10 +812,9 @@ def test_a_restricted_persons_rows_are_held_by_the_sweep(
     import json
 
     from registre.requests.identity import normalize
-    from registre.requests.store import restriction
     from registre.state import open_state
     from registre.state.db import write_transaction
-    from registre.state.protections import DIGESTS, pair_digests
+    from registre.state.protections import DIGESTS, pair_digests, restriction
 
     url, engine = db
     _insert(

@@ -36,15 +36,9 @@ from registre.requests.context import RequestContext
 from registre.requests.find import Finder, Found, own_identities
 from registre.requests.identity import TENANT, as_identity
 from registre.requests.lifecycle import RequestKind
-from registre.requests.store import (
-    SubjectRequest,
-    clock,
-    objection,
-    request_table,
-    restriction,
-)
+from registre.requests.store import SubjectRequest, clock, request_table
 from registre.state.db import read_connection
-from registre.state.protections import DIGESTS, pair_digests
+from registre.state.protections import DIGESTS, objection, pair_digests, restriction
 
 if TYPE_CHECKING:
     from registre.state import EngineState

@@ -2,9 +2,9 @@
 erasure plans and exports.
 
 The tables are created by the state migration ``0002_requests``; this module only reads and
-writes them. Restrictions and objections are defined in :mod:`registre.state.protections`,
-which checks them against the audit trail, and re-exported here. Every write goes through
-:func:`registre.state.db.write_transaction`.
+writes them. Restrictions and objections are in :mod:`registre.state.protections`, which
+checks them against the audit trail; requests read and write them there. Every write goes
+through :func:`registre.state.db.write_transaction`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from registre._exceptions import RequestError
 from registre.register.model import Lang
 from registre.requests.lifecycle import CLOSED, RequestKind, RequestState
 from registre.state.db import UTCDateTime, read_connection, utcnow, write_transaction
-from registre.state.protections import objection as objection
-from registre.state.protections import restriction as restriction
 
 _CLOCK: ContextVar[Callable[[], datetime]] = ContextVar("registre_request_clock", default=utcnow)
 
