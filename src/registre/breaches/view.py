@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from registre.breaches.clocks import Clock, clocks, duration_text, local, most_urgent
-from registre.breaches.model import Breach
+from registre.breaches.model import DELIVERY_STATES, Breach
 from registre.breaches.risk import owed
 from registre.register.model import Register
 
@@ -157,7 +157,9 @@ def text(breach: Breach, register: Register, now: datetime) -> str:
         lines.append(f"  notified {n.to} {local(n.at, tz)}{late}")
     for to, states in delivery_counts(breach).items():
         label = "letters:" if to == "person" else "notices:"
-        said = ", ".join(f"{n} {_DELIVERY_WORDS.get(s, s)}" for s, n in sorted(states.items()))
+        said = ", ".join(
+            f"{states[s]} {_DELIVERY_WORDS[s]}" for s in DELIVERY_STATES if s in states
+        )
         lines.append(f"  {label:<12}{said} (by mail)")
     for d in breach.deliveries:
         if d.state in ("retrying", "failed"):
