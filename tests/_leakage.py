@@ -8,11 +8,17 @@ their name: every text column of every table of the state database, the standard
 error of every command run, and every file of the output folder (inside ZIPs too). Each place
 it is found must be one that docs/enforcement.md ("What registre writes") lists as holding it.
 
-The commands run as real processes on the device-management example, whose store is SQLite,
-PostgreSQL or MariaDB; the state is a SQLite file or a PostgreSQL database. The audit trail is
-scanned twice: as the state stores it, and as ``registre audit log --json`` shows it. The
-database URLs carry a password (PostgreSQL's local trust accepts any), which must appear
-nowhere either.
+The commands run on the device-management example, whose store is SQLite, PostgreSQL or
+MariaDB; the state is a SQLite file or a PostgreSQL database. With a SQLite store and state they
+run as real processes (the installed ``registre`` command); with the others through
+``registre.cli.main`` in the test's process, its file descriptors 1 and 2 captured (``capfd``),
+so whatever any part of registre prints, by any route, is scanned all the same, without paying
+each command's start-up a dozen times per case. The audit trail is scanned twice: as the state
+stores it, and as ``registre audit log --json`` shows it. The database URLs carry a password
+(PostgreSQL's local trust accepts any), which must appear nowhere either.
+
+The cases are split by store (tests/test_leakage_*_store.py) so that pytest-xdist, which sends a
+whole file to one worker, runs them on both cores; this module holds what they share.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,8 +37,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from registre.stores.throwaway import scratch_database
-from test_requests_fixtures import DM, dm_database, server_url
+from _support import cli_exit_code, server_url
+from registre.testing import throwaway_database
+from test_requests_fixtures import DM, dm_database
 
 AT = "2026-11-01"
 LATER = "2027-11-01"
@@ -129,10 +137,23 @@ def folder_hits(out: Path, forms: list[str]) -> set[str]:
 
 
 class Run:
-    """The ``registre request`` commands of a person's requests, their output kept."""
+    """The ``registre request`` commands of a person's requests, their output kept.
 
-    def __init__(self, cli: str, data_url: str, state: str, tmp: Path) -> None:
+    Each command runs as a process of ``cli`` or, when ``cli`` is None, through
+    ``registre.cli.main`` in this process, with the same environment, its output read from
+    file descriptors 1 and 2 (``capfd``).
+    """
+
+    def __init__(
+        self,
+        cli: str | None,
+        data_url: str,
+        state: str,
+        tmp: Path,
+        capfd: pytest.CaptureFixture[str] | None = None,
+    ) -> None:
         self.cli = cli
+        self.capfd = capfd
         self.state = state
         self.out = tmp / "requests"
         self.env = {
@@ -145,30 +166,50 @@ class Run:
         """(command, stdout, stderr) of every run."""
 
     def __call__(self, command: str, *args: str, at: str = AT) -> Any:
-        child = subprocess.run(
-            [self.cli, "request", command, *args, "--at", at, "--out", str(self.out), "--json"],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert child.returncode == 0, (child.stdout, child.stderr)
-        self.outputs.append((command, child.stdout, child.stderr))
-        return json.loads(child.stdout)
+        arguments = ["request", command, *args, "--at", at, "--out", str(self.out), "--json"]
+        stdout, stderr = self.registre(*arguments)
+        self.outputs.append((command, stdout, stderr))
+        return json.loads(stdout)
 
     def audit_log(self) -> None:
         """``registre audit log --json``: the trail as an auditor reads it, scanned too."""
-        child = subprocess.run(
-            [self.cli, "audit", "log", "--json"],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert child.returncode == 0, (child.stdout, child.stderr)
+        stdout, stderr = self.registre("audit", "log", "--json")
         # one JSON object a line; the trail has entries, so the scan reads something
-        assert [json.loads(line) for line in child.stdout.splitlines()]
-        self.outputs.append(("audit-log", child.stdout, child.stderr))
+        assert [json.loads(line) for line in stdout.splitlines()]
+        self.outputs.append(("audit-log", stdout, stderr))
+
+    def registre(self, *arguments: str) -> tuple[str, str]:
+        """``registre ARGUMENTS``, which must succeed: what it printed on stdout and stderr."""
+        if self.cli is not None:
+            child = subprocess.run(
+                [self.cli, *arguments],
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert child.returncode == 0, (child.stdout, child.stderr)
+            return child.stdout, child.stderr
+        assert self.capfd is not None
+        from registre.cli import main
+
+        self.capfd.readouterr()
+        saved_argv, saved_environ = sys.argv, dict(os.environ)
+        sys.argv = ["registre", *arguments]
+        os.environ.clear()
+        os.environ.update(self.env)
+        try:
+            main()
+            code = 0
+        except SystemExit as exited:
+            code = cli_exit_code(exited)
+        finally:
+            sys.argv = saved_argv
+            os.environ.clear()
+            os.environ.update(saved_environ)
+        printed = self.capfd.readouterr()
+        assert code == 0, (printed.out, printed.err)
+        return printed.out, printed.err
 
     def hits(self, forms: list[str]) -> set[str]:
         """Everywhere a form is: the state, the output folder, every command's output."""
@@ -201,24 +242,38 @@ def _state(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'state.sqlite'}"
         return
-    with scratch_database(server_url(backend), "leakage_state") as url:
+    with throwaway_database(server_url(backend), "leakage_state") as url:
         yield url
 
 
-# (the store's database, the state's): each store backend, and each state backend
-SETUPS = [("sqlite", "sqlite"), ("postgresql", "sqlite"), ("mariadb", "sqlite")]
-SETUPS += [("sqlite", "postgresql"), ("postgresql", "postgresql")]
-
-
-@pytest.fixture(params=SETUPS, ids=[f"{store}-store-{state}-state" for store, state in SETUPS])
-def run(request: pytest.FixtureRequest, registre_cli: str, tmp_path: Path) -> Iterator[Run]:
-    store, state = request.param
+@contextmanager
+def person_run(
+    setup: tuple[str, str],
+    registre_cli: str,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> Iterator[Run]:
+    """The commands of a person's requests on a store and a state of their own: ``setup`` is
+    (the store's database, the state's). A SQLite store and state: real processes; the others,
+    ``registre.cli.main`` in this process."""
+    store, state = setup
+    by_process = setup == ("sqlite", "sqlite")
     with dm_database(server_url(store)) as engine, _state(state, tmp_path) as state_url:
         data_url = _with_password(engine.url.render_as_string(hide_password=False))
-        yield Run(registre_cli, data_url, _with_password(state_url), tmp_path)
+        yield Run(
+            registre_cli if by_process else None,
+            data_url,
+            _with_password(state_url),
+            tmp_path,
+            None if by_process else capfd,
+        )
 
 
-def test_after_access_erasure_and_purge_the_person_is_only_where_documented(run: Run) -> None:
+def setup_ids(setups: list[tuple[str, str]]) -> list[str]:
+    return [f"{store}-store-{state}-state" for store, state in setups]
+
+
+def after_access_erasure_and_purge_the_person_is_only_where_documented(run: Run) -> None:
     engine = sa.create_engine(run.env["PARCMOBILE_DATABASE_URL"])
     try:
         with engine.connect() as connection:
@@ -251,6 +306,7 @@ def test_after_access_erasure_and_purge_the_person_is_only_where_documented(run:
     hits = run.hits(forms)
     assert hits <= DOCUMENTED, sorted(hits - DOCUMENTED)
     assert "state:registre_request.identity" in hits  # the scan finds what is there
+    assert "stdout:open" in hits  # and reads what the commands printed, however they ran
 
     forgotten = run("purge-exports", at=PROVEN)
     assert sorted(forgotten["pseudonymized"]) == sorted([access["id"], erasure["id"]])
@@ -274,7 +330,7 @@ FORWARDED = {
 manager: their account is the client's to erase)."""
 
 
-def test_a_forwarded_erasure_leaves_the_person_only_where_documented(run: Run) -> None:
+def a_forwarded_erasure_leaves_the_person_only_where_documented(run: Run) -> None:
     engine = sa.create_engine(run.env["PARCMOBILE_DATABASE_URL"])
     try:
         with engine.connect() as connection:
@@ -293,6 +349,7 @@ def test_a_forwarded_erasure_leaves_the_person_only_where_documented(run: Run) -
     hits = run.hits(forms)
     assert hits <= FORWARDED, sorted(hits - FORWARDED)
     assert {"out:forward-fr.html", "out:forward.json"} <= hits  # the scan finds what is there
+    assert "stdout:open" in hits  # and reads what the commands printed, however they ran
 
     forgotten = run("purge-exports", at=PROVEN)
     assert forgotten["pseudonymized"] == [erasure["id"]]
