@@ -83,7 +83,7 @@ TABLE = {
         "test_fault_messages::run_cli",  # every run of that module is scanned
         "test_error_shape::test_a_problem_exits_1_saying_what_where_and_what_to_do",
         "test_sweep_library::test_the_command_to_resume_shows_no_password",
-        "test_leakage::test_after_access_erasure_and_purge_the_person_is_only_where_documented",
+        "test_leakage_postgresql_store::test_after_access_erasure_and_purge_the_person_is_only_where_documented",
         "test_probe_table::test_a_refused_login_or_a_missing_database_prints_no_password",
         "test_probe_table::test_a_sweep_stores_and_prints_no_password",
     ],
