@@ -130,6 +130,22 @@ def audited_value(name: str, value: Any) -> str | None:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def next_span(span: float, width: float, count: int, held_for: float) -> float:
+    """The width of the next span of keys or pages, from what this one (``width``) took.
+
+    At most :data:`GROWTH` times this one; about :data:`~registre.engine.batching.TARGET_SECONDS`
+    at the pace this one's write went (a write of twice the target halves the span); at most
+    :data:`~registre.engine.batching.MAX_SPAN_BATCH` rows at this one's density. Aiming at the
+    target itself, not at the adaptive batch size, which stops growing once a write takes more
+    than half the target: on InnoDB a range costs more than its share of one statement, so
+    fewer and larger spans cost less (benchmarks/RESULTS.md).
+    """
+    limits = [span * GROWTH, width * TARGET_SECONDS / max(held_for, 1e-3)]
+    if count:
+        limits.append(MAX_SPAN_BATCH * width / count)
+    return max(1.0, min(limits))
+
+
 def sweep_spans(
     sp: StorePlan,
     item: WorkItem,
@@ -155,15 +171,14 @@ def sweep_spans(
         to = min(after + max(1, int(span)), top)
         params = {"after": after, "to": to}
         audit(f"sweep.{item.action.value}", span_details(sp, item, s, after, to))
-        count, _ = write_span(s, connection, params, pace, result)
+        count, held_for = write_span(s, connection, params, pace, result)
         record(
             "sweep.deleted",
             {**span_details(sp, item, s, after, to, statement=False), "count": count},
         )
         progress(count)
         if count:
-            density = count / (to - after)  # actionable rows per key value
-            span = min(span * GROWTH, pace.size / density)
+            span = next_span(span, to - after, count, held_for)
             after = to
         else:
             after = _next_after(connection, s, to)
