@@ -5,13 +5,13 @@ The counts on live databases are in test_breach_counts.py.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from _support import check_golden as golden
 from registre._exceptions import BreachError
 from registre.breaches import cnil, letters, operations
 from registre.breaches.clocks import clock, clocks, duration_text
@@ -25,7 +25,6 @@ from registre.state import open_state
 ROOT = Path(__file__).resolve().parent.parent
 DM = ROOT / "examples" / "device-management" / "register.yaml"
 GOLDEN = Path(__file__).parent / "golden" / "breaches"
-UPDATE = os.environ.get("REGISTRE_UPDATE_GOLDEN") == "1"
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -300,14 +299,7 @@ def golden_breach(lang: str = "en") -> Breach:
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"{path} is missing: run with REGISTRE_UPDATE_GOLDEN=1 and read it"
-    assert text == path.read_text(encoding="utf-8"), (
-        f"{name} changed: if deliberate, run with REGISTRE_UPDATE_GOLDEN=1, read the diff"
-    )
+    golden(GOLDEN / name, text)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

@@ -6,19 +6,18 @@ Built on test_diff's small register; golden files in ``tests/golden/notice/``
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from _support import check_golden as golden
 from registre._exceptions import RegistreError
 from registre.cli import app
 from registre.diff import diff_registers, render_notice
 from test_diff import NEW_ACTIVITY, ORDERS, base, build, t
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "notice"
-UPDATE = os.environ.get("REGISTRE_UPDATE_GOLDEN") == "1"
 URL = "https://exemple.fr/confidentialite"
 
 CLIENT_SERVICE = {
@@ -34,15 +33,7 @@ CLIENT_SERVICE = {
 
 
 def check_golden(name: str, content: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    assert path.exists(), f"{path} is missing: run with REGISTRE_UPDATE_GOLDEN=1 and read it"
-    assert content == path.read_text(encoding="utf-8"), (
-        f"{path.name} differs: if the change is deliberate, run with REGISTRE_UPDATE_GOLDEN=1 "
-        "and read the diff before committing"
-    )
+    golden(GOLDEN / name, content)
 
 
 def versions() -> tuple[object, object]:

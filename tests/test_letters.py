@@ -9,7 +9,6 @@ at them in a browser, before committing.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from _support import check_golden as golden
 from registre._exceptions import RequestError
 from registre.demo import load_app, load_demo_data
 from registre.documents.wording import date as date_words
@@ -33,7 +33,6 @@ from test_requests_fixtures import ANCHOR, ROOT
 
 SHOP = ROOT / "examples" / "online-shop"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "letters"
-UPDATE = os.environ.get("REGISTRE_UPDATE_GOLDEN") == "1"
 CAMILLE = "camille.martin@example.fr"
 RIGHTS = ("access", "rectification", "erasure", "restriction", "objection", "portability")
 
@@ -64,16 +63,7 @@ def signed_register() -> Register:
 
 
 def check_golden(name: str, html: str, request_id: str) -> None:
-    content = html.replace(request_id, "r-ID")
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    assert path.exists(), f"{path} is missing: run with REGISTRE_UPDATE_GOLDEN=1 and read it"
-    assert content == path.read_text(encoding="utf-8"), (
-        f"{path.relative_to(ROOT)} differs: if the change is deliberate, run with "
-        "REGISTRE_UPDATE_GOLDEN=1, read the diff and look at the letter before committing"
-    )
+    golden(GOLDEN / name, html.replace(request_id, "r-ID"))
 
 
 def text_of(html: str) -> str:

@@ -6,7 +6,6 @@ with ``REGISTRE_UPDATE_GOLDEN=1`` to rewrite them after a deliberate change, the
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from itertools import pairwise
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from _support import check_golden
 from registre import RegistreError
 from registre.cli import app
 from registre.documents import DocumentError, render_policy
@@ -25,18 +25,6 @@ from registre.register.model import Register
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = sorted(ROOT.glob("examples/*/register.yaml"))
-UPDATE = os.environ.get("REGISTRE_UPDATE_GOLDEN") == "1"
-
-
-def check_golden(path: Path, content: bytes) -> None:
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    assert path.exists(), f"{path} is missing: run with REGISTRE_UPDATE_GOLDEN=1 and read it"
-    assert content == path.read_bytes(), (
-        f"{path.relative_to(ROOT)} differs: if the change is deliberate, run with "
-        "REGISTRE_UPDATE_GOLDEN=1 and read the diff before committing"
-    )
 
 
 def policies() -> list[Any]:

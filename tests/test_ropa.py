@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from _support import check_golden
 from registre.cli import app
 from registre.documents import DocumentError, ropa_csv, ropa_tables, ropa_xlsx, typeset, write_ropa
 from registre.register.loader import load_register
@@ -26,18 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = sorted(ROOT.glob("examples/*/register.yaml"))
 DEVICE_MANAGEMENT = ROOT / "examples/device-management/register.yaml"
-UPDATE = os.environ.get("REGISTRE_UPDATE_GOLDEN") == "1"
-
-
-def check_golden(path: Path, content: bytes) -> None:
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    assert path.exists(), f"{path} is missing: run with REGISTRE_UPDATE_GOLDEN=1 and read it"
-    assert content == path.read_bytes(), (
-        f"{path.relative_to(ROOT)} differs: if the change is deliberate, run with "
-        "REGISTRE_UPDATE_GOLDEN=1 and read the diff before committing"
-    )
 
 
 def exports() -> list[Any]:
