@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from registre._exceptions import RegistreError
 from registre.durations import Duration
 from registre.register.model import Register
 from registre.requests import RequestDesk
@@ -106,6 +107,15 @@ def open_service(settings: ServiceSettings) -> Service:
             export_retention=Duration.parse(settings.export_retention),
             actor="registre-serve",
         )
+        # the finder reflects each store's tables once, on first use, and keeps them; its cache
+        # is not guarded, so fill it now, before the API's and the jobs' threads share it (two
+        # threads reflecting at once left a request's query with two Table objects for one
+        # table: "table name specified more than once", seen by the load benchmark)
+        for graph in desk.finder.graphs_by_id.values():
+            try:
+                desk.finder.tables(graph)
+            except RegistreError as error:  # a request says it again, with its context
+                notes.append(f"store {graph.store_id}: {error.message}")
     except BaseException:
         if state is not None:
             state.close()
