@@ -283,7 +283,10 @@ class Client:
         self.http = httpx.AsyncClient(
             base_url=base,
             timeout=60,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+            # closed by the client before uvicorn's keep-alive of 5 s closes it under a request
+            limits=httpx.Limits(
+                max_connections=200, max_keepalive_connections=200, keepalive_expiry=2
+            ),
         )
         self.operator = {"Authorization": f"Bearer {token}"}
         self.mailbox = mailbox
@@ -497,7 +500,7 @@ async def bench(
     smtp = await loop.create_server(
         lambda: SMTP(mailbox, hostname="127.0.0.1"), "127.0.0.1", smtp_port
     )
-    log = out / "serve.log"
+    log = args.log or out / "serve.log"
     token = operator_token(state_url)
     server, base = start_service(data_url, state_url, smtp_port, out, args.jobs_threads, log)
     report: dict[str, Any] = {"service_rss_mb_ready": rss_mb(server.pid)}
@@ -548,6 +551,12 @@ async def bench(
         smtp.close()
     tail = log.read_text(errors="replace")
     report["service_tracebacks"] = tail.count("Traceback")
+    # each traceback's last lines (the error) and the log line before it (what failed)
+    blocks = tail.split("Traceback (most recent call last):")
+    report["service_traceback_samples"] = [
+        {"before": blocks[i].strip().splitlines()[-1:], "error": blocks[i + 1].splitlines()[-3:]}
+        for i in range(min(len(blocks) - 1, 5))
+    ]
     return report
 
 
@@ -566,6 +575,7 @@ def main() -> None:
     parser.add_argument("--jobs-threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the report here")
+    parser.add_argument("--log", type=Path, help="keep the service's log here")
     parser.add_argument(
         "--py-spy",
         type=Path,
