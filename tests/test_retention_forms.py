@@ -25,6 +25,7 @@ import sqlalchemy as sa
 import yaml
 
 from registre import MappingError, Register
+from registre import cli as cli_module
 from registre.cli import main
 from registre.engine.plan import plan_store
 from registre.engine.store_plan import StorePlan, prepare
@@ -591,7 +592,8 @@ def test_plan_prints_one_line_per_stage(
     engine.dispose()
     path = tmp_path / "register.yaml"
     path.write_text(yaml.safe_dump(register_dict(rule, binding), allow_unicode=True), "utf-8")
-    monkeypatch.setenv("COLUMNS", "240")
+    # the console's width is fixed when it is made (COLUMNS under pytest-xdist)
+    monkeypatch.setattr(cli_module.out, "width", 240)
     monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
     monkeypatch.setattr(
         sys, "argv", ["registre", "plan", str(path), "--url", url, "--at", "2026-11-01"]
@@ -606,7 +608,7 @@ def test_plan_prints_one_line_per_stage(
         if not line.startswith("│"):
             continue
         cells = [cell.strip() for cell in line.strip("│").split("│")]
-        if cells[0] or not rows:
+        if cells[1] or not rows:  # a row's first line names its table
             rows.append(cells)
         else:
             rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
