@@ -27,8 +27,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from registre.engine.batching import Audit, ItemResult, Pace
-from registre.engine.range_deletes import SpanStatements, next_span, span_details, write_span
+from registre.engine.batching import TARGET_SECONDS, Audit, ItemResult, Pace
+from registre.engine.range_deletes import GROWTH, SpanStatements, span_details, write_span
 from registre.engine.store_plan import StorePlan
 from registre.engine.work_items import WorkItem
 
@@ -98,7 +98,13 @@ def sweep_pages(
         )
         record("sweep.deleted", {**details, "count": count})
         progress(count)
-        span = next_span(span, to - after, count, held_for)
+        pages = to - after
+        # the next span: at most GROWTH times this one, about pace.size rows at this one's
+        # density, and no longer to read than the time a batch may take
+        limits = [span * GROWTH, pages * TARGET_SECONDS / max(held_for, 1e-3)]
+        if count:
+            limits.append(pace.size * pages / count)
+        span = max(1.0, min(limits))
         after = to
 
 

@@ -131,7 +131,7 @@ def audited_value(name: str, value: Any) -> str | None:
 
 
 def next_span(span: float, width: float, count: int, held_for: float) -> float:
-    """The width of the next span of keys or pages, from what this one (``width``) took.
+    """The width of the next key span, from what this one (``width`` key values) took.
 
     At most :data:`GROWTH` times this one; about :data:`~registre.engine.batching.TARGET_SECONDS`
     at the pace this one's write went (a write of twice the target halves the span); at most
