@@ -11,14 +11,12 @@ import resource
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from _support import CliRun, run_main
-
-RunCli = Callable[..., CliRun]
+from _support import CliRun, RunCli, run_main
 
 
 @pytest.fixture(scope="session")
@@ -66,8 +64,7 @@ if _CPU_REPORT:
         spent = _SPENT.setdefault(item.path.name, [0.0, 0.0])
         spent[0] += _processor_seconds() - cpu
         spent[1] += time.perf_counter() - wall
-
-    def pytest_sessionfinish(session: pytest.Session) -> None:
+        # rewritten after each test: a run stopped halfway still tells where its time went
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         report = {
             name: {"cpu": round(c, 2), "wall": round(w, 2)} for name, (c, w) in _SPENT.items()
