@@ -16,7 +16,7 @@ test: setup services
 	.venv/bin/mypy
 	REGISTRE_TEST_POSTGRES_URL=$${REGISTRE_TEST_POSTGRES_URL-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	REGISTRE_TEST_MARIADB_URL=$${REGISTRE_TEST_MARIADB_URL-mysql+pymysql://root@127.0.0.1:3306/test} \
-	.venv/bin/python -m pytest -q -n 2 --dist loadfile
+	.venv/bin/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 lint: setup
 	.venv/bin/ruff check src tests benchmarks examples
