@@ -9,7 +9,6 @@ sweeper, with :func:`registre.durations.is_due`.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, func, insert, inspect, select
 
+from _support import server_url
 from registre.demo import DemoApp, load_app, load_demo_data
 from registre.durations import Duration, is_due
 from registre.register.loader import load_register
@@ -34,16 +34,6 @@ SERVERS = {
     "postgresql": "REGISTRE_TEST_POSTGRES_URL",
     "mariadb": "REGISTRE_TEST_MARIADB_URL",
 }
-
-
-def server_url(backend: str) -> str:
-    if backend == "sqlite":
-        return "sqlite://"
-    variable = SERVERS[backend]
-    url = os.environ.get(variable)
-    if not url:
-        pytest.skip(f"{variable} is not set")
-    return url
 
 
 @pytest.fixture(params=list(SERVERS))

@@ -14,7 +14,6 @@ erasure tests check every row outside the expected set byte for byte.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from _support import BACKENDS, server_url
 from registre.demo import load_app, load_demo_data
 from registre.register.loader import load_register
 from registre.register.mapping import DataStore
@@ -33,22 +33,11 @@ from registre.stores.throwaway import scratch_database
 ROOT = Path(__file__).resolve().parent.parent
 DM = ROOT / "examples" / "device-management"
 BOOKING = ROOT / "examples" / "booking-platform"
-BACKENDS = ["sqlite", "postgresql", "mariadb"]
-VARIABLES = {"postgresql": "REGISTRE_TEST_POSTGRES_URL", "mariadb": "REGISTRE_TEST_MARIADB_URL"}
 DM_SUBJECTS = 60
 DM_SEED = 3
 BOOKING_SUBJECTS = 60
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
 """The examples' data is anchored on this instant: erasures run at it, whatever today is."""
-
-
-def server_url(backend: str) -> str:
-    if backend == "sqlite":
-        return "sqlite://"
-    url = os.environ.get(VARIABLES[backend])
-    if not url:
-        pytest.skip(f"{VARIABLES[backend]} is not set")
-    return url
 
 
 def dm_register() -> Register:

@@ -8,7 +8,6 @@ and words of the message), on a schema reflected from a real database.
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from _support import server_url
 from registre import StoreError
 from registre.demo import load_app
 from registre.register.loader import load_register, read_register_data
@@ -27,19 +27,9 @@ from registre.stores.throwaway import scratch_database
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "device-management"
 STORE = "console"
-SERVER_VARIABLES = {
-    "postgresql": "REGISTRE_TEST_POSTGRES_URL",
-    "mariadb": "REGISTRE_TEST_MARIADB_URL",
-}
 
 
-def server(backend: str) -> str:
-    if backend == "sqlite":
-        return "sqlite://"
-    url = os.environ.get(SERVER_VARIABLES[backend])
-    if not url:
-        pytest.skip(f"{SERVER_VARIABLES[backend]} is not set")
-    return url
+server = server_url
 
 
 @pytest.fixture(scope="module")
