@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -67,6 +68,10 @@ class CliRun(NamedTuple):
         return self.out + self.err
 
 
+RunCli = Callable[..., CliRun]
+"""conftest's ``run_cli`` fixture: ``run_cli("check", "register.yaml")``."""
+
+
 def cli_exit_code(exited: SystemExit) -> int:
     """The exit code of a ``SystemExit``, as the shell would see it."""
     if exited.code is None:
@@ -93,3 +98,8 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> CliRun:
     run = CliRun(code, captured.out, captured.err)
     assert "Traceback (most recent call last)" not in run.output, run.output
     return run
+
+
+def combined(run: CliRun) -> tuple[int, str]:
+    """A run as (exit code, everything printed), for the tests that read both streams as one."""
+    return run.code, run.output

@@ -24,7 +24,6 @@ from registre.state import audit as audit_module
 # The fixtures shared with test_state.py and test_holds.py.
 state_url = test_state.state_url
 state = test_state.state
-run_cli = test_state.run_cli
 with_mariadb = test_state.with_mariadb
 
 GENESIS = "0" * 64

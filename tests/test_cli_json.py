@@ -7,14 +7,12 @@ Each case runs the real command in this process through ``registre.cli.main``.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from registre.cli import main
 from registre.database_urls import masked, parse_url
 from test_requests_fixtures import server_url
 
@@ -24,21 +22,9 @@ Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Run ``registre ARGS``; returns (exit code, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["registre", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exited:
-            code = exited.code if isinstance(exited.code, int) else 1
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+def cli(run_cli: Cli) -> Cli:
+    """Run ``registre ARGS``; returns (exit code, stdout, stderr): conftest's ``run_cli``."""
+    return run_cli
 
 
 def test_check_json_of_a_valid_register(cli: Cli) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import sys
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 from ruamel.yaml import YAML
 
-from registre.cli import main
+from _support import RunCli, combined
 from registre.engine.record_keys import key_json, key_text, keys_from_json, keys_to_json
 from registre.register.loader import load_register
 from registre.register.model import Register
@@ -547,23 +546,9 @@ def test_an_erasure_killed_between_steps_resumes_on_the_same_keys(
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``registre ARGS`` in this process: (exit code, stdout and stderr)."""
-
-    def run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["registre", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        captured = capsys.readouterr()
-        output = captured.out + captured.err
-        assert "Traceback" not in output
-        return code, output
-
-    return run
+def cli(run_cli: RunCli) -> Any:
+    """``registre ARGS`` in this process: (exit code, stdout and stderr); no traceback."""
+    return lambda *args: combined(run_cli(*args))
 
 
 def due_by_sql(engine: sa.Engine, held_items: set[str], held_visits: set[str]) -> dict[str, set]:

@@ -8,13 +8,14 @@ comes from, and looks for the password in everything printed.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
+from _support import RunCli as CliRunner
+from _support import combined
 from registre.database_urls import masked, parse_url
 from test_requests_fixtures import BACKENDS, server_url
 
@@ -68,22 +69,9 @@ RunCli = Callable[..., tuple[int, str]]
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunCli:
+def run_cli(run_cli: CliRunner) -> RunCli:
     """Run ``registre ARGS`` in this process; returns (exit code, everything printed)."""
-    from registre.cli import main
-
-    def run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["registre", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        captured = capsys.readouterr()
-        return code, captured.out + captured.err
-
-    return run
+    return lambda *args: combined(run_cli(*args))
 
 
 def _places(url: str, tmp_path: Path) -> dict[str, tuple[list[str], dict[str, str]]]:

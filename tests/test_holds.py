@@ -22,7 +22,6 @@ from test_requests_fixtures import server_url
 # The fixtures shared with test_state.py and test_audit.py.
 state_url = test_state.state_url
 state = test_state.state
-run_cli = test_state.run_cli
 with_mariadb = test_state.with_mariadb
 
 Cli = Callable[..., tuple[int, str, str]]

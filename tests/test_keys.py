@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from registre.cli import main
+from _support import RunCli, combined
 from registre.engine.record_keys import key_json, keys_from_json, keys_to_json, typed_value
 from registre.register.mapping import DataStore
 from registre.register.model import Register
@@ -384,23 +383,9 @@ def write_register(tmp: Path, store: dict[str, Any]) -> Path:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """``registre ARGS`` in this process: (exit code, stdout and stderr)."""
-
-    def run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["registre", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        captured = capsys.readouterr()
-        output = captured.out + captured.err
-        assert "Traceback" not in output
-        return code, output
-
-    return run
+def cli(run_cli: RunCli) -> Any:
+    """``registre ARGS`` in this process: (exit code, stdout and stderr); no traceback."""
+    return lambda *args: combined(run_cli(*args))
 
 
 def held_keys(dialect: str) -> dict[str, tuple[str, str]]:

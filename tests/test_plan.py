@@ -768,25 +768,7 @@ def test_plan_json_and_sql_on_the_command_line(
         assert connection.execute(sa.text(delete)).rowcount == 1
 
 
-@pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run ``registre ARGS`` in this process; returns (exit code, stdout, stderr)."""
-    import sys
-
-    from registre.cli import main
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["registre", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+# run_cli: tests/conftest.py
 
 
 RESTRICTIONS = [

@@ -1,10 +1,10 @@
 """The engine's state database: opened by URL, migrated on open, runs with their checkpoints.
 
-The fixtures here (``state_url``, ``state``, ``run_cli``) are shared with ``test_audit.py`` and
-``test_holds.py``. Every test gets a fresh database: a SQLite file; on PostgreSQL (when
-``REGISTRE_TEST_POSTGRES_URL`` is set) a schema of its own, and on MariaDB (when
-``REGISTRE_TEST_MARIADB_URL`` is set) a database of its own, dropped afterwards, so these tests
-never meet other tests using the same server.
+The fixtures here (``state_url``, ``state``) are shared with ``test_audit.py`` and
+``test_holds.py`` (``run_cli`` is conftest's). Every test gets a fresh database: a SQLite
+file; on PostgreSQL (when ``REGISTRE_TEST_POSTGRES_URL`` is set) a schema of its own, and on
+MariaDB (when ``REGISTRE_TEST_MARIADB_URL`` is set) a database of its own, dropped afterwards,
+so these tests never meet other tests using the same server.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from registre import StateError, load_register
-from registre.cli import main
 from registre.state import EngineState, db, existing_state, open_state, register_digest
 from registre.state.db import MIGRATIONS
 
@@ -88,22 +87,7 @@ def state(state_url: str) -> Iterator[EngineState]:
         yield opened
 
 
-@pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> object:
-    """Run ``registre ARGS`` in this process; returns (exit code, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["registre", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+# run_cli: tests/conftest.py (registre.cli.main in this process; code, out, err)
 
 
 def _tables(state: EngineState) -> set[str]:

@@ -16,7 +16,6 @@ import hmac
 import json
 import os
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from _support import RunCli
 from registre import load_register
 from registre.demo.loader import load_app, load_demo_data
 from registre.durations import Duration, is_due
@@ -76,26 +76,10 @@ def example_db(server: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def run_cli(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Any:
-    """Run ``registre ARGS`` in this process with a state database of the test's own."""
-    from registre.cli import main
-
+def run_cli(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RunCli:
+    """conftest's ``run_cli`` with a state database of the test's own."""
     monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["registre", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+    return run_cli
 
 
 def read_all(url: str) -> Rows:

@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 import registre
+from _support import RunCli
 from registre.demo.loader import load_app, load_demo_data
 from registre.stores.throwaway import scratch_database
 
@@ -148,29 +149,15 @@ def test_the_command_line_exits_1_naming_the_failed_rule(
 
 
 @pytest.fixture
-def run_cli(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Any:
+def run_cli(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RunCli:
+    """conftest's ``run_cli`` with a state database of the test's own."""
     from registre import cli as cli_module
-    from registre.cli import main
 
     monkeypatch.setenv("REGISTRE_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
     # the console's width is fixed when it is made (COLUMNS under pytest-xdist): a table
     # read by the test must not cut its rule names short
     monkeypatch.setattr(cli_module.out, "width", 200)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["registre", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+    return run_cli
 
 
 def test_a_sweep_that_waited_for_another_records_what_that_one_left(
