@@ -108,3 +108,54 @@ def test_an_unknown_breach_and_an_unknown_action(console: Any) -> None:
     token = csrf_of(client.get("/console/breaches").text)
     nowhere = client.post("/console/breaches/b-00000000/explode", data={"csrf": token})
     assert nowhere.status_code == 404
+
+
+def test_the_letters_are_sent_once_from_the_console_and_each_delivery_is_followed(
+    console: Any,
+) -> None:
+    client, running = console
+    tz = ZoneInfo(running.register.policy.timezone)
+    token = csrf_of(client.get("/console/breaches").text)
+    opened = client.post(
+        "/console/breaches",
+        data={
+            "csrf": token,
+            "aware_at": (datetime.now(tz) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "nature": ["confidentiality"],
+            "summary": "Export des clients laissé en accès public",
+        },
+    )
+    breach_id = str(opened.url).split("/")[-1].split("?")[0]
+    assert "Envoyer par courriel" not in text(opened.text)  # nothing written yet
+    client.post(
+        f"/console/breaches/{breach_id}/scope", data={"csrf": token, "targets": "shop.customers"}
+    )
+    client.post(
+        f"/console/breaches/{breach_id}/assess",
+        data={"csrf": token, "risk": "high", "reasons": "adresses et téléphones en clair"},
+    )
+    written = client.post(f"/console/breaches/{breach_id}/letters", data={"csrf": token})
+    letters = len(set(re.findall(r"/letters/([^\"]+)\"", written.text)))
+    assert letters > 0
+    assert "Envoyer par courriel" in text(written.text)
+
+    sent = client.post(f"/console/breaches/{breach_id}/send", data={"csrf": token})
+    assert sent.status_code == 200, sent.text
+    shown = text(sent.text)
+    assert "Envois par courriel" in shown and "Lettres aux personnes" in shown
+    counted = re.search(r"Lettres aux personnes\s?: (.+?) Actions", shown)
+    assert counted is not None, shown
+    states = dict(
+        (name, int(n))
+        for n, name in re.findall(
+            r"(\d+) (en attente|envoyé\(s\)|à réessayer|en échec|sans adresse)", counted.group(1)
+        )
+    )
+    assert sum(states.values()) == letters, states
+    assert "Envoyer par courriel" not in shown  # sent once: the form is gone
+
+    again = client.post(f"/console/breaches/{breach_id}/send", data={"csrf": token})
+    assert again.status_code == 409  # the API's refusal, in French
+    assert "pas possible dans l'état actuel" in text(again.text)
+    actions = [e.action for e in running.state.audit.entries() if e.action.startswith("breach.")]
+    assert actions.count("breach.send") == 1

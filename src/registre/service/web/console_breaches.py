@@ -30,7 +30,7 @@ from registre.service.web.translations import word
 NATURES = ("confidentiality", "integrity", "availability")
 RISKS = ("unlikely", "risk", "high")
 RECIPIENTS = ("authority", "controller", "people")
-ACTIONS = ("update", "assess", "scope", "notify", "letters", "close")
+ACTIONS = ("update", "assess", "scope", "notify", "letters", "send", "close")
 
 
 def left_text(seconds: int, lang: str) -> str:
@@ -108,6 +108,18 @@ def shown(found: dict[str, Any], register: Register, lang: str) -> dict[str, Any
             {**n, "who": word(lang, f"to_{n['to']}"), "when": _moment(n["at"], register, lang)}
             for n in found["notifications"]
         ],
+        "mail": [
+            (
+                word(lang, f"mail_to_{to}"),
+                [
+                    (word(lang, f"mail_{state}"), words.number(n, lang))
+                    for state, n in states.items()
+                ],
+            )
+            for to, states in sorted(found.get("mail", {}).items())
+        ],
+        "mail_failed": any(d["state"] == "failed" for d in found.get("deliveries", [])),
+        "mail_queued": bool(found.get("deliveries")),
     }
 
 
@@ -241,6 +253,11 @@ def install(app: FastAPI) -> None:
             elif action == "letters":
                 body = breaches.LettersBody.model_validate({"lang": given.get("lang") or None})
                 breaches.write_letters(breach_id, body, service, who)
+            elif action == "send":
+                body = breaches.SendBody.model_validate(
+                    {"lang": given.get("lang") or None, "retry": given.get("retry") == "1"}
+                )
+                breaches.send_letters(breach_id, body, service, who)
             else:
                 body = breaches.Close.model_validate({"text": given.get("text", "")})
                 breaches.close_breach(breach_id, body, service, who)

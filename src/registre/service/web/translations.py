@@ -502,6 +502,24 @@ WORDS: dict[str, tuple[str, str]] = {
         "when we are the processor; nothing when nothing is owed.",
     ),
     "each_person_lang": ("celle de chaque personne", "each person's"),
+    "send_letters": ("Envoyer par courriel", "Send by email"),
+    "send_letters_hint": (
+        "Les lettres et avis dus partent par le courrier du service, une fois ; chaque envoi "
+        "est suivi ci-dessus. L'envoi n'enregistre pas la notification : enregistrez-la quand "
+        "les envois sont faits.",
+        "The letters and notices owed go out by the service's mail, once; each delivery is "
+        "followed above. Sending does not record the notification: record it once they are "
+        "sent.",
+    ),
+    "retry_failed": ("Renvoyer les envois en échec", "Send the failed ones again"),
+    "mail_sent_heading": ("Envois par courriel", "Sent by email"),
+    "mail_to_person": ("Lettres aux personnes", "Letters to the people"),
+    "mail_to_client": ("Avis aux clients", "Notices to clients"),
+    "mail_queued": ("en attente", "queued"),
+    "mail_retrying": ("à réessayer", "to be tried again"),
+    "mail_sent": ("envoyé(s)", "sent"),
+    "mail_failed": ("en échec", "failed"),
+    "mail_no_address": ("sans adresse", "no address"),
     "close_breach": ("Clore la violation", "Close the breach"),
     "last_facts": ("Derniers faits", "Last facts"),
     "back_to_breach": ("Retour à la violation {id}", "Back to breach {id}"),
