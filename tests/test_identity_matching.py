@@ -28,7 +28,6 @@ from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import ANCHOR, BACKENDS, DM, server_url
 
 state_url = test_state.state_url
-run_cli = test_state.run_cli
 
 Cli = Callable[..., tuple[int, str, str]]
 

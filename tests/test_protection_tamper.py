@@ -25,7 +25,6 @@ import test_state
 from registre.demo.loader import load_app, load_demo_data
 
 state_url = test_state.state_url
-run_cli = test_state.run_cli
 
 Cli = Callable[..., tuple[int, str, str]]
 

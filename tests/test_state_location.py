@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-import test_state
 from registre._exceptions import RegisterError, StateError
 from registre.register.loader import load_register
 from registre.state import existing_state, locate_state, open_state
@@ -27,7 +26,6 @@ from registre.stores.database_name import database_name
 from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import BACKENDS, DM, first_value, load_dm, server_url
 
-run_cli = test_state.run_cli
 Cli = Callable[..., tuple[int, str, str]]
 AT = "2026-11-01"
 STATE = "registre-state.sqlite"
