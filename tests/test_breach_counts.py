@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from registre._exceptions import BreachError
-from registre.breaches.counting import count, people_to_inform
+from registre.breaches.counting import chosen_language, count, people_to_inform
 from registre.breaches.scope import Scope, parse_targets
+from registre.demo import load_app, load_demo_data
+from registre.register.loader import load_register
 from registre.stores.throwaway import scratch_database
 from test_requests_fixtures import BACKENDS, dm_register, load_dm, server_url
 
@@ -148,3 +151,28 @@ def test_the_people_to_inform_are_read_from_their_own_records(engine: sa.Engine)
 def test_a_scope_names_what_the_mapping_maps(written: list[str], message: str) -> None:
     with pytest.raises(BreachError, match=message):
         parse_targets(dm_register(), written)
+
+
+def test_each_person_is_written_to_in_the_language_their_record_holds(tmp_path: Path) -> None:
+    """meeting-assistant's subscribers chose fr or en (``language: lang`` in its mapping)."""
+    example = Path(__file__).resolve().parent.parent / "examples" / "meeting-assistant"
+    register = load_register(example / "register.yaml")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'plume.sqlite'}")
+    try:
+        load_demo_data(load_app(example), engine, subjects=40, seed=1)
+        scope = Scope(parse_targets(register, ["newsletter_subscribers"]))
+        affected = count(register, scope, {"plume": engine})
+        people = people_to_inform(register, affected, {"plume": engine})
+        chosen = dict(sql(engine, "SELECT email, lang FROM newsletter_subscribers"))
+    finally:
+        engine.dispose()
+    assert {p.identities["email"]: p.lang for p in people} == chosen
+    assert set(chosen.values()) == {"fr", "en"}  # both occur: the comparison can fail
+
+
+@pytest.mark.parametrize(
+    ("value", "lang"),
+    [("fr", "fr"), ("EN", "en"), ("fr-FR", "fr"), ("en_GB", "en"), ("de", "fr"), (None, "fr")],
+)
+def test_a_chosen_language_is_read_as_the_register_offers_it(value: object, lang: str) -> None:
+    assert chosen_language(value, ["fr", "en"]) == lang

@@ -353,13 +353,24 @@ class PersonToInform:
     categories: tuple[str, ...]
 
 
+def chosen_language(value: object, offered: list[str]) -> str:
+    """The language a person chose, as the register offers it: 'fr', 'FR', 'fr-FR' and 'fr_CA'
+    are French; a language the register does not offer, or none, is its first language."""
+    if isinstance(value, str):
+        base = value.strip().replace("_", "-").split("-")[0].lower()
+        if base in offered:
+            return base
+    return offered[0]
+
+
 def people_to_inform(
     register: Register, affected: Affected, engines: Mapping[str, Engine]
 ) -> list[PersonToInform]:
     """The identities of the people counted, read from their own records' identity columns
-    only, in batches; people in the register's first language (no language is mapped)."""
+    only, in batches; each in the language their table's ``language`` column holds when the
+    register offers it, else in the register's first language."""
     graphs = {g.store_id: g for g in build_graphs(register)}
-    lang = register.policy.languages[0]
+    offered: list[str] = list(register.policy.languages)
     by_table: dict[tuple[str, str], list[PersonKey]] = defaultdict(list)
     for person in affected.persons:
         by_table[person[0], person[1]].append(person)
@@ -371,6 +382,8 @@ def people_to_inform(
         key = [live.c[c] for c in mapping.key_columns()]
         identity = mapping.identity_columns()
         columns = list(dict.fromkeys(column for _, column in identity))
+        if mapping.language:
+            columns = list(dict.fromkeys([*columns, mapping.language]))
         with engines[store_id].connect() as connection:
             for start in range(0, len(persons), IDENTITY_BATCH):
                 batch = persons[start : start + IDENTITY_BATCH]
@@ -390,6 +403,9 @@ def people_to_inform(
                         for kind, column in identity
                         if held[column] is not None
                     }
+                    lang = chosen_language(
+                        held[mapping.language] if mapping.language else None, offered
+                    )
                     found.append(
                         PersonToInform(subject, client, identities, lang, tuple(sorted(categories)))
                     )

@@ -161,6 +161,10 @@ class TableMapping(_Strict):
     consecutive months without any of them)."""
     tenant: ColumnPath | None = None
     """The column naming the client company or professional a row belongs to."""
+    language: Column | None = None
+    """The column holding the language each person chose (fr, en, fr-FR...): what registre
+    writes to them on its own initiative (a breach's Art. 34 letters) is in that language when
+    the register's policy offers it, else in the policy's first language."""
     rules: dict[str, RuleBinding] = Field(default_factory=dict)
     """Retention rules applied to this table, by rule id (or a list of ids)."""
     catalogue: bool = False

@@ -113,6 +113,8 @@ class _Checker(RuleChecks, LinkChecks, CoverageChecks, KeyChecks):
         named += [(ref.column, ("references", key)) for key, ref in mapping.references.items()]
         named += [(col, ("columns", col)) for col in mapping.columns]
         named += [(col, ("not_personal", i)) for i, col in enumerate(mapping.not_personal)]
+        if mapping.language:
+            named.append((mapping.language, ("language",)))
         for rule_id, binding in mapping.rules.items():
             named += [(col, ("rules", rule_id, "anonymize", col)) for col in binding.anonymize]
             if binding.order_by:
