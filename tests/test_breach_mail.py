@@ -197,7 +197,7 @@ def test_letters_and_notices_queued_by_the_cli_are_mailed_by_the_service(
         html = mail.get_body(("html",)).get_content()
         mine = counted["tenants"][key]
         total = sum(mine["people"].values())
-        assert f"Au client {key}" in text and "<h2>" in html and "**" not in text
+        assert f"(client {key})" in text and "<h2>" in html and "**" not in text
         assert f": {total}" in text.replace("\u00a0", " ")
     # the letters to people, in French, to their own addresses
     letters = [m for m in inbox.messages if not m["To"].endswith("@client.example")]
@@ -282,10 +282,15 @@ def test_each_written_notice_is_headed_by_its_clients_contact(
     breach(desk, "letters", bid, "--out", str(tmp_path / "out"))
     notices = sorted((tmp_path / "out").glob(f"{bid}-client-*.fr.md"))
     assert len(notices) > 1
+    engine = sa.create_engine(desk["PARCMOBILE_DATABASE_URL"])
+    with engine.connect() as connection:
+        names = dict(connection.execute(sa.text("SELECT id, company_name FROM accounts")).all())
+    engine.dispose()
     for notice in notices:
         key = notice.name.removeprefix(f"{bid}-client-").removesuffix(".fr.md")
         head, _, body = notice.read_text(encoding="utf-8").partition("\n\n")
-        assert head == f"To: dpo-{key}@client.example" and f"Au client {key}" in body
+        assert head == f"To: dpo-{key}@client.example"
+        assert f"À {names[int(key)]} (client {key})" in body  # named as its row names it
 
 
 def test_a_contact_column_the_clients_table_lacks_is_named(

@@ -144,6 +144,7 @@ _CLIENT = {
     "fr": {
         "title": "Notification d'une violation de données personnelles (article 33(2) du RGPD)",
         "to": "Au client {client}",
+        "to_named": "À {name} (client {client})",
         "intro": "En tant que sous-traitant, {org} vous informe d'une violation de données "
         "personnelles qui touche des données que nous traitons pour votre compte. Vous en êtes "
         "le responsable de traitement : il vous revient d'évaluer le risque pour vos personnes "
@@ -161,6 +162,7 @@ _CLIENT = {
     "en": {
         "title": "Notification of a personal data breach (GDPR Art. 33(2))",
         "to": "To client {client}",
+        "to_named": "To {name} (client {client})",
         "intro": "As your processor, {org} informs you of a personal data breach affecting "
         "data we process on your behalf. You are its controller: it is for you to assess the "
         "risk to your people and, where required, to notify your authority within 72 hours.",
@@ -177,8 +179,11 @@ _CLIENT = {
 }
 
 
-def client_notice(breach: Breach, register: Register, client: str, lang: str) -> str:
-    """The notice to one client: its own people and records only."""
+def client_notice(
+    breach: Breach, register: Register, client: str, lang: str, name: str | None = None
+) -> str:
+    """The notice to one client: its own people and records only; addressed by ``name`` (as
+    its row of the tenants table gives it) when known, else by its key."""
     w = _CLIENT[lang]
     mine: dict[str, Any] = (breach.counts or {}).get("tenants", {}).get(client, {})
     colon = "\u00a0:" if lang == "fr" else ":"
@@ -187,7 +192,7 @@ def client_notice(breach: Breach, register: Register, client: str, lang: str) ->
     lines = [
         f"# {w['title']} — {breach.id}",
         "",
-        w["to"].format(client=client),
+        w["to_named"].format(name=name, client=client) if name else w["to"].format(client=client),
         "",
         w["intro"].format(org=register.organization.name),
         "",
@@ -249,12 +254,13 @@ def write_notices(
     register: Register,
     lang: str,
     contacts: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Iterator[Path]:
     """Write one notice per client the breach reaches, headed by the contact it goes to when
     the client's row holds one (``contacts``, see :func:`.mailing.client_contacts`)."""
     for client in clients(breach):
         path = folder / f"{breach.id}-client-{client}.{lang}.md"
-        notice = client_notice(breach, register, client, lang)
+        notice = client_notice(breach, register, client, lang, (names or {}).get(client))
         contact = (contacts or {}).get(client)
         write_text(path, f"To: {contact}\n\n{notice}" if contact else notice)
         yield path

@@ -40,6 +40,7 @@ from registre.breaches.store import MAILED, SENDING, BreachRegister
 from registre.engine.record_keys import typed_value
 from registre.register.model import Register
 from registre.register.taxonomy import Role
+from registre.requests.controllers import NAME_COLUMNS
 
 if TYPE_CHECKING:
     from registre.service.jobs.queue import Job, JobQueue
@@ -107,9 +108,10 @@ def queue(
     if due.controller:
         notice_lang = lang or register.policy.languages[0]
         contacts = client_contacts(register, breach, engines)
+        names = client_names(register, breach, engines)
         for client in letters.clients(breach):
             subject = _SUBJECTS["client"][notice_lang].format(id=breach.id, org=org)
-            text = letters.client_notice(breach, register, client, notice_lang)
+            text = letters.client_notice(breach, register, client, notice_lang, names.get(client))
             outgoing.append(("client", client, notice_lang, contacts.get(client), subject, text))
     if not outgoing:
         return []
@@ -258,6 +260,42 @@ def client_contacts(
             client = typed.get(value)
             if client is not None and contact is not None and str(contact).strip():
                 found[client] = str(contact).strip()
+    return found
+
+
+def client_names(
+    register: Register, breach: Breach, engines: Mapping[str, Engine]
+) -> dict[str, str]:
+    """Each client's name, read from its row of the tenants table the way the Art. 30 record
+    and a forwarded request name a controller (``company_name``, ``legal_name``, ``name``...,
+    else the first column with 'name'). Clients without one are left out (named by key)."""
+    wanted = letters.clients(breach)
+    found: dict[str, str] = {}
+    for store_id, store in register.stores.items():
+        tenants = store.tenants
+        if tenants is None or store_id not in engines or not wanted:
+            continue
+        engine = engines[store_id]
+        table = sa.Table(tenants.table, sa.MetaData(), autoload_with=engine)
+        named = [c for c in NAME_COLUMNS if c in table.c]
+        named += [c.name for c in table.c if "name" in c.name.lower() and c.name not in named]
+        key = table.c[tenants.key]
+        typed = {
+            value: client
+            for client in wanted
+            if (value := typed_value(key, client)) is not None and client not in found
+        }
+        if not named or not typed:
+            continue
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(key, *(table.c[c] for c in named)).where(key.in_(list(typed)))
+            ).all()
+        for value, *names in rows:
+            client = typed.get(value)
+            name = next((str(n).strip() for n in names if n is not None and str(n).strip()), "")
+            if client is not None and name:
+                found[client] = name
     return found
 
 

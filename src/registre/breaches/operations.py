@@ -262,11 +262,12 @@ def write_letters(
         written.people = list(letters.write_letters(folder, breach, register, persons))
     if due.controller:
         notice_lang = lang or register.policy.languages[0]
-        from registre.breaches.mailing import client_contacts
+        from registre.breaches.mailing import client_contacts, client_names
 
         contacts = client_contacts(register, breach, engines)
+        names = client_names(register, breach, engines)
         written.clients = list(
-            letters.write_notices(folder, breach, register, notice_lang, contacts)
+            letters.write_notices(folder, breach, register, notice_lang, contacts, names)
         )
     if written.people or written.clients:
         book.note(
