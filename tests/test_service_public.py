@@ -198,3 +198,46 @@ def test_a_mail_server_down_delays_the_code_visibly(shop_url: str, tmp_path: Pat
     assert waiting["state"] == "queued" and waiting["attempts"] == 1, waiting
     assert "did not take the message" in waiting["error"]
     assert "code" not in waiting["arguments"]
+
+
+def test_an_extension_and_a_refusal_are_mailed_to_the_person(mailing: Any) -> None:
+    """Every letter reaches the person, not only the final answer: the extension with its
+    reason (Art. 12(3)), the refusal with the right to complain (Art. 12(4))."""
+    client, inbox, running = mailing
+    operator = bearer(running, "operator", name="desk-letters")
+    extended_id = file(client, CAMILLE, lang="fr")["request_id"]
+    code = inbox.code_for(CAMILLE)
+    verified = client.post(f"/api/v1/public/requests/{extended_id}/verify", json={"code": code})
+    assert verified.status_code == 200, verified.text
+    reason = "nous avons reçu de nombreuses demandes ce mois-ci"
+    extended = client.post(
+        f"/api/v1/requests/{extended_id}/extend", json={"reason": reason}, headers=operator
+    )
+    assert extended.status_code == 200, extended.text
+
+    def mailed(subject_part: str, to: str = CAMILLE) -> Any:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for message in inbox.messages:
+                if subject_part in message["Subject"] and message["To"] == to:
+                    return message
+            time.sleep(0.05)
+        raise AssertionError(
+            f"no mail {subject_part!r} in {[m['Subject'] for m in inbox.messages]}"
+        )
+
+    letter = mailed(f"Votre demande {extended_id} : délai de réponse prolongé")
+    assert reason in letter.get_body(("plain",)).get_content()
+
+    refused_id = file(client, "autre@example.fr", lang="en")["request_id"]
+    refused = client.post(
+        f"/api/v1/requests/{refused_id}/refuse",
+        json={"reason": "the identity could not be established"},
+        headers=operator,
+    )
+    assert refused.status_code == 200, refused.text
+    answer = mailed(f"Answer to your request {refused_id}", to="autre@example.fr")
+    text = answer.get_body(("plain",)).get_content()
+    assert "We cannot act on your request" in text and "lodge a complaint" in text
+    # the identity was never verified: the letter keeps the operator's reason to itself
+    assert "the identity could not be established" not in text

@@ -87,6 +87,15 @@ def letter_mail(
     return _with_link(to, subject, letter_html, lang, link, extra)
 
 
+def extension_mail(to: str, request_id: str, letter_html: str, org: str, lang: str) -> Mail:
+    """The deadline of a request extended (Art. 12(3)): the letter giving the reason."""
+    if lang == "fr":
+        subject = f"Votre demande {request_id} : délai de réponse prolongé — {org}"
+    else:
+        subject = f"Your request {request_id}: the time to answer extended — {org}"
+    return _with_link(to, subject, letter_html, lang, None, "")
+
+
 def forward_mail(
     to: str,
     request_id: str,

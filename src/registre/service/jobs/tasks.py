@@ -233,6 +233,20 @@ def send_letter(service: Service, job: Job) -> Outcome:
 
     request = store.get(service.state.engine, job.arguments["request_id"])
     to = request.identity.get("email")
+    if job.arguments.get("letter") == "extension":  # the deadline extended, with its reason
+        written = service.desk.out_dir / request.id / f"extension-{request.lang}.html"
+        if not to or not written.exists():
+            return {"sent": False, "why": "no email address or no extension letter"}, None
+        service.mailer.send(
+            mails.extension_mail(
+                to,
+                request.id,
+                written.read_text(encoding="utf-8"),
+                service.register.organization.name,
+                request.lang,
+            )
+        )
+        return {"sent_to": to, "letter": "extension"}, None
     letter = (request.result or {}).get("letter")
     if not to or not letter:
         return {"sent": False, "why": "no email address or no letter"}, None

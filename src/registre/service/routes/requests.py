@@ -173,7 +173,15 @@ def extend_request(
 ) -> dict[str, Any]:
     """Extend the deadline, once, with the reason told to the person."""
     exists(running, request_id)
-    return running.desk_for(who).extend(request_id, body.reason).as_json()
+    extended = running.desk_for(who).extend(request_id, body.reason)
+    if extended.identity.get("email"):  # the person is told why, by mail
+        running.jobs.submit(
+            "mail.letter",
+            {"request_id": extended.id, "letter": "extension"},
+            actor=who.actor,
+            key=f"mail.extension:{extended.id}",
+        )
+    return extended.as_json()
 
 
 @router.post("/{request_id}/refuse")
@@ -185,7 +193,15 @@ def refuse_request(
 ) -> dict[str, Any]:
     """Refuse, with the reason; the letter tells the person they may complain."""
     exists(running, request_id)
-    return running.desk_for(who).refuse(request_id, body.reason).as_json()
+    refused = running.desk_for(who).refuse(request_id, body.reason)
+    if refused.identity.get("email"):  # the refusal letter, with the right to complain
+        running.jobs.submit(
+            "mail.letter",
+            {"request_id": refused.id},
+            actor=who.actor,
+            key=f"mail.letter:{refused.id}",
+        )
+    return refused.as_json()
 
 
 class Instruction(BaseModel):
