@@ -327,3 +327,5 @@ def test_a_mistyped_sqlite_store_is_an_error_and_no_file_is_created(
         f"store 'console': the SQLite file {tmp_path / 'ap.db'} cannot be opened: it does " in err
     )
     assert sorted(tmp_path.iterdir()) == before
+    # nor a state beside the register: a sweep that cannot open its store stops before it
+    assert not (REGISTER.parent / "registre-state.sqlite").exists()

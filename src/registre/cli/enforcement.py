@@ -223,6 +223,12 @@ def sweep(
             "earlier; use `registre plan --at` to see what will be due",
         )
     location = locate_state(state_url, register_path=register_path, register=register)
+    if not url or len(register.stores) == 1:
+        # a store that cannot be opened stops the sweep before its state is created
+        from registre.stores import connect
+
+        for store_id in register.stores:
+            connect(register, store_id, url).dispose()
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
